@@ -1,0 +1,673 @@
+/* gst-kmeans core: the checkpoint file (format: schemas/checkpoint.md).
+ *
+ * Little endian, a fixed header, the arrays, then a SHA-256 of everything
+ * before it.  Saving writes a temporary file next to the target and
+ * renames it over the target, so a crash leaves either the old or the new
+ * file, never a mix.  Loading checks the size the header implies against
+ * the file size before allocating anything. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "kmprivate.h"
+
+#define KM_CKPT_MAGIC "GKMCKPT" /* + NUL: 8 bytes */
+#define KM_CKPT_MAGIC_LEN 8
+#define KM_CKPT_VERSION 1
+#define KM_CKPT_HEADER_SIZE 144
+#define KM_CKPT_DIGEST_SIZE 32
+
+enum
+{
+  KM_CKPT_FLAG_MINI_BATCH = 1 << 0,
+  KM_CKPT_FLAG_INITIALIZED = 1 << 1,
+  KM_CKPT_FLAG_CONVERGED = 1 << 2,
+  KM_CKPT_FLAG_HAVE_PREV_LOSS = 1 << 3,
+  KM_CKPT_FLAG_WORKING_COPY = 1 << 4,
+};
+
+/* What a checkpoint holds, decoded; arrays point into the file data. */
+typedef struct
+{
+  guint32 k, d, metric, init, flags, steps_per_sync, initialized_rows;
+  guint32 time_unit;
+  gdouble decay_factor, initial_count, prev_loss;
+  guint64 seed, step, version, model_step;
+  gint64 update_in_steps;
+  KmRng rng;
+  const guint8 *counts, *master_counts, *master, *working;
+} KmCheckpoint;
+
+/* ------------------------------------------------------------ writing */
+
+typedef struct
+{
+  gint fd;
+  GChecksum *checksum;
+  gsize len;
+  gint err;                     /* errno of the first failure, 0 if none */
+  guint8 buf[64 * 1024];
+} CkWriter;
+
+static gboolean
+write_all (gint fd, const guint8 * data, gsize len, gint * err)
+{
+  while (len > 0) {
+    gssize w = write (fd, data, len);
+
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      *err = errno;
+      return FALSE;
+    }
+    data += w;
+    len -= w;
+  }
+  return TRUE;
+}
+
+static void
+writer_flush (CkWriter * w)
+{
+  if (w->err == 0 && w->len > 0) {
+    g_checksum_update (w->checksum, w->buf, w->len);
+    write_all (w->fd, w->buf, w->len, &w->err);
+  }
+  w->len = 0;
+}
+
+static void
+put_bytes (CkWriter * w, const void *data, gsize len)
+{
+  const guint8 *p = data;
+
+  while (len > 0) {
+    gsize chunk = MIN (len, sizeof (w->buf) - w->len);
+
+    memcpy (w->buf + w->len, p, chunk);
+    w->len += chunk;
+    p += chunk;
+    len -= chunk;
+    if (w->len == sizeof (w->buf))
+      writer_flush (w);
+  }
+}
+
+static void
+put_u32 (CkWriter * w, guint32 v)
+{
+  v = GUINT32_TO_LE (v);
+  put_bytes (w, &v, 4);
+}
+
+static void
+put_u64 (CkWriter * w, guint64 v)
+{
+  v = GUINT64_TO_LE (v);
+  put_bytes (w, &v, 8);
+}
+
+static void
+put_f64 (CkWriter * w, gdouble v)
+{
+  guint64 bits;
+
+  memcpy (&bits, &v, 8);
+  put_u64 (w, bits);
+}
+
+static void
+put_f64_array (CkWriter * w, const gdouble * v, gsize n)
+{
+  gsize i;
+
+  if (G_BYTE_ORDER == G_LITTLE_ENDIAN) {
+    put_bytes (w, v, n * sizeof (gdouble));
+    return;
+  }
+  for (i = 0; i < n; i++)
+    put_f64 (w, v[i]);
+}
+
+static void
+put_f32_array (CkWriter * w, const gfloat * v, gsize n)
+{
+  gsize i;
+
+  if (G_BYTE_ORDER == G_LITTLE_ENDIAN) {
+    put_bytes (w, v, n * sizeof (gfloat));
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    guint32 bits;
+
+    memcpy (&bits, &v[i], 4);
+    put_u32 (w, bits);
+  }
+}
+
+static void
+write_header (CkWriter * w, const KmTrainer * trainer)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  guint32 flags = 0;
+  guint i;
+
+  if (cfg->mini_batch)
+    flags |= KM_CKPT_FLAG_MINI_BATCH;
+  if (trainer->initialized)
+    flags |= KM_CKPT_FLAG_INITIALIZED;
+  if (trainer->converged)
+    flags |= KM_CKPT_FLAG_CONVERGED;
+  if (trainer->have_prev_loss)
+    flags |= KM_CKPT_FLAG_HAVE_PREV_LOSS;
+  if (trainer->working != NULL)
+    flags |= KM_CKPT_FLAG_WORKING_COPY;
+
+  put_bytes (w, KM_CKPT_MAGIC, KM_CKPT_MAGIC_LEN);
+  put_u32 (w, KM_CKPT_VERSION);
+  put_u32 (w, KM_CKPT_HEADER_SIZE);
+  put_u32 (w, cfg->k);
+  put_u32 (w, cfg->d);
+  put_u32 (w, cfg->metric);
+  put_u32 (w, cfg->init);
+  put_u32 (w, flags);
+  put_u32 (w, cfg->steps_per_sync);
+  put_u32 (w, trainer->initialized_rows);
+  put_u32 (w, cfg->time_unit);
+  put_f64 (w, cfg->decay_factor);
+  put_f64 (w, cfg->initial_count);
+  put_u64 (w, cfg->seed);
+  put_u64 (w, trainer->step);
+  put_u64 (w, trainer->version);
+  put_u64 (w, trainer->model_step);
+  put_u64 (w, (guint64) trainer->update_in_steps);
+  put_f64 (w, trainer->have_prev_loss ? trainer->prev_loss : 0.0);
+  for (i = 0; i < 4; i++)
+    put_u64 (w, trainer->rng.s[i]);
+}
+
+/* Writes the whole checkpoint to @fd; FALSE with errno in *err. */
+static gboolean
+write_checkpoint (gint fd, const KmTrainer * trainer, gint * err)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  gsize kd = (gsize) cfg->k * cfg->d;
+  CkWriter *w = g_new (CkWriter, 1);
+  guint8 digest[KM_CKPT_DIGEST_SIZE];
+  gsize digest_len = sizeof (digest);
+  gboolean ok;
+
+  w->fd = fd;
+  w->len = 0;
+  w->err = 0;
+  w->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  write_header (w, trainer);
+  put_f64_array (w, trainer->counts, cfg->k);
+  if (trainer->working != NULL)
+    put_f64_array (w, trainer->master_counts, cfg->k);
+  put_f32_array (w, trainer->master, kd);
+  if (trainer->working != NULL)
+    put_f32_array (w, trainer->working, kd);
+  writer_flush (w);
+
+  g_checksum_get_digest (w->checksum, digest, &digest_len);
+  if (w->err == 0)
+    write_all (fd, digest, digest_len, &w->err);
+  ok = w->err == 0;
+  *err = w->err;
+  g_checksum_free (w->checksum);
+  g_free (w);
+  return ok;
+}
+
+static gboolean
+set_io_error (GError ** error, const gchar * what, const gchar * path, gint err)
+{
+  g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_IO,
+      "cannot %s checkpoint %s: %s", what, path, g_strerror (err));
+  return FALSE;
+}
+
+/* Makes the rename durable.  File systems that cannot fsync a directory
+ * (EINVAL) are accepted. */
+static gboolean
+sync_directory (const gchar * path, GError ** error)
+{
+  gchar *dir = g_path_get_dirname (path);
+  gint fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  gint err = 0;
+
+  if (fd < 0)
+    err = errno;
+  else if (fsync (fd) != 0 && errno != EINVAL && errno != ENOTSUP)
+    err = errno;
+  if (fd >= 0)
+    close (fd);
+  if (err != 0)
+    g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_IO,
+        "cannot sync directory %s after writing checkpoint %s: %s", dir,
+        path, g_strerror (err));
+  g_free (dir);
+  return err == 0;
+}
+
+gboolean
+km_trainer_save (KmTrainer * trainer, const gchar * path, GError ** error)
+{
+  gchar *tmp;
+  gint fd, err = 0;
+  const gchar *what = NULL;
+
+  g_return_val_if_fail (trainer != NULL, FALSE);
+  g_return_val_if_fail (path != NULL && *path != '\0', FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  tmp = g_strconcat (path, ".tmp-XXXXXX", NULL);
+  fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    err = errno;
+    g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_IO,
+        "cannot create a temporary file for checkpoint %s: %s", path,
+        g_strerror (err));
+    g_free (tmp);
+    return FALSE;
+  }
+
+  if (!write_checkpoint (fd, trainer, &err))
+    what = "write";
+  else if (fsync (fd) != 0)
+    what = "sync", err = errno;
+  if (close (fd) != 0 && what == NULL)
+    what = "close", err = errno;
+  if (what == NULL && rename (tmp, path) != 0)
+    what = "replace", err = errno;
+
+  if (what != NULL) {
+    g_unlink (tmp);
+    g_free (tmp);
+    return set_io_error (error, what, path, err);
+  }
+  g_free (tmp);
+  return sync_directory (path, error);
+}
+
+/* ------------------------------------------------------------ reading */
+
+static guint32
+get_u32 (const guint8 * p)
+{
+  guint32 v;
+
+  memcpy (&v, p, 4);
+  return GUINT32_FROM_LE (v);
+}
+
+static guint64
+get_u64 (const guint8 * p)
+{
+  guint64 v;
+
+  memcpy (&v, p, 8);
+  return GUINT64_FROM_LE (v);
+}
+
+static gdouble
+get_f64 (const guint8 * p)
+{
+  guint64 bits = get_u64 (p);
+  gdouble v;
+
+  memcpy (&v, &bits, 8);
+  return v;
+}
+
+static void
+copy_f64_array (gdouble * dst, const guint8 * src, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    dst[i] = get_f64 (src + 8 * i);
+}
+
+static void
+copy_f32_array (gfloat * dst, const guint8 * src, gsize n)
+{
+  gsize i;
+
+  if (G_BYTE_ORDER == G_LITTLE_ENDIAN) {
+    memcpy (dst, src, n * sizeof (gfloat));
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    guint32 bits = get_u32 (src + 4 * i);
+
+    memcpy (&dst[i], &bits, 4);
+  }
+}
+
+static gboolean
+set_corrupt (GError ** error, const gchar * path, const gchar * why)
+{
+  g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_CORRUPT,
+      "checkpoint %s is damaged or not a checkpoint: %s", path, why);
+  return FALSE;
+}
+
+static gboolean
+read_exact (gint fd, guint8 * buf, gsize len, goffset offset, gint * err)
+{
+  while (len > 0) {
+    gssize r = pread (fd, buf, len, offset);
+
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0) {
+      *err = r < 0 ? errno : EIO;
+      return FALSE;
+    }
+    buf += r;
+    len -= r;
+    offset += r;
+  }
+  return TRUE;
+}
+
+static void
+decode_header (const guint8 * h, KmCheckpoint * ck)
+{
+  guint i;
+
+  ck->k = get_u32 (h + 16);
+  ck->d = get_u32 (h + 20);
+  ck->metric = get_u32 (h + 24);
+  ck->init = get_u32 (h + 28);
+  ck->flags = get_u32 (h + 32);
+  ck->steps_per_sync = get_u32 (h + 36);
+  ck->initialized_rows = get_u32 (h + 40);
+  ck->time_unit = get_u32 (h + 44);
+  ck->decay_factor = get_f64 (h + 48);
+  ck->initial_count = get_f64 (h + 56);
+  ck->seed = get_u64 (h + 64);
+  ck->step = get_u64 (h + 72);
+  ck->version = get_u64 (h + 80);
+  ck->model_step = get_u64 (h + 88);
+  ck->update_in_steps = (gint64) get_u64 (h + 96);
+  ck->prev_loss = get_f64 (h + 104);
+  for (i = 0; i < 4; i++)
+    ck->rng.s[i] = get_u64 (h + 112 + 8 * i);
+}
+
+static gboolean
+has_working_copy (const KmCheckpoint * ck)
+{
+  return (ck->flags & KM_CKPT_FLAG_WORKING_COPY) != 0;
+}
+
+/* The file size the header implies, or 0 if the header is implausible
+ * (then @error is set). */
+static guint64
+checked_file_size (const guint8 * h, KmCheckpoint * ck, const gchar * path,
+    GError ** error)
+{
+  guint64 copies, kd;
+  gboolean mini;
+
+  if (memcmp (h, KM_CKPT_MAGIC, KM_CKPT_MAGIC_LEN) != 0) {
+    set_corrupt (error, path, "bad magic");
+    return 0;
+  }
+  if (get_u32 (h + 8) != KM_CKPT_VERSION
+      || get_u32 (h + 12) != KM_CKPT_HEADER_SIZE) {
+    g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_CORRUPT,
+        "checkpoint %s has format version %u (header %u bytes); only "
+        "version %u is supported", path, get_u32 (h + 8), get_u32 (h + 12),
+        KM_CKPT_VERSION);
+    return 0;
+  }
+  decode_header (h, ck);
+  /* Check the sizes before they are used to compute or allocate. */
+  if (ck->k == 0 || ck->d == 0 || ck->k > KM_MAX_CLUSTERS
+      || ck->d > KM_MAX_DIMENSIONS
+      || (guint64) ck->k * ck->d > KM_MAX_MODEL_FLOATS) {
+    g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_CORRUPT,
+        "checkpoint %s claims k=%u and d=%u, outside the supported limits",
+        path, ck->k, ck->d);
+    return 0;
+  }
+  mini = (ck->flags & KM_CKPT_FLAG_MINI_BATCH) != 0;
+  if (ck->metric > KM_METRIC_COSINE || ck->steps_per_sync == 0
+      || ck->initialized_rows > ck->k
+      || has_working_copy (ck) != (mini && ck->steps_per_sync > 1)) {
+    set_corrupt (error, path, "inconsistent header fields");
+    return 0;
+  }
+  copies = has_working_copy (ck) ? 2 : 1;
+  kd = (guint64) ck->k * ck->d;
+  return KM_CKPT_HEADER_SIZE + copies * (8 * (guint64) ck->k + 4 * kd)
+      + KM_CKPT_DIGEST_SIZE;
+}
+
+static gboolean
+verify_digest (const guint8 * data, gsize size)
+{
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[KM_CKPT_DIGEST_SIZE];
+  gsize len = sizeof (digest);
+  gboolean ok;
+
+  g_checksum_update (sum, data, size - KM_CKPT_DIGEST_SIZE);
+  g_checksum_get_digest (sum, digest, &len);
+  g_checksum_free (sum);
+  ok = memcmp (digest, data + size - KM_CKPT_DIGEST_SIZE, len) == 0;
+  return ok;
+}
+
+static void
+locate_arrays (const guint8 * data, KmCheckpoint * ck)
+{
+  gsize k = ck->k, kd = (gsize) ck->k * ck->d;
+  const guint8 *p = data + KM_CKPT_HEADER_SIZE;
+
+  ck->counts = p;
+  p += 8 * k;
+  ck->master_counts = ck->counts;
+  if (has_working_copy (ck)) {
+    ck->master_counts = p;
+    p += 8 * k;
+  }
+  ck->master = p;
+  p += 4 * kd;
+  ck->working = has_working_copy (ck) ? p : NULL;
+}
+
+/* Reads and verifies @path; returns the file data (g_free) with @ck
+ * decoded from it. */
+static guint8 *
+read_checkpoint (const gchar * path, KmCheckpoint * ck, GError ** error)
+{
+  guint8 header[KM_CKPT_HEADER_SIZE];
+  guint8 *data = NULL;
+  struct stat st;
+  guint64 want;
+  gint fd, err = 0;
+
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    set_io_error (error, "open", path, errno);
+    return NULL;
+  }
+  if (fstat (fd, &st) != 0) {
+    set_io_error (error, "stat", path, errno);
+    goto out;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    set_corrupt (error, path, "not a regular file");
+    goto out;
+  }
+  if ((guint64) st.st_size < KM_CKPT_HEADER_SIZE + KM_CKPT_DIGEST_SIZE) {
+    set_corrupt (error, path, "truncated (shorter than the header)");
+    goto out;
+  }
+  if (!read_exact (fd, header, sizeof (header), 0, &err)) {
+    set_io_error (error, "read", path, err);
+    goto out;
+  }
+  want = checked_file_size (header, ck, path, error);
+  if (want == 0)
+    goto out;
+  if (want != (guint64) st.st_size) {
+    g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_CORRUPT,
+        "checkpoint %s is %" G_GUINT64_FORMAT " bytes but its header "
+        "describes %" G_GUINT64_FORMAT " bytes (truncated?)", path,
+        (guint64) st.st_size, want);
+    goto out;
+  }
+  data = g_try_malloc (want);
+  if (data == NULL) {
+    set_io_error (error, "allocate memory for", path, ENOMEM);
+    goto out;
+  }
+  if (!read_exact (fd, data, want, 0, &err)) {
+    set_io_error (error, "read", path, err);
+    g_clear_pointer (&data, g_free);
+    goto out;
+  }
+  if (!verify_digest (data, want)) {
+    set_corrupt (error, path, "checksum mismatch");
+    g_clear_pointer (&data, g_free);
+    goto out;
+  }
+  locate_arrays (data, ck);
+
+out:
+  close (fd);
+  return data;
+}
+
+static const gchar *
+metric_name (guint32 metric)
+{
+  return metric == KM_METRIC_COSINE ? "cosine" : "squared-euclidean";
+}
+
+static gboolean
+check_matches_config (const KmCheckpoint * ck, const KmConfig * cfg,
+    const gchar * path, GError ** error)
+{
+  gboolean mini = (ck->flags & KM_CKPT_FLAG_MINI_BATCH) != 0;
+
+  if (ck->k != cfg->k) {
+    g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_MISMATCH,
+        "checkpoint %s has k=%u but num-clusters is %u", path, ck->k, cfg->k);
+  } else if (ck->d != cfg->d) {
+    g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_MISMATCH,
+        "checkpoint %s has d=%u but dimensions is %u", path, ck->d, cfg->d);
+  } else if (ck->metric != (guint32) cfg->metric) {
+    g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_MISMATCH,
+        "checkpoint %s has metric %s but distance-metric is %s", path,
+        metric_name (ck->metric), metric_name (cfg->metric));
+  } else if (mini != !!cfg->mini_batch) {
+    g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_MISMATCH,
+        "checkpoint %s was written by %s training but mini-batch is %s",
+        path, mini ? "mini-batch" : "full-batch",
+        cfg->mini_batch ? "on" : "off");
+  } else if (mini && ck->steps_per_sync != cfg->steps_per_sync) {
+    g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_MISMATCH,
+        "checkpoint %s has steps-per-sync=%u but steps-per-sync is %u",
+        path, ck->steps_per_sync, cfg->steps_per_sync);
+  } else {
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* Replaces the trainer's state; @ck matches its config. */
+static void
+restore_state (KmTrainer * trainer, const KmCheckpoint * ck)
+{
+  gsize k = ck->k, kd = (gsize) ck->k * ck->d;
+
+  trainer->rng = ck->rng;
+  trainer->initialized = (ck->flags & KM_CKPT_FLAG_INITIALIZED) != 0;
+  trainer->initialized_rows = ck->initialized_rows;
+  trainer->converged = (ck->flags & KM_CKPT_FLAG_CONVERGED) != 0;
+  trainer->have_prev_loss = (ck->flags & KM_CKPT_FLAG_HAVE_PREV_LOSS) != 0;
+  trainer->prev_loss = ck->prev_loss;
+  trainer->step = ck->step;
+  trainer->version = ck->version;
+  trainer->model_step = ck->model_step;
+  trainer->update_in_steps = ck->update_in_steps;
+  copy_f64_array (trainer->counts, ck->counts, k);
+  if (trainer->working != NULL) {
+    copy_f64_array (trainer->master_counts, ck->master_counts, k);
+    copy_f32_array (trainer->working, ck->working, kd);
+  }
+  copy_f32_array (trainer->master, ck->master, kd);
+  km_dist_prepare (&trainer->dist, trainer->master);
+  /* The version may repeat an earlier one of this trainer: drop the
+   * cached model rather than compare. */
+  g_clear_pointer (&trainer->snapshot, km_model_unref);
+}
+
+gboolean
+km_trainer_load (KmTrainer * trainer, const gchar * path, GError ** error)
+{
+  KmCheckpoint ck;
+  guint8 *data;
+
+  g_return_val_if_fail (trainer != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  data = read_checkpoint (path, &ck, error);
+  if (data == NULL)
+    return FALSE;
+  if (!check_matches_config (&ck, &trainer->cfg, path, error)) {
+    g_free (data);
+    return FALSE;
+  }
+  restore_state (trainer, &ck);
+  g_free (data);
+  return TRUE;
+}
+
+KmModel *
+km_checkpoint_load_model (const gchar * path, GError ** error)
+{
+  KmCheckpoint ck;
+  KmModel *model = NULL;
+  guint8 *data;
+  gfloat *centers;
+  gdouble *counts;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = read_checkpoint (path, &ck, error);
+  if (data == NULL)
+    return NULL;
+  if (!(ck.flags & KM_CKPT_FLAG_INITIALIZED)) {
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "checkpoint %s holds no model yet: initialisation was not finished",
+        path);
+    g_free (data);
+    return NULL;
+  }
+  centers = g_new (gfloat, (gsize) ck.k * ck.d);
+  counts = g_new (gdouble, ck.k);
+  copy_f32_array (centers, ck.master, (gsize) ck.k * ck.d);
+  copy_f64_array (counts, ck.master_counts, ck.k);
+  model = km_model_new_full (ck.k, ck.d, ck.metric, centers, counts,
+      ck.version, ck.model_step, error);
+  g_free (centers);
+  g_free (counts);
+  g_free (data);
+  return model;
+}

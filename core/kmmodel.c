@@ -1,0 +1,163 @@
+/* gst-kmeans core: immutable, atomically reference-counted models. */
+#include "kmprivate.h"
+
+static gboolean
+check_model_size (guint k, guint d, GError ** error)
+{
+  KmConfig cfg;
+
+  km_config_init (&cfg);
+  cfg.k = k;
+  cfg.d = d;
+  return km_config_validate (&cfg, error);
+}
+
+KmModel *
+km_model_new_full (guint k, guint d, KmMetric metric, const gfloat * centers,
+    const gdouble * counts, guint64 version, guint64 step, GError ** error)
+{
+  KmModel *model;
+  gsize kd = (gsize) k * d;
+
+  g_return_val_if_fail (centers != NULL, NULL);
+  g_return_val_if_fail (metric == KM_METRIC_SQUARED_EUCLIDEAN
+      || metric == KM_METRIC_COSINE, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_model_size (k, d, error))
+    return NULL;
+
+  model = g_new0 (KmModel, 1);
+  model->ref_count = 1;
+  model->k = k;
+  model->d = d;
+  model->metric = metric;
+  model->version = version;
+  model->step = step;
+  model->centers = g_memdup2 (centers, kd * sizeof (gfloat));
+  if (counts != NULL)
+    model->counts = g_memdup2 (counts, k * sizeof (gdouble));
+  km_dist_init (&model->dist, k, d, metric);
+  km_dist_prepare (&model->dist, model->centers);
+  return model;
+}
+
+KmModel *
+km_model_new (guint k, guint d, KmMetric metric, const gfloat * centers,
+    guint64 version, GError ** error)
+{
+  return km_model_new_full (k, d, metric, centers, NULL, version, 0, error);
+}
+
+KmModel *
+km_model_ref (KmModel * model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+
+  g_atomic_int_inc (&model->ref_count);
+  return model;
+}
+
+void
+km_model_unref (KmModel * model)
+{
+  g_return_if_fail (model != NULL);
+
+  if (!g_atomic_int_dec_and_test (&model->ref_count))
+    return;
+  km_dist_clear (&model->dist);
+  g_free (model->centers);
+  g_free (model->counts);
+  g_free (model);
+}
+
+guint
+km_model_get_k (const KmModel * model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+  return model->k;
+}
+
+guint
+km_model_get_d (const KmModel * model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+  return model->d;
+}
+
+KmMetric
+km_model_get_metric (const KmModel * model)
+{
+  g_return_val_if_fail (model != NULL, KM_METRIC_SQUARED_EUCLIDEAN);
+  return model->metric;
+}
+
+guint64
+km_model_get_version (const KmModel * model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+  return model->version;
+}
+
+guint64
+km_model_get_step (const KmModel * model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+  return model->step;
+}
+
+const gfloat *
+km_model_get_centers (const KmModel * model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  return model->centers;
+}
+
+const gdouble *
+km_model_get_counts (const KmModel * model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  return model->counts;
+}
+
+gdouble
+km_model_assign (const KmModel * model, const gfloat * points, gsize n,
+    gint32 * idx, gfloat * dist, KmWorkspace * ws)
+{
+  KmWorkspace *own = NULL;
+  const gfloat *x;
+  gdouble total;
+
+  g_return_val_if_fail (model != NULL, 0.0);
+  g_return_val_if_fail (points != NULL || n == 0, 0.0);
+
+  if (n == 0)
+    return 0.0;
+  /* A NULL workspace works but allocates: callers on a hot path pass one. */
+  if (ws == NULL)
+    ws = own = km_workspace_new ();
+  x = km_prepare_points (model->metric, points, n, model->d, ws);
+  total = km_dist_assign (&model->dist, x, n, idx, dist, ws);
+  km_workspace_free (own);
+  return total;
+}
+
+void
+km_model_distances (const KmModel * model, const gfloat * points, gsize n,
+    gfloat * out, KmWorkspace * ws)
+{
+  KmWorkspace *own = NULL;
+  const gfloat *x;
+
+  g_return_if_fail (model != NULL);
+  g_return_if_fail (points != NULL || n == 0);
+  g_return_if_fail (out != NULL || n == 0);
+
+  if (n == 0)
+    return;
+  if (ws == NULL)
+    ws = own = km_workspace_new ();
+  x = km_prepare_points (model->metric, points, n, model->d, ws);
+  km_dist_all (&model->dist, x, n, out);
+  km_workspace_free (own);
+}

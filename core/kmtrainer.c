@@ -1,0 +1,468 @@
+/* gst-kmeans core: the training state machine (§1, §2, §7.1).
+ *
+ * Initialisation consumes batches until k rows are chosen (those batches
+ * are not trained on); every later batch is one step: assign with the
+ * master centers, take the pre-update loss, update by mode. */
+#include <math.h>
+
+#include "kmprivate.h"
+
+/* Spark splits a dying cluster with a relative perturbation of 1e-14,
+ * which is below float32 resolution: both halves would be the same
+ * center and never separate.  1e-6 is a few float ulps. */
+#define KM_SPLIT_PERTURBATION 1e-6
+#define KM_DYING_WEIGHT_RATIO 1e-8
+#define KM_FULL_BATCH_EPSILON 1e-6f
+
+static gsize
+model_floats (const KmTrainer * trainer)
+{
+  return (gsize) trainer->cfg.k * trainer->cfg.d;
+}
+
+KmTrainer *
+km_trainer_new (const KmConfig * cfg, GError ** error)
+{
+  KmTrainer *trainer;
+  gsize kd;
+
+  g_return_val_if_fail (cfg != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!km_config_validate (cfg, error))
+    return NULL;
+
+  trainer = g_new0 (KmTrainer, 1);
+  trainer->cfg = *cfg;
+  kd = model_floats (trainer);
+  km_rng_seed (&trainer->rng, cfg->seed);
+  trainer->master = g_new0 (gfloat, kd);
+  trainer->counts = g_new0 (gdouble, cfg->k);
+  if (km_config_has_working_copy (cfg)) {
+    trainer->working = g_new0 (gfloat, kd);
+    trainer->master_counts = g_new0 (gdouble, cfg->k);
+  } else {
+    trainer->master_counts = trainer->counts;
+  }
+  trainer->update_in_steps = cfg->steps_per_sync;
+  km_dist_init (&trainer->dist, cfg->k, cfg->d, cfg->metric);
+  trainer->ws = km_workspace_new ();
+  return trainer;
+}
+
+void
+km_trainer_free (KmTrainer * trainer)
+{
+  if (trainer == NULL)
+    return;
+  if (trainer->master_counts != trainer->counts)
+    g_free (trainer->master_counts);
+  g_free (trainer->counts);
+  g_free (trainer->master);
+  g_free (trainer->working);
+  km_dist_clear (&trainer->dist);
+  g_clear_pointer (&trainer->snapshot, km_model_unref);
+  km_workspace_free (trainer->ws);
+  g_free (trainer);
+}
+
+const KmConfig *
+km_trainer_get_config (const KmTrainer * trainer)
+{
+  g_return_val_if_fail (trainer != NULL, NULL);
+  return &trainer->cfg;
+}
+
+gboolean
+km_trainer_is_initialized (const KmTrainer * trainer)
+{
+  g_return_val_if_fail (trainer != NULL, FALSE);
+  return trainer->initialized;
+}
+
+gboolean
+km_trainer_is_converged (const KmTrainer * trainer)
+{
+  g_return_val_if_fail (trainer != NULL, FALSE);
+  return trainer->converged;
+}
+
+guint64
+km_trainer_get_step (const KmTrainer * trainer)
+{
+  g_return_val_if_fail (trainer != NULL, 0);
+  return trainer->step;
+}
+
+guint64
+km_trainer_get_kmeans_plus_plus_draws (const KmTrainer * trainer)
+{
+  g_return_val_if_fail (trainer != NULL, 0);
+  return trainer->kpp_draws;
+}
+
+/* The master changed: new version, distances prepared again. */
+static void
+master_changed (KmTrainer * trainer)
+{
+  trainer->version++;
+  trainer->model_step = trainer->step;
+  km_dist_prepare (&trainer->dist, trainer->master);
+}
+
+static void
+fill_counts (gdouble * counts, guint k, gdouble value)
+{
+  guint j;
+
+  for (j = 0; j < k; j++)
+    counts[j] = value;
+}
+
+/* All k rows chosen: set up the counts and the working copy (§1.1-1.3). */
+static void
+finish_init (KmTrainer * trainer)
+{
+  const KmConfig *cfg = &trainer->cfg;
+
+  trainer->initialized = TRUE;
+  trainer->initialized_rows = cfg->k;
+  if (cfg->mini_batch && cfg->steps_per_sync == 1)
+    fill_counts (trainer->counts, cfg->k, cfg->initial_count);
+  else
+    fill_counts (trainer->counts, cfg->k, 0.0);
+  if (trainer->working != NULL) {
+    memcpy (trainer->working, trainer->master,
+        model_floats (trainer) * sizeof (gfloat));
+    fill_counts (trainer->master_counts, cfg->k, 0.0);
+  }
+  trainer->update_in_steps = cfg->steps_per_sync;
+  master_changed (trainer);
+}
+
+gboolean
+km_trainer_set_centers (KmTrainer * trainer, const gfloat * centers,
+    guint k, guint d, GError ** error)
+{
+  const KmConfig *cfg;
+
+  g_return_val_if_fail (trainer != NULL, FALSE);
+  g_return_val_if_fail (centers != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  cfg = &trainer->cfg;
+  if (trainer->initialized) {
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "initial centers can only be set before initialisation is done");
+    return FALSE;
+  }
+  if (k != cfg->k || d != cfg->d) {
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "initial centers are %u x %u but num-clusters is %u and "
+        "dimensions is %u", k, d, cfg->k, cfg->d);
+    return FALSE;
+  }
+  memcpy (trainer->master, centers, model_floats (trainer) * sizeof (gfloat));
+  if (cfg->metric == KM_METRIC_COSINE)
+    km_normalize_rows (trainer->master, trainer->master, k, d);
+  finish_init (trainer);
+  return TRUE;
+}
+
+static KmFeedResult
+feed_init (KmTrainer * trainer, const gfloat * points, gsize n, GError ** error)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  guint remaining = cfg->k - trainer->initialized_rows;
+  gfloat *dst = trainer->master + (gsize) trainer->initialized_rows * cfg->d;
+  const gfloat *x;
+  gsize got = 0;
+
+  switch (cfg->init) {
+    case KM_INIT_GIVEN:
+      g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+          "initialisation is 'given' but no initial centers were set");
+      return KM_FEED_ERROR;
+    case KM_INIT_KMEANS_PLUS_PLUS:
+      if (n < remaining) {
+        g_set_error (error, KM_ERROR, KM_ERROR_BATCH_TOO_SMALL,
+            "kmeans++ initialisation needs a first batch of at least %u "
+            "points (one per center still to choose) but got %"
+            G_GSIZE_FORMAT, remaining, n);
+        return KM_FEED_ERROR;
+      }
+      /* Cosine: the sampler runs squared Euclidean on the unit rows. */
+      x = km_prepare_points (cfg->metric, points, n, cfg->d, trainer->ws);
+      km_init_kmeans_plus_plus (x, n, cfg->d, remaining,
+          cfg->kmeans_plus_plus_retries, &trainer->rng, dst, trainer->ws,
+          &trainer->kpp_draws);
+      got = remaining;
+      break;
+    case KM_INIT_RANDOM:
+    default:
+      x = km_prepare_points (cfg->metric, points, n, cfg->d, trainer->ws);
+      got = km_init_random (x, n, cfg->d, remaining, &trainer->rng, dst);
+      break;
+  }
+  trainer->initialized_rows += got;
+  if (trainer->initialized_rows == cfg->k)
+    finish_init (trainer);
+  return KM_FEED_INIT;
+}
+
+/* §1.2: before the assignment of steps N+1, 2N+1, ... the working copy
+ * becomes the master and the counts restart. */
+static void
+sync_if_due (KmTrainer * trainer)
+{
+  const KmConfig *cfg = &trainer->cfg;
+
+  if (trainer->update_in_steps > 0) {
+    trainer->update_in_steps--;
+    return;
+  }
+  trainer->update_in_steps = (gint64) cfg->steps_per_sync - 1;
+  memcpy (trainer->master, trainer->working,
+      model_floats (trainer) * sizeof (gfloat));
+  if (cfg->metric == KM_METRIC_COSINE)
+    km_normalize_rows (trainer->master, trainer->master, cfg->k, cfg->d);
+  memcpy (trainer->master_counts, trainer->counts, cfg->k * sizeof (gdouble));
+  fill_counts (trainer->counts, cfg->k, 0.0);
+  master_changed (trainer);
+}
+
+/* §1.4; TRUE when this step's loss meets the tolerance. */
+static gboolean
+tolerance_met (KmTrainer * trainer, gdouble loss)
+{
+  gdouble tol = trainer->cfg.relative_tolerance;
+  gboolean met = FALSE;
+
+  /* Python truthiness in TF's hook: no or a zero previous loss skips. */
+  if (tol > 0.0 && trainer->have_prev_loss && trainer->prev_loss != 0.0)
+    met = fabs (loss - trainer->prev_loss) / (1.0 + fabs (trainer->prev_loss))
+        < tol;
+  trainer->prev_loss = loss;
+  trainer->have_prev_loss = TRUE;
+  return met;
+}
+
+/* Per-cluster sums and counts of the batch, in one pass. */
+static void
+accumulate (const KmTrainer * trainer, const gfloat * x, gsize n,
+    const gint32 * idx, gdouble * sums, gdouble * cnt)
+{
+  const guint k = trainer->cfg.k, d = trainer->cfg.d;
+  gsize i;
+  guint t;
+
+  memset (sums, 0, (gsize) k * d * sizeof (gdouble));
+  memset (cnt, 0, k * sizeof (gdouble));
+  for (i = 0; i < n; i++) {
+    gdouble *restrict s = sums + (gsize) idx[i] * d;
+    const gfloat *restrict p = x + i * d;
+
+    for (t = 0; t < d; t++)
+      s[t] += p[t];
+    cnt[idx[i]] += 1.0;
+  }
+}
+
+/* c_j <- (w_j c_j + sum_j) / (w_j + m_j) for clusters with points: TF's
+ * mini-batch rule (§1.1, §1.2) and Spark's update after the discount. */
+static void
+apply_running_mean (gfloat * centers, gdouble * weights, const gdouble * sums,
+    const gdouble * cnt, guint k, guint d)
+{
+  guint j, t;
+
+  for (j = 0; j < k; j++) {
+    gfloat *c = centers + (gsize) j * d;
+    const gdouble *s = sums + (gsize) j * d;
+    gdouble w = weights[j], total;
+
+    if (cnt[j] == 0.0)
+      continue;
+    total = w + cnt[j];
+    for (t = 0; t < d; t++)
+      c[t] = (gfloat) ((w * c[t] + s[t]) / total);
+    weights[j] = total;
+  }
+}
+
+/* §1.3: one Lloyd step in float32 like TF; an empty cluster becomes 0. */
+static void
+apply_full_batch (KmTrainer * trainer, const gdouble * sums,
+    const gdouble * cnt)
+{
+  const guint k = trainer->cfg.k, d = trainer->cfg.d;
+  guint j, t;
+
+  for (j = 0; j < k; j++) {
+    gfloat *c = trainer->master + (gsize) j * d;
+    const gdouble *s = sums + (gsize) j * d;
+    gfloat denom = (gfloat) cnt[j] + KM_FULL_BATCH_EPSILON;
+
+    for (t = 0; t < d; t++)
+      c[t] = (gfloat) s[t] / denom;
+    trainer->counts[j] = cnt[j];
+  }
+  if (trainer->cfg.metric == KM_METRIC_COSINE)
+    km_normalize_rows (trainer->master, trainer->master, k, d);
+}
+
+/* §7.1: every weight decays, whether its cluster got points or not. */
+static void
+apply_discount (KmTrainer * trainer, gsize n)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  gdouble discount = cfg->time_unit == KM_TIME_UNIT_POINTS ?
+      pow (cfg->decay_factor, (gdouble) n) : cfg->decay_factor;
+  guint j;
+
+  for (j = 0; j < cfg->k; j++)
+    trainer->counts[j] *= discount;
+}
+
+/* §7.1: a cluster whose weight fell below 1e-8 of the largest takes half
+ * of the largest cluster, which is split in two close centers. */
+static void
+split_dying_cluster (KmTrainer * trainer)
+{
+  const guint k = trainer->cfg.k, d = trainer->cfg.d;
+  gdouble *w = trainer->counts;
+  guint j, t, largest = 0, smallest = 0;
+  gfloat *cl, *cs;
+
+  for (j = 1; j < k; j++) {
+    if (w[j] > w[largest])
+      largest = j;
+    if (w[j] < w[smallest])
+      smallest = j;
+  }
+  if (!(w[smallest] < KM_DYING_WEIGHT_RATIO * w[largest]))
+    return;
+
+  w[largest] = w[smallest] = (w[largest] + w[smallest]) / 2.0;
+  cl = trainer->master + largest * (gsize) d;
+  cs = trainer->master + smallest * (gsize) d;
+  for (t = 0; t < d; t++) {
+    gdouble x = cl[t];
+    gdouble p = KM_SPLIT_PERTURBATION * MAX (fabs (x), 1.0);
+
+    cl[t] = (gfloat) (x + p);
+    cs[t] = (gfloat) (x - p);
+  }
+}
+
+static void
+update_centers (KmTrainer * trainer, const gfloat * x, gsize n,
+    const gint32 * idx)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  gdouble *sums = km_workspace_get (trainer->ws, KM_WS_SUMS,
+      model_floats (trainer) * sizeof (gdouble));
+  gdouble *cnt = km_workspace_get (trainer->ws, KM_WS_CNT,
+      cfg->k * sizeof (gdouble));
+
+  accumulate (trainer, x, n, idx, sums, cnt);
+  if (!cfg->mini_batch) {
+    apply_full_batch (trainer, sums, cnt);
+  } else if (trainer->working != NULL) {
+    apply_running_mean (trainer->working, trainer->counts, sums, cnt,
+        cfg->k, cfg->d);
+  } else if (cfg->decay_factor < 1.0) {
+    apply_discount (trainer, n);
+    apply_running_mean (trainer->master, trainer->counts, sums, cnt,
+        cfg->k, cfg->d);
+    split_dying_cluster (trainer);
+  } else {
+    apply_running_mean (trainer->master, trainer->counts, sums, cnt,
+        cfg->k, cfg->d);
+  }
+}
+
+static KmFeedResult
+train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  const gfloat *x;
+  gint32 *idx;
+  gboolean converged;
+
+  x = km_prepare_points (cfg->metric, points, n, cfg->d, trainer->ws);
+  if (trainer->working != NULL)
+    sync_if_due (trainer);
+
+  idx = km_workspace_get (trainer->ws, KM_WS_IDX, n * sizeof (gint32));
+  *loss = km_dist_assign (&trainer->dist, x, n, idx, NULL, trainer->ws);
+  converged = tolerance_met (trainer, *loss);
+
+  update_centers (trainer, x, n, idx);
+  trainer->step++;
+  if (trainer->working == NULL)
+    master_changed (trainer);
+
+  if (converged) {
+    trainer->converged = TRUE;
+    return KM_FEED_CONVERGED;
+  }
+  return KM_FEED_TRAINED;
+}
+
+KmFeedResult
+km_trainer_feed (KmTrainer * trainer, const gfloat * points, gsize n,
+    KmStepInfo * info, GError ** error)
+{
+  KmFeedResult res;
+  gdouble loss = 0.0;
+
+  g_return_val_if_fail (trainer != NULL, KM_FEED_ERROR);
+  g_return_val_if_fail (points != NULL || n == 0, KM_FEED_ERROR);
+  g_return_val_if_fail (error == NULL || *error == NULL, KM_FEED_ERROR);
+
+  if (n > G_MAXSIZE / sizeof (gdouble) / trainer->cfg.d) {
+    g_set_error (error, KM_ERROR, KM_ERROR_TOO_LARGE,
+        "a batch of %" G_GSIZE_FORMAT " points of dimension %u is too large",
+        n, trainer->cfg.d);
+    res = KM_FEED_ERROR;
+  } else if (n == 0) {
+    res = KM_FEED_SKIPPED;
+  } else if (!trainer->initialized) {
+    res = feed_init (trainer, points, n, error);
+  } else if (trainer->converged) {
+    res = KM_FEED_SKIPPED;
+  } else {
+    res = train_step (trainer, points, n, &loss);
+  }
+
+  if (info != NULL) {
+    info->step = trainer->step;
+    info->loss = loss;
+    info->num_points = n;
+    info->initialized_centers = trainer->initialized_rows;
+  }
+  return res;
+}
+
+KmModel *
+km_trainer_get_model (KmTrainer * trainer)
+{
+  const KmConfig *cfg;
+
+  g_return_val_if_fail (trainer != NULL, NULL);
+
+  if (!trainer->initialized)
+    return NULL;
+  if (trainer->snapshot != NULL
+      && trainer->snapshot->version == trainer->version)
+    return km_model_ref (trainer->snapshot);
+
+  cfg = &trainer->cfg;
+  g_clear_pointer (&trainer->snapshot, km_model_unref);
+  /* The config was validated, so this cannot fail. */
+  trainer->snapshot = km_model_new_full (cfg->k, cfg->d, cfg->metric,
+      trainer->master, trainer->master_counts, trainer->version,
+      trainer->model_step, NULL);
+  return km_model_ref (trainer->snapshot);
+}

@@ -1,0 +1,35 @@
+#ifndef __GST_KMEANS_ASSIGN_H__
+#define __GST_KMEANS_ASSIGN_H__
+
+#include <gst/gst.h>
+#include <gst/base/gstbasetransform.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_KMEANS_ASSIGN (gst_kmeans_assign_get_type ())
+G_DECLARE_FINAL_TYPE (GstKMeansAssign, gst_kmeans_assign, GST, KMEANS_ASSIGN,
+    GstBaseTransform);
+
+/**
+ * GstKMeansAssignOutput:
+ * @GST_KMEANS_ASSIGN_OUTPUT_ASSIGNMENTS: one {int32 cluster; float32
+ *     distance} record per point (application/x-kmeans-assignments)
+ * @GST_KMEANS_ASSIGN_OUTPUT_DISTANCES: the distance to every center, K
+ *     float32 values per point (application/x-points of dimension K)
+ *
+ * What kmeans-assign produces for each input point.
+ */
+typedef enum
+{
+  GST_KMEANS_ASSIGN_OUTPUT_ASSIGNMENTS,
+  GST_KMEANS_ASSIGN_OUTPUT_DISTANCES
+} GstKMeansAssignOutput;
+
+GType gst_kmeans_assign_output_get_type (void);
+#define GST_TYPE_KMEANS_ASSIGN_OUTPUT (gst_kmeans_assign_output_get_type ())
+
+GST_ELEMENT_REGISTER_DECLARE (kmeans_assign);
+
+G_END_DECLS
+
+#endif /* __GST_KMEANS_ASSIGN_H__ */

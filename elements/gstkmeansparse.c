@@ -1,0 +1,1937 @@
+/* gst-kmeans: kmeans-parse, text records (CSV or JSON) to points.
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-kmeans-parse
+ * @title: kmeans-parse
+ *
+ * kmeans-parse reads points written as text, CSV or JSON, and outputs them
+ * as a point stream, `application/x-points, format=F32LE, dimensions=D`
+ * (or F64LE, see #GstKMeansParse:output-format), ready for kmeans-train,
+ * kmeans-assign or kmeans-score.  Each input buffer gives at most one
+ * output buffer holding all the points read from it.
+ *
+ * ## Input
+ *
+ * Caps `text/csv`, `application/json`, `text/x-raw, format=utf8` or
+ * `application/octet-stream`.  #GstKMeansParse:format says how to read the
+ * text; with `auto` (the default) `text/csv` is CSV, `application/json` is
+ * JSON, and for the other two the first non-blank record decides: one
+ * starting with `[` or `{` makes the stream JSON, anything else CSV.
+ *
+ * #GstKMeansParse:mode says how the text is cut into records:
+ *
+ * * `message` (default): every buffer is one whole message, as zmqsrc
+ *   delivers them.  A JSON message is one JSON document; a CSV message
+ *   holds one or more lines.  Nothing is carried from one buffer to the
+ *   next.
+ * * `lines`: the buffers are a byte stream (a file, a pipe, a TCP
+ *   connection) cut anywhere; every line, ending in `\n` (a `\r` before it
+ *   is dropped), is one record: a CSV line or a JSON document (JSON Lines).
+ *   A line split across buffers is put back together; the last line needs
+ *   no newline at EOS.  A line longer than #GstKMeansParse:max-line-length
+ *   is malformed and skipped up to the next newline, so a stream without
+ *   newlines cannot exhaust memory.
+ *
+ * Blank lines and empty messages hold no record and are ignored.
+ *
+ * ## CSV
+ *
+ * Fields are separated by #GstKMeansParse:delimiter (`,` by default) and
+ * may be enclosed in double quotes (`""` inside quotes is one quote; a
+ * quoted field cannot span lines).  Spaces around fields are ignored.
+ * Numbers are read in the C locale (`.` as the decimal point, an optional
+ * exponent).
+ *
+ * A header line names the columns.  With #GstKMeansParse:header=auto the
+ * first line of the stream (in `lines` mode) or of each message (in
+ * `message` mode) is a header when none of its fields is a number; `present`
+ * and `absent` force it.
+ *
+ * #GstKMeansParse:columns chooses the point's coordinates, in order: a
+ * comma-separated list of 0-based column indices (`2,0`) or of header names
+ * (`x,y`), not mixed.  Names need a header; in `message` mode the newest
+ * header seen is used.  Empty (the default) takes every column that holds
+ * a number in the first accepted line, so a text column such as a label is
+ * left out; from then on every line must have that many fields with
+ * numbers in those columns.
+ *
+ * ## JSON
+ *
+ * A record is one JSON document (in `lines` mode one per line).  These
+ * forms are read (the JSON Schema is schemas/parse-input.schema.json):
+ *
+ * * one point, an array of numbers: `[0.5, 1.5]`;
+ * * several points, an array of arrays: `[[0.5, 1.5], [2, 3]]`;
+ * * an object whose member #GstKMeansParse:field (default `point`) holds one
+ *   point or an array of points: `{"point": [0.5, 1.5], "id": 7}`, or with
+ *   field=points, what kmeans-format emits: `{"type": "points", ...,
+ *   "points": [[0.5, 1.5], [2, 3]]}`;
+ * * an array of such objects: `[{"point": [0.5, 1.5]}, {"point": [2, 3]}]`.
+ *
+ * #GstKMeansParse:columns given as indices picks elements of each point
+ * array; given as names it builds each point from those members of the
+ * object instead (`{"x": 0.5, "y": 1.5}` with columns=x,y).  Documents
+ * nested more than 32 levels deep, holding more than one top-level value,
+ * or with integers beyond 18 digits (write them with an exponent) are
+ * malformed.
+ *
+ * ## Output
+ *
+ * The point dimension D is #GstKMeansParse:dimensions, or, when that is 0,
+ * the width of the first accepted point; the caps are sent then.  A buffer
+ * keeps the PTS, DTS and duration of its input buffer (in `lines` mode: the
+ * PTS of the buffer in which its first line began, and no duration); its
+ * offset and offset-end count points since the element started.
+ *
+ * ## Malformed records
+ *
+ * A record is malformed when it is not valid UTF-8, does not parse, has a
+ * field that is not a number, a value that is NaN, infinite or beyond the
+ * range of the output format (`nan`, `inf`, `1e999`, or `1e39` for F32LE),
+ * or a width other than D.  In a JSON array of points each point is a
+ * record of its own.  With #GstKMeansParse:on-bad-input=error (the default)
+ * the first one stops the stream with an error; with `skip` it is left out,
+ * logged, counted in #GstKMeansParse:malformed-records, and the first one
+ * posts a warning message.  Garbage never crashes the element: binary
+ * bytes, invalid UTF-8, huge numbers, deep nesting and empty messages are
+ * all just malformed (or empty) records.
+ *
+ * ## Example launch lines
+ * |[
+ * printf 'x,y\n1.5,2\n3,4.25\n' > /tmp/points.csv
+ * gst-launch-1.0 filesrc location=/tmp/points.csv ! text/csv ! \
+ *     kmeans-parse mode=lines ! fakesink dump=true
+ * ]| Reads a CSV file with a header line and dumps two 2-dimensional float32
+ * points.
+ * |[
+ * printf '{"id":1,"features":[1,2]}\n{"id":2,"features":[[3,4],[5,6]]}\n' > /tmp/points.jsonl
+ * gst-launch-1.0 filesrc location=/tmp/points.jsonl ! \
+ *     kmeans-parse mode=lines format=json field=features output-format=F64LE ! \
+ *     kmeans-format ! fdsink
+ * ]| Reads JSON Lines whose `features` member holds one point or several,
+ * and prints them back as kmeans-format `points` documents.
+ * |[
+ * gst-launch-1.0 zmqsrc endpoint=tcp://127.0.0.1:5555 ! \
+ *     kmeans-parse columns=temperature,pressure on-bad-input=skip ! \
+ *     kmeans-train num-clusters=3 ! fakesink
+ * ]| Trains on CSV messages received over ZeroMQ, taking two named columns
+ * and skipping the messages that do not parse.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <gst/base/gstadapter.h>
+#include <json-glib/json-glib.h>
+
+#include "gstkmeansparse.h"
+#include "kmeanselements.h"
+
+GST_DEBUG_CATEGORY_STATIC (kmeans_parse_debug);
+#define GST_CAT_DEFAULT kmeans_parse_debug
+
+typedef enum
+{
+  GST_KMEANS_PARSE_FORMAT_AUTO,
+  GST_KMEANS_PARSE_FORMAT_CSV,
+  GST_KMEANS_PARSE_FORMAT_JSON
+} GstKMeansParseFormat;
+
+typedef enum
+{
+  GST_KMEANS_PARSE_MODE_MESSAGE,
+  GST_KMEANS_PARSE_MODE_LINES
+} GstKMeansParseMode;
+
+typedef enum
+{
+  GST_KMEANS_PARSE_HEADER_AUTO,
+  GST_KMEANS_PARSE_HEADER_PRESENT,
+  GST_KMEANS_PARSE_HEADER_ABSENT
+} GstKMeansParseHeader;
+
+#define DEFAULT_FORMAT GST_KMEANS_PARSE_FORMAT_AUTO
+#define DEFAULT_MODE GST_KMEANS_PARSE_MODE_MESSAGE
+#define DEFAULT_HEADER GST_KMEANS_PARSE_HEADER_AUTO
+#define DEFAULT_COLUMNS NULL
+#define DEFAULT_FIELD "point"
+#define DEFAULT_DELIMITER ","
+#define DEFAULT_DIMENSIONS 0
+#define DEFAULT_OUTPUT_FORMAT GST_KMEANS_SAMPLE_F32
+#define DEFAULT_MAX_LINE_LENGTH (1024 * 1024)
+#define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_ERROR
+
+#define MIN_MAX_LINE_LENGTH 16
+/* JSON nesting json-glib may see: it recurses per level and would overflow
+ * the stack on a few hundred thousand brackets.  Our forms need 4. */
+#define MAX_JSON_DEPTH 32
+/* json-glib wraps integers beyond int64 silently; refuse them instead. */
+#define MAX_JSON_INTEGER_DIGITS 18
+/* Longest CSV field read as a number. */
+#define MAX_NUMBER_LENGTH 255
+
+enum
+{
+  PROP_0,
+  PROP_FORMAT,
+  PROP_MODE,
+  PROP_HEADER,
+  PROP_COLUMNS,
+  PROP_FIELD,
+  PROP_DELIMITER,
+  PROP_DIMENSIONS,
+  PROP_OUTPUT_FORMAT,
+  PROP_MAX_LINE_LENGTH,
+  PROP_ON_BAD_INPUT,
+  PROP_PARSED_POINTS,
+  PROP_MALFORMED_RECORDS
+};
+
+/* What the properties say; copied for the streaming thread at start. */
+typedef struct
+{
+  GstKMeansParseFormat format;
+  GstKMeansParseMode mode;
+  GstKMeansParseHeader header;
+  gchar *columns;
+  gchar *field;
+  gchar *delimiter;
+  guint dimensions;
+  GstKMeansSampleFormat output_format;
+  guint max_line_length;
+} Settings;
+
+/* The columns a point is made of. */
+typedef struct
+{
+  guint n;                      /* columns chosen; 0 = every (numeric) one */
+  guint *index;                 /* n field indices, valid when resolved */
+  gchar **names;                /* n names when chosen by name, else NULL */
+  gboolean resolved;            /* index[] can be used */
+  gboolean automatic;           /* chosen from the first accepted CSV line */
+  guint fields;                 /* automatic: that line's field count */
+} Columns;
+
+typedef struct
+{
+  guint start;
+  guint len;
+} Span;
+
+typedef enum
+{
+  HEADER_EXPECTED,              /* the next non-blank CSV line may be one */
+  HEADER_DONE
+} HeaderState;
+
+struct _GstKMeansParse
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* Properties, under the object lock. */
+  Settings props;
+  GstKMeansOnBadInput on_bad_input;
+  guint64 parsed_points;        /* also written by the streaming thread */
+  guint64 malformed_records;
+
+  /* Streaming state, set up in READY->PAUSED. */
+  Settings cfg;
+  gchar delimiter;
+  Columns cols;
+  GstKMeansParseFormat caps_format;     /* what the sink caps say */
+  GstKMeansParseFormat format;  /* in force; AUTO until sniffed */
+  HeaderState header_state;
+  guint d;                      /* 0 until the first accepted point */
+  gboolean caps_sent;
+  GQueue held_events;           /* sticky events waiting for our caps */
+  GstAdapter *adapter;          /* lines mode: the unfinished line */
+  gboolean skipping_line;       /* dropping an over-long line */
+  JsonParser *parser;
+  GArray *spans;                /* CSV fields of the current line */
+  gdouble *row;                 /* values of the current point */
+  guint *row_index;             /* automatic columns: where they came from */
+  guint row_alloc;
+  guint8 *out;                  /* points of the output buffer being made */
+  gsize out_len;
+  gsize out_alloc;
+  GstClockTime out_pts;
+  gboolean discont;
+  guint64 record;               /* records seen, for messages */
+  guint64 points_out;           /* offset of the next output point */
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/octet-stream; text/csv; application/json; "
+        "text/x-raw, format = (string) utf8"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_KMEANS_POINTS_CAPS));
+
+#define gst_kmeans_parse_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstKMeansParse, gst_kmeans_parse, GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (kmeans_parse_debug, "kmeans-parse", 0,
+        "CSV / JSON text to points"));
+GST_ELEMENT_REGISTER_DEFINE (kmeans_parse, "kmeans-parse", GST_RANK_NONE,
+    GST_TYPE_KMEANS_PARSE);
+
+/* ------------------------------------------------------------ enum types */
+
+#define GST_TYPE_KMEANS_PARSE_FORMAT (gst_kmeans_parse_format_get_type ())
+static GType
+gst_kmeans_parse_format_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_KMEANS_PARSE_FORMAT_AUTO, "From the caps, else from the first "
+          "record ([ or { is JSON)", "auto"},
+    {GST_KMEANS_PARSE_FORMAT_CSV, "Comma-separated values", "csv"},
+    {GST_KMEANS_PARSE_FORMAT_JSON, "JSON documents", "json"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstKMeansParseFormat", values));
+  return type;
+}
+
+#define GST_TYPE_KMEANS_PARSE_MODE (gst_kmeans_parse_mode_get_type ())
+static GType
+gst_kmeans_parse_mode_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_KMEANS_PARSE_MODE_MESSAGE, "Every buffer is one whole message",
+        "message"},
+    {GST_KMEANS_PARSE_MODE_LINES, "A byte stream of newline-terminated "
+          "records, cut anywhere", "lines"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstKMeansParseMode", values));
+  return type;
+}
+
+#define GST_TYPE_KMEANS_PARSE_HEADER (gst_kmeans_parse_header_get_type ())
+static GType
+gst_kmeans_parse_header_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_KMEANS_PARSE_HEADER_AUTO, "The first line is a header when none "
+          "of its fields is a number", "auto"},
+    {GST_KMEANS_PARSE_HEADER_PRESENT, "The first line is a header",
+        "present"},
+    {GST_KMEANS_PARSE_HEADER_ABSENT, "There is no header line", "absent"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstKMeansParseHeader", values));
+  return type;
+}
+
+#define GST_TYPE_KMEANS_PARSE_OUTPUT_FORMAT \
+    (gst_kmeans_parse_output_format_get_type ())
+static GType
+gst_kmeans_parse_output_format_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_KMEANS_SAMPLE_F32, "32-bit float, little endian", "F32LE"},
+    {GST_KMEANS_SAMPLE_F64, "64-bit float, little endian", "F64LE"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstKMeansParseOutputFormat", values));
+  return type;
+}
+
+/* ------------------------------------------------------- forward decls */
+
+static void gst_kmeans_parse_finalize (GObject * object);
+static void gst_kmeans_parse_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_kmeans_parse_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static GstStateChangeReturn gst_kmeans_parse_change_state (GstElement *
+    element, GstStateChange transition);
+static gboolean gst_kmeans_parse_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event);
+static gboolean gst_kmeans_parse_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query);
+static GstFlowReturn gst_kmeans_parse_chain (GstPad * pad, GstObject * parent,
+    GstBuffer * buffer);
+
+/* ---------------------------------------------------------- class setup */
+
+static void
+gst_kmeans_parse_class_init (GstKMeansParseClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+
+  gobject_class->set_property = gst_kmeans_parse_set_property;
+  gobject_class->get_property = gst_kmeans_parse_get_property;
+  gobject_class->finalize = gst_kmeans_parse_finalize;
+
+  /**
+   * GstKMeansParse:format:
+   *
+   * How to read the text: `csv`, `json`, or `auto` to follow the caps
+   * (text/csv, application/json) or, for text/x-raw and
+   * application/octet-stream, the first non-blank record.
+   */
+  g_object_class_install_property (gobject_class, PROP_FORMAT,
+      g_param_spec_enum ("format", "Format",
+          "Text format of the records (auto: from the caps, else JSON when "
+          "the first record starts with [ or {, CSV otherwise)",
+          GST_TYPE_KMEANS_PARSE_FORMAT, DEFAULT_FORMAT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstKMeansParse:mode:
+   *
+   * `message`: each buffer is one whole message (one JSON document, or
+   * CSV lines).  `lines`: the input is a byte stream of newline-terminated
+   * records that may be cut anywhere.
+   */
+  g_object_class_install_property (gobject_class, PROP_MODE,
+      g_param_spec_enum ("mode", "Mode",
+          "How buffers hold records: one whole message per buffer, or a "
+          "stream of lines cut anywhere", GST_TYPE_KMEANS_PARSE_MODE,
+          DEFAULT_MODE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstKMeansParse:header:
+   *
+   * Whether the first CSV line of the stream (lines mode) or of each
+   * message (message mode) names the columns.
+   */
+  g_object_class_install_property (gobject_class, PROP_HEADER,
+      g_param_spec_enum ("header", "Header",
+          "CSV header line: auto (a first line without numbers), present "
+          "or absent", GST_TYPE_KMEANS_PARSE_HEADER, DEFAULT_HEADER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstKMeansParse:columns:
+   *
+   * Comma-separated 0-based column indices or header names (not mixed)
+   * making up each point, in order.  For JSON, indices pick elements of
+   * point arrays and names pick members of objects.  Empty: every column
+   * holding a number in the first accepted CSV line, or the whole JSON
+   * array.
+   */
+  g_object_class_install_property (gobject_class, PROP_COLUMNS,
+      g_param_spec_string ("columns", "Columns",
+          "Comma-separated column indices (0-based) or header names that "
+          "make up a point (empty: every numeric column)", DEFAULT_COLUMNS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstKMeansParse:field:
+   *
+   * For JSON objects: the member holding the point (an array of numbers)
+   * or points (an array of arrays).
+   */
+  g_object_class_install_property (gobject_class, PROP_FIELD,
+      g_param_spec_string ("field", "Field",
+          "JSON object member holding the point or array of points",
+          DEFAULT_FIELD, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstKMeansParse:delimiter:
+   *
+   * The CSV field separator: one ASCII character other than a double
+   * quote, `\r` or `\n`.  `\t` (backslash, t) or `tab` mean a tab.
+   */
+  g_object_class_install_property (gobject_class, PROP_DELIMITER,
+      g_param_spec_string ("delimiter", "Delimiter",
+          "CSV field separator, one ASCII character (\\t or tab for a tab)",
+          DEFAULT_DELIMITER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstKMeansParse:dimensions:
+   *
+   * The point dimension D.  0 learns it from the first accepted point;
+   * either way points of another width are malformed.
+   */
+  g_object_class_install_property (gobject_class, PROP_DIMENSIONS,
+      g_param_spec_uint ("dimensions", "Dimensions",
+          "Point dimension D (0: the width of the first accepted point); "
+          "points of another width are malformed", 0, KM_MAX_DIMENSIONS,
+          DEFAULT_DIMENSIONS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_OUTPUT_FORMAT,
+      g_param_spec_enum ("output-format", "Output format",
+          "Sample format of the output points",
+          GST_TYPE_KMEANS_PARSE_OUTPUT_FORMAT, DEFAULT_OUTPUT_FORMAT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstKMeansParse:max-line-length:
+   *
+   * In lines mode, the longest line in bytes; a longer one is malformed
+   * and skipped up to the next newline.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_LINE_LENGTH,
+      g_param_spec_uint ("max-line-length", "Maximum line length",
+          "Lines mode: longest line in bytes; longer lines are malformed",
+          MIN_MAX_LINE_LENGTH, G_MAXINT, DEFAULT_MAX_LINE_LENGTH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstKMeansParse:on-bad-input:
+   *
+   * What a malformed record does: `error` stops the stream with an
+   * error message; `skip` leaves it out, logs it and counts it in
+   * #GstKMeansParse:malformed-records (the first one also posts a warning
+   * message).
+   */
+  g_object_class_install_property (gobject_class, PROP_ON_BAD_INPUT,
+      g_param_spec_enum ("on-bad-input", "On bad input",
+          "What a malformed record does: stop with an error, or skip it "
+          "(logged and counted in malformed-records)",
+          GST_TYPE_KMEANS_ON_BAD_INPUT, DEFAULT_ON_BAD_INPUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_PARSED_POINTS,
+      g_param_spec_uint64 ("parsed-points", "Parsed points",
+          "Points output since the element started", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_MALFORMED_RECORDS,
+      g_param_spec_uint64 ("malformed-records", "Malformed records",
+          "Records found malformed since the element started", 0,
+          G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "K-means text parser",
+      "Codec/Parser/Converter",
+      "Reads points from CSV or JSON text records into a point stream",
+      "gst-kmeans");
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_kmeans_parse_change_state);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_PARSE_FORMAT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_PARSE_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_PARSE_HEADER, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_PARSE_OUTPUT_FORMAT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_ON_BAD_INPUT, 0);
+}
+
+static void
+gst_kmeans_parse_init (GstKMeansParse * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_kmeans_parse_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_kmeans_parse_sink_event));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_kmeans_parse_src_query));
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->props.format = DEFAULT_FORMAT;
+  self->props.mode = DEFAULT_MODE;
+  self->props.header = DEFAULT_HEADER;
+  self->props.columns = g_strdup (DEFAULT_COLUMNS);
+  self->props.field = g_strdup (DEFAULT_FIELD);
+  self->props.delimiter = g_strdup (DEFAULT_DELIMITER);
+  self->props.dimensions = DEFAULT_DIMENSIONS;
+  self->props.output_format = DEFAULT_OUTPUT_FORMAT;
+  self->props.max_line_length = DEFAULT_MAX_LINE_LENGTH;
+  self->on_bad_input = DEFAULT_ON_BAD_INPUT;
+
+  g_queue_init (&self->held_events);
+  self->adapter = gst_adapter_new ();
+  self->spans = g_array_new (FALSE, FALSE, sizeof (Span));
+}
+
+static void
+settings_clear (Settings * s)
+{
+  g_clear_pointer (&s->columns, g_free);
+  g_clear_pointer (&s->field, g_free);
+  g_clear_pointer (&s->delimiter, g_free);
+}
+
+static void
+settings_copy (Settings * dst, const Settings * src)
+{
+  settings_clear (dst);
+  *dst = *src;
+  dst->columns = g_strdup (src->columns);
+  dst->field = g_strdup (src->field);
+  dst->delimiter = g_strdup (src->delimiter);
+}
+
+static void
+columns_clear (Columns * cols)
+{
+  g_free (cols->index);
+  g_strfreev (cols->names);
+  memset (cols, 0, sizeof (*cols));
+}
+
+static void
+gst_kmeans_parse_finalize (GObject * object)
+{
+  GstKMeansParse *self = GST_KMEANS_PARSE (object);
+
+  settings_clear (&self->props);
+  settings_clear (&self->cfg);
+  columns_clear (&self->cols);
+  g_object_unref (self->adapter);
+  g_array_unref (self->spans);
+  g_free (self->row);
+  g_free (self->row_index);
+  g_free (self->out);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_kmeans_parse_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstKMeansParse *self = GST_KMEANS_PARSE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_FORMAT:
+      self->props.format = g_value_get_enum (value);
+      break;
+    case PROP_MODE:
+      self->props.mode = g_value_get_enum (value);
+      break;
+    case PROP_HEADER:
+      self->props.header = g_value_get_enum (value);
+      break;
+    case PROP_COLUMNS:
+      g_free (self->props.columns);
+      self->props.columns = g_value_dup_string (value);
+      break;
+    case PROP_FIELD:
+      g_free (self->props.field);
+      self->props.field = g_value_dup_string (value);
+      break;
+    case PROP_DELIMITER:
+      g_free (self->props.delimiter);
+      self->props.delimiter = g_value_dup_string (value);
+      break;
+    case PROP_DIMENSIONS:
+      self->props.dimensions = g_value_get_uint (value);
+      break;
+    case PROP_OUTPUT_FORMAT:
+      self->props.output_format = g_value_get_enum (value);
+      break;
+    case PROP_MAX_LINE_LENGTH:
+      self->props.max_line_length = g_value_get_uint (value);
+      break;
+    case PROP_ON_BAD_INPUT:
+      self->on_bad_input = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_kmeans_parse_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstKMeansParse *self = GST_KMEANS_PARSE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_FORMAT:
+      g_value_set_enum (value, self->props.format);
+      break;
+    case PROP_MODE:
+      g_value_set_enum (value, self->props.mode);
+      break;
+    case PROP_HEADER:
+      g_value_set_enum (value, self->props.header);
+      break;
+    case PROP_COLUMNS:
+      g_value_set_string (value, self->props.columns);
+      break;
+    case PROP_FIELD:
+      g_value_set_string (value, self->props.field);
+      break;
+    case PROP_DELIMITER:
+      g_value_set_string (value, self->props.delimiter);
+      break;
+    case PROP_DIMENSIONS:
+      g_value_set_uint (value, self->props.dimensions);
+      break;
+    case PROP_OUTPUT_FORMAT:
+      g_value_set_enum (value, self->props.output_format);
+      break;
+    case PROP_MAX_LINE_LENGTH:
+      g_value_set_uint (value, self->props.max_line_length);
+      break;
+    case PROP_ON_BAD_INPUT:
+      g_value_set_enum (value, self->on_bad_input);
+      break;
+    case PROP_PARSED_POINTS:
+      g_value_set_uint64 (value, self->parsed_points);
+      break;
+    case PROP_MALFORMED_RECORDS:
+      g_value_set_uint64 (value, self->malformed_records);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ------------------------------------------------------ settings checks */
+
+static gboolean
+delimiter_from_string (const gchar * str, gchar * delimiter)
+{
+  if (g_strcmp0 (str, "\\t") == 0 || g_strcmp0 (str, "tab") == 0) {
+    *delimiter = '\t';
+    return TRUE;
+  }
+  if (str == NULL || strlen (str) != 1 || str[0] == '"')
+    return FALSE;
+  if (!g_ascii_isprint (str[0]) && str[0] != '\t')
+    return FALSE;
+  *delimiter = str[0];
+  return TRUE;
+}
+
+static gboolean
+is_column_index (const gchar * token, guint * index)
+{
+  guint64 v;
+
+  if (!g_ascii_isdigit (token[0]))
+    return FALSE;
+  if (!g_ascii_string_to_unsigned (token, 10, 0, G_MAXINT, &v, NULL))
+    return FALSE;
+  *index = (guint) v;
+  return TRUE;
+}
+
+/* Parses the columns property: all indices or all names. */
+static gboolean
+columns_parse (Columns * cols, const gchar * spec, GError ** error)
+{
+  gchar **tokens;
+  guint i, n, names = 0;
+
+  columns_clear (cols);
+  if (spec == NULL || spec[0] == '\0')
+    return TRUE;
+
+  tokens = g_strsplit (spec, ",", -1);
+  n = g_strv_length (tokens);
+  if (n > KM_MAX_DIMENSIONS) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "columns lists %u columns, more than %u", n, KM_MAX_DIMENSIONS);
+    g_strfreev (tokens);
+    return FALSE;
+  }
+  cols->n = n;
+  cols->index = g_new0 (guint, n);
+  for (i = 0; i < n; i++) {
+    g_strstrip (tokens[i]);
+    if (tokens[i][0] == '\0') {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+          "columns \"%s\": entry %u is empty", spec, i + 1);
+      goto fail;
+    }
+    if (!is_column_index (tokens[i], &cols->index[i]))
+      names++;
+  }
+  if (names > 0 && names < n) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "columns \"%s\" mixes indices and names; use one or the other",
+        spec);
+    goto fail;
+  }
+  if (names > 0)
+    cols->names = tokens;
+  else
+    g_strfreev (tokens);
+  cols->resolved = names == 0;
+  return TRUE;
+
+fail:
+  g_strfreev (tokens);
+  columns_clear (cols);
+  return FALSE;
+}
+
+/* Takes the settings for this run and checks them. */
+static gboolean
+gst_kmeans_parse_configure (GstKMeansParse * self, GError ** error)
+{
+  GST_OBJECT_LOCK (self);
+  settings_copy (&self->cfg, &self->props);
+  GST_OBJECT_UNLOCK (self);
+
+  if (!delimiter_from_string (self->cfg.delimiter, &self->delimiter)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "delimiter \"%s\" is not one printable ASCII character (other than "
+        "a double quote), \\t or tab", GST_STR_NULL (self->cfg.delimiter));
+    return FALSE;
+  }
+  if (!columns_parse (&self->cols, self->cfg.columns, error))
+    return FALSE;
+  if (self->cfg.dimensions != 0 && self->cols.n != 0
+      && self->cols.n != self->cfg.dimensions) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "columns \"%s\" chooses %u columns but dimensions is %u",
+        self->cfg.columns, self->cols.n, self->cfg.dimensions);
+    return FALSE;
+  }
+  if (self->cols.names != NULL && self->cfg.header ==
+      GST_KMEANS_PARSE_HEADER_ABSENT && self->cfg.format ==
+      GST_KMEANS_PARSE_FORMAT_CSV) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "columns \"%s\" names CSV columns but header is absent",
+        self->cfg.columns);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ----------------------------------------------------- streaming state */
+
+static void
+gst_kmeans_parse_reset (GstKMeansParse * self)
+{
+  columns_clear (&self->cols);
+  self->caps_format = GST_KMEANS_PARSE_FORMAT_AUTO;
+  self->format = GST_KMEANS_PARSE_FORMAT_AUTO;
+  self->header_state = HEADER_EXPECTED;
+  self->d = 0;
+  self->caps_sent = FALSE;
+  g_queue_clear_full (&self->held_events, (GDestroyNotify) gst_event_unref);
+  gst_adapter_clear (self->adapter);
+  self->skipping_line = FALSE;
+  g_clear_object (&self->parser);
+  self->out_len = 0;
+  self->discont = TRUE;
+  self->record = 0;
+  self->points_out = 0;
+}
+
+static gboolean
+gst_kmeans_parse_start (GstKMeansParse * self)
+{
+  GError *err = NULL;
+
+  gst_kmeans_parse_reset (self);
+  if (!gst_kmeans_parse_configure (self, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid kmeans-parse settings."), ("%s", err->message));
+    g_clear_error (&err);
+    return FALSE;
+  }
+  self->d = self->cfg.dimensions;
+  self->parser = json_parser_new_immutable ();
+
+  GST_OBJECT_LOCK (self);
+  self->parsed_points = 0;
+  self->malformed_records = 0;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static GstStateChangeReturn
+gst_kmeans_parse_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstKMeansParse *self = GST_KMEANS_PARSE (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
+      && !gst_kmeans_parse_start (self))
+    return GST_STATE_CHANGE_FAILURE;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_kmeans_parse_reset (self);
+  return ret;
+}
+
+/* ------------------------------------------------------ bad records */
+
+/* Copies up to 24 bytes of @text for a log line, printable ASCII only. */
+static const gchar *
+excerpt (const gchar * text, gsize len, gchar buf[32])
+{
+  gsize i, n = MIN (len, 24);
+
+  for (i = 0; i < n; i++)
+    buf[i] = g_ascii_isprint (text[i]) ? text[i] : '?';
+  if (len > n) {
+    memcpy (buf + n, "...", 3);
+    n += 3;
+  }
+  buf[n] = '\0';
+  return buf;
+}
+
+/* Reports a malformed record under the on-bad-input policy: an error
+ * (GST_FLOW_ERROR) or a counted, logged skip (GST_FLOW_OK). */
+static GstFlowReturn
+record_malformed (GstKMeansParse * self, const gchar * format, ...)
+    G_GNUC_PRINTF (2, 3);
+
+static GstFlowReturn
+record_malformed (GstKMeansParse * self, const gchar * format, ...)
+{
+  GstKMeansOnBadInput policy;
+  gchar reason[256];
+  guint64 count;
+  va_list args;
+
+  va_start (args, format);
+  g_vsnprintf (reason, sizeof (reason), format, args);
+  va_end (args);
+
+  GST_OBJECT_LOCK (self);
+  count = ++self->malformed_records;
+  policy = self->on_bad_input;
+  GST_OBJECT_UNLOCK (self);
+
+  if (policy == GST_KMEANS_ON_BAD_INPUT_ERROR) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("Malformed record in the input."),
+        ("record %" G_GUINT64_FORMAT ": %s", self->record, reason));
+    return GST_FLOW_ERROR;
+  }
+
+  GST_WARNING_OBJECT (self, "skipping malformed record %" G_GUINT64_FORMAT
+      ": %s", self->record, reason);
+  if (count == 1)
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("Skipping malformed records."),
+        ("record %" G_GUINT64_FORMAT ": %s; further malformed records are "
+            "only logged and counted in malformed-records", self->record,
+            reason));
+  return GST_FLOW_OK;
+}
+
+/* ------------------------------------------------------------- output */
+
+static GstCaps *
+output_caps (guint d, GstKMeansSampleFormat format)
+{
+  GstCaps *caps = gst_kmeans_points_caps_new (d);
+
+  if (format == GST_KMEANS_SAMPLE_F64)
+    gst_caps_set_simple (caps, "format", G_TYPE_STRING, "F64LE", NULL);
+  return caps;
+}
+
+static gboolean
+push_held_event (GstKMeansParse * self, GstEvent * event)
+{
+  return gst_pad_push_event (self->srcpad, event);
+}
+
+/* Sends our caps once D is known, then the sticky events (segment, tags)
+ * that had to wait for them. */
+static gboolean
+gst_kmeans_parse_send_caps (GstKMeansParse * self)
+{
+  GstCaps *caps = output_caps (self->d, self->cfg.output_format);
+  gboolean ok;
+  GstEvent *event;
+
+  GST_INFO_OBJECT (self, "output caps %" GST_PTR_FORMAT, caps);
+  ok = gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+  self->caps_sent = TRUE;
+  while ((event = g_queue_pop_head (&self->held_events)))
+    push_held_event (self, event);
+  return ok;
+}
+
+static guint
+sample_size (GstKMeansParse * self)
+{
+  return self->cfg.output_format == GST_KMEANS_SAMPLE_F64 ? 8 : 4;
+}
+
+static void
+ensure_row (GstKMeansParse * self, guint n)
+{
+  if (n <= self->row_alloc)
+    return;
+  self->row_alloc = MAX (n, 2 * self->row_alloc);
+  self->row = g_renew (gdouble, self->row, self->row_alloc);
+  self->row_index = g_renew (guint, self->row_index, self->row_alloc);
+}
+
+static void
+append_point (GstKMeansParse * self, const gdouble * v, guint width)
+{
+  gsize bytes = (gsize) width * sample_size (self);
+  guint j;
+
+  if (self->out_len + bytes > self->out_alloc) {
+    self->out_alloc = MAX (self->out_len + bytes, 2 * self->out_alloc);
+    self->out = g_realloc (self->out, self->out_alloc);
+  }
+  /* kmeanselements.c refuses big-endian hosts: native is LE here. */
+  if (self->cfg.output_format == GST_KMEANS_SAMPLE_F64) {
+    memcpy (self->out + self->out_len, v, bytes);
+  } else {
+    gfloat *dst = (gfloat *) (self->out + self->out_len);
+
+    for (j = 0; j < width; j++)
+      dst[j] = (gfloat) v[j];
+  }
+  self->out_len += bytes;
+}
+
+static gboolean
+value_fits (GstKMeansParse * self, gdouble v)
+{
+  if (self->cfg.output_format == GST_KMEANS_SAMPLE_F32)
+    return isfinite ((gfloat) v);
+  return isfinite (v);
+}
+
+/* Takes one point if it is well formed; *accepted says whether it was. */
+static GstFlowReturn
+accept_point (GstKMeansParse * self, const gdouble * v, guint width,
+    gboolean * accepted)
+{
+  guint j;
+
+  *accepted = FALSE;
+  if (width == 0)
+    return record_malformed (self, "the point is empty");
+  if (self->d != 0 && width != self->d)
+    return record_malformed (self, "the point has %u values, the stream "
+        "has %u dimensions", width, self->d);
+  if (width > KM_MAX_DIMENSIONS)
+    return record_malformed (self, "the point has %u values, more than %u",
+        width, KM_MAX_DIMENSIONS);
+  for (j = 0; j < width; j++) {
+    if (!value_fits (self, v[j]))
+      return record_malformed (self, "value %u (%g) is NaN, infinite or "
+          "out of range of %s", j, v[j],
+          self->cfg.output_format == GST_KMEANS_SAMPLE_F64 ? "F64LE" :
+          "F32LE");
+  }
+
+  if (self->d == 0) {
+    self->d = width;
+    GST_INFO_OBJECT (self, "learnt the point dimension %u", width);
+  }
+  if (!self->caps_sent && !gst_kmeans_parse_send_caps (self)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("downstream refused points of dimension %u", self->d));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  append_point (self, v, width);
+  *accepted = TRUE;
+  return GST_FLOW_OK;
+}
+
+/* Pushes the points gathered since the last push as one buffer. */
+static GstFlowReturn
+push_points (GstKMeansParse * self, GstBuffer * inbuf, gboolean in_lines)
+{
+  GstBuffer *outbuf;
+  gsize rows;
+
+  if (self->out_len == 0)
+    return GST_FLOW_OK;
+  rows = self->out_len / (sample_size (self) * self->d);
+
+  outbuf = gst_buffer_new_wrapped_full (0, self->out, self->out_alloc, 0,
+      self->out_len, self->out, g_free);
+  self->out = NULL;
+  self->out_alloc = 0;
+  self->out_len = 0;
+
+  GST_BUFFER_PTS (outbuf) = self->out_pts;
+  if (!in_lines && inbuf != NULL) {
+    GST_BUFFER_DTS (outbuf) = GST_BUFFER_DTS (inbuf);
+    GST_BUFFER_DURATION (outbuf) = GST_BUFFER_DURATION (inbuf);
+  }
+  GST_BUFFER_OFFSET (outbuf) = self->points_out;
+  GST_BUFFER_OFFSET_END (outbuf) = self->points_out + rows;
+  if (self->discont) {
+    GST_BUFFER_FLAG_SET (outbuf, GST_BUFFER_FLAG_DISCONT);
+    self->discont = FALSE;
+  }
+  self->points_out += rows;
+
+  GST_OBJECT_LOCK (self);
+  self->parsed_points += rows;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_LOG_OBJECT (self, "pushing %" G_GSIZE_FORMAT " points at %"
+      GST_TIME_FORMAT, rows, GST_TIME_ARGS (self->out_pts));
+  return gst_pad_push (self->srcpad, outbuf);
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+static gboolean
+is_blank (gchar c)
+{
+  return c == ' ' || c == '\t';
+}
+
+/* Splits @line into field spans (quotes removed, blanks trimmed).  FALSE
+ * on an unterminated quote or text after a closing quote. */
+static gboolean
+split_csv (const gchar * line, guint len, gchar delim, GArray * spans)
+{
+  guint i = 0;
+
+  g_array_set_size (spans, 0);
+  while (TRUE) {
+    Span f;
+
+    while (i < len && is_blank (line[i]) && line[i] != delim)
+      i++;
+    if (i < len && line[i] == '"') {
+      guint j = i + 1;
+
+      while (TRUE) {
+        if (j >= len)
+          return FALSE;
+        if (line[j] == '"') {
+          if (j + 1 < len && line[j + 1] == '"') {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        j++;
+      }
+      f.start = i + 1;
+      f.len = j - f.start;
+      i = j + 1;
+      while (i < len && is_blank (line[i]) && line[i] != delim)
+        i++;
+      if (i < len && line[i] != delim)
+        return FALSE;
+    } else {
+      guint j = i;
+
+      while (j < len && line[j] != delim)
+        j++;
+      f.start = i;
+      f.len = j - i;
+      while (f.len > 0 && is_blank (line[f.start + f.len - 1])
+          && line[f.start + f.len - 1] != delim)
+        f.len--;
+      i = j;
+    }
+    g_array_append_val (spans, f);
+    if (i >= len)
+      return TRUE;
+    i++;                        /* the delimiter */
+  }
+}
+
+/* Reads a whole field as a number (any double, NaN and Inf included). */
+static gboolean
+parse_number (const gchar * text, guint len, gdouble * value)
+{
+  gchar buf[MAX_NUMBER_LENGTH + 1];
+  gchar *end;
+
+  if (len == 0 || len > MAX_NUMBER_LENGTH)
+    return FALSE;
+  memcpy (buf, text, len);
+  buf[len] = '\0';
+  *value = g_ascii_strtod (buf, &end);
+  return end == buf + len && end != buf;
+}
+
+static gboolean
+span_number (const gchar * line, const Span * f, gdouble * value)
+{
+  return parse_number (line + f->start, f->len, value);
+}
+
+/* Compares a field, "" standing for one quote, with @name. */
+static gboolean
+span_equals (const gchar * line, const Span * f, const gchar * name)
+{
+  guint i = 0;
+  const gchar *p = line + f->start;
+
+  while (i < f->len) {
+    if (*name == '\0' || p[i] != *name)
+      return FALSE;
+    i += (p[i] == '"' && i + 1 < f->len && p[i + 1] == '"') ? 2 : 1;
+    name++;
+  }
+  return *name == '\0';
+}
+
+static gboolean
+line_has_number (const gchar * line, GArray * spans)
+{
+  guint i;
+  gdouble v;
+
+  for (i = 0; i < spans->len; i++) {
+    if (span_number (line, &g_array_index (spans, Span, i), &v))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static GstFlowReturn
+csv_header (GstKMeansParse * self, const gchar * line)
+{
+  Columns *cols = &self->cols;
+  guint i, j;
+
+  GST_DEBUG_OBJECT (self, "header line with %u fields", self->spans->len);
+  if (cols->names == NULL)
+    return GST_FLOW_OK;
+
+  cols->resolved = FALSE;
+  for (i = 0; i < cols->n; i++) {
+    for (j = 0; j < self->spans->len; j++) {
+      if (span_equals (line, &g_array_index (self->spans, Span, j),
+              cols->names[i]))
+        break;
+    }
+    if (j == self->spans->len)
+      return record_malformed (self, "the header has no column \"%s\"",
+          cols->names[i]);
+    cols->index[i] = j;
+  }
+  cols->resolved = TRUE;
+  return GST_FLOW_OK;
+}
+
+/* Every numeric field, while the columns are not chosen yet. */
+static guint
+csv_numeric_fields (GstKMeansParse * self, const gchar * line)
+{
+  guint j, width = 0;
+
+  ensure_row (self, self->spans->len);
+  for (j = 0; j < self->spans->len; j++) {
+    if (span_number (line, &g_array_index (self->spans, Span, j),
+            &self->row[width]))
+      self->row_index[width++] = j;
+  }
+  return width;
+}
+
+static void
+columns_fix_automatic (GstKMeansParse * self, guint width, guint fields)
+{
+  Columns *cols = &self->cols;
+
+  cols->n = width;
+  cols->index = g_memdup2 (self->row_index, width * sizeof (guint));
+  cols->resolved = TRUE;
+  cols->automatic = TRUE;
+  cols->fields = fields;
+  GST_INFO_OBJECT (self, "using the %u numeric columns of %u", width, fields);
+}
+
+static GstFlowReturn
+csv_data (GstKMeansParse * self, const gchar * line)
+{
+  Columns *cols = &self->cols;
+  guint nf = self->spans->len, i, width;
+  gboolean accepted;
+  gchar buf[32];
+  GstFlowReturn ret;
+
+  if (cols->names != NULL && !cols->resolved)
+    return record_malformed (self, "no header line names the columns");
+
+  if (cols->n == 0) {
+    width = csv_numeric_fields (self, line);
+    if (width == 0)
+      return record_malformed (self, "no field is a number");
+    ret = accept_point (self, self->row, width, &accepted);
+    if (accepted)
+      columns_fix_automatic (self, width, nf);
+    return ret;
+  }
+
+  if (cols->automatic && nf != cols->fields)
+    return record_malformed (self, "the line has %u fields, the first one "
+        "had %u", nf, cols->fields);
+  ensure_row (self, cols->n);
+  for (i = 0; i < cols->n; i++) {
+    const Span *f;
+
+    if (cols->index[i] >= nf)
+      return record_malformed (self, "the line has %u fields, column %u is "
+          "missing", nf, cols->index[i]);
+    f = &g_array_index (self->spans, Span, cols->index[i]);
+    if (!span_number (line, f, &self->row[i]))
+      return record_malformed (self, "column %u (\"%s\") is not a number",
+          cols->index[i], excerpt (line + f->start, f->len, buf));
+  }
+  width = cols->n;
+  return accept_point (self, self->row, width, &accepted);
+}
+
+static GstFlowReturn
+csv_line (GstKMeansParse * self, const gchar * line, guint len)
+{
+  gboolean header;
+
+  if (!g_utf8_validate_len (line, len, NULL))
+    return record_malformed (self, "the line is not valid UTF-8 text");
+  if (!split_csv (line, len, self->delimiter, self->spans))
+    return record_malformed (self, "unbalanced double quotes");
+
+  if (self->header_state == HEADER_EXPECTED) {
+    self->header_state = HEADER_DONE;
+    switch (self->cfg.header) {
+      case GST_KMEANS_PARSE_HEADER_PRESENT:
+        header = TRUE;
+        break;
+      case GST_KMEANS_PARSE_HEADER_ABSENT:
+        header = FALSE;
+        break;
+      default:
+        header = !line_has_number (line, self->spans);
+        break;
+    }
+    if (header)
+      return csv_header (self, line);
+  }
+  return csv_data (self, line);
+}
+
+/* --------------------------------------------------------------- JSON */
+
+/* Checks what json-glib cannot be trusted with before it parses: nesting
+ * depth (it recurses), integers beyond int64 (it wraps them silently) and
+ * more than one top-level value (it ignores the rest).  Returns NULL when
+ * the text may be parsed, else the reason. */
+static const gchar *
+json_prescan (const gchar * text, gsize len)
+{
+  guint depth = 0, top = 0;
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    gchar c = text[i];
+
+    switch (c) {
+      case ' ':
+      case '\t':
+      case '\r':
+      case '\n':
+        break;
+      case '"':
+        if (depth == 0)
+          return "the document is not a JSON array or object";
+        for (i++; i < len && text[i] != '"'; i++) {
+          if (text[i] == '\\')
+            i++;
+        }
+        if (i >= len)
+          return "unterminated JSON string";
+        break;
+      case '[':
+      case '{':
+        if (depth == 0 && ++top > 1)
+          return "more than one JSON value in one record";
+        if (++depth > MAX_JSON_DEPTH)
+          return "JSON nested more than 32 levels deep";
+        break;
+      case ']':
+      case '}':
+        if (depth == 0)
+          return "unbalanced JSON brackets";
+        depth--;
+        break;
+      default:
+        if (depth == 0)
+          return "the document is not a JSON array or object";
+        if (c == '-' || g_ascii_isdigit (c)) {
+          guint digits = 0;
+          gboolean integer = TRUE;
+
+          if (c == '-')
+            i++;
+          for (; i < len; i++) {
+            if (g_ascii_isdigit (text[i])) {
+              digits += integer;
+            } else if (text[i] == '.' || text[i] == 'e' || text[i] == 'E') {
+              integer = FALSE;
+            } else if (!(text[i] == '+' || text[i] == '-') || integer) {
+              break;
+            }
+          }
+          i--;
+          if (integer && digits > MAX_JSON_INTEGER_DIGITS)
+            return "JSON integer with more than 18 digits (use an exponent)";
+        }
+        break;
+    }
+  }
+  return NULL;
+}
+
+static gboolean
+json_number (JsonNode * node, gdouble * value)
+{
+  GType type;
+
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64)
+    *value = (gdouble) json_node_get_int (node);
+  else if (type == G_TYPE_DOUBLE)
+    *value = json_node_get_double (node);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static GstFlowReturn
+json_point (GstKMeansParse * self, JsonArray * array)
+{
+  Columns *cols = &self->cols;
+  guint n = json_array_get_length (array), i, width;
+  gboolean accepted;
+
+  if (cols->names != NULL)
+    return record_malformed (self, "columns are names, but the point is an "
+        "array, not an object");
+  width = cols->n > 0 ? cols->n : n;
+  if (width > KM_MAX_DIMENSIONS)
+    return record_malformed (self, "the point has %u values, more than %u",
+        width, KM_MAX_DIMENSIONS);
+  ensure_row (self, width);
+  for (i = 0; i < width; i++) {
+    guint index = cols->n > 0 ? cols->index[i] : i;
+
+    if (index >= n)
+      return record_malformed (self, "the point has %u values, element %u "
+          "is missing", n, index);
+    if (!json_number (json_array_get_element (array, index), &self->row[i]))
+      return record_malformed (self, "element %u of the point is not a "
+          "number", index);
+  }
+  return accept_point (self, self->row, width, &accepted);
+}
+
+/* A point built from the members named by columns. */
+static GstFlowReturn
+json_named_point (GstKMeansParse * self, JsonObject * object)
+{
+  Columns *cols = &self->cols;
+  gboolean accepted;
+  guint i;
+
+  ensure_row (self, cols->n);
+  for (i = 0; i < cols->n; i++) {
+    JsonNode *member = json_object_get_member (object, cols->names[i]);
+
+    if (member == NULL)
+      return record_malformed (self, "the object has no member \"%s\"",
+          cols->names[i]);
+    if (!json_number (member, &self->row[i]))
+      return record_malformed (self, "member \"%s\" is not a number",
+          cols->names[i]);
+  }
+  return accept_point (self, self->row, cols->n, &accepted);
+}
+
+static GstFlowReturn json_object_points (GstKMeansParse * self,
+    JsonObject * object);
+
+static gboolean
+is_container (JsonNode * node)
+{
+  return JSON_NODE_HOLDS_ARRAY (node) || JSON_NODE_HOLDS_OBJECT (node);
+}
+
+/* An array is one point when its first element is not a container, else a
+ * list of points (arrays), or of objects when @objects. */
+static GstFlowReturn
+json_array_points (GstKMeansParse * self, JsonArray * array,
+    gboolean objects)
+{
+  guint n = json_array_get_length (array), i;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (n == 0)
+    return GST_FLOW_OK;
+  if (!is_container (json_array_get_element (array, 0)))
+    return json_point (self, array);
+
+  for (i = 0; i < n && ret == GST_FLOW_OK; i++) {
+    JsonNode *node = json_array_get_element (array, i);
+
+    if (JSON_NODE_HOLDS_ARRAY (node))
+      ret = json_point (self, json_node_get_array (node));
+    else if (objects && JSON_NODE_HOLDS_OBJECT (node))
+      ret = json_object_points (self, json_node_get_object (node));
+    else
+      ret = record_malformed (self, "element %u of the list is not a point",
+          i);
+  }
+  return ret;
+}
+
+static GstFlowReturn
+json_object_points (GstKMeansParse * self, JsonObject * object)
+{
+  const gchar *field = self->cfg.field;
+  JsonNode *member;
+
+  if (self->cols.names != NULL)
+    return json_named_point (self, object);
+  if (field == NULL || field[0] == '\0')
+    return record_malformed (self, "a JSON object, but the field property "
+        "is empty");
+  member = json_object_get_member (object, field);
+  if (member == NULL)
+    return record_malformed (self, "the object has no member \"%s\"", field);
+  if (!JSON_NODE_HOLDS_ARRAY (member))
+    return record_malformed (self, "member \"%s\" is not an array", field);
+  return json_array_points (self, json_node_get_array (member), FALSE);
+}
+
+static GstFlowReturn
+json_record (GstKMeansParse * self, const gchar * text, gsize len)
+{
+  GError *err = NULL;
+  const gchar *problem;
+  JsonNode *root;
+  GstFlowReturn ret;
+
+  if (!g_utf8_validate_len (text, len, NULL))
+    return record_malformed (self, "the record is not valid UTF-8 text");
+  problem = json_prescan (text, len);
+  if (problem != NULL)
+    return record_malformed (self, "%s", problem);
+  if (!json_parser_load_from_data (self->parser, text, len, &err)) {
+    ret = record_malformed (self, "%s", err->message);
+    g_clear_error (&err);
+    return ret;
+  }
+  root = json_parser_get_root (self->parser);
+  if (root == NULL)
+    return GST_FLOW_OK;
+  if (JSON_NODE_HOLDS_ARRAY (root))
+    return json_array_points (self, json_node_get_array (root), TRUE);
+  return json_object_points (self, json_node_get_object (root));
+}
+
+/* ------------------------------------------------------------ records */
+
+static gboolean
+text_is_blank (const gchar * text, gsize len, gsize * first)
+{
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    if (!g_ascii_isspace (text[i])) {
+      *first = i;
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Settles format=auto on the first non-blank record. */
+static void
+sniff_format (GstKMeansParse * self, gchar first)
+{
+  if (self->format != GST_KMEANS_PARSE_FORMAT_AUTO)
+    return;
+  self->format = (first == '[' || first == '{') ?
+      GST_KMEANS_PARSE_FORMAT_JSON : GST_KMEANS_PARSE_FORMAT_CSV;
+  GST_INFO_OBJECT (self, "the input is %s",
+      self->format == GST_KMEANS_PARSE_FORMAT_JSON ? "JSON" : "CSV");
+}
+
+/* One record: a line in lines mode, a line of a CSV message or a whole
+ * JSON message. */
+static GstFlowReturn
+parse_record (GstKMeansParse * self, const gchar * text, gsize len)
+{
+  gsize first;
+
+  if (len > 0 && text[len - 1] == '\r')
+    len--;
+  if (text_is_blank (text, len, &first))
+    return GST_FLOW_OK;
+  if (len > G_MAXUINT32)
+    return record_malformed (self, "the record is larger than 4 GiB");
+
+  self->record++;
+  sniff_format (self, text[first]);
+  if (self->format == GST_KMEANS_PARSE_FORMAT_JSON)
+    return json_record (self, text, len);
+  return csv_line (self, text, (guint) len);
+}
+
+static GstFlowReturn
+parse_message (GstKMeansParse * self, const gchar * data, gsize size)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  gsize first, pos = 0;
+
+  if (text_is_blank (data, size, &first))
+    return GST_FLOW_OK;
+  sniff_format (self, data[first]);
+  if (self->format == GST_KMEANS_PARSE_FORMAT_JSON) {
+    self->record++;
+    return json_record (self, data, size);
+  }
+
+  self->header_state = HEADER_EXPECTED;
+  while (pos < size && ret == GST_FLOW_OK) {
+    const gchar *nl = memchr (data + pos, '\n', size - pos);
+    gsize len = nl ? (gsize) (nl - (data + pos)) : size - pos;
+
+    ret = parse_record (self, data + pos, len);
+    pos += len + 1;
+  }
+  return ret;
+}
+
+static void
+note_line_start (GstKMeansParse * self, GstClockTime pts)
+{
+  if (self->out_len == 0)
+    self->out_pts = pts;
+}
+
+static GstFlowReturn
+line_too_long (GstKMeansParse * self, gsize len)
+{
+  self->record++;
+  return record_malformed (self, "line longer than max-line-length (%"
+      G_GSIZE_FORMAT " > %u bytes)", len, self->cfg.max_line_length);
+}
+
+/* The unfinished line in the adapter, completed by the first @head bytes
+ * of @buf (which end in a newline). */
+static GstFlowReturn
+finish_carried_line (GstKMeansParse * self, GstBuffer * buf, gsize head)
+{
+  GstFlowReturn ret;
+  const gchar *line;
+  gsize len;
+
+  if (head > 0)
+    gst_adapter_push (self->adapter,
+        gst_buffer_copy_region (buf, GST_BUFFER_COPY_MEMORY, 0, head));
+  len = gst_adapter_available (self->adapter);
+  note_line_start (self, gst_adapter_prev_pts (self->adapter, NULL));
+  line = gst_adapter_map (self->adapter, len);
+  ret = parse_record (self, line, len);
+  gst_adapter_unmap (self->adapter);
+  gst_adapter_clear (self->adapter);
+  return ret;
+}
+
+/* Keeps the unterminated tail of @buf for the next buffer. */
+static GstFlowReturn
+carry_tail (GstKMeansParse * self, GstBuffer * buf, gsize pos, gsize size)
+{
+  GstBuffer *tail;
+
+  if (size - pos > self->cfg.max_line_length) {
+    self->skipping_line = TRUE;
+    return line_too_long (self, size - pos);
+  }
+  tail = gst_buffer_copy_region (buf, GST_BUFFER_COPY_MEMORY, pos,
+      size - pos);
+  GST_BUFFER_PTS (tail) = GST_BUFFER_PTS (buf);
+  gst_adapter_push (self->adapter, tail);
+  return GST_FLOW_OK;
+}
+
+/* Lines mode: complete lines are parsed in place; only a line cut by the
+ * end of a buffer is kept, in the adapter. */
+static GstFlowReturn
+parse_lines (GstKMeansParse * self, GstBuffer * buf, const gchar * data,
+    gsize size)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  gsize carried = gst_adapter_available (self->adapter);
+  gsize pos = 0;
+
+  if (carried > 0 || self->skipping_line) {
+    const gchar *nl = memchr (data, '\n', size);
+    gsize head = nl ? (gsize) (nl - data) : size;
+
+    if (self->skipping_line) {
+      self->skipping_line = nl == NULL;
+    } else if (carried + head > self->cfg.max_line_length) {
+      gst_adapter_clear (self->adapter);
+      self->skipping_line = nl == NULL;
+      ret = line_too_long (self, carried + head);
+    } else if (nl == NULL) {
+      gst_adapter_push (self->adapter, gst_buffer_ref (buf));
+    } else {
+      ret = finish_carried_line (self, buf, head);
+    }
+    pos = nl ? head + 1 : size;
+  }
+
+  while (ret == GST_FLOW_OK && pos < size) {
+    const gchar *nl = memchr (data + pos, '\n', size - pos);
+    gsize len;
+
+    if (nl == NULL) {
+      ret = carry_tail (self, buf, pos, size);
+      break;
+    }
+    len = nl - (data + pos);
+    if (len > self->cfg.max_line_length) {
+      ret = line_too_long (self, len);
+    } else {
+      note_line_start (self, GST_BUFFER_PTS (buf));
+      ret = parse_record (self, data + pos, len);
+    }
+    pos += len + 1;
+  }
+  return ret;
+}
+
+/* EOS: the last line may have no newline. */
+static GstFlowReturn
+drain_last_line (GstKMeansParse * self)
+{
+  gsize len = gst_adapter_available (self->adapter);
+  const gchar *line;
+  GstFlowReturn ret;
+
+  if (len == 0)
+    return GST_FLOW_OK;
+  self->out_len = 0;
+  note_line_start (self, gst_adapter_prev_pts (self->adapter, NULL));
+  line = gst_adapter_map (self->adapter, len);
+  ret = parse_record (self, line, len);
+  gst_adapter_unmap (self->adapter);
+  gst_adapter_clear (self->adapter);
+  if (ret == GST_FLOW_OK)
+    ret = push_points (self, NULL, TRUE);
+  return ret;
+}
+
+/* A discontinuity cuts the unfinished line: it is lost. */
+static GstFlowReturn
+handle_discont (GstKMeansParse * self)
+{
+  gsize carried = gst_adapter_available (self->adapter);
+
+  self->discont = TRUE;
+  self->skipping_line = FALSE;
+  if (carried == 0)
+    return GST_FLOW_OK;
+  gst_adapter_clear (self->adapter);
+  self->record++;
+  return record_malformed (self, "a line of %" G_GSIZE_FORMAT " bytes was "
+      "cut by a discontinuity", carried);
+}
+
+static GstFlowReturn
+gst_kmeans_parse_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstKMeansParse *self = GST_KMEANS_PARSE (parent);
+  gboolean lines = self->cfg.mode == GST_KMEANS_PARSE_MODE_LINES;
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstMapInfo map;
+
+  if (GST_BUFFER_IS_DISCONT (buf) && lines)
+    ret = handle_discont (self);
+  if (ret != GST_FLOW_OK)
+    goto done;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, (NULL),
+        ("could not map a buffer of %" G_GSIZE_FORMAT " bytes",
+            gst_buffer_get_size (buf)));
+    ret = GST_FLOW_ERROR;
+    goto done;
+  }
+
+  self->out_len = 0;
+  self->out_pts = GST_BUFFER_PTS (buf);
+  if (lines)
+    ret = parse_lines (self, buf, (const gchar *) map.data, map.size);
+  else
+    ret = parse_message (self, (const gchar *) map.data, map.size);
+  gst_buffer_unmap (buf, &map);
+
+  if (ret == GST_FLOW_OK)
+    ret = push_points (self, buf, lines);
+
+done:
+  gst_buffer_unref (buf);
+  return ret;
+}
+
+/* ------------------------------------------------------------- events */
+
+static GstKMeansParseFormat
+format_from_caps (GstCaps * caps)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+
+  if (gst_structure_has_name (s, "text/csv"))
+    return GST_KMEANS_PARSE_FORMAT_CSV;
+  if (gst_structure_has_name (s, "application/json"))
+    return GST_KMEANS_PARSE_FORMAT_JSON;
+  return GST_KMEANS_PARSE_FORMAT_AUTO;
+}
+
+static gboolean
+gst_kmeans_parse_set_sink_caps (GstKMeansParse * self, GstCaps * caps)
+{
+  GstKMeansParseFormat from_caps = format_from_caps (caps);
+
+  GST_DEBUG_OBJECT (self, "sink caps %" GST_PTR_FORMAT, caps);
+  if (self->cfg.format != GST_KMEANS_PARSE_FORMAT_AUTO) {
+    if (from_caps != GST_KMEANS_PARSE_FORMAT_AUTO
+        && from_caps != self->cfg.format)
+      GST_WARNING_OBJECT (self, "the format property overrides the caps %"
+          GST_PTR_FORMAT, caps);
+    self->format = self->cfg.format;
+  } else if (from_caps != self->caps_format || self->format ==
+      GST_KMEANS_PARSE_FORMAT_AUTO) {
+    self->format = from_caps;
+  }
+  self->caps_format = from_caps;
+  return TRUE;
+}
+
+static gboolean
+gst_kmeans_parse_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstKMeansParse *self = GST_KMEANS_PARSE (parent);
+  GstFlowReturn ret;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gboolean ok;
+
+      gst_event_parse_caps (event, &caps);
+      ok = gst_kmeans_parse_set_sink_caps (self, caps);
+      gst_event_unref (event);
+      return ok;
+    }
+    case GST_EVENT_STREAM_START:
+      if (self->cfg.mode == GST_KMEANS_PARSE_MODE_LINES)
+        self->header_state = HEADER_EXPECTED;
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      gst_adapter_clear (self->adapter);
+      self->skipping_line = FALSE;
+      self->discont = TRUE;
+      break;
+    case GST_EVENT_EOS:
+      if (self->cfg.mode == GST_KMEANS_PARSE_MODE_LINES
+          && !self->skipping_line) {
+        ret = drain_last_line (self);
+        if (ret != GST_FLOW_OK)
+          GST_DEBUG_OBJECT (self, "last line: %s", gst_flow_get_name (ret));
+      }
+      break;
+    case GST_EVENT_GAP:
+      if (!self->caps_sent) {
+        gst_event_unref (event);
+        return TRUE;
+      }
+      break;
+    default:
+      break;
+  }
+
+  /* Segment, tags and the like must follow our caps, which wait for the
+   * first point. */
+  if (!self->caps_sent && GST_EVENT_IS_STICKY (event)
+      && GST_EVENT_TYPE (event) != GST_EVENT_STREAM_START
+      && GST_EVENT_TYPE (event) != GST_EVENT_EOS) {
+    g_queue_push_tail (&self->held_events, event);
+    return TRUE;
+  }
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+    g_queue_clear_full (&self->held_events, (GDestroyNotify) gst_event_unref);
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static gboolean
+gst_kmeans_parse_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
+    GstCaps *filter, *caps;
+
+    gst_query_parse_caps (query, &filter);
+    caps = gst_pad_get_current_caps (pad);
+    if (caps == NULL)
+      caps = gst_pad_get_pad_template_caps (pad);
+    if (filter != NULL) {
+      GstCaps *tmp = gst_caps_intersect_full (filter, caps,
+          GST_CAPS_INTERSECT_FIRST);
+
+      gst_caps_unref (caps);
+      caps = tmp;
+    }
+    gst_query_set_caps_result (query, caps);
+    gst_caps_unref (caps);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}

@@ -1,0 +1,963 @@
+/* gst-kmeans: kmeans-score, clustering loss of a point stream.
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-kmeans-score
+ * @title: kmeans-score
+ *
+ * kmeans-score measures how well a k-means model fits a point stream, the
+ * streaming counterpart of the TensorFlow KMeans estimator's `score`: for
+ * each point it finds the nearest center and adds the distance to it, the
+ * metric's own distance (`‖x − c‖²`, clamped at 0, for squared Euclidean,
+ * so the score is the SSE; `1 − x̂·ĉ` for cosine; never a square root).
+ * Buffers pass through untouched (the element works in place, without a
+ * copy).
+ *
+ * Like `level`, when #GstKMeansScore:post-messages is %TRUE it posts an
+ * element message named `kmeans-score` after each #GstKMeansScore:interval
+ * of stream time, and also after #GstKMeansScore:interval-points points
+ * when that is not 0.  The message's structure holds these fields:
+ *
+ * * #GstClockTime `timestamp`: the timestamp of the first buffer of the
+ *   interval.
+ * * #GstClockTime `stream-time`: the stream time of that timestamp.
+ * * #GstClockTime `running-time`: the running time of that timestamp.
+ * * #GstClockTime `duration`: from `timestamp` to the end of the last
+ *   buffer of the interval (its timestamp plus its duration, or its
+ *   timestamp when it has no duration).
+ * * #guint64 `num-points`: points scored in the interval.
+ * * #gdouble `score`: the sum of their distances to the nearest center.
+ * * #gdouble `mean`: `score` / `num-points`, 0 when there were none.
+ * * #guint64 `model-version`: the version of the model the interval's last
+ *   points were scored with (0: none).
+ * * #GstValueArray of #guint64 `cluster-counts`: points assigned to each of
+ *   the K clusters.
+ * * #GstValueArray of #gdouble `cluster-scores`: the sum of the distances
+ *   of the points assigned to each cluster.
+ * * #gboolean `final`: %TRUE on the message posted at EOS.
+ *
+ * The time fields are #GST_CLOCK_TIME_NONE when the buffers carry no
+ * timestamps.  Such a stream is split by #GstKMeansScore:interval-points
+ * only, and when that is 0 the one message comes at EOS.  A buffer always
+ * counts whole in one interval.  An interval is posted as soon as the end
+ * of its last buffer reaches `timestamp + interval`; a buffer without a
+ * duration that starts at or after that point first ends the interval and
+ * then opens the next one.  At EOS the partial interval left is posted with
+ * `final` = %TRUE before EOS goes on downstream (always, even when it holds
+ * no point).  A flush discards the partial interval.  Buffers that pass
+ * before any model belong to no interval.
+ *
+ * The element properties #GstKMeansScore:score and #GstKMeansScore:num-points
+ * hold the totals since the element started.
+ *
+ * ## The model
+ *
+ * Each buffer is scored with the model in force when it arrives.  The model
+ * comes in-band, from a `kmeans-train` upstream (its sticky `kmeans-model`
+ * event, forwarded downstream), or from a checkpoint file named by
+ * #GstKMeansScore:model-location, checked for replacement every
+ * #GstKMeansScore:model-poll-interval and reloaded when it changed.  Each
+ * (re)load posts an element message named `kmeans-model-loaded` with these
+ * fields:
+ *
+ * * #gchararray `location`: the checkpoint file.
+ * * #guint64 `model-version`: the version of the loaded model.
+ * * #guint64 `step`: the training step the model was saved at.
+ * * #guint `clusters`: K.
+ * * #guint `dimensions`: D.
+ *
+ * When both sources are used, the model that arrived last is the one in
+ * force.  A new model with another K first ends the current interval (its
+ * message is posted with `final` = %FALSE).  A checkpoint that exists but
+ * cannot be read when the element starts is an error; a damaged replacement
+ * while running posts a warning and the current model stays.  Points that
+ * arrive before any model are not scored and are counted in
+ * #GstKMeansScore:dropped-points (their buffers still pass through), or
+ * stop the stream, as #GstKMeansScore:on-no-model says.  A model whose
+ * dimension is not the stream's is an error.  Points skipped as bad input
+ * (see #GstKMeansScore:on-bad-input) are not scored.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 -m kmeans-testsrc num-buffers=100 ! \
+ *     kmeans-train num-clusters=3 ! kmeans-score ! fakesink
+ * ]| prints a `kmeans-score` message for every second of generated points
+ * as the model trains, and a final one at the end.
+ * |[
+ * gst-launch-1.0 -m filesrc location=points.f32 blocksize=800 ! \
+ *     application/x-points,format=F32LE,dimensions=2 ! \
+ *     kmeans-score model-location=model.kmc interval-points=1000 ! fakesink
+ * ]| scores a raw float32 file of 2-D points against a saved checkpoint,
+ * with a message every 1000 points (the file has no timestamps).
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include <gst/gst.h>
+#include <gst/base/gstbasetransform.h>
+
+#include "kmeans.h"
+#include "kmeanselements.h"
+#include "gstkmeansscore.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_kmeans_score_debug);
+#define GST_CAT_DEFAULT gst_kmeans_score_debug
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_KMEANS_POINTS_SINK_CAPS));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_KMEANS_POINTS_SINK_CAPS));
+
+enum
+{
+  PROP_0,
+  PROP_POST_MESSAGES,
+  PROP_INTERVAL,
+  PROP_INTERVAL_POINTS,
+  PROP_MODEL_LOCATION,
+  PROP_MODEL_POLL_INTERVAL,
+  PROP_ON_NO_MODEL,
+  PROP_ON_BAD_INPUT,
+  PROP_SCORE,
+  PROP_NUM_POINTS,
+  PROP_MODEL_VERSION,
+  PROP_DROPPED_POINTS,
+  PROP_SKIPPED_POINTS,
+};
+
+#define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_INTERVAL GST_SECOND
+#define DEFAULT_INTERVAL_POINTS 0
+#define DEFAULT_MODEL_LOCATION NULL
+#define DEFAULT_MODEL_POLL_INTERVAL (500 * GST_MSECOND)
+#define DEFAULT_ON_NO_MODEL GST_KMEANS_NO_MODEL_DROP
+#define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_ERROR
+
+/* What one message reports. */
+typedef struct
+{
+  gboolean open;                /* some buffer was accounted */
+  GstClockTime start;           /* timestamp of its first timed buffer */
+  GstClockTime end;             /* end of its last timed buffer */
+  guint64 num_points;
+  gdouble score;
+  guint k;
+  guint64 *counts;              /* k */
+  gdouble *scores;              /* k */
+  guint64 model_version;
+} GstKMeansScoreInterval;
+
+struct _GstKMeansScore
+{
+  GstBaseTransform parent;
+
+  /* Properties, under the object lock. */
+  gboolean post_messages;
+  guint64 interval;
+  guint64 interval_points;
+  gchar *model_location;
+  guint64 model_poll_interval;
+  GstKMeansNoModel on_no_model;
+  GstKMeansOnBadInput on_bad_input;
+
+  /* Totals and the model in force: written by the streaming thread under
+   * the object lock, read by get_property. */
+  gdouble score;
+  guint64 num_points;
+  guint64 dropped_points;
+  guint64 skipped_points;
+  KmModel *model;
+
+  /* Streaming-thread state, set up in start() and freed in stop(). */
+  GstKMeansPointsInfo info;
+  gboolean have_info;
+  GstKMeansPointsReader reader;
+  GstKMeansModelFile model_file;
+  gchar *file_error;            /* last reload failure warned about */
+  KmWorkspace *ws;
+  gint32 *idx;                  /* per-point scratch, grown on demand */
+  gfloat *dist;
+  gsize scratch_rows;
+  gboolean warned_bad_input;
+  GstKMeansScoreInterval iv;
+};
+
+G_DEFINE_TYPE_WITH_CODE (GstKMeansScore, gst_kmeans_score,
+    GST_TYPE_BASE_TRANSFORM,
+    GST_DEBUG_CATEGORY_INIT (gst_kmeans_score_debug, "kmeans-score", 0,
+        "k-means score of a point stream"));
+GST_ELEMENT_REGISTER_DEFINE (kmeans_score, "kmeans-score", GST_RANK_NONE,
+    GST_TYPE_KMEANS_SCORE);
+
+static void gst_kmeans_score_finalize (GObject * object);
+static void gst_kmeans_score_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_kmeans_score_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static gboolean gst_kmeans_score_start (GstBaseTransform * trans);
+static gboolean gst_kmeans_score_stop (GstBaseTransform * trans);
+static gboolean gst_kmeans_score_set_caps (GstBaseTransform * trans,
+    GstCaps * incaps, GstCaps * outcaps);
+static gboolean gst_kmeans_score_sink_event (GstBaseTransform * trans,
+    GstEvent * event);
+static GstFlowReturn gst_kmeans_score_transform_ip (GstBaseTransform * trans,
+    GstBuffer * buf);
+
+static void
+gst_kmeans_score_class_init (GstKMeansScoreClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+
+  gobject_class->finalize = gst_kmeans_score_finalize;
+  gobject_class->set_property = gst_kmeans_score_set_property;
+  gobject_class->get_property = gst_kmeans_score_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Whether to post a 'kmeans-score' element message on the bus for "
+          "each passed interval", DEFAULT_POST_MESSAGES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_uint64 ("interval", "Interval",
+          "Interval of stream time between message posts (in nanoseconds), "
+          "measured on buffer timestamps", 1, G_MAXUINT64, DEFAULT_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_INTERVAL_POINTS,
+      g_param_spec_uint64 ("interval-points", "Interval points",
+          "Also post a message once an interval holds this many scored "
+          "points (0: off)", 0, G_MAXUINT64, DEFAULT_INTERVAL_POINTS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstKMeansScore:model-location:
+   *
+   * Checkpoint file (written by kmeans-train) to take the model from.  It
+   * is reloaded when replaced; a `kmeans-model` event arriving later still
+   * takes over until the file changes again.
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL_LOCATION,
+      g_param_spec_string ("model-location", "Model location",
+          "Checkpoint file to load the model from, reloaded when replaced "
+          "(NULL: only take the model from upstream kmeans-model events)",
+          DEFAULT_MODEL_LOCATION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_MODEL_POLL_INTERVAL,
+      g_param_spec_uint64 ("model-poll-interval", "Model poll interval",
+          "How often to check model-location for a new checkpoint, in "
+          "nanoseconds (0: before every buffer)", 0, G_MAXUINT64,
+          DEFAULT_MODEL_POLL_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_ON_NO_MODEL,
+      g_param_spec_enum ("on-no-model", "On no model",
+          "What to do with points that arrive before any model: leave them "
+          "unscored (counted in dropped-points) or post an error",
+          GST_TYPE_KMEANS_NO_MODEL, DEFAULT_ON_NO_MODEL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_ON_BAD_INPUT,
+      g_param_spec_enum ("on-bad-input", "On bad input",
+          "What to do with partial rows and rows holding NaN or Inf: post "
+          "an error, or skip them unscored (counted in skipped-points)",
+          GST_TYPE_KMEANS_ON_BAD_INPUT, DEFAULT_ON_BAD_INPUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SCORE,
+      g_param_spec_double ("score", "Score",
+          "Sum of the distances of all scored points to their nearest "
+          "center since the element started", 0, G_MAXDOUBLE, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_NUM_POINTS,
+      g_param_spec_uint64 ("num-points", "Number of points",
+          "Points scored since the element started", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_MODEL_VERSION,
+      g_param_spec_uint64 ("model-version", "Model version",
+          "Version of the model in force (0: no model yet)", 0, G_MAXUINT64,
+          0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_DROPPED_POINTS,
+      g_param_spec_uint64 ("dropped-points", "Dropped points",
+          "Points left unscored because no model was there yet", 0,
+          G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_SKIPPED_POINTS,
+      g_param_spec_uint64 ("skipped-points", "Skipped points",
+          "Points skipped as bad input (partial rows, NaN or Inf) with "
+          "on-bad-input=skip", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "K-means score", "Filter/Analyzer",
+      "Posts the k-means score (sum of distances to the nearest center) of "
+      "a point stream per interval", "gst-kmeans developers");
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_kmeans_score_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_kmeans_score_stop);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_kmeans_score_set_caps);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_kmeans_score_sink_event);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_kmeans_score_transform_ip);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_NO_MODEL, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_ON_BAD_INPUT, 0);
+}
+
+static void
+gst_kmeans_score_init (GstKMeansScore * self)
+{
+  self->post_messages = DEFAULT_POST_MESSAGES;
+  self->interval = DEFAULT_INTERVAL;
+  self->interval_points = DEFAULT_INTERVAL_POINTS;
+  self->model_location = g_strdup (DEFAULT_MODEL_LOCATION);
+  self->model_poll_interval = DEFAULT_MODEL_POLL_INTERVAL;
+  self->on_no_model = DEFAULT_ON_NO_MODEL;
+  self->on_bad_input = DEFAULT_ON_BAD_INPUT;
+
+  gst_kmeans_points_reader_init (&self->reader);
+  gst_kmeans_model_file_init (&self->model_file);
+  self->iv.start = self->iv.end = GST_CLOCK_TIME_NONE;
+
+  /* Only reads the points: buffers go through untouched. */
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+gst_kmeans_score_finalize (GObject * object)
+{
+  GstKMeansScore *self = GST_KMEANS_SCORE (object);
+
+  g_free (self->model_location);
+  gst_kmeans_points_reader_clear (&self->reader);
+  gst_kmeans_model_file_clear (&self->model_file);
+
+  G_OBJECT_CLASS (gst_kmeans_score_parent_class)->finalize (object);
+}
+
+static void
+gst_kmeans_score_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstKMeansScore *self = GST_KMEANS_SCORE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_POST_MESSAGES:
+      self->post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_INTERVAL:
+      self->interval = g_value_get_uint64 (value);
+      break;
+    case PROP_INTERVAL_POINTS:
+      self->interval_points = g_value_get_uint64 (value);
+      break;
+    case PROP_MODEL_LOCATION:
+      g_free (self->model_location);
+      self->model_location = g_value_dup_string (value);
+      break;
+    case PROP_MODEL_POLL_INTERVAL:
+      self->model_poll_interval = g_value_get_uint64 (value);
+      break;
+    case PROP_ON_NO_MODEL:
+      self->on_no_model = g_value_get_enum (value);
+      break;
+    case PROP_ON_BAD_INPUT:
+      self->on_bad_input = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_kmeans_score_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstKMeansScore *self = GST_KMEANS_SCORE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->post_messages);
+      break;
+    case PROP_INTERVAL:
+      g_value_set_uint64 (value, self->interval);
+      break;
+    case PROP_INTERVAL_POINTS:
+      g_value_set_uint64 (value, self->interval_points);
+      break;
+    case PROP_MODEL_LOCATION:
+      g_value_set_string (value, self->model_location);
+      break;
+    case PROP_MODEL_POLL_INTERVAL:
+      g_value_set_uint64 (value, self->model_poll_interval);
+      break;
+    case PROP_ON_NO_MODEL:
+      g_value_set_enum (value, self->on_no_model);
+      break;
+    case PROP_ON_BAD_INPUT:
+      g_value_set_enum (value, self->on_bad_input);
+      break;
+    case PROP_SCORE:
+      g_value_set_double (value, self->score);
+      break;
+    case PROP_NUM_POINTS:
+      g_value_set_uint64 (value, self->num_points);
+      break;
+    case PROP_MODEL_VERSION:
+      g_value_set_uint64 (value,
+          self->model ? km_model_get_version (self->model) : 0);
+      break;
+    case PROP_DROPPED_POINTS:
+      g_value_set_uint64 (value, self->dropped_points);
+      break;
+    case PROP_SKIPPED_POINTS:
+      g_value_set_uint64 (value, self->skipped_points);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ------------------------------------------------------------ interval */
+
+/* Empties the interval, keeping room for @k clusters. */
+static void
+gst_kmeans_score_interval_reset (GstKMeansScoreInterval * iv, guint k)
+{
+  if (k != iv->k) {
+    iv->counts = g_renew (guint64, iv->counts, k);
+    iv->scores = g_renew (gdouble, iv->scores, k);
+    iv->k = k;
+  }
+  if (k > 0) {
+    memset (iv->counts, 0, k * sizeof (guint64));
+    memset (iv->scores, 0, k * sizeof (gdouble));
+  }
+  iv->open = FALSE;
+  iv->start = iv->end = GST_CLOCK_TIME_NONE;
+  iv->num_points = 0;
+  iv->score = 0;
+}
+
+static void
+gst_kmeans_score_interval_clear (GstKMeansScoreInterval * iv)
+{
+  g_clear_pointer (&iv->counts, g_free);
+  g_clear_pointer (&iv->scores, g_free);
+  iv->k = 0;
+  gst_kmeans_score_interval_reset (iv, 0);
+}
+
+static void
+gst_kmeans_score_value_set_uint64s (GValue * value, const guint64 * v, guint n)
+{
+  GValue item = G_VALUE_INIT;
+  guint i;
+
+  gst_value_array_init (value, n);
+  g_value_init (&item, G_TYPE_UINT64);
+  for (i = 0; i < n; i++) {
+    g_value_set_uint64 (&item, v[i]);
+    gst_value_array_append_value (value, &item);
+  }
+  g_value_unset (&item);
+}
+
+static GstMessage *
+gst_kmeans_score_message_new (GstKMeansScore * self, gboolean final)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstKMeansScoreInterval *iv = &self->iv;
+  GstClockTime running_time = GST_CLOCK_TIME_NONE;
+  GstClockTime stream_time = GST_CLOCK_TIME_NONE;
+  GstClockTime duration = GST_CLOCK_TIME_NONE;
+  GValue counts = G_VALUE_INIT, scores = G_VALUE_INIT;
+  GstStructure *s;
+
+  if (GST_CLOCK_TIME_IS_VALID (iv->start)) {
+    if (trans->segment.format == GST_FORMAT_TIME) {
+      running_time = gst_segment_to_running_time (&trans->segment,
+          GST_FORMAT_TIME, iv->start);
+      stream_time = gst_segment_to_stream_time (&trans->segment,
+          GST_FORMAT_TIME, iv->start);
+    }
+    duration = iv->end - iv->start;
+  }
+
+  s = gst_structure_new ("kmeans-score",
+      "timestamp", G_TYPE_UINT64, iv->start,
+      "stream-time", G_TYPE_UINT64, stream_time,
+      "running-time", G_TYPE_UINT64, running_time,
+      "duration", G_TYPE_UINT64, duration,
+      "num-points", G_TYPE_UINT64, iv->num_points,
+      "score", G_TYPE_DOUBLE, iv->score,
+      "mean", G_TYPE_DOUBLE,
+      iv->num_points ? iv->score / (gdouble) iv->num_points : 0.0,
+      "model-version", G_TYPE_UINT64, iv->model_version, NULL);
+
+  gst_kmeans_score_value_set_uint64s (&counts, iv->counts, iv->k);
+  gst_structure_take_value (s, "cluster-counts", &counts);
+  gst_value_array_init (&scores, iv->k);
+  gst_kmeans_value_set_doubles (&scores, iv->scores, iv->k);
+  gst_structure_take_value (s, "cluster-scores", &scores);
+  gst_structure_set (s, "final", G_TYPE_BOOLEAN, final, NULL);
+
+  return gst_message_new_element (GST_OBJECT (self), s);
+}
+
+/* Posts the interval (when it saw a buffer, or always when @final) and
+ * starts a new one. */
+static void
+gst_kmeans_score_end_interval (GstKMeansScore * self, gboolean final)
+{
+  gboolean post;
+
+  GST_OBJECT_LOCK (self);
+  post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+
+  if (post && (self->iv.open || final)) {
+    GST_DEBUG_OBJECT (self, "interval of %" G_GUINT64_FORMAT " points, "
+        "score %g%s", self->iv.num_points, self->iv.score,
+        final ? " (final)" : "");
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_kmeans_score_message_new (self, final));
+  }
+  gst_kmeans_score_interval_reset (&self->iv, self->iv.k);
+}
+
+/* Adds @n scored points of @buf to the interval, ending it when its time
+ * or point budget is spent. */
+static void
+gst_kmeans_score_account (GstKMeansScore * self, GstBuffer * buf,
+    KmModel * model, gsize n, gdouble sum)
+{
+  GstKMeansScoreInterval *iv = &self->iv;
+  GstClockTime ts = GST_BUFFER_PTS (buf);
+  guint64 interval, interval_points;
+  gsize i;
+
+  GST_OBJECT_LOCK (self);
+  interval = self->interval;
+  interval_points = self->interval_points;
+  self->score += sum;
+  self->num_points += n;
+  GST_OBJECT_UNLOCK (self);
+
+  /* Per-cluster figures only add up under one K. */
+  if (km_model_get_k (model) != iv->k) {
+    gst_kmeans_score_end_interval (self, FALSE);
+    gst_kmeans_score_interval_reset (iv, km_model_get_k (model));
+  }
+
+  if (GST_CLOCK_TIME_IS_VALID (ts)) {
+    /* Time ran out before this buffer (untimed durations or a gap). */
+    if (GST_CLOCK_TIME_IS_VALID (iv->start) && ts - iv->start >= interval)
+      gst_kmeans_score_end_interval (self, FALSE);
+    if (!GST_CLOCK_TIME_IS_VALID (iv->start))
+      iv->start = ts;
+    if (GST_BUFFER_DURATION_IS_VALID (buf))
+      ts += GST_BUFFER_DURATION (buf);
+    if (!GST_CLOCK_TIME_IS_VALID (iv->end) || ts > iv->end)
+      iv->end = ts;
+  }
+
+  iv->open = TRUE;
+  iv->num_points += n;
+  iv->score += sum;
+  iv->model_version = km_model_get_version (model);
+  for (i = 0; i < n; i++) {
+    iv->counts[self->idx[i]]++;
+    iv->scores[self->idx[i]] += self->dist[i];
+  }
+
+  if ((GST_CLOCK_TIME_IS_VALID (iv->start) && iv->end - iv->start >= interval)
+      || (interval_points > 0 && iv->num_points >= interval_points))
+    gst_kmeans_score_end_interval (self, FALSE);
+}
+
+/* --------------------------------------------------------------- model */
+
+static void
+gst_kmeans_score_set_model (GstKMeansScore * self, KmModel * model)
+{
+  KmModel *old;
+
+  GST_OBJECT_LOCK (self);
+  old = self->model;
+  self->model = model;
+  GST_OBJECT_UNLOCK (self);
+
+  if (model)
+    GST_INFO_OBJECT (self, "model version %" G_GUINT64_FORMAT " in force: "
+        "k=%u d=%u", km_model_get_version (model), km_model_get_k (model),
+        km_model_get_d (model));
+  if (old)
+    km_model_unref (old);
+}
+
+static void
+gst_kmeans_score_post_model_loaded (GstKMeansScore * self,
+    const gchar * location, KmModel * model)
+{
+  GstStructure *s;
+
+  s = gst_structure_new ("kmeans-model-loaded",
+      "location", G_TYPE_STRING, location,
+      "model-version", G_TYPE_UINT64, km_model_get_version (model),
+      "step", G_TYPE_UINT64, km_model_get_step (model),
+      "clusters", G_TYPE_UINT, km_model_get_k (model),
+      "dimensions", G_TYPE_UINT, km_model_get_d (model), NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* Takes the watched file's model when it was (re)loaded.  A file that
+ * cannot be used while running only warns (once per distinct failure):
+ * the current model stays. */
+static void
+gst_kmeans_score_poll_model_file (GstKMeansScore * self)
+{
+  GError *err = NULL;
+  gboolean reloaded = FALSE;
+  guint64 interval;
+
+  if (self->model_file.location == NULL)
+    return;
+
+  GST_OBJECT_LOCK (self);
+  interval = self->model_poll_interval;
+  GST_OBJECT_UNLOCK (self);
+
+  if (!gst_kmeans_model_file_poll (&self->model_file,
+          (gint64) MIN (interval / GST_USECOND, G_MAXINT64), &reloaded, &err)) {
+    if (g_strcmp0 (err->message, self->file_error) != 0) {
+      GST_ELEMENT_WARNING (self, RESOURCE, READ,
+          ("Could not reload the k-means checkpoint \"%s\"; keeping the "
+              "current model.", self->model_file.location),
+          ("%s", err->message));
+      g_free (self->file_error);
+      self->file_error = g_strdup (err->message);
+    }
+    g_clear_error (&err);
+    return;
+  }
+
+  if (reloaded && self->model_file.model) {
+    g_clear_pointer (&self->file_error, g_free);
+    gst_kmeans_score_set_model (self, km_model_ref (self->model_file.model));
+    gst_kmeans_score_post_model_loaded (self, self->model_file.location,
+        self->model_file.model);
+  }
+}
+
+/* ------------------------------------------------------------- states */
+
+static void
+gst_kmeans_score_release (GstKMeansScore * self)
+{
+  gst_kmeans_score_set_model (self, NULL);
+  gst_kmeans_model_file_clear (&self->model_file);
+  gst_kmeans_model_file_init (&self->model_file);
+  gst_kmeans_points_reader_clear (&self->reader);
+  gst_kmeans_points_reader_init (&self->reader);
+  g_clear_pointer (&self->ws, km_workspace_free);
+  g_clear_pointer (&self->idx, g_free);
+  g_clear_pointer (&self->dist, g_free);
+  g_clear_pointer (&self->file_error, g_free);
+  gst_kmeans_score_interval_clear (&self->iv);
+  self->scratch_rows = 0;
+  self->have_info = FALSE;
+}
+
+static gboolean
+gst_kmeans_score_start (GstBaseTransform * trans)
+{
+  GstKMeansScore *self = GST_KMEANS_SCORE (trans);
+  GError *err = NULL;
+  gboolean reloaded = FALSE;
+  gchar *location;
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (self->model_location);
+  self->score = 0;
+  self->num_points = 0;
+  self->dropped_points = 0;
+  self->skipped_points = 0;
+  GST_OBJECT_UNLOCK (self);
+
+  self->ws = km_workspace_new ();
+  self->warned_bad_input = FALSE;
+  gst_kmeans_score_interval_reset (&self->iv, 0);
+
+  if (location && *location) {
+    gst_kmeans_model_file_set_location (&self->model_file, location);
+    if (!gst_kmeans_model_file_poll (&self->model_file, 0, &reloaded, &err))
+      goto load_failed;
+    if (reloaded && self->model_file.model) {
+      gst_kmeans_score_set_model (self, km_model_ref (self->model_file.model));
+      gst_kmeans_score_post_model_loaded (self, location,
+          self->model_file.model);
+    } else {
+      GST_INFO_OBJECT (self, "no checkpoint at %s yet", location);
+    }
+  }
+  g_free (location);
+  return TRUE;
+
+load_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("Could not read the k-means checkpoint \"%s\".", location),
+        ("%s", err->message));
+    g_clear_error (&err);
+    g_free (location);
+    gst_kmeans_score_release (self);
+    return FALSE;
+  }
+}
+
+static gboolean
+gst_kmeans_score_stop (GstBaseTransform * trans)
+{
+  gst_kmeans_score_release (GST_KMEANS_SCORE (trans));
+  return TRUE;
+}
+
+static gboolean
+gst_kmeans_score_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstKMeansScore *self = GST_KMEANS_SCORE (trans);
+  GError *err = NULL;
+
+  if (!gst_kmeans_points_info_from_caps (&self->info, incaps, &err)) {
+    GST_WARNING_OBJECT (self, "unusable caps %" GST_PTR_FORMAT ": %s",
+        incaps, err->message);
+    g_clear_error (&err);
+    return FALSE;
+  }
+  self->have_info = TRUE;
+  return TRUE;
+}
+
+static gboolean
+gst_kmeans_score_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstKMeansScore *self = GST_KMEANS_SCORE (trans);
+  KmModel *model = NULL;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      gst_kmeans_score_end_interval (self, TRUE);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      gst_kmeans_score_interval_reset (&self->iv, self->iv.k);
+      break;
+    default:
+      if (gst_kmeans_model_event_parse (event, &model)) {
+        GST_DEBUG_OBJECT (self, "in-band model version %" G_GUINT64_FORMAT,
+            km_model_get_version (model));
+        gst_kmeans_score_set_model (self, model);
+      }
+      break;
+  }
+
+  return
+      GST_BASE_TRANSFORM_CLASS (gst_kmeans_score_parent_class)->sink_event
+      (trans, event);
+}
+
+/* ---------------------------------------------------------- streaming */
+
+static gsize
+gst_kmeans_score_row_bytes (GstKMeansScore * self)
+{
+  return (gsize) self->info.dimensions *
+      (self->info.format == GST_KMEANS_SAMPLE_F64 ? 8 : 4);
+}
+
+static GstFlowReturn
+gst_kmeans_score_handle_no_model (GstKMeansScore * self, GstBuffer * buf)
+{
+  GstKMeansNoModel policy;
+  guint64 rows;
+
+  rows = gst_buffer_get_size (buf) / gst_kmeans_score_row_bytes (self);
+
+  GST_OBJECT_LOCK (self);
+  policy = self->on_no_model;
+  if (policy == GST_KMEANS_NO_MODEL_DROP)
+    self->dropped_points += rows;
+  GST_OBJECT_UNLOCK (self);
+
+  if (policy == GST_KMEANS_NO_MODEL_ERROR) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("no model yet: points arrived before any k-means model."),
+        ("%" G_GUINT64_FORMAT " points arrived before a kmeans-model event "
+            "or a checkpoint at '%s'", rows,
+            GST_STR_NULL (self->model_file.location)));
+    return GST_FLOW_ERROR;
+  }
+
+  GST_LOG_OBJECT (self, "no model yet, %" G_GUINT64_FORMAT " points not "
+      "scored", rows);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_kmeans_score_check_model (GstKMeansScore * self, KmModel * model)
+{
+  guint d = km_model_get_d (model);
+
+  if (d == self->info.dimensions)
+    return TRUE;
+
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("The k-means model has %u dimensions but the points have %u.",
+          d, self->info.dimensions),
+      ("model version %" G_GUINT64_FORMAT " is %u-dimensional, the stream "
+          "%u-dimensional", km_model_get_version (model), d,
+          self->info.dimensions));
+  return FALSE;
+}
+
+/* Applies the bad-input policy to what the reader reported.  Returns
+ * FALSE after posting an error. */
+static gboolean
+gst_kmeans_score_handle_bad_input (GstKMeansScore * self,
+    GstKMeansReadStatus status, gsize size, guint64 bad_rows)
+{
+  GstKMeansOnBadInput policy;
+  gsize row_bytes = gst_kmeans_score_row_bytes (self);
+  guint64 skipped;
+  gboolean first;
+
+  if (status == GST_KMEANS_READ_PARTIAL_ROW)
+    skipped = (size + row_bytes - 1) / row_bytes;
+  else
+    skipped = bad_rows;
+
+  GST_OBJECT_LOCK (self);
+  policy = self->on_bad_input;
+  if (policy == GST_KMEANS_ON_BAD_INPUT_SKIP)
+    self->skipped_points += skipped;
+  GST_OBJECT_UNLOCK (self);
+
+  if (policy == GST_KMEANS_ON_BAD_INPUT_ERROR) {
+    if (status == GST_KMEANS_READ_PARTIAL_ROW) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+          ("A buffer does not hold a whole number of points."),
+          ("%" G_GSIZE_FORMAT " bytes is not a multiple of the %" G_GSIZE_FORMAT
+              "-byte row of %u values", size, row_bytes,
+              self->info.dimensions));
+    } else {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+          ("Points hold NaN or infinite values."),
+          ("%" G_GUINT64_FORMAT " rows with NaN/Inf in a buffer of %"
+              G_GSIZE_FORMAT " rows", bad_rows, size / row_bytes));
+    }
+    return FALSE;
+  }
+
+  first = !self->warned_bad_input;
+  self->warned_bad_input = TRUE;
+  if (first) {
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Skipping bad points (partial rows, NaN or Inf)."),
+        ("skipped %" G_GUINT64_FORMAT " points; further skips are only "
+            "logged and counted in skipped-points", skipped));
+  } else {
+    GST_WARNING_OBJECT (self, "skipped %" G_GUINT64_FORMAT " bad points (%s)",
+        skipped, status == GST_KMEANS_READ_PARTIAL_ROW ?
+        "partial row" : "NaN/Inf");
+  }
+  return TRUE;
+}
+
+static void
+gst_kmeans_score_ensure_scratch (GstKMeansScore * self, gsize rows)
+{
+  if (rows <= self->scratch_rows)
+    return;
+  self->idx = g_renew (gint32, self->idx, rows);
+  self->dist = g_renew (gfloat, self->dist, rows);
+  self->scratch_rows = rows;
+}
+
+static GstFlowReturn
+gst_kmeans_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstKMeansScore *self = GST_KMEANS_SCORE (trans);
+  KmModel *model;
+  GstMapInfo map;
+  GstKMeansReadStatus status;
+  const gfloat *points;
+  guint64 bad_before;
+  gdouble sum = 0;
+  gsize n = 0;
+
+  if (G_UNLIKELY (!self->have_info))
+    return GST_FLOW_NOT_NEGOTIATED;
+
+  gst_kmeans_score_poll_model_file (self);
+  model = self->model;
+  if (model == NULL)
+    return gst_kmeans_score_handle_no_model (self, buf);
+  if (!gst_kmeans_score_check_model (self, model))
+    return GST_FLOW_ERROR;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    goto map_failed;
+
+  bad_before = self->reader.bad_rows;
+  points = gst_kmeans_points_read (&self->reader, &self->info, map.data,
+      map.size, &n, &status);
+  if (status != GST_KMEANS_READ_OK &&
+      !gst_kmeans_score_handle_bad_input (self, status, map.size,
+          self->reader.bad_rows - bad_before)) {
+    gst_buffer_unmap (buf, &map);
+    return GST_FLOW_ERROR;
+  }
+
+  if (n > 0) {
+    gst_kmeans_score_ensure_scratch (self, n);
+    sum = km_model_assign (model, points, n, self->idx, self->dist, self->ws);
+  }
+  gst_buffer_unmap (buf, &map);
+
+  gst_kmeans_score_account (self, buf, model, n, sum);
+  return GST_FLOW_OK;
+
+map_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
+        ("could not map a buffer of %" G_GSIZE_FORMAT " bytes",
+            gst_buffer_get_size (buf)));
+    return GST_FLOW_ERROR;
+  }
+}

@@ -1,0 +1,1664 @@
+/* gst-kmeans: streaming k-means clustering for GStreamer
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ */
+
+/**
+ * SECTION:element-kmeans-train
+ * @title: kmeans-train
+ *
+ * kmeans-train learns k-means cluster centers from the stream of points
+ * that flows through it.  It is a passthrough analyzer, like level: every
+ * buffer leaves unchanged (the very same buffer, never copied or written),
+ * and the model it trains is published three ways:
+ *
+ * - in-band, as a sticky serialized custom event named `kmeans-model`
+ *   pushed downstream before the first buffer that follows each update
+ *   (kmeans-assign and kmeans-score switch model when it reaches them);
+ * - in the read-only properties #GstKMeansTrain:centers,
+ *   #GstKMeansTrain:counts, #GstKMeansTrain:steps and friends;
+ * - in a checkpoint file (#GstKMeansTrain:checkpoint-location) that a later
+ *   run resumes from and that kmeans-assign can watch.
+ *
+ * Training follows TensorFlow's KMeans estimator.  Every
+ * #GstKMeansTrain:batch-size points make one mini-batch step (0, the
+ * default, makes one step per buffer).  With a batch size B the points
+ * are gathered across buffers until B are there; a partial batch left at
+ * EOS is trained on as one smaller step.  The first batch (or batches, for
+ * random initialisation with fewer than k points) is used to choose the
+ * initial centers and is not trained on.  Given centers
+ * (#GstKMeansTrain:initial-centers or
+ * #GstKMeansTrain:initial-centers-value) need no batch.
+ *
+ * When #GstKMeansTrain:checkpoint-location names an existing file, training
+ * resumes from it (centers, counts, step, random state) and any given
+ * initial centers are ignored; a damaged checkpoint, or one written with
+ * other num-clusters, dimensions, distance-metric or mode, is an error and
+ * the file is left untouched.  A checkpoint is written every
+ * #GstKMeansTrain:checkpoint-interval steps, every
+ * #GstKMeansTrain:checkpoint-interval-time of (monotonic) wall time, at EOS
+ * and when the element stops, each time only if the model changed since
+ * the last write and only once initialisation is complete.  Writing is
+ * atomic: a failed write leaves the previous checkpoint intact.
+ *
+ * Points holding NaN or Inf, and buffers whose size is not a whole number
+ * of points, are handled as #GstKMeansTrain:on-bad-input says: an error
+ * that stops the stream, or a logged skip counted in
+ * #GstKMeansTrain:skipped-points (and #GstKMeansTrain:skipped-buffers for
+ * buffers dropped whole).  Either way the buffer itself passes unchanged;
+ * a skipped point never reaches the centers.
+ *
+ * When #GstKMeansTrain:relative-tolerance is met the centers stop changing;
+ * the points keep flowing.
+ *
+ * ## Messages
+ *
+ * When #GstKMeansTrain:post-messages is %TRUE, the element posts element
+ * messages on the bus.
+ *
+ * `kmeans-train`, every #GstKMeansTrain:progress-interval steps:
+ *
+ * - #GstClockTime `timestamp`: the timestamp of the buffer that completed
+ *   the step (for the partial batch trained at EOS, the last buffer).
+ * - #GstClockTime `stream-time`: the stream time of that buffer.
+ * - #GstClockTime `running-time`: the running time of that buffer.
+ * - #guint64 `step`: the global training step, counted across resumes.
+ * - #gdouble `loss`: the batch loss before the update, the sum of the
+ *   distances of the batch's points to their nearest center (squared
+ *   Euclidean, or 1 - cos for cosine).
+ * - #guint64 `batch-points`: the points in the batch.
+ * - #guint64 `points`: the points trained on since the element started.
+ * - #guint64 `model-version`: the version of the model after the update.
+ *
+ * `kmeans-initialized`, once the initial centers are chosen or given:
+ *
+ * - #guint64 `step`: the global step (0 unless resumed).
+ * - #guint `clusters`: k.
+ * - #guint `dimensions`: d.
+ *
+ * `kmeans-checkpoint`, after each checkpoint written:
+ *
+ * - #gchararray `location`: the file written.
+ * - #guint64 `step`: the global step saved.
+ * - #guint64 `model-version`: the model version saved.
+ * - #GstClockTime `running-time`: the running time of the last buffer
+ *   (#GST_CLOCK_TIME_NONE when written on stop).
+ *
+ * `kmeans-converged`, once, when the relative tolerance is met:
+ *
+ * - #guint64 `step`: the step that met it.
+ * - #gdouble `loss`: its batch loss.
+ * - #gdouble `relative-change`: |loss - previous loss| / (1 + |previous
+ *   loss|); NaN if the previous loss is unknown (first step after a
+ *   resume).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -m kmeans-testsrc num-buffers=100 ! kmeans-train num-clusters=4 checkpoint-location=/tmp/km.ckpt ! fakesink
+ * ]| trains four centers on synthetic points, prints the progress messages
+ * and leaves the model in /tmp/km.ckpt; running it again resumes from there.
+ * |[
+ * gst-launch-1.0 filesrc location=pts.f32 blocksize=800 ! application/x-points,format=F32LE,dimensions=2 ! kmeans-train num-clusters=3 init=kmeans++ batch-size=256 ! fakesink
+ * ]| trains on a file of raw little-endian float32 pairs.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+
+#include <gst/gst.h>
+#include <gst/base/gstbasetransform.h>
+
+#include "gstkmeanstrain.h"
+#include "kmeanselements.h"
+
+GST_DEBUG_CATEGORY_STATIC (kmeans_train_debug);
+#define GST_CAT_DEFAULT kmeans_train_debug
+
+#define MAX_BATCH_SIZE (1u << 24)
+
+#define DEFAULT_NUM_CLUSTERS 2
+#define DEFAULT_INIT KM_INIT_RANDOM
+#define DEFAULT_INITIAL_CENTERS NULL
+#define DEFAULT_DISTANCE_METRIC KM_METRIC_SQUARED_EUCLIDEAN
+#define DEFAULT_SEED 0
+#define DEFAULT_MINI_BATCH TRUE
+#define DEFAULT_STEPS_PER_SYNC 1
+#define DEFAULT_KMEANS_PLUS_PLUS_RETRIES 2
+#define DEFAULT_RELATIVE_TOLERANCE 0.0
+#define DEFAULT_DECAY_FACTOR 1.0
+#define DEFAULT_HALF_LIFE 0.0
+#define DEFAULT_TIME_UNIT KM_TIME_UNIT_BATCHES
+#define DEFAULT_BATCH_SIZE 0
+#define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_ERROR
+#define DEFAULT_CHECKPOINT_LOCATION NULL
+#define DEFAULT_CHECKPOINT_INTERVAL 100
+#define DEFAULT_CHECKPOINT_INTERVAL_TIME (600 * GST_SECOND)
+#define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_PROGRESS_INTERVAL 10
+
+enum
+{
+  PROP_0,
+  PROP_NUM_CLUSTERS,
+  PROP_INIT,
+  PROP_INITIAL_CENTERS,
+  PROP_INITIAL_CENTERS_VALUE,
+  PROP_DISTANCE_METRIC,
+  PROP_SEED,
+  PROP_MINI_BATCH,
+  PROP_STEPS_PER_SYNC,
+  PROP_KMEANS_PLUS_PLUS_RETRIES,
+  PROP_RELATIVE_TOLERANCE,
+  PROP_DECAY_FACTOR,
+  PROP_HALF_LIFE,
+  PROP_TIME_UNIT,
+  PROP_BATCH_SIZE,
+  PROP_ON_BAD_INPUT,
+  PROP_CHECKPOINT_LOCATION,
+  PROP_CHECKPOINT_INTERVAL,
+  PROP_CHECKPOINT_INTERVAL_TIME,
+  PROP_POST_MESSAGES,
+  PROP_PROGRESS_INTERVAL,
+  PROP_CENTERS,
+  PROP_COUNTS,
+  PROP_STEPS,
+  PROP_MODEL_VERSION,
+  PROP_POINTS,
+  PROP_CONVERGED,
+  PROP_SKIPPED_POINTS,
+  PROP_SKIPPED_BUFFERS
+};
+
+/* Settings the streaming thread may re-read for every buffer. */
+typedef struct
+{
+  GstKMeansOnBadInput on_bad_input;
+  gboolean post_messages;
+  guint progress_interval;
+  guint checkpoint_interval;
+  GstClockTime checkpoint_interval_time;
+} LiveSettings;
+
+struct _GstKMeansTrain
+{
+  GstBaseTransform parent;
+
+  /* properties, under the object lock */
+  guint num_clusters;
+  KmInit init;
+  gchar *initial_centers;
+  GValue initial_centers_value;
+  KmMetric metric;
+  guint64 seed;
+  gboolean mini_batch;
+  guint steps_per_sync;
+  gint kmeans_plus_plus_retries;
+  gdouble relative_tolerance;
+  gdouble decay_factor;
+  gdouble half_life;
+  KmTimeUnit time_unit;
+  guint batch_size;
+  LiveSettings live;
+  gchar *checkpoint_location;
+
+  /* read-only state, under the object lock */
+  KmModel *model;               /* newest snapshot, NULL before init */
+  guint64 steps;
+  guint64 points;
+  gboolean converged;
+  guint64 skipped_points;
+  guint64 skipped_buffers;
+
+  /* streaming state, set up in start() and on caps */
+  KmConfig cfg;                 /* snapshot of the settings at start */
+  gchar *location;              /* snapshot of checkpoint-location */
+  guint batch_rows;             /* snapshot of batch-size */
+  gboolean trainer_from_caps;   /* created on caps, may be recreated */
+  gboolean fed;                 /* the trainer has seen points */
+  KmTrainer *trainer;
+  GstKMeansPointsInfo info;
+  gboolean have_info;
+  GstKMeansPointsReader reader;
+  gfloat *batch;                /* batch_rows x d rows being gathered */
+  gsize batch_fill;
+  KmModel *pushed_model;        /* last model sent downstream */
+  gboolean dirty;               /* changed since the last checkpoint */
+  guint steps_since_save;
+  gint64 last_save_us;
+  gdouble prev_loss;            /* NAN when unknown */
+  guint64 points_trained;
+  guint64 points_skipped;
+  guint64 buffers_skipped;
+  GstClockTime timestamp;       /* of the buffer being handled */
+  GstClockTime stream_time;
+  GstClockTime running_time;
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_KMEANS_POINTS_SINK_CAPS));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_KMEANS_POINTS_SINK_CAPS));
+
+#define gst_kmeans_train_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstKMeansTrain, gst_kmeans_train,
+    GST_TYPE_BASE_TRANSFORM,
+    GST_DEBUG_CATEGORY_INIT (kmeans_train_debug, "kmeans-train", 0,
+        "streaming k-means training"));
+GST_ELEMENT_REGISTER_DEFINE (kmeans_train, "kmeans-train", GST_RANK_NONE,
+    GST_TYPE_KMEANS_TRAIN);
+
+static void gst_kmeans_train_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_kmeans_train_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static void gst_kmeans_train_finalize (GObject * object);
+
+static gboolean gst_kmeans_train_start (GstBaseTransform * trans);
+static gboolean gst_kmeans_train_stop (GstBaseTransform * trans);
+static gboolean gst_kmeans_train_set_caps (GstBaseTransform * trans,
+    GstCaps * incaps, GstCaps * outcaps);
+static gboolean gst_kmeans_train_sink_event (GstBaseTransform * trans,
+    GstEvent * event);
+static GstFlowReturn gst_kmeans_train_transform_ip (GstBaseTransform * trans,
+    GstBuffer * buf);
+
+static GParamSpec *
+centers_param_spec (const gchar * name, const gchar * nick,
+    const gchar * blurb, GParamFlags flags)
+{
+  GParamSpec *value_spec, *row_spec;
+
+  value_spec = g_param_spec_double ("value", "Value", "One coordinate",
+      -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, flags);
+  row_spec = gst_param_spec_array ("center", "Center",
+      "One center: d coordinates", value_spec, flags);
+  return gst_param_spec_array (name, nick, blurb, row_spec, flags);
+}
+
+static void
+gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  gobject_class->set_property = gst_kmeans_train_set_property;
+  gobject_class->get_property = gst_kmeans_train_get_property;
+  gobject_class->finalize = gst_kmeans_train_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_NUM_CLUSTERS,
+      g_param_spec_uint ("num-clusters", "Number of clusters",
+          "Number of centers to train (k)", 1, KM_MAX_CLUSTERS,
+          DEFAULT_NUM_CLUSTERS, rw | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstKMeansTrain:init:
+   *
+   * How the initial centers are chosen.  random takes the points of the
+   * first batch (all of them while fewer than k are needed, otherwise k
+   * drawn with replacement); kmeans++ runs k-means++ on the first batch,
+   * which must hold at least num-clusters points; file uses
+   * #GstKMeansTrain:initial-centers.  Ignored when resuming from a
+   * checkpoint or when #GstKMeansTrain:initial-centers-value is set.
+   */
+  g_object_class_install_property (gobject_class, PROP_INIT,
+      g_param_spec_enum ("init", "Initialisation",
+          "How the initial centers are chosen", GST_TYPE_KMEANS_INIT,
+          DEFAULT_INIT, rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_INITIAL_CENTERS,
+      g_param_spec_string ("initial-centers", "Initial centers file",
+          "Text file of initial centers for init=file: one center per line, "
+          "values separated by commas or spaces, '#' comments; it must hold "
+          "num-clusters lines", DEFAULT_INITIAL_CENTERS,
+          rw | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstKMeansTrain:initial-centers-value:
+   *
+   * Initial centers given by the application, as a #GstValueArray of
+   * num-clusters rows, each a #GstValueArray of d doubles, e.g.
+   * `"<<0.0,0.0>,<5.0,5.0>>"`.  When not empty it takes the place of
+   * #GstKMeansTrain:init and #GstKMeansTrain:initial-centers, as if
+   * init=file had been given these centers.  Ignored when resuming from a
+   * checkpoint.
+   */
+  g_object_class_install_property (gobject_class, PROP_INITIAL_CENTERS_VALUE,
+      centers_param_spec ("initial-centers-value", "Initial centers value",
+          "Initial centers as an array of num-clusters rows of doubles; when "
+          "not empty it overrides init and initial-centers",
+          rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_DISTANCE_METRIC,
+      g_param_spec_enum ("distance-metric", "Distance metric",
+          "Distance used to assign points to centers", GST_TYPE_KMEANS_METRIC,
+          DEFAULT_DISTANCE_METRIC, rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_SEED,
+      g_param_spec_uint64 ("seed", "Seed",
+          "Seed of the random numbers used by initialisation; the same seed "
+          "and input give the same centers", 0, G_MAXUINT64, DEFAULT_SEED,
+          rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_MINI_BATCH,
+      g_param_spec_boolean ("mini-batch", "Mini-batch",
+          "Update with per-center running means (TRUE), or make one full "
+          "Lloyd step on each batch (FALSE)", DEFAULT_MINI_BATCH,
+          rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_STEPS_PER_SYNC,
+      g_param_spec_uint ("steps-per-sync", "Steps per sync",
+          "Mini-batch steps accumulated in a working copy before the "
+          "centers used for assignment are replaced by it (1 = every step)",
+          1, G_MAXUINT, DEFAULT_STEPS_PER_SYNC, rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class,
+      PROP_KMEANS_PLUS_PLUS_RETRIES, g_param_spec_int
+      ("kmeans-plus-plus-retries", "k-means++ retries",
+          "Extra candidates drawn per center by kmeans++ init, the best "
+          "kept; negative means 2 + floor(ln k)", -1, G_MAXINT,
+          DEFAULT_KMEANS_PLUS_PLUS_RETRIES, rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_RELATIVE_TOLERANCE,
+      g_param_spec_double ("relative-tolerance", "Relative tolerance",
+          "Stop updating once |loss - previous loss| / (1 + |previous loss|) "
+          "falls below this between two steps (0 = never stop)", 0.0,
+          G_MAXDOUBLE, DEFAULT_RELATIVE_TOLERANCE,
+          rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_DECAY_FACTOR,
+      g_param_spec_double ("decay-factor", "Decay factor",
+          "Weight kept by past points per time-unit (1 = no forgetting); "
+          "overridden by half-life", 0.0, 1.0, DEFAULT_DECAY_FACTOR,
+          rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_HALF_LIFE,
+      g_param_spec_double ("half-life", "Half-life",
+          "Time-units after which past points weigh half; when > 0 it sets "
+          "decay-factor to 0.5^(1/half-life) (0 = unset)", 0.0, G_MAXDOUBLE,
+          DEFAULT_HALF_LIFE, rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_TIME_UNIT,
+      g_param_spec_enum ("time-unit", "Time unit",
+          "Unit the decay applies per: a batch or a point",
+          GST_TYPE_KMEANS_TIME_UNIT, DEFAULT_TIME_UNIT,
+          rw | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstKMeansTrain:batch-size:
+   *
+   * Points per training step.  0 makes one step per buffer, whatever its
+   * size.  Otherwise points are gathered across buffers until a batch is
+   * full; the partial batch left at EOS is trained on as one smaller step.
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size",
+          "Points per training step (0 = one step per buffer); a partial "
+          "batch at EOS is trained on too", 0, MAX_BATCH_SIZE,
+          DEFAULT_BATCH_SIZE, rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_ON_BAD_INPUT,
+      g_param_spec_enum ("on-bad-input", "On bad input",
+          "What to do with points holding NaN/Inf and with buffers that are "
+          "not a whole number of points: post an error, or skip and count "
+          "them in skipped-points", GST_TYPE_KMEANS_ON_BAD_INPUT,
+          DEFAULT_ON_BAD_INPUT, rw | GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class, PROP_CHECKPOINT_LOCATION,
+      g_param_spec_string ("checkpoint-location", "Checkpoint location",
+          "File the training state is saved to, and resumed from when it "
+          "exists (NULL = no checkpoints)", DEFAULT_CHECKPOINT_LOCATION,
+          rw | GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_CHECKPOINT_INTERVAL,
+      g_param_spec_uint ("checkpoint-interval", "Checkpoint interval",
+          "Training steps between checkpoints (0 = not by steps)", 0,
+          G_MAXUINT, DEFAULT_CHECKPOINT_INTERVAL,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class,
+      PROP_CHECKPOINT_INTERVAL_TIME, g_param_spec_uint64
+      ("checkpoint-interval-time", "Checkpoint interval time",
+          "Nanoseconds of wall time between checkpoints (0 = not by time)",
+          0, G_MAXUINT64, DEFAULT_CHECKPOINT_INTERVAL_TIME,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post kmeans-train, kmeans-initialized, kmeans-checkpoint and "
+          "kmeans-converged element messages on the bus",
+          DEFAULT_POST_MESSAGES, rw | GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class, PROP_PROGRESS_INTERVAL,
+      g_param_spec_uint ("progress-interval", "Progress interval",
+          "Training steps between kmeans-train progress messages", 1,
+          G_MAXUINT, DEFAULT_PROGRESS_INTERVAL,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansTrain:centers:
+   *
+   * The current centers, a #GstValueArray of k rows, each a #GstValueArray
+   * of d doubles; empty before initialisation.  For cosine with
+   * mini-batch and steps-per-sync=1 the stored centers are not unit length
+   * (TensorFlow's convention); assignment normalises them.
+   */
+  g_object_class_install_property (gobject_class, PROP_CENTERS,
+      centers_param_spec ("centers", "Centers",
+          "Current centers: k rows of d doubles (empty before "
+          "initialisation)", ro));
+
+  g_object_class_install_property (gobject_class, PROP_COUNTS,
+      gst_param_spec_array ("counts", "Counts",
+          "Per-center counts (weights, with decay) of the current model "
+          "(empty before initialisation or in full-batch mode)",
+          g_param_spec_double ("count", "Count", "Weight of one center",
+              -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, ro), ro));
+
+  g_object_class_install_property (gobject_class, PROP_STEPS,
+      g_param_spec_uint64 ("steps", "Steps",
+          "Training steps made, counted across resumes", 0, G_MAXUINT64, 0,
+          ro));
+
+  g_object_class_install_property (gobject_class, PROP_MODEL_VERSION,
+      g_param_spec_uint64 ("model-version", "Model version",
+          "Version of the current model, one more with every update "
+          "(0 before initialisation)", 0, G_MAXUINT64, 0, ro));
+
+  g_object_class_install_property (gobject_class, PROP_POINTS,
+      g_param_spec_uint64 ("points", "Points",
+          "Points trained on since the element started (points used for "
+          "initialisation excluded)", 0, G_MAXUINT64, 0, ro));
+
+  g_object_class_install_property (gobject_class, PROP_CONVERGED,
+      g_param_spec_boolean ("converged", "Converged",
+          "Whether the relative tolerance was met and updates stopped",
+          FALSE, ro));
+
+  g_object_class_install_property (gobject_class, PROP_SKIPPED_POINTS,
+      g_param_spec_uint64 ("skipped-points", "Skipped points",
+          "Points dropped by on-bad-input=skip: those holding NaN/Inf, plus "
+          "the whole points of buffers dropped for a partial point",
+          0, G_MAXUINT64, 0, ro));
+
+  g_object_class_install_property (gobject_class, PROP_SKIPPED_BUFFERS,
+      g_param_spec_uint64 ("skipped-buffers", "Skipped buffers",
+          "Buffers dropped whole by on-bad-input=skip because their size "
+          "is not a whole number of points", 0, G_MAXUINT64, 0, ro));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "K-means trainer",
+      "Filter/Analyzer",
+      "Trains k-means cluster centers on a stream of points, passing the "
+      "points through and sending the model downstream",
+      "gst-kmeans developers");
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_kmeans_train_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_kmeans_train_stop);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_kmeans_train_set_caps);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_kmeans_train_sink_event);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_kmeans_train_transform_ip);
+  trans_class->passthrough_on_same_caps = TRUE;
+  trans_class->transform_ip_on_passthrough = TRUE;
+
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_INIT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_METRIC, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_TIME_UNIT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_ON_BAD_INPUT, 0);
+}
+
+static void
+gst_kmeans_train_init (GstKMeansTrain * self)
+{
+  self->num_clusters = DEFAULT_NUM_CLUSTERS;
+  self->init = DEFAULT_INIT;
+  self->initial_centers = g_strdup (DEFAULT_INITIAL_CENTERS);
+  g_value_init (&self->initial_centers_value, GST_TYPE_ARRAY);
+  self->metric = DEFAULT_DISTANCE_METRIC;
+  self->seed = DEFAULT_SEED;
+  self->mini_batch = DEFAULT_MINI_BATCH;
+  self->steps_per_sync = DEFAULT_STEPS_PER_SYNC;
+  self->kmeans_plus_plus_retries = DEFAULT_KMEANS_PLUS_PLUS_RETRIES;
+  self->relative_tolerance = DEFAULT_RELATIVE_TOLERANCE;
+  self->decay_factor = DEFAULT_DECAY_FACTOR;
+  self->half_life = DEFAULT_HALF_LIFE;
+  self->time_unit = DEFAULT_TIME_UNIT;
+  self->batch_size = DEFAULT_BATCH_SIZE;
+  self->live.on_bad_input = DEFAULT_ON_BAD_INPUT;
+  self->live.post_messages = DEFAULT_POST_MESSAGES;
+  self->live.progress_interval = DEFAULT_PROGRESS_INTERVAL;
+  self->live.checkpoint_interval = DEFAULT_CHECKPOINT_INTERVAL;
+  self->live.checkpoint_interval_time = DEFAULT_CHECKPOINT_INTERVAL_TIME;
+  self->checkpoint_location = g_strdup (DEFAULT_CHECKPOINT_LOCATION);
+
+  gst_kmeans_points_reader_init (&self->reader);
+  self->prev_loss = NAN;
+
+  /* An analyzer: buffers go through untouched. */
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+gst_kmeans_train_finalize (GObject * object)
+{
+  GstKMeansTrain *self = GST_KMEANS_TRAIN (object);
+
+  g_free (self->initial_centers);
+  g_value_unset (&self->initial_centers_value);
+  g_free (self->checkpoint_location);
+  g_clear_pointer (&self->model, km_model_unref);
+  g_clear_pointer (&self->pushed_model, km_model_unref);
+  g_clear_pointer (&self->trainer, km_trainer_free);
+  g_free (self->location);
+  g_free (self->batch);
+  gst_kmeans_points_reader_clear (&self->reader);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_kmeans_train_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstKMeansTrain *self = GST_KMEANS_TRAIN (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_NUM_CLUSTERS:
+      self->num_clusters = g_value_get_uint (value);
+      break;
+    case PROP_INIT:
+      self->init = g_value_get_enum (value);
+      break;
+    case PROP_INITIAL_CENTERS:
+      g_free (self->initial_centers);
+      self->initial_centers = g_value_dup_string (value);
+      break;
+    case PROP_INITIAL_CENTERS_VALUE:
+      g_value_copy (value, &self->initial_centers_value);
+      break;
+    case PROP_DISTANCE_METRIC:
+      self->metric = g_value_get_enum (value);
+      break;
+    case PROP_SEED:
+      self->seed = g_value_get_uint64 (value);
+      break;
+    case PROP_MINI_BATCH:
+      self->mini_batch = g_value_get_boolean (value);
+      break;
+    case PROP_STEPS_PER_SYNC:
+      self->steps_per_sync = g_value_get_uint (value);
+      break;
+    case PROP_KMEANS_PLUS_PLUS_RETRIES:
+      self->kmeans_plus_plus_retries = g_value_get_int (value);
+      break;
+    case PROP_RELATIVE_TOLERANCE:
+      self->relative_tolerance = g_value_get_double (value);
+      break;
+    case PROP_DECAY_FACTOR:
+      self->decay_factor = g_value_get_double (value);
+      break;
+    case PROP_HALF_LIFE:
+      self->half_life = g_value_get_double (value);
+      break;
+    case PROP_TIME_UNIT:
+      self->time_unit = g_value_get_enum (value);
+      break;
+    case PROP_BATCH_SIZE:
+      self->batch_size = g_value_get_uint (value);
+      break;
+    case PROP_ON_BAD_INPUT:
+      self->live.on_bad_input = g_value_get_enum (value);
+      break;
+    case PROP_CHECKPOINT_LOCATION:
+      g_free (self->checkpoint_location);
+      self->checkpoint_location = g_value_dup_string (value);
+      break;
+    case PROP_CHECKPOINT_INTERVAL:
+      self->live.checkpoint_interval = g_value_get_uint (value);
+      break;
+    case PROP_CHECKPOINT_INTERVAL_TIME:
+      self->live.checkpoint_interval_time = g_value_get_uint64 (value);
+      break;
+    case PROP_POST_MESSAGES:
+      self->live.post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_PROGRESS_INTERVAL:
+      self->live.progress_interval = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_kmeans_train_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstKMeansTrain *self = GST_KMEANS_TRAIN (object);
+  KmModel *model;
+
+  /* The model is immutable: hold a ref and build big values unlocked. */
+  switch (prop_id) {
+    case PROP_CENTERS:
+      GST_OBJECT_LOCK (self);
+      model = self->model ? km_model_ref (self->model) : NULL;
+      GST_OBJECT_UNLOCK (self);
+      if (model) {
+        gst_kmeans_value_set_centers (value, km_model_get_centers (model),
+            km_model_get_k (model), km_model_get_d (model));
+        km_model_unref (model);
+      }
+      return;
+    case PROP_COUNTS:
+      GST_OBJECT_LOCK (self);
+      model = self->model ? km_model_ref (self->model) : NULL;
+      GST_OBJECT_UNLOCK (self);
+      if (model && km_model_get_counts (model))
+        gst_kmeans_value_set_doubles (value, km_model_get_counts (model),
+            km_model_get_k (model));
+      g_clear_pointer (&model, km_model_unref);
+      return;
+    default:
+      break;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_NUM_CLUSTERS:
+      g_value_set_uint (value, self->num_clusters);
+      break;
+    case PROP_INIT:
+      g_value_set_enum (value, self->init);
+      break;
+    case PROP_INITIAL_CENTERS:
+      g_value_set_string (value, self->initial_centers);
+      break;
+    case PROP_INITIAL_CENTERS_VALUE:
+      g_value_copy (&self->initial_centers_value, value);
+      break;
+    case PROP_DISTANCE_METRIC:
+      g_value_set_enum (value, self->metric);
+      break;
+    case PROP_SEED:
+      g_value_set_uint64 (value, self->seed);
+      break;
+    case PROP_MINI_BATCH:
+      g_value_set_boolean (value, self->mini_batch);
+      break;
+    case PROP_STEPS_PER_SYNC:
+      g_value_set_uint (value, self->steps_per_sync);
+      break;
+    case PROP_KMEANS_PLUS_PLUS_RETRIES:
+      g_value_set_int (value, self->kmeans_plus_plus_retries);
+      break;
+    case PROP_RELATIVE_TOLERANCE:
+      g_value_set_double (value, self->relative_tolerance);
+      break;
+    case PROP_DECAY_FACTOR:
+      g_value_set_double (value, self->decay_factor);
+      break;
+    case PROP_HALF_LIFE:
+      g_value_set_double (value, self->half_life);
+      break;
+    case PROP_TIME_UNIT:
+      g_value_set_enum (value, self->time_unit);
+      break;
+    case PROP_BATCH_SIZE:
+      g_value_set_uint (value, self->batch_size);
+      break;
+    case PROP_ON_BAD_INPUT:
+      g_value_set_enum (value, self->live.on_bad_input);
+      break;
+    case PROP_CHECKPOINT_LOCATION:
+      g_value_set_string (value, self->checkpoint_location);
+      break;
+    case PROP_CHECKPOINT_INTERVAL:
+      g_value_set_uint (value, self->live.checkpoint_interval);
+      break;
+    case PROP_CHECKPOINT_INTERVAL_TIME:
+      g_value_set_uint64 (value, self->live.checkpoint_interval_time);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->live.post_messages);
+      break;
+    case PROP_PROGRESS_INTERVAL:
+      g_value_set_uint (value, self->live.progress_interval);
+      break;
+    case PROP_STEPS:
+      g_value_set_uint64 (value, self->steps);
+      break;
+    case PROP_MODEL_VERSION:
+      g_value_set_uint64 (value,
+          self->model ? km_model_get_version (self->model) : 0);
+      break;
+    case PROP_POINTS:
+      g_value_set_uint64 (value, self->points);
+      break;
+    case PROP_CONVERGED:
+      g_value_set_boolean (value, self->converged);
+      break;
+    case PROP_SKIPPED_POINTS:
+      g_value_set_uint64 (value, self->skipped_points);
+      break;
+    case PROP_SKIPPED_BUFFERS:
+      g_value_set_uint64 (value, self->skipped_buffers);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ------------------------------------------------------------ messages */
+
+static void
+post_structure (GstKMeansTrain * self, GstStructure * s)
+{
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static void
+post_initialized (GstKMeansTrain * self, const LiveSettings * live)
+{
+  const KmConfig *cfg = km_trainer_get_config (self->trainer);
+
+  GST_INFO_OBJECT (self, "initialised %u centers of %u dimensions at step %"
+      G_GUINT64_FORMAT, cfg->k, cfg->d, km_trainer_get_step (self->trainer));
+  if (!live->post_messages)
+    return;
+  post_structure (self, gst_structure_new ("kmeans-initialized",
+          "step", G_TYPE_UINT64, km_trainer_get_step (self->trainer),
+          "clusters", G_TYPE_UINT, cfg->k,
+          "dimensions", G_TYPE_UINT, cfg->d, NULL));
+}
+
+static void
+post_progress (GstKMeansTrain * self, const KmStepInfo * info, guint64 version)
+{
+  post_structure (self, gst_structure_new ("kmeans-train",
+          "timestamp", G_TYPE_UINT64, self->timestamp,
+          "stream-time", G_TYPE_UINT64, self->stream_time,
+          "running-time", G_TYPE_UINT64, self->running_time,
+          "step", G_TYPE_UINT64, info->step,
+          "loss", G_TYPE_DOUBLE, info->loss,
+          "batch-points", G_TYPE_UINT64, (guint64) info->num_points,
+          "points", G_TYPE_UINT64, self->points_trained,
+          "model-version", G_TYPE_UINT64, version, NULL));
+}
+
+static void
+post_converged (GstKMeansTrain * self, const KmStepInfo * info,
+    gdouble relative_change, const LiveSettings * live)
+{
+  GST_INFO_OBJECT (self, "converged at step %" G_GUINT64_FORMAT
+      ": loss %g, relative change %g below the tolerance; the centers stay "
+      "as they are", info->step, info->loss, relative_change);
+  if (!live->post_messages)
+    return;
+  post_structure (self, gst_structure_new ("kmeans-converged",
+          "step", G_TYPE_UINT64, info->step,
+          "loss", G_TYPE_DOUBLE, info->loss,
+          "relative-change", G_TYPE_DOUBLE, relative_change, NULL));
+}
+
+/* ---------------------------------------------------------- checkpoint */
+
+static guint64
+trainer_model_version (GstKMeansTrain * self)
+{
+  KmModel *model = km_trainer_get_model (self->trainer);
+  guint64 version = 0;
+
+  if (model) {
+    version = km_model_get_version (model);
+    km_model_unref (model);
+  }
+  return version;
+}
+
+/* Saves when there is something new to save; FALSE after posting an error. */
+static gboolean
+save_checkpoint (GstKMeansTrain * self, gboolean post_messages,
+    GstClockTime running_time)
+{
+  GError *err = NULL;
+  guint64 step, version;
+
+  if (!self->location || !self->trainer || !self->dirty)
+    return TRUE;
+  /* A checkpoint must hold a usable model: wait for initialisation. */
+  if (!km_trainer_is_initialized (self->trainer))
+    return TRUE;
+
+  if (!km_trainer_save (self->trainer, self->location, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("Could not write the k-means checkpoint \"%s\".", self->location),
+        ("km_trainer_save failed: %s", err->message));
+    g_error_free (err);
+    return FALSE;
+  }
+
+  self->dirty = FALSE;
+  self->steps_since_save = 0;
+  self->last_save_us = g_get_monotonic_time ();
+  step = km_trainer_get_step (self->trainer);
+  version = trainer_model_version (self);
+  GST_DEBUG_OBJECT (self, "checkpoint at step %" G_GUINT64_FORMAT
+      " written to %s", step, self->location);
+
+  if (post_messages) {
+    post_structure (self, gst_structure_new ("kmeans-checkpoint",
+            "location", G_TYPE_STRING, self->location,
+            "step", G_TYPE_UINT64, step,
+            "model-version", G_TYPE_UINT64, version,
+            "running-time", G_TYPE_UINT64, running_time, NULL));
+  }
+  return TRUE;
+}
+
+static gboolean
+checkpoint_time_is_due (GstKMeansTrain * self, const LiveSettings * live)
+{
+  gint64 elapsed_us;
+
+  if (live->checkpoint_interval_time == 0 || !self->dirty)
+    return FALSE;
+  elapsed_us = g_get_monotonic_time () - self->last_save_us;
+  return (guint64) elapsed_us >= live->checkpoint_interval_time / GST_USECOND;
+}
+
+/* -------------------------------------------------------- publication */
+
+/* Refreshes the read-only properties from the trainer; returns the
+ * current model (a new ref, NULL before initialisation). */
+static KmModel *
+refresh_properties (GstKMeansTrain * self)
+{
+  KmModel *model = NULL, *old;
+  guint64 steps = 0;
+  gboolean converged = FALSE;
+
+  if (self->trainer) {
+    model = km_trainer_get_model (self->trainer);
+    steps = km_trainer_get_step (self->trainer);
+    converged = km_trainer_is_converged (self->trainer);
+  }
+
+  GST_OBJECT_LOCK (self);
+  old = self->model;
+  self->model = model ? km_model_ref (model) : NULL;
+  self->steps = steps;
+  self->points = self->points_trained;
+  self->converged = converged;
+  self->skipped_points = self->points_skipped;
+  self->skipped_buffers = self->buffers_skipped;
+  GST_OBJECT_UNLOCK (self);
+  g_clear_pointer (&old, km_model_unref);
+
+  return model;
+}
+
+/* Refreshes the properties and, when the model changed, sends it
+ * downstream; called from the streaming thread before the buffer (or
+ * EOS) it applies to leaves. */
+static void
+publish_model (GstKMeansTrain * self)
+{
+  KmModel *model = refresh_properties (self);
+
+  if (model && model != self->pushed_model) {
+    GST_LOG_OBJECT (self, "sending model version %" G_GUINT64_FORMAT
+        " downstream", km_model_get_version (model));
+    if (!gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
+            gst_kmeans_model_event_new (model)))
+      GST_DEBUG_OBJECT (self, "downstream did not take the model event");
+    g_clear_pointer (&self->pushed_model, km_model_unref);
+    self->pushed_model = km_model_ref (model);
+  }
+  g_clear_pointer (&model, km_model_unref);
+}
+
+/* ------------------------------------------------------------ training */
+
+static gboolean
+report_feed_error (GstKMeansTrain * self, GError * err, gsize n)
+{
+  if (!err)
+    err = g_error_new_literal (KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "no reason given");
+  if (g_error_matches (err, KM_ERROR, KM_ERROR_BATCH_TOO_SMALL)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("kmeans++ initialisation needs at least %u points in its first "
+            "batch but got %" G_GSIZE_FORMAT "; raise batch-size or use "
+            "init=random.", self->cfg.k, n), ("%s", err->message));
+  } else {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("k-means training failed on a batch of %" G_GSIZE_FORMAT
+            " points.", n), ("km_trainer_feed: %s", err->message));
+  }
+  g_error_free (err);
+  return FALSE;
+}
+
+static void
+on_step (GstKMeansTrain * self, const KmStepInfo * info, gboolean converged,
+    const LiveSettings * live)
+{
+  gdouble prev = self->prev_loss;
+  gdouble relative_change = NAN;
+
+  self->points_trained += info->num_points;
+  self->dirty = TRUE;
+  self->steps_since_save++;
+  self->prev_loss = info->loss;
+
+  GST_LOG_OBJECT (self, "step %" G_GUINT64_FORMAT ": %" G_GSIZE_FORMAT
+      " points, loss %g", info->step, info->num_points, info->loss);
+
+  if (live->post_messages && info->step % live->progress_interval == 0)
+    post_progress (self, info, trainer_model_version (self));
+
+  if (converged) {
+    if (!isnan (prev))
+      relative_change = fabs (info->loss - prev) / (1.0 + fabs (prev));
+    post_converged (self, info, relative_change, live);
+  }
+}
+
+/* One km_trainer_feed() and its consequences; FALSE after an error. */
+static gboolean
+feed_batch (GstKMeansTrain * self, const gfloat * rows, gsize n,
+    const LiveSettings * live)
+{
+  KmStepInfo info = { 0, };
+  GError *err = NULL;
+  KmFeedResult res;
+
+  res = km_trainer_feed (self->trainer, rows, n, &info, &err);
+  switch (res) {
+    case KM_FEED_INIT:
+      GST_DEBUG_OBJECT (self, "%" G_GSIZE_FORMAT " points used for "
+          "initialisation, %u of %u centers chosen", n,
+          info.initialized_centers, self->cfg.k);
+      if (km_trainer_is_initialized (self->trainer)) {
+        self->dirty = TRUE;
+        post_initialized (self, live);
+      }
+      return TRUE;
+    case KM_FEED_TRAINED:
+      on_step (self, &info, FALSE, live);
+      break;
+    case KM_FEED_CONVERGED:
+      on_step (self, &info, TRUE, live);
+      break;
+    case KM_FEED_SKIPPED:
+      GST_LOG_OBJECT (self, "converged: %" G_GSIZE_FORMAT " points not "
+          "trained on", n);
+      return TRUE;
+    case KM_FEED_ERROR:
+    default:
+      return report_feed_error (self, err, n);
+  }
+
+  if (live->checkpoint_interval > 0
+      && self->steps_since_save >= live->checkpoint_interval)
+    return save_checkpoint (self, live->post_messages, self->running_time);
+  return TRUE;
+}
+
+/* Feeds @n rows, one step per buffer or per batch-size rows.  Full
+ * batches are fed straight from @rows; only the remainder is copied. */
+static gboolean
+consume_rows (GstKMeansTrain * self, const gfloat * rows, gsize n,
+    const LiveSettings * live)
+{
+  const gsize d = self->cfg.d;
+  const gsize b = self->batch_rows;
+
+  if (n > 0)
+    self->fed = TRUE;
+  if (b == 0)
+    return n == 0 || feed_batch (self, rows, n, live);
+
+  while (n > 0) {
+    gsize take;
+
+    if (self->batch_fill == 0 && n >= b) {
+      if (!feed_batch (self, rows, b, live))
+        return FALSE;
+      rows += b * d;
+      n -= b;
+      continue;
+    }
+    take = MIN (b - self->batch_fill, n);
+    memcpy (self->batch + self->batch_fill * d, rows,
+        take * d * sizeof (gfloat));
+    self->batch_fill += take;
+    rows += take * d;
+    n -= take;
+    if (self->batch_fill == b) {
+      self->batch_fill = 0;
+      if (!feed_batch (self, self->batch, b, live))
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------- bad input */
+
+static const gchar *
+sample_format_name (const GstKMeansPointsInfo * info)
+{
+  if (info->format == GST_KMEANS_SAMPLE_F64)
+    return info->is_tensors ? "float64" : "F64LE";
+  return info->is_tensors ? "float32" : "F32LE";
+}
+
+static gsize
+row_bytes (const GstKMeansPointsInfo * info)
+{
+  gsize sample = info->format == GST_KMEANS_SAMPLE_F64 ? 8 : 4;
+
+  return sample * info->dimensions;
+}
+
+static gboolean
+sample_is_finite (const GstKMeansPointsInfo * info, const guint8 * p)
+{
+  if (info->format == GST_KMEANS_SAMPLE_F64) {
+    gdouble v;
+
+    /* As the reader: a double beyond float range is not finite either. */
+    memcpy (&v, p, sizeof (v));
+    return isfinite ((gfloat) GDOUBLE_FROM_LE (v));
+  } else {
+    gfloat v;
+
+    memcpy (&v, p, sizeof (v));
+    return isfinite (GFLOAT_FROM_LE (v));
+  }
+}
+
+/* Index of the first row with a NaN/Inf value, for the error message. */
+static gsize
+first_non_finite_row (const GstKMeansPointsInfo * info, const guint8 * data,
+    gsize size)
+{
+  const gsize stride = row_bytes (info);
+  const gsize sample = stride / info->dimensions;
+  gsize offset;
+
+  for (offset = 0; offset + sample <= size; offset += sample) {
+    if (!sample_is_finite (info, data + offset))
+      return offset / stride;
+  }
+  return size / stride;
+}
+
+static GstFlowReturn
+handle_partial_row (GstKMeansTrain * self, const LiveSettings * live,
+    gsize size)
+{
+  const gsize stride = row_bytes (&self->info);
+
+  if (live->on_bad_input == GST_KMEANS_ON_BAD_INPUT_ERROR) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("buffer of %" G_GSIZE_FORMAT " bytes is not a whole number of "
+            "%u-dimensional %s points (%" G_GSIZE_FORMAT " bytes each)",
+            size, self->info.dimensions, sample_format_name (&self->info),
+            stride), ("%" G_GSIZE_FORMAT " bytes left over after %"
+            G_GSIZE_FORMAT " points", size % stride, size / stride));
+    return GST_FLOW_ERROR;
+  }
+
+  self->buffers_skipped++;
+  self->points_skipped += size / stride;
+  GST_WARNING_OBJECT (self, "dropped a buffer of %" G_GSIZE_FORMAT " bytes: "
+      "not a whole number of %" G_GSIZE_FORMAT "-byte points (%"
+      G_GUINT64_FORMAT " buffers dropped so far)", size, stride,
+      self->buffers_skipped);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+handle_non_finite (GstKMeansTrain * self, const LiveSettings * live,
+    const guint8 * data, gsize size, guint64 dropped)
+{
+  if (live->on_bad_input == GST_KMEANS_ON_BAD_INPUT_ERROR) {
+    gsize row = first_non_finite_row (&self->info, data, size);
+
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("point %" G_GSIZE_FORMAT " of the buffer has a NaN/Inf value", row),
+        ("%" G_GUINT64_FORMAT " of the %" G_GSIZE_FORMAT " points of the "
+            "buffer hold NaN or Inf (points counted from 0)", dropped,
+            size / row_bytes (&self->info)));
+    return GST_FLOW_ERROR;
+  }
+
+  self->points_skipped += dropped;
+  GST_WARNING_OBJECT (self, "skipped %" G_GUINT64_FORMAT " points holding "
+      "NaN/Inf (%" G_GUINT64_FORMAT " so far)", dropped, self->points_skipped);
+  return GST_FLOW_OK;
+}
+
+/* ---------------------------------------------------------- streaming */
+
+static void
+take_live_settings (GstKMeansTrain * self, LiveSettings * live)
+{
+  GST_OBJECT_LOCK (self);
+  *live = self->live;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+note_buffer_times (GstKMeansTrain * self, GstBuffer * buf)
+{
+  const GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
+  GstClockTime ts = GST_BUFFER_PTS (buf);
+
+  self->timestamp = ts;
+  self->stream_time = self->running_time = GST_CLOCK_TIME_NONE;
+  if (segment->format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (ts)) {
+    self->stream_time =
+        gst_segment_to_stream_time (segment, GST_FORMAT_TIME, ts);
+    self->running_time =
+        gst_segment_to_running_time (segment, GST_FORMAT_TIME, ts);
+  }
+}
+
+static GstFlowReturn
+gst_kmeans_train_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstKMeansTrain *self = GST_KMEANS_TRAIN (trans);
+  GstKMeansReadStatus status = GST_KMEANS_READ_OK;
+  GstFlowReturn ret = GST_FLOW_OK;
+  LiveSettings live;
+  const gfloat *rows;
+  guint64 bad_before;
+  gsize n = 0;
+  GstMapInfo map;
+
+  if (G_UNLIKELY (!self->trainer || !self->have_info))
+    return GST_FLOW_NOT_NEGOTIATED;
+
+  take_live_settings (self, &live);
+  note_buffer_times (self, buf);
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
+        ("could not map buffer %" GST_PTR_FORMAT " for reading", buf));
+    return GST_FLOW_ERROR;
+  }
+
+  bad_before = self->reader.bad_rows;
+  rows = gst_kmeans_points_read (&self->reader, &self->info, map.data,
+      map.size, &n, &status);
+  if (status == GST_KMEANS_READ_PARTIAL_ROW)
+    ret = handle_partial_row (self, &live, map.size);
+  else if (status == GST_KMEANS_READ_NON_FINITE)
+    ret = handle_non_finite (self, &live, map.data, map.size,
+        self->reader.bad_rows - bad_before);
+
+  if (ret == GST_FLOW_OK && status != GST_KMEANS_READ_PARTIAL_ROW
+      && !consume_rows (self, rows, n, &live))
+    ret = GST_FLOW_ERROR;
+  gst_buffer_unmap (buf, &map);
+
+  if (ret == GST_FLOW_OK && checkpoint_time_is_due (self, &live)
+      && !save_checkpoint (self, live.post_messages, self->running_time))
+    ret = GST_FLOW_ERROR;
+
+  /* Before returning, so the event precedes this buffer downstream. */
+  publish_model (self);
+  return ret;
+}
+
+/* Trains on what is left of the last batch and saves, before EOS leaves. */
+static void
+finish_stream (GstKMeansTrain * self)
+{
+  LiveSettings live;
+
+  if (!self->trainer)
+    return;
+
+  /* The partial batch reports the times of the last buffer it holds. */
+  take_live_settings (self, &live);
+  if (self->batch_fill > 0) {
+    gsize fill = self->batch_fill;
+
+    GST_DEBUG_OBJECT (self, "EOS: training on the last %" G_GSIZE_FORMAT
+        " points as a partial batch", fill);
+    self->batch_fill = 0;
+    if (!feed_batch (self, self->batch, fill, &live))
+      goto done;
+  }
+  save_checkpoint (self, live.post_messages, self->running_time);
+
+done:
+  publish_model (self);
+}
+
+static gboolean
+gst_kmeans_train_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstKMeansTrain *self = GST_KMEANS_TRAIN (trans);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+    finish_stream (self);
+
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+/* ---------------------------------------------------------------- caps */
+
+static gboolean
+allocate_batch (GstKMeansTrain * self)
+{
+  guint64 floats = (guint64) self->batch_rows * self->cfg.d;
+
+  g_clear_pointer (&self->batch, g_free);
+  self->batch_fill = 0;
+  if (self->batch_rows == 0)
+    return TRUE;
+
+  if (floats > KM_MAX_MODEL_FLOATS)
+    goto too_large;
+  self->batch = g_try_new (gfloat, floats);
+  if (!self->batch)
+    goto too_large;
+  return TRUE;
+
+too_large:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("batch-size %u is too large for %u-dimensional points.",
+            self->batch_rows, self->cfg.d),
+        ("could not allocate %" G_GUINT64_FORMAT " floats", floats));
+    return FALSE;
+  }
+}
+
+static gboolean
+create_trainer (GstKMeansTrain * self, guint d)
+{
+  GError *err = NULL;
+
+  g_clear_pointer (&self->trainer, km_trainer_free);
+  self->cfg.d = d;
+  self->trainer = km_trainer_new (&self->cfg, &err);
+  if (!self->trainer) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid k-means settings for %u-dimensional points: %s", d,
+            err->message), ("km_trainer_new: %s", err->message));
+    g_error_free (err);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+gst_kmeans_train_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstKMeansTrain *self = GST_KMEANS_TRAIN (trans);
+  GstKMeansPointsInfo info;
+  GError *err = NULL;
+
+  if (!gst_kmeans_points_info_from_caps (&info, incaps, &err)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("Unsupported points format: %s", err->message),
+        ("caps %" GST_PTR_FORMAT, incaps));
+    g_error_free (err);
+    return FALSE;
+  }
+
+  if (self->trainer && info.dimensions != self->cfg.d) {
+    if (!self->trainer_from_caps || self->fed) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+          ("Points have %u dimensions but the model has %u.",
+              info.dimensions, self->cfg.d),
+          ("new caps %" GST_PTR_FORMAT " refused: the dimensions of a "
+              "model cannot change mid-stream", incaps));
+      return FALSE;
+    }
+    g_clear_pointer (&self->trainer, km_trainer_free);
+    g_clear_pointer (&self->batch, g_free);
+  }
+
+  if (!self->trainer) {
+    if (!create_trainer (self, info.dimensions))
+      return FALSE;
+    self->trainer_from_caps = TRUE;
+  }
+  if (!self->batch && self->batch_rows > 0 && !allocate_batch (self))
+    return FALSE;
+
+  GST_DEBUG_OBJECT (self, "%u-dimensional %s points%s", info.dimensions,
+      sample_format_name (&info), info.is_tensors ? " (tensors)" : "");
+  self->info = info;
+  self->have_info = TRUE;
+  return TRUE;
+}
+
+/* ----------------------------------------------------------- start/stop */
+
+static void
+take_config (GstKMeansTrain * self, GValue * centers_value,
+    gchar ** centers_file)
+{
+  KmConfig *cfg = &self->cfg;
+
+  km_config_init (cfg);
+  GST_OBJECT_LOCK (self);
+  cfg->k = self->num_clusters;
+  cfg->metric = self->metric;
+  cfg->init = self->init;
+  cfg->mini_batch = self->mini_batch;
+  cfg->steps_per_sync = self->steps_per_sync;
+  cfg->kmeans_plus_plus_retries = self->kmeans_plus_plus_retries;
+  cfg->relative_tolerance = self->relative_tolerance;
+  cfg->decay_factor = self->half_life > 0.0 ?
+      km_decay_from_half_life (self->half_life) : self->decay_factor;
+  cfg->time_unit = self->time_unit;
+  cfg->seed = self->seed;
+  self->batch_rows = self->batch_size;
+  g_free (self->location);
+  self->location = g_strdup (self->checkpoint_location);
+  g_value_init (centers_value, GST_TYPE_ARRAY);
+  g_value_copy (&self->initial_centers_value, centers_value);
+  *centers_file = g_strdup (self->initial_centers);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+value_to_double (const GValue * v, gdouble * out)
+{
+  GValue d = G_VALUE_INIT;
+
+  g_value_init (&d, G_TYPE_DOUBLE);
+  if (!g_value_type_transformable (G_VALUE_TYPE (v), G_TYPE_DOUBLE)
+      || !g_value_transform (v, &d))
+    return FALSE;
+  *out = g_value_get_double (&d);
+  return isfinite (*out);
+}
+
+/* Flattens a GstValueArray of rows of numbers into k*d floats. */
+static gfloat *
+centers_from_value (const GValue * value, guint * k, guint * d, GError ** error)
+{
+  guint rows = gst_value_array_get_size (value);
+  guint cols = 0, i, j;
+  gfloat *centers = NULL;
+
+  for (i = 0; i < rows; i++) {
+    const GValue *row = gst_value_array_get_value (value, i);
+
+    if (!GST_VALUE_HOLDS_ARRAY (row) || gst_value_array_get_size (row) == 0
+        || (i > 0 && gst_value_array_get_size (row) != cols))
+      goto bad_row;
+    if (i == 0) {
+      cols = gst_value_array_get_size (row);
+      if (cols > KM_MAX_DIMENSIONS || rows > KM_MAX_CLUSTERS
+          || (guint64) rows * cols > KM_MAX_MODEL_FLOATS)
+        goto bad_row;
+      centers = g_new (gfloat, (gsize) rows * cols);
+    }
+    for (j = 0; j < cols; j++) {
+      gdouble v;
+
+      if (!value_to_double (gst_value_array_get_value (row, j), &v))
+        goto bad_value;
+      centers[(gsize) i * cols + j] = v;
+    }
+  }
+  *k = rows;
+  *d = cols;
+  return centers;
+
+bad_row:
+  g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+      "row %u is not an array of the same number of values as row 0", i);
+  g_free (centers);
+  return NULL;
+bad_value:
+  g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+      "value %u of row %u is not a finite number", j, i);
+  g_free (centers);
+  return NULL;
+}
+
+/* Given initial centers, from initial-centers-value or an init=file
+ * file; NULL with *ok unset when none apply. */
+static gfloat *
+load_given_centers (GstKMeansTrain * self, const GValue * value,
+    const gchar * file, guint * k, guint * d, gboolean * ok)
+{
+  GError *err = NULL;
+  gfloat *centers;
+  const gchar *source;
+
+  *ok = TRUE;
+  if (gst_value_array_get_size (value) > 0) {
+    source = "initial-centers-value";
+    centers = centers_from_value (value, k, d, &err);
+  } else if (self->cfg.init == KM_INIT_GIVEN) {
+    if (!file || !*file) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("init=file needs an initial-centers file."),
+          ("initial-centers is not set"));
+      *ok = FALSE;
+      return NULL;
+    }
+    source = file;
+    centers = km_centers_load_text (file, k, d, &err);
+  } else {
+    return NULL;
+  }
+
+  if (!centers) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("Could not read the initial centers from %s.", source),
+        ("%s", err->message));
+    g_error_free (err);
+    *ok = FALSE;
+    return NULL;
+  }
+  if (*k != self->cfg.k) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("The initial centers in %s are %u but num-clusters is %u.", source,
+            *k, self->cfg.k), ("%u centers of %u dimensions", *k, *d));
+    g_free (centers);
+    *ok = FALSE;
+    return NULL;
+  }
+  self->cfg.init = KM_INIT_GIVEN;
+  return centers;
+}
+
+static gboolean
+start_with_given_centers (GstKMeansTrain * self, const gfloat * centers,
+    guint k, guint d)
+{
+  GError *err = NULL;
+  LiveSettings live;
+
+  if (!create_trainer (self, d))
+    return FALSE;
+  if (!km_trainer_set_centers (self->trainer, centers, k, d, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("The initial centers cannot be used: %s", err->message),
+        ("km_trainer_set_centers: %s", err->message));
+    g_error_free (err);
+    return FALSE;
+  }
+  take_live_settings (self, &live);
+  post_initialized (self, &live);
+  self->dirty = TRUE;
+  return TRUE;
+}
+
+static gboolean
+resume_from_checkpoint (GstKMeansTrain * self)
+{
+  GError *err = NULL;
+  KmModel *model;
+
+  /* The model tells the dimensions the trainer must be made with. */
+  model = km_checkpoint_load_model (self->location, &err);
+  if (!model)
+    goto load_failed;
+  if (!create_trainer (self, km_model_get_d (model))) {
+    km_model_unref (model);
+    return FALSE;
+  }
+  km_model_unref (model);
+  if (!km_trainer_load (self->trainer, self->location, &err))
+    goto load_failed;
+
+  GST_INFO_OBJECT (self, "resumed from %s at step %" G_GUINT64_FORMAT,
+      self->location, km_trainer_get_step (self->trainer));
+  return TRUE;
+
+load_failed:
+  {
+    if (g_error_matches (err, KM_ERROR, KM_ERROR_CHECKPOINT_MISMATCH)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("The checkpoint \"%s\" does not match the settings: %s",
+              self->location, err->message), ("%s", err->message));
+    } else {
+      GST_ELEMENT_ERROR (self, RESOURCE, READ,
+          ("Could not resume from the checkpoint \"%s\": %s",
+              self->location, err->message), ("%s", err->message));
+    }
+    g_error_free (err);
+    return FALSE;
+  }
+}
+
+static gboolean
+validate_config (GstKMeansTrain * self)
+{
+  GError *err = NULL;
+  KmConfig probe = self->cfg;
+
+  /* d is known only from caps; any valid d checks the rest now. */
+  if (probe.d == 0)
+    probe.d = 1;
+  if (km_config_validate (&probe, &err))
+    return TRUE;
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Invalid k-means settings: %s", err->message),
+      ("km_config_validate: %s", err->message));
+  g_error_free (err);
+  return FALSE;
+}
+
+static void
+reset_stream_state (GstKMeansTrain * self)
+{
+  g_clear_pointer (&self->trainer, km_trainer_free);
+  g_clear_pointer (&self->pushed_model, km_model_unref);
+  g_clear_pointer (&self->batch, g_free);
+  gst_kmeans_points_reader_clear (&self->reader);
+  gst_kmeans_points_reader_init (&self->reader);
+  self->batch_fill = 0;
+  self->have_info = FALSE;
+  self->trainer_from_caps = FALSE;
+  self->fed = FALSE;
+  self->dirty = FALSE;
+  self->steps_since_save = 0;
+  self->last_save_us = g_get_monotonic_time ();
+  self->prev_loss = NAN;
+  self->points_trained = 0;
+  self->points_skipped = 0;
+  self->buffers_skipped = 0;
+  self->timestamp = self->stream_time = self->running_time =
+      GST_CLOCK_TIME_NONE;
+}
+
+static gboolean
+gst_kmeans_train_start (GstBaseTransform * trans)
+{
+  GstKMeansTrain *self = GST_KMEANS_TRAIN (trans);
+  GValue centers_value = G_VALUE_INIT;
+  gchar *centers_file = NULL;
+  gfloat *centers = NULL;
+  KmModel *model;
+  guint k = 0, d = 0;
+  gboolean ok = TRUE;
+
+  reset_stream_state (self);
+  take_config (self, &centers_value, &centers_file);
+
+  if (!validate_config (self)) {
+    ok = FALSE;
+  } else if (self->location && g_file_test (self->location, G_FILE_TEST_EXISTS)) {
+    /* A checkpoint takes precedence over any initial centers. */
+    ok = resume_from_checkpoint (self);
+  } else {
+    centers = load_given_centers (self, &centers_value, centers_file, &k, &d,
+        &ok);
+    if (centers)
+      ok = start_with_given_centers (self, centers, k, d);
+  }
+
+  g_free (centers);
+  g_free (centers_file);
+  g_value_unset (&centers_value);
+  if (!ok) {
+    reset_stream_state (self);
+    return FALSE;
+  }
+
+  /* Properties show a resumed or given model at once; it goes downstream
+   * before the first buffer. */
+  model = refresh_properties (self);
+  g_clear_pointer (&model, km_model_unref);
+  return TRUE;
+}
+
+static gboolean
+gst_kmeans_train_stop (GstBaseTransform * trans)
+{
+  GstKMeansTrain *self = GST_KMEANS_TRAIN (trans);
+  LiveSettings live;
+  KmModel *model;
+
+  take_live_settings (self, &live);
+  save_checkpoint (self, live.post_messages, GST_CLOCK_TIME_NONE);
+  /* Keep the final model readable from the properties after stopping. */
+  model = refresh_properties (self);
+  g_clear_pointer (&model, km_model_unref);
+  reset_stream_state (self);
+  return TRUE;
+}

@@ -1,0 +1,1097 @@
+/* gst-kmeans: receive buffers from ZeroMQ.
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+/**
+ * SECTION:element-zmqsrc
+ * @title: zmqsrc
+ * @see_also: zmqsink, udpsrc, tcpclientsrc
+ *
+ * zmqsrc receives messages from a ZeroMQ SUB or PULL socket
+ * (#GstZmqSrc:socket-type) and pushes them downstream as buffers.  It
+ * connects to #GstZmqSrc:endpoint (several may be given, comma-separated)
+ * or, with #GstZmqSrc:bind, listens on them.  Each element has its own
+ * ZeroMQ context, so `inproc://` endpoints are refused: use `ipc://`
+ * between pipelines of one host, `tcp://` between hosts.
+ *
+ * ## Framing
+ *
+ * With #GstZmqSrc:framing `gst` (the default) every message is
+ * `[topic] header [payload...]` as written by zmqsink (byte layout in
+ * `schemas/zmq-framing.md`): the header restores the caps, PTS, DTS,
+ * duration, offsets and buffer flags the sender had, and a header-only
+ * message flagged EOS ends the stream (create returns EOS).  The payload
+ * frames become the memories of one buffer.  Since a header carries the
+ * sender's caps, #GstZmqSrc:caps is only used for messages without caps.
+ *
+ * With `raw` each message is one buffer, as any ZeroMQ program sends it:
+ * no caps travel, so set #GstZmqSrc:caps; there are no timestamps either
+ * (see below) and no end of stream.
+ *
+ * With a #GstZmqSrc:topic the first frame of every message is the topic
+ * and is removed; a SUB socket subscribes to it (ZeroMQ matches it as a
+ * prefix), a PULL socket drops messages whose first frame does not start
+ * with it (counted as `dropped`).  Without a topic a SUB socket takes
+ * everything; with gst framing a leading frame that is not a header is
+ * still recognised as a topic and skipped, with raw framing it would be
+ * taken as payload: set the topic on both sides.
+ *
+ * Malformed messages (a bad or truncated header, an unknown version, caps
+ * that do not parse or are not fixed, EOS with a payload, a topic frame
+ * with nothing after it, more than 16 payload frames) are dropped,
+ * logged with GST_WARNING and counted in #GstZmqSrc:stats; they never
+ * stop the stream.  ZeroMQ itself disconnects a peer whose frame is
+ * larger than #GstZmqSrc:max-message-size.
+ *
+ * ## Timestamps
+ *
+ * gst framing: the buffers keep the sender's PTS/DTS/duration (its
+ * buffer times, normally stream time from 0).  zmqsrc opens a TIME
+ * segment starting at the first timestamp it receives, so running time
+ * starts at 0 with the first buffer; with #GstZmqSrc:is-live the segment
+ * base is the running time at which that first message arrived, so
+ * later buffers keep the sender's pacing on the receiver's clock.  When
+ * timestamps jump backwards (the sender restarted) a new segment starts
+ * there, continuing the running time.
+ *
+ * raw framing: with #GstZmqSrc:is-live each buffer's PTS is the running
+ * time at which it arrived, as a live network source does; otherwise
+ * buffers have no timestamps (set #GstBaseSrc:do-timestamp to stamp them).
+ *
+ * Payload memory is ZeroMQ's own message memory, without copying, when it
+ * is 8-byte aligned (messages beyond ZeroMQ's 8 KiB read batch always
+ * are); otherwise the payload is copied once into aligned memory.
+ *
+ * ## Stopping
+ *
+ * zmqsrc waits in zmq_poll() on its socket and on a wake-up descriptor
+ * that unlock() signals, so a state change to READY or NULL returns at
+ * once even when no message ever comes.  The socket is created in start,
+ * used only by the streaming thread and closed in stop; #GstZmqSrc:linger
+ * bounds how long closing may wait.
+ *
+ * ## Security
+ *
+ * CURVE encrypts and authenticates the connection.  The CURVE server
+ * (usually the binding side) sets #GstZmqSrc:curve-server and its
+ * #GstZmqSrc:curve-secret-key (or #GstZmqSrc:curve-key-file); a client
+ * sets #GstZmqSrc:curve-server-key to the server's public key and then
+ * receives nothing unless the peer holds the matching secret key.  An
+ * eavesdropper sees only ciphertext.  A server admits any client that
+ * knows its public key, which is not a secret; to admit only known
+ * publishers list their public keys in #GstZmqSrc:curve-allowed-clients
+ * (enforced by a ZAP handler on this element's context; refused clients
+ * are logged and counted as `clients-rejected`).  Without CURVE anybody
+ * who can reach the endpoint can inject messages.
+ *
+ * ## Messages
+ *
+ * With #GstZmqSrc:timeout > 0 the element posts an element message named
+ * `GstZmqSrcTimeout` each time that long passes without any message, then
+ * keeps waiting.  Its field:
+ *
+ * * #guint64 `timeout`: the timeout that elapsed, in nanoseconds.
+ *
+ * ## Statistics
+ *
+ * #GstZmqSrc:stats is a #GstStructure named `application/x-zmq-stats`:
+ *
+ * * #guint64 `messages-in`: ZeroMQ messages received (all, even malformed).
+ * * #guint64 `bytes-in`: bytes of those messages, every frame counted.
+ * * #guint64 `messages-out`: buffers pushed downstream.
+ * * #guint64 `bytes-out`: payload bytes of those buffers.
+ * * #guint64 `malformed`: messages dropped as malformed.
+ * * #guint64 `dropped`: messages known lost: gaps in the sequence numbers of
+ *   gst framing on a SUB socket (a PUB sender or this SUB socket hit its
+ *   high-water mark), and on PULL messages whose topic did not match.
+ * * #guint64 `clients-rejected`: CURVE clients refused by
+ *   #GstZmqSrc:curve-allowed-clients.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 zmqsrc endpoint=ipc:///tmp/points.ipc socket-type=pull \
+ *     bind=true ! fakesink dump=true
+ * gst-launch-1.0 kmeans-testsrc num-buffers=5 points-per-buffer=2 ! \
+ *     zmqsink endpoint=ipc:///tmp/points.ipc socket-type=push bind=false
+ * ]| Two pipelines: the second sends five buffers of points with their caps
+ * and timestamps, then EOS; the first prints them and ends with EOS too.
+ * Between hosts use tcp://, e.g. endpoint=tcp://0.0.0.0:5556 on the
+ * receiver and endpoint=tcp://receiver-host:5556 on the sender.
+ * |[
+ * gst-launch-1.0 zmqsrc endpoint=ipc:///tmp/raw-points.ipc framing=raw \
+ *     caps="application/x-points,format=F32LE,dimensions=2" num-buffers=10 ! \
+ *     fakesink dump=true
+ * python3 pipelines/zmq-publish-points.py --endpoint ipc:///tmp/raw-points.ipc
+ * ]| Subscribes to a plain ZeroMQ publisher that binds and sends raw
+ * float32 points; the caps say what the bytes are.
+ * |[
+ * gst-launch-1.0 -m zmqsrc endpoint=ipc:///tmp/late.ipc framing=raw \
+ *     timeout=500000000 num-buffers=1 caps=application/x-points,format=F32LE,dimensions=2 ! \
+ *     fakesink
+ * python3 pipelines/zmq-publish-points.py --endpoint ipc:///tmp/late.ipc \
+ *     --delay 2
+ * ]| Prints a GstZmqSrcTimeout element message every half second until the
+ * publisher starts two seconds later.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <zmq.h>
+
+#include "gstzmqsrc.h"
+#include "zmqcommon.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_zmq_src_debug);
+#define GST_CAT_DEFAULT gst_zmq_src_debug
+
+typedef enum
+{
+  GST_ZMQ_SRC_SOCKET_SUB,
+  GST_ZMQ_SRC_SOCKET_PULL
+} GstZmqSrcSocketType;
+
+#define DEFAULT_BIND                FALSE
+#define DEFAULT_SOCKET_TYPE         GST_ZMQ_SRC_SOCKET_SUB
+#define DEFAULT_RECEIVE_HWM         GST_ZMQ_DEFAULT_HWM
+#define DEFAULT_MAX_MESSAGE_SIZE    GST_ZMQ_DEFAULT_MAX_MESSAGE_SIZE
+#define DEFAULT_CAPS                NULL
+#define DEFAULT_IS_LIVE             FALSE
+#define DEFAULT_TIMEOUT             0
+
+#define TIMEOUT_MESSAGE_NAME        "GstZmqSrcTimeout"
+#define STATS_NAME                  "application/x-zmq-stats"
+
+/* topic + header + payload */
+#define MAX_FRAMES                  (2 + GST_ZMQ_MAX_PAYLOAD_FRAMES)
+/* Senders whose sequence numbers are followed at once. */
+#define MAX_TRACKED_STREAMS         16
+#define PAYLOAD_ALIGN               8
+
+enum
+{
+  PROP_SOCKET_TYPE = GST_ZMQ_PROP_LAST,
+  PROP_RECEIVE_HWM,
+  PROP_MAX_MESSAGE_SIZE,
+  PROP_CAPS,
+  PROP_IS_LIVE,
+  PROP_TIMEOUT,
+  PROP_STATS
+};
+
+typedef struct
+{
+  guint64 messages_in;
+  guint64 bytes_in;
+  guint64 messages_out;
+  guint64 bytes_out;
+  guint64 malformed;
+  guint64 dropped;
+  guint64 clients_rejected;     /* final count, once stopped */
+} GstZmqSrcStats;
+
+typedef struct
+{
+  guint32 stream_id;
+  guint64 next_sequence;
+  gboolean used;
+} TrackedStream;
+
+struct _GstZmqSrc
+{
+  GstPushSrc parent;
+
+  /* Properties, under the object lock. */
+  GstZmqSettings settings;
+  GstZmqSrcSocketType socket_type;
+  GstCaps *caps;
+  guint64 timeout;
+
+  /* Under the object lock: read by get_property from any thread. */
+  GstZmqSrcStats stats;
+  GstZmqConnection *live_conn;  /* &conn while started: live counters */
+  gchar *last_endpoint;
+  GstCaps *stream_caps;         /* caps of the last header */
+
+  /* Streaming state.  start() and stop() run on the application thread,
+   * create() on the streaming thread; GstBaseSrc never runs them at the
+   * same time, so the socket is only ever used by one thread at once. */
+  GstZmqSettings active;        /* snapshot of the settings at start */
+  GstZmqSrcSocketType active_type;
+  GstZmqConnection conn;
+  GCancellable *cancellable;    /* unlock() cancels it: wakes zmq_poll */
+  GPollFD cancel_fd;
+  zmq_msg_t frames[MAX_FRAMES];
+  gchar *stream_caps_str;       /* caps string of the last header */
+  GstSegment segment;           /* the segment announced, gst framing */
+  gboolean have_segment;
+  TrackedStream streams[MAX_TRACKED_STREAMS];
+  guint next_stream_slot;
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS_ANY);
+
+#define gst_zmq_src_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstZmqSrc, gst_zmq_src, GST_TYPE_PUSH_SRC,
+    GST_DEBUG_CATEGORY_INIT (gst_zmq_src_debug, "zmqsrc", 0,
+        "ZeroMQ source"));
+GST_ELEMENT_REGISTER_DEFINE (zmq_src, "zmqsrc", GST_RANK_NONE,
+    GST_TYPE_ZMQ_SRC);
+
+static void gst_zmq_src_finalize (GObject * object);
+static void gst_zmq_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_zmq_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static GstCaps *gst_zmq_src_get_caps (GstBaseSrc * bsrc, GstCaps * filter);
+static gboolean gst_zmq_src_start (GstBaseSrc * bsrc);
+static gboolean gst_zmq_src_stop (GstBaseSrc * bsrc);
+static gboolean gst_zmq_src_unlock (GstBaseSrc * bsrc);
+static gboolean gst_zmq_src_unlock_stop (GstBaseSrc * bsrc);
+static GstFlowReturn gst_zmq_src_create (GstPushSrc * psrc,
+    GstBuffer ** outbuf);
+
+#define GST_TYPE_ZMQ_SRC_SOCKET_TYPE (gst_zmq_src_socket_type_get_type ())
+static GType
+gst_zmq_src_socket_type_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_ZMQ_SRC_SOCKET_SUB, "SUB: receive what publishers send to all "
+          "subscribers of the topic", "sub"},
+    {GST_ZMQ_SRC_SOCKET_PULL, "PULL: receive a share of what pushers "
+          "distribute among their pullers", "pull"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstZmqSrcSocketType", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static void
+gst_zmq_src_class_init (GstZmqSrcClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+  GstBaseSrcClass *basesrc_class = (GstBaseSrcClass *) klass;
+  GstPushSrcClass *pushsrc_class = (GstPushSrcClass *) klass;
+
+  gobject_class->set_property = gst_zmq_src_set_property;
+  gobject_class->get_property = gst_zmq_src_get_property;
+  gobject_class->finalize = gst_zmq_src_finalize;
+
+  gst_zmq_install_properties (gobject_class, DEFAULT_BIND, TRUE);
+  g_object_class_install_property (gobject_class, PROP_SOCKET_TYPE,
+      g_param_spec_enum ("socket-type", "Socket type",
+          "ZeroMQ socket type: sub (from PUB) or pull (from PUSH)",
+          GST_TYPE_ZMQ_SRC_SOCKET_TYPE, DEFAULT_SOCKET_TYPE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_RECEIVE_HWM,
+      g_param_spec_int ("receive-hwm", "Receive high-water mark",
+          "Messages queued per peer before ZeroMQ drops more (SUB) or stops "
+          "reading (PULL); 0 = no limit", 0, G_MAXINT, DEFAULT_RECEIVE_HWM,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_MAX_MESSAGE_SIZE,
+      g_param_spec_int64 ("max-message-size", "Maximum message size",
+          "Largest frame accepted, in bytes; ZeroMQ disconnects a peer that "
+          "sends a larger one (-1 = no limit)", -1, G_MAXINT64,
+          DEFAULT_MAX_MESSAGE_SIZE, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_CAPS,
+      g_param_spec_boxed ("caps", "Caps",
+          "Caps of the buffers when the messages do not say (raw framing, "
+          "or gst-framed messages without caps)", GST_TYPE_CAPS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_IS_LIVE,
+      g_param_spec_boolean ("is-live", "Is live",
+          "Act as a live source: produce only in PLAYING, timestamp on the "
+          "pipeline clock", DEFAULT_IS_LIVE, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint64 ("timeout", "Timeout",
+          "Post a " TIMEOUT_MESSAGE_NAME " element message after this many "
+          "nanoseconds without a message (0 = never)", 0, G_MAXUINT64,
+          DEFAULT_TIMEOUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Counters since start: messages-in, bytes-in, messages-out, "
+          "bytes-out, malformed, dropped, clients-rejected (all guint64)",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "ZeroMQ source",
+      "Source/Network",
+      "Receives buffers from a ZeroMQ SUB or PULL socket, with caps, "
+      "timestamps and EOS when framed by zmqsink", "gst-kmeans developers");
+
+  basesrc_class->get_caps = GST_DEBUG_FUNCPTR (gst_zmq_src_get_caps);
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_zmq_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_zmq_src_stop);
+  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_zmq_src_unlock);
+  basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_zmq_src_unlock_stop);
+  pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_zmq_src_create);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_ZMQ_SRC_SOCKET_TYPE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_ZMQ_FRAMING, 0);
+}
+
+static void
+gst_zmq_src_init (GstZmqSrc * self)
+{
+  gst_zmq_settings_init (&self->settings, DEFAULT_BIND);
+  self->settings.hwm = DEFAULT_RECEIVE_HWM;
+  self->settings.max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+  self->socket_type = DEFAULT_SOCKET_TYPE;
+  self->caps = DEFAULT_CAPS;
+  self->timeout = DEFAULT_TIMEOUT;
+  self->cancellable = g_cancellable_new ();
+  self->cancel_fd.fd = -1;
+
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
+  gst_base_src_set_live (GST_BASE_SRC (self), DEFAULT_IS_LIVE);
+}
+
+static void
+gst_zmq_src_finalize (GObject * object)
+{
+  GstZmqSrc *self = GST_ZMQ_SRC (object);
+
+  gst_zmq_settings_clear (&self->settings);
+  gst_clear_caps (&self->caps);
+  g_object_unref (self->cancellable);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_zmq_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstZmqSrc *self = GST_ZMQ_SRC (object);
+
+  /* gst_base_src_set_live takes the object lock itself. */
+  if (prop_id == PROP_IS_LIVE) {
+    gst_base_src_set_live (GST_BASE_SRC (self), g_value_get_boolean (value));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  if (gst_zmq_settings_set_property (&self->settings, prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  switch (prop_id) {
+    case PROP_SOCKET_TYPE:
+      self->socket_type = g_value_get_enum (value);
+      break;
+    case PROP_RECEIVE_HWM:
+      self->settings.hwm = g_value_get_int (value);
+      break;
+    case PROP_MAX_MESSAGE_SIZE:
+      self->settings.max_message_size = g_value_get_int64 (value);
+      break;
+    case PROP_CAPS:
+      gst_caps_replace (&self->caps, g_value_get_boxed (value));
+      break;
+    case PROP_TIMEOUT:
+      self->timeout = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Called with the object lock held. */
+static GstStructure *
+gst_zmq_src_stats_new (GstZmqSrc * self)
+{
+  return gst_structure_new (STATS_NAME,
+      "messages-in", G_TYPE_UINT64, self->stats.messages_in,
+      "bytes-in", G_TYPE_UINT64, self->stats.bytes_in,
+      "messages-out", G_TYPE_UINT64, self->stats.messages_out,
+      "bytes-out", G_TYPE_UINT64, self->stats.bytes_out,
+      "malformed", G_TYPE_UINT64, self->stats.malformed,
+      "dropped", G_TYPE_UINT64, self->stats.dropped,
+      "clients-rejected", G_TYPE_UINT64, self->live_conn ?
+      gst_zmq_connection_get_rejected (self->live_conn) :
+      self->stats.clients_rejected, NULL);
+}
+
+static void
+gst_zmq_src_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstZmqSrc *self = GST_ZMQ_SRC (object);
+
+  if (prop_id == PROP_IS_LIVE) {
+    g_value_set_boolean (value, gst_base_src_is_live (GST_BASE_SRC (self)));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  if (gst_zmq_settings_get_property (&self->settings, self->last_endpoint,
+          prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  switch (prop_id) {
+    case PROP_SOCKET_TYPE:
+      g_value_set_enum (value, self->socket_type);
+      break;
+    case PROP_RECEIVE_HWM:
+      g_value_set_int (value, self->settings.hwm);
+      break;
+    case PROP_MAX_MESSAGE_SIZE:
+      g_value_set_int64 (value, self->settings.max_message_size);
+      break;
+    case PROP_CAPS:
+      gst_value_set_caps (value, self->caps);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint64 (value, self->timeout);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_zmq_src_stats_new (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* The header's caps once known, else the caps property, else anything. */
+static GstCaps *
+gst_zmq_src_get_caps (GstBaseSrc * bsrc, GstCaps * filter)
+{
+  GstZmqSrc *self = GST_ZMQ_SRC (bsrc);
+  GstCaps *caps;
+
+  GST_OBJECT_LOCK (self);
+  if (self->stream_caps != NULL)
+    caps = gst_caps_ref (self->stream_caps);
+  else if (self->caps != NULL)
+    caps = gst_caps_ref (self->caps);
+  else
+    caps = gst_caps_new_any ();
+  GST_OBJECT_UNLOCK (self);
+
+  if (filter != NULL) {
+    GstCaps *intersection = gst_caps_intersect_full (filter, caps,
+        GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (caps);
+    caps = intersection;
+  }
+  return caps;
+}
+
+static gint
+zmq_socket_type (GstZmqSrcSocketType type)
+{
+  return type == GST_ZMQ_SRC_SOCKET_PULL ? ZMQ_PULL : ZMQ_SUB;
+}
+
+static gboolean
+gst_zmq_src_start (GstBaseSrc * bsrc)
+{
+  GstZmqSrc *self = GST_ZMQ_SRC (bsrc);
+  GError *error = NULL;
+  gchar *debug = NULL;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  gst_zmq_settings_copy (&self->active, &self->settings);
+  self->active_type = self->socket_type;
+  memset (&self->stats, 0, sizeof (self->stats));
+  gst_clear_caps (&self->stream_caps);
+  GST_OBJECT_UNLOCK (self);
+
+  if (!gst_zmq_connection_open (&self->conn, &self->active,
+          zmq_socket_type (self->active_type), TRUE, &error, &debug)) {
+    GST_ZMQ_POST_ERROR (self, error, debug);
+    g_error_free (error);
+    g_free (debug);
+    gst_zmq_settings_clear (&self->active);
+    return FALSE;
+  }
+
+  g_cancellable_reset (self->cancellable);
+  g_cancellable_make_pollfd (self->cancellable, &self->cancel_fd);
+  for (i = 0; i < MAX_FRAMES; i++)
+    zmq_msg_init (&self->frames[i]);
+  self->have_segment = FALSE;
+  memset (self->streams, 0, sizeof (self->streams));
+  self->next_stream_slot = 0;
+
+  GST_OBJECT_LOCK (self);
+  g_free (self->last_endpoint);
+  self->last_endpoint = g_strdup (self->conn.last_endpoint);
+  self->live_conn = &self->conn;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_INFO_OBJECT (self, "%s %s", self->active.bind ? "bound" : "connected to",
+      self->conn.last_endpoint);
+  return TRUE;
+}
+
+static gboolean
+gst_zmq_src_stop (GstBaseSrc * bsrc)
+{
+  GstZmqSrc *self = GST_ZMQ_SRC (bsrc);
+  guint i;
+
+  /* last-endpoint and stats stay readable after the stream. */
+  GST_OBJECT_LOCK (self);
+  self->stats.clients_rejected =
+      gst_zmq_connection_get_rejected (&self->conn);
+  self->live_conn = NULL;
+  gst_clear_caps (&self->stream_caps);
+  GST_OBJECT_UNLOCK (self);
+
+  for (i = 0; i < MAX_FRAMES; i++)
+    zmq_msg_close (&self->frames[i]);
+  gst_zmq_connection_close (&self->conn);
+  if (self->cancel_fd.fd >= 0)
+    g_cancellable_release_fd (self->cancellable);
+  self->cancel_fd.fd = -1;
+  g_clear_pointer (&self->stream_caps_str, g_free);
+  gst_zmq_settings_clear (&self->active);
+  return TRUE;
+}
+
+/* Runs on another thread than create(): only signal, never touch the
+ * socket. */
+static gboolean
+gst_zmq_src_unlock (GstBaseSrc * bsrc)
+{
+  GstZmqSrc *self = GST_ZMQ_SRC (bsrc);
+
+  GST_LOG_OBJECT (self, "waking the streaming thread");
+  g_cancellable_cancel (self->cancellable);
+  return TRUE;
+}
+
+static gboolean
+gst_zmq_src_unlock_stop (GstBaseSrc * bsrc)
+{
+  GstZmqSrc *self = GST_ZMQ_SRC (bsrc);
+
+  g_cancellable_reset (self->cancellable);
+  return TRUE;
+}
+
+static void
+post_timeout (GstZmqSrc * self, guint64 timeout)
+{
+  GstStructure *s = gst_structure_new (TIMEOUT_MESSAGE_NAME,
+      "timeout", G_TYPE_UINT64, timeout, NULL);
+
+  GST_DEBUG_OBJECT (self, "no message for %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (timeout));
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* Blocks until a message is readable, posting a timeout message each
+ * time the timeout passes.  FLUSHING when unlock() woke us. */
+static GstFlowReturn
+wait_for_message (GstZmqSrc * self)
+{
+  for (;;) {
+    guint64 timeout;
+    glong timeout_ms;
+
+    GST_OBJECT_LOCK (self);
+    timeout = self->timeout;
+    GST_OBJECT_UNLOCK (self);
+    if (timeout == 0)
+      timeout_ms = -1;
+    else
+      timeout_ms = (glong) MIN ((timeout + GST_MSECOND - 1) / GST_MSECOND,
+          G_MAXINT);
+
+    switch (gst_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->cancel_fd.fd,
+            timeout_ms)) {
+      case GST_ZMQ_WAIT_READY:
+        return GST_FLOW_OK;
+      case GST_ZMQ_WAIT_CANCELLED:
+        GST_DEBUG_OBJECT (self, "unlocked while waiting");
+        return GST_FLOW_FLUSHING;
+      case GST_ZMQ_WAIT_TIMEOUT:
+        post_timeout (self, timeout);
+        break;
+      case GST_ZMQ_WAIT_ERROR:{
+        gint err = errno;
+
+        GST_ELEMENT_ERROR (self, RESOURCE, READ,
+            ("Could not wait for ZeroMQ messages on \"%s\".",
+                self->conn.last_endpoint), ("zmq_poll failed: %s",
+                zmq_strerror (err)));
+        return GST_FLOW_ERROR;
+      }
+    }
+  }
+}
+
+/* Receives all frames of one message into self->frames (extra frames
+ * beyond MAX_FRAMES are discarded and flagged by *too_many).  *n_frames
+ * is 0 when nothing was there after all. */
+static GstFlowReturn
+receive_message (GstZmqSrc * self, guint * n_frames, gboolean * too_many)
+{
+  guint n = 0;
+  gsize bytes = 0;
+  gboolean more = TRUE;
+
+  *too_many = FALSE;
+  while (more) {
+    zmq_msg_t discard;
+    zmq_msg_t *frame = n < MAX_FRAMES ? &self->frames[n] : &discard;
+
+    if (frame == &discard)
+      zmq_msg_init (&discard);
+    /* Once the first frame is there, ZeroMQ has the whole message. */
+    if (zmq_msg_recv (frame, self->conn.socket, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+      gint err = errno;
+
+      if (frame == &discard)
+        zmq_msg_close (&discard);
+      if (err == EINTR)
+        continue;
+      if (err == EAGAIN && n == 0) {
+        *n_frames = 0;
+        return GST_FLOW_OK;
+      }
+      GST_ELEMENT_ERROR (self, RESOURCE, READ,
+          ("Could not receive from the ZeroMQ endpoint \"%s\".",
+              self->conn.last_endpoint), ("zmq_msg_recv failed: %s",
+              zmq_strerror (err)));
+      return GST_FLOW_ERROR;
+    }
+    bytes += zmq_msg_size (frame);
+    more = zmq_msg_more (frame);
+    if (frame == &discard) {
+      zmq_msg_close (&discard);
+      *too_many = TRUE;
+    } else {
+      n++;
+    }
+  }
+
+  GST_OBJECT_LOCK (self);
+  self->stats.messages_in++;
+  self->stats.bytes_in += bytes;
+  GST_OBJECT_UNLOCK (self);
+  GST_LOG_OBJECT (self, "message of %u frames, %" G_GSIZE_FORMAT " bytes", n,
+      bytes);
+  *n_frames = n;
+  return GST_FLOW_OK;
+}
+
+static void
+release_frames (GstZmqSrc * self, guint n_frames)
+{
+  guint i;
+
+  /* Close and re-init: a moved-out frame is already empty. */
+  for (i = 0; i < n_frames; i++) {
+    zmq_msg_close (&self->frames[i]);
+    zmq_msg_init (&self->frames[i]);
+  }
+}
+
+static void
+count_malformed (GstZmqSrc * self, const gchar * why)
+{
+  GST_WARNING_OBJECT (self, "dropping malformed message: %s", why);
+  GST_OBJECT_LOCK (self);
+  self->stats.malformed++;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+count_dropped (GstZmqSrc * self, guint64 n)
+{
+  GST_OBJECT_LOCK (self);
+  self->stats.dropped += n;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+free_zmq_msg (gpointer data)
+{
+  zmq_msg_close (data);
+  g_free (data);
+}
+
+/* One payload frame as a GstMemory: ZeroMQ's memory itself when aligned,
+ * else an aligned copy.  The frame is left empty or untouched. */
+static GstMemory *
+memory_from_frame (zmq_msg_t * frame)
+{
+  gsize size = zmq_msg_size (frame);
+  GstAllocationParams params;
+  zmq_msg_t *owned;
+  GstMemory *mem;
+  GstMapInfo map;
+
+  owned = g_new (zmq_msg_t, 1);
+  zmq_msg_init (owned);
+  zmq_msg_move (owned, frame);
+  /* Small messages live inside zmq_msg_t: ask for the data after moving. */
+  if (((guintptr) zmq_msg_data (owned)) % PAYLOAD_ALIGN == 0)
+    return gst_memory_new_wrapped (0, zmq_msg_data (owned), size, 0, size,
+        owned, free_zmq_msg);
+
+  gst_allocation_params_init (&params);
+  params.align = PAYLOAD_ALIGN - 1;
+  mem = gst_allocator_alloc (NULL, size, &params);
+  gst_memory_map (mem, &map, GST_MAP_WRITE);
+  memcpy (map.data, zmq_msg_data (owned), size);
+  gst_memory_unmap (mem, &map);
+  free_zmq_msg (owned);
+  return mem;
+}
+
+static GstBuffer *
+buffer_from_frames (GstZmqSrc * self, guint first, guint n_frames)
+{
+  GstBuffer *buffer = gst_buffer_new ();
+  guint i;
+
+  for (i = first; i < n_frames; i++) {
+    if (zmq_msg_size (&self->frames[i]) == 0)
+      continue;
+    gst_buffer_append_memory (buffer, memory_from_frame (&self->frames[i]));
+  }
+  return buffer;
+}
+
+static void
+count_pushed (GstZmqSrc * self, GstBuffer * buffer)
+{
+  GST_OBJECT_LOCK (self);
+  self->stats.messages_out++;
+  self->stats.bytes_out += gst_buffer_get_size (buffer);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static GstClockTime
+current_running_time (GstZmqSrc * self)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  GstClockTime now, base;
+
+  if (clock == NULL)
+    return GST_CLOCK_TIME_NONE;
+  now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  base = gst_element_get_base_time (GST_ELEMENT (self));
+  return now > base ? now - base : 0;
+}
+
+static gboolean
+frame_starts_with (zmq_msg_t * frame, const gchar * prefix)
+{
+  gsize len = strlen (prefix);
+
+  return zmq_msg_size (frame) >= len
+      && memcmp (zmq_msg_data (frame), prefix, len) == 0;
+}
+
+static gboolean
+frame_is_header (zmq_msg_t * frame)
+{
+  return zmq_msg_size (frame) >= 4
+      && GST_READ_UINT32_LE (zmq_msg_data (frame)) == GST_ZMQ_FRAME_MAGIC;
+}
+
+/* Index of the first frame after the topic; G_MAXUINT when the message
+ * is for another topic. */
+static guint
+skip_topic (GstZmqSrc * self, guint n_frames)
+{
+  const gchar *topic = self->active.topic;
+
+  if (topic != NULL && *topic != '\0') {
+    /* SUB filtered on it already; PULL did not. */
+    if (n_frames == 0 || !frame_starts_with (&self->frames[0], topic))
+      return G_MAXUINT;
+    return 1;
+  }
+  /* A publisher's topic we did not subscribe to by name. */
+  if (self->active.framing == GST_ZMQ_FRAMING_GST && n_frames >= 2
+      && !frame_is_header (&self->frames[0])
+      && frame_is_header (&self->frames[1]))
+    return 1;
+  return 0;
+}
+
+static GstFlowReturn
+raw_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
+    GstBuffer ** outbuf)
+{
+  GstBuffer *buffer;
+
+  if (first >= n_frames) {
+    count_malformed (self, "no payload frame after the topic");
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  buffer = buffer_from_frames (self, first, n_frames);
+  if (gst_base_src_is_live (GST_BASE_SRC (self)))
+    GST_BUFFER_PTS (buffer) = current_running_time (self);
+  *outbuf = buffer;
+  return GST_FLOW_OK;
+}
+
+/* Follows the sender's sequence numbers on SUB, where every message of a
+ * stream should arrive: a gap means messages were lost (high-water mark).
+ * PULL only gets its share, so gaps mean nothing there.  TRUE on a gap. */
+static gboolean
+track_sequence (GstZmqSrc * self, const GstZmqFrameHeader * header)
+{
+  TrackedStream *slot = NULL;
+  gboolean gap = FALSE;
+  guint i;
+
+  if (self->active_type != GST_ZMQ_SRC_SOCKET_SUB)
+    return FALSE;
+
+  for (i = 0; i < MAX_TRACKED_STREAMS && slot == NULL; i++)
+    if (self->streams[i].used
+        && self->streams[i].stream_id == header->stream_id)
+      slot = &self->streams[i];
+
+  if (slot == NULL) {
+    slot = &self->streams[self->next_stream_slot];
+    self->next_stream_slot = (self->next_stream_slot + 1) %
+        MAX_TRACKED_STREAMS;
+    slot->used = TRUE;
+    slot->stream_id = header->stream_id;
+  } else if (header->sequence > slot->next_sequence) {
+    guint64 lost = header->sequence - slot->next_sequence;
+
+    GST_WARNING_OBJECT (self, "%" G_GUINT64_FORMAT " messages of stream "
+        "%08x lost before sequence %" G_GUINT64_FORMAT, lost,
+        header->stream_id, header->sequence);
+    count_dropped (self, lost);
+    gap = TRUE;
+  }
+  slot->next_sequence = header->sequence + 1;
+  return gap;
+}
+
+/* Applies the header's caps when they changed.  CUSTOM_SUCCESS (skip)
+ * when they are malformed. */
+static GstFlowReturn
+apply_header_caps (GstZmqSrc * self, const GstZmqFrameHeader * header)
+{
+  gchar *str;
+  GstCaps *caps;
+
+  if (header->caps_len == 0)
+    return GST_FLOW_OK;
+  if (self->stream_caps_str != NULL
+      && strlen (self->stream_caps_str) == header->caps_len
+      && memcmp (self->stream_caps_str, header->caps, header->caps_len) == 0)
+    return GST_FLOW_OK;
+
+  str = g_strndup (header->caps, header->caps_len);
+  caps = gst_caps_from_string (str);
+  if (caps == NULL || !gst_caps_is_fixed (caps)) {
+    gchar *why = g_strdup_printf ("caps \"%s\" %s", str, caps ? "are not "
+        "fixed" : "do not parse");
+
+    count_malformed (self, why);
+    g_free (why);
+    g_free (str);
+    gst_clear_caps (&caps);
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+
+  GST_DEBUG_OBJECT (self, "sender caps now %" GST_PTR_FORMAT, caps);
+  g_free (self->stream_caps_str);
+  self->stream_caps_str = str;
+  GST_OBJECT_LOCK (self);
+  gst_caps_replace (&self->stream_caps, caps);
+  GST_OBJECT_UNLOCK (self);
+
+  if (!gst_base_src_set_caps (GST_BASE_SRC (self), caps)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("Downstream does not accept the caps sent by the ZeroMQ peer."),
+        ("caps %" GST_PTR_FORMAT, caps));
+    gst_caps_unref (caps);
+    return GST_FLOW_ERROR;
+  }
+  gst_caps_unref (caps);
+  return GST_FLOW_OK;
+}
+
+/* Announces a segment that starts at the first timestamp, and again when
+ * timestamps go back (a restarted sender), keeping running time going. */
+static void
+update_segment (GstZmqSrc * self, GstClockTime start, GstClockTime end)
+{
+  gboolean live = gst_base_src_is_live (GST_BASE_SRC (self));
+
+  if (!self->have_segment || start < self->segment.start) {
+    GstClockTime base;
+    GstSegment segment;
+
+    if (live)
+      base = current_running_time (self);
+    else if (self->have_segment)
+      base = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+          self->segment.position);
+    else
+      base = 0;
+    if (!GST_CLOCK_TIME_IS_VALID (base))
+      base = 0;
+
+    gst_segment_init (&segment, GST_FORMAT_TIME);
+    segment.start = segment.time = segment.position = start;
+    segment.base = base;
+    GST_DEBUG_OBJECT (self, "new segment %" GST_SEGMENT_FORMAT, &segment);
+    gst_base_src_new_segment (GST_BASE_SRC (self), &segment);
+    self->segment = segment;
+    self->have_segment = TRUE;
+  }
+  if (GST_CLOCK_TIME_IS_VALID (end) && end > self->segment.position)
+    self->segment.position = end;
+  else if (start > self->segment.position)
+    self->segment.position = start;
+}
+
+static void
+restore_timing (GstZmqSrc * self, GstBuffer * buffer,
+    const GstZmqFrameHeader * header)
+{
+  GstClockTime start = header->pts;
+
+  GST_BUFFER_PTS (buffer) = header->pts;
+  GST_BUFFER_DTS (buffer) = header->dts;
+  GST_BUFFER_DURATION (buffer) = header->duration;
+  GST_BUFFER_OFFSET (buffer) = header->offset;
+  GST_BUFFER_OFFSET_END (buffer) = header->offset_end;
+
+  if (GST_CLOCK_TIME_IS_VALID (header->dts)
+      && (!GST_CLOCK_TIME_IS_VALID (start) || header->dts < start))
+    start = header->dts;
+  if (GST_CLOCK_TIME_IS_VALID (start))
+    update_segment (self, start, GST_CLOCK_TIME_IS_VALID (header->pts)
+        && GST_CLOCK_TIME_IS_VALID (header->duration) ?
+        header->pts + header->duration : GST_CLOCK_TIME_NONE);
+}
+
+static GstFlowReturn
+framed_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
+    GstBuffer ** outbuf)
+{
+  GstZmqFrameHeader header;
+  GError *error = NULL;
+  GstBuffer *buffer;
+  GstFlowReturn ret;
+  gboolean gap;
+
+  if (first >= n_frames) {
+    count_malformed (self, "no header frame after the topic");
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  if (!gst_zmq_frame_header_parse (zmq_msg_data (&self->frames[first]),
+          zmq_msg_size (&self->frames[first]), &header, &error)) {
+    count_malformed (self, error->message);
+    g_error_free (error);
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  gap = track_sequence (self, &header);
+
+  if (header.flags & GST_ZMQ_FRAME_FLAG_EOS) {
+    if (first + 1 < n_frames) {
+      count_malformed (self, "EOS message with a payload");
+      return GST_FLOW_CUSTOM_SUCCESS;
+    }
+    GST_INFO_OBJECT (self, "end of stream %08x from the sender",
+        header.stream_id);
+    return GST_FLOW_EOS;
+  }
+
+  ret = apply_header_caps (self, &header);
+  if (ret != GST_FLOW_OK)
+    return ret;
+
+  buffer = buffer_from_frames (self, first + 1, n_frames);
+  gst_zmq_frame_flags_to_buffer (header.flags, buffer);
+  if (gap)
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+  restore_timing (self, buffer, &header);
+  *outbuf = buffer;
+  return GST_FLOW_OK;
+}
+
+/* OK with a buffer, EOS, an error, or CUSTOM_SUCCESS to skip. */
+static GstFlowReturn
+message_to_buffer (GstZmqSrc * self, guint n_frames, gboolean too_many,
+    GstBuffer ** outbuf)
+{
+  guint first;
+
+  if (too_many) {
+    count_malformed (self, "more than 16 payload frames");
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  first = skip_topic (self, n_frames);
+  if (first == G_MAXUINT) {
+    GST_DEBUG_OBJECT (self, "dropping a message for another topic");
+    count_dropped (self, 1);
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  if (self->active.framing == GST_ZMQ_FRAMING_RAW)
+    return raw_message_to_buffer (self, first, n_frames, outbuf);
+  return framed_message_to_buffer (self, first, n_frames, outbuf);
+}
+
+static GstFlowReturn
+gst_zmq_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
+{
+  GstZmqSrc *self = GST_ZMQ_SRC (psrc);
+
+  for (;;) {
+    GstFlowReturn ret;
+    guint n_frames;
+    gboolean too_many;
+
+    ret = wait_for_message (self);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    ret = receive_message (self, &n_frames, &too_many);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (n_frames == 0)
+      continue;
+
+    ret = message_to_buffer (self, n_frames, too_many, outbuf);
+    release_frames (self, n_frames);
+    if (ret == GST_FLOW_CUSTOM_SUCCESS)
+      continue;
+    if (ret == GST_FLOW_OK)
+      count_pushed (self, *outbuf);
+    return ret;
+  }
+}

@@ -1,0 +1,183 @@
+/* gst-kmeans: glue shared by the elements (not an element itself).
+ *
+ * - point-stream caps and their parsing (application/x-points and
+ *   NNStreamer's other/tensors),
+ * - reading a buffer of points as float32 rows, with the bad-input policy,
+ * - the in-band model event that kmeans-train sends downstream,
+ * - a checkpoint file watched for replacement (kmeans-assign, kmeans-score),
+ * - the enum GTypes used by properties.
+ */
+#ifndef __GST_KMEANS_ELEMENTS_H__
+#define __GST_KMEANS_ELEMENTS_H__
+
+#include <gst/gst.h>
+#include "kmeans.h"
+
+G_BEGIN_DECLS
+
+/* ---------------------------------------------------------------- caps */
+
+#define GST_KMEANS_POINTS_MEDIA_TYPE "application/x-points"
+#define GST_KMEANS_ASSIGNMENTS_MEDIA_TYPE "application/x-kmeans-assignments"
+
+#define GST_KMEANS_POINTS_CAPS \
+    GST_KMEANS_POINTS_MEDIA_TYPE ", " \
+    "format = (string) { F32LE, F64LE }, " \
+    "dimensions = (int) [ 1, 65536 ]"
+
+#define GST_KMEANS_TENSORS_CAPS \
+    "other/tensors, format = (string) static, num_tensors = (int) 1, " \
+    "types = (string) { float32, float64 }, " \
+    "framerate = (fraction) [ 0, max ]"
+
+/* What every point-consuming sink pad accepts. */
+#define GST_KMEANS_POINTS_SINK_CAPS \
+    GST_KMEANS_POINTS_CAPS "; " GST_KMEANS_TENSORS_CAPS
+
+/* One assignment record: int32 cluster, float32 distance, little endian. */
+typedef struct
+{
+  gint32 cluster;
+  gfloat distance;
+} GstKMeansAssignment;
+
+G_STATIC_ASSERT (sizeof (GstKMeansAssignment) == 8);
+
+typedef enum
+{
+  GST_KMEANS_SAMPLE_F32,
+  GST_KMEANS_SAMPLE_F64
+} GstKMeansSampleFormat;
+
+typedef struct
+{
+  guint dimensions;             /* D */
+  GstKMeansSampleFormat format;
+  gboolean is_tensors;          /* came as other/tensors */
+  guint rows_per_buffer;        /* other/tensors: N from D:N; 0 = any */
+} GstKMeansPointsInfo;
+
+/* Parses fixed caps of either form.  FALSE with a user-readable @error
+ * on anything unsupported (rank > 2 tensors, unknown type, D = 0). */
+gboolean gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
+    const GstCaps * caps, GError ** error);
+
+/* NNStreamer dimension string of one tensor: "D", "D:N", with trailing
+ * ":1" / ":0" padding allowed ("D:N:1:1").  Exposed on its own so it can
+ * be fuzzed. */
+gboolean gst_kmeans_parse_tensor_dimensions (const gchar * str, guint * d,
+    guint * n, GError ** error);
+
+/* Fixed application/x-points caps for D float32 columns. */
+GstCaps *gst_kmeans_points_caps_new (guint dimensions);
+
+/* ------------------------------------------------------- reading points */
+
+typedef enum
+{
+  GST_KMEANS_ON_BAD_INPUT_ERROR,        /* post an error, stop the stream */
+  GST_KMEANS_ON_BAD_INPUT_SKIP          /* count, log, drop the bad rows */
+} GstKMeansOnBadInput;
+
+GType gst_kmeans_on_bad_input_get_type (void);
+#define GST_TYPE_KMEANS_ON_BAD_INPUT (gst_kmeans_on_bad_input_get_type ())
+
+typedef struct
+{
+  gfloat *scratch;              /* reused conversion / filtering buffer */
+  gsize scratch_rows;
+  guint64 bad_rows;             /* rows with NaN/Inf dropped so far */
+  guint64 bad_buffers;          /* buffers dropped whole (size not rows) */
+} GstKMeansPointsReader;
+
+void gst_kmeans_points_reader_init (GstKMeansPointsReader * reader);
+void gst_kmeans_points_reader_clear (GstKMeansPointsReader * reader);
+
+typedef enum
+{
+  GST_KMEANS_READ_OK,
+  GST_KMEANS_READ_PARTIAL_ROW,  /* size is not a whole number of rows */
+  GST_KMEANS_READ_NON_FINITE    /* some rows had NaN or Inf */
+} GstKMeansReadStatus;
+
+/* Returns the float32 rows of @data (zero-copy when the input is F32 and
+ * every value is finite), and their count in @n_rows.  Rows holding NaN or
+ * Inf are left out and counted; a size that is not whole rows yields no
+ * rows.  The status tells the caller what to report under its policy;
+ * the reader's counters keep the totals. */
+const gfloat *gst_kmeans_points_read (GstKMeansPointsReader * reader,
+    const GstKMeansPointsInfo * info, const guint8 * data, gsize size,
+    gsize * n_rows, GstKMeansReadStatus * status);
+
+/* ------------------------------------------------------ the model event */
+
+/* KmModel as a boxed type (ref / unref). */
+GType gst_kmeans_model_get_type (void);
+#define GST_TYPE_KMEANS_MODEL (gst_kmeans_model_get_type ())
+
+#define GST_KMEANS_MODEL_EVENT_NAME "kmeans-model"
+
+/* A serialized, sticky custom downstream event named "kmeans-model" with
+ * fields: model (GstKMeansModel boxed), version (guint64), step
+ * (guint64), clusters (guint), dimensions (guint), metric (string).
+ * Sticky, so a downstream element linked late or after a flush still gets
+ * the newest model before the next buffer. */
+GstEvent *gst_kmeans_model_event_new (KmModel * model);
+
+/* TRUE if @event is a model event; then *model is a new reference. */
+gboolean gst_kmeans_model_event_parse (GstEvent * event, KmModel ** model);
+
+/* ---------------------------------------------- watched checkpoint file */
+
+typedef struct
+{
+  gchar *location;
+  KmModel *model;
+  guint64 file_id[4];           /* dev, ino, size, mtime of what was loaded */
+  gint64 last_check;            /* monotonic us */
+} GstKMeansModelFile;
+
+void gst_kmeans_model_file_init (GstKMeansModelFile * mf);
+void gst_kmeans_model_file_clear (GstKMeansModelFile * mf);
+void gst_kmeans_model_file_set_location (GstKMeansModelFile * mf,
+    const gchar * location);
+
+/* Stats the file at most every @interval_us and reloads it when it was
+ * replaced or changed.  Sets *reloaded when a new model was loaded.
+ * FALSE with @error when the file exists but cannot be used (the old
+ * model stays; that version of the file is not retried, a replacement
+ * is).  A missing file is not an error until a model is needed. */
+gboolean gst_kmeans_model_file_poll (GstKMeansModelFile * mf,
+    gint64 interval_us, gboolean * reloaded, GError ** error);
+
+/* ---------------------------------------------------- property enums */
+
+GType gst_kmeans_metric_get_type (void);        /* KmMetric */
+#define GST_TYPE_KMEANS_METRIC (gst_kmeans_metric_get_type ())
+GType gst_kmeans_init_get_type (void);  /* KmInit: random, kmeans++, file */
+#define GST_TYPE_KMEANS_INIT (gst_kmeans_init_get_type ())
+GType gst_kmeans_time_unit_get_type (void);     /* KmTimeUnit */
+#define GST_TYPE_KMEANS_TIME_UNIT (gst_kmeans_time_unit_get_type ())
+
+/* What kmeans-assign / kmeans-score do with points before any model. */
+typedef enum
+{
+  GST_KMEANS_NO_MODEL_DROP,
+  GST_KMEANS_NO_MODEL_ERROR
+} GstKMeansNoModel;
+
+GType gst_kmeans_no_model_get_type (void);
+#define GST_TYPE_KMEANS_NO_MODEL (gst_kmeans_no_model_get_type ())
+
+/* Appends centers to @value, which must already hold GST_TYPE_ARRAY (as
+ * a get_property value of a gst_param_spec_array does): one row per
+ * center, each a GstValueArray of doubles. */
+void gst_kmeans_value_set_centers (GValue * value, const gfloat * centers,
+    guint k, guint d);
+/* Appends doubles to @value (GST_TYPE_ARRAY). */
+void gst_kmeans_value_set_doubles (GValue * value, const gdouble * v,
+    guint n);
+
+G_END_DECLS
+
+#endif /* __GST_KMEANS_ELEMENTS_H__ */

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Trains k-means on a raw float32 point file and saves a checkpoint.
+#
+# Shows: reading points from a file (filesrc + application/x-points caps),
+# kmeans-train with kmeans++ init, mini-batches of a fixed size, periodic
+# checkpoints, and kmeans-train's bus messages (gst-launch-1.0 -m).  Run it
+# again with the same checkpoint and training resumes where it stopped.
+#
+#   pipelines/train-file.sh POINTS.f32 DIMENSIONS CHECKPOINT [CLUSTERS] [PROP=VALUE...]
+#
+#   POINTS.f32  N rows of DIMENSIONS little-endian float32 values
+#               (pipelines/make-points.py writes one)
+#   CHECKPOINT  written at every checkpoint-interval steps and at EOS;
+#               resumed from when it exists
+#   CLUSTERS    default 4
+#   PROP=VALUE  more kmeans-train properties, e.g. batch-size=512 seed=3
+#
+# Uses the plugin built in $KMEANS_BUILD_DIR (default <repo>/build).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build="$(realpath -m "${KMEANS_BUILD_DIR:-$here/../build}")"
+export GST_PLUGIN_PATH="$build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+
+if [ $# -lt 3 ]; then
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+  exit 2
+fi
+points="$1"
+dimensions="$2"
+checkpoint="$3"
+clusters="${4:-4}"
+shift $(( $# < 4 ? $# : 4 ))
+
+if [ ! -f "$build/plugin/libgstkmeans.so" ]; then
+  echo "error: no plugin in $build/plugin; run ./scripts/build.sh first" >&2
+  exit 1
+fi
+if [ ! -s "$points" ]; then
+  echo "error: no points in '$points'" >&2
+  exit 1
+fi
+
+# 256 whole rows per buffer.
+blocksize=$(( 256 * dimensions * 4 ))
+
+# -m prints every bus message; leave out the state bookkeeping.
+noise='^Got message .*\((state-changed|stream-status|stream-start|async-done|new-clock|latency|reset-time|need-context|have-context)\)'
+gst-launch-1.0 -m \
+  filesrc location="$points" blocksize="$blocksize" ! \
+  "application/x-points,format=F32LE,dimensions=$dimensions" ! \
+  kmeans-train num-clusters="$clusters" init=kmeans++ batch-size=1024 \
+    checkpoint-location="$checkpoint" checkpoint-interval=10 \
+    progress-interval=1 "$@" ! \
+  fakesink | \
+  grep --line-buffered -v -E "$noise"

@@ -1,0 +1,805 @@
+/* Tests of kmeans-assign: exact assignments and distances (TF's
+ * NearestCentersTest), caps of both output modes, the in-band model event,
+ * the watched checkpoint file, and every bad-input path. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+
+#include "kmeans.h"
+#include "kmeanselements.h"
+
+#define POINTS_CAPS "application/x-points,format=F32LE,dimensions=2"
+
+/* TF clustering_ops_test NearestCentersTest. */
+static const gfloat tf_points[] = { 100, 0, 101, 2, 99, 2, 1, 1 };
+static const gfloat tf_centers[] = { 100, 0, 99, 1, 50, 50, 0, 0, 1, 1 };
+static const gint32 tf_idx[] = { 0, 0, 1, 4 };
+static const gfloat tf_dist[] = { 0, 5, 1, 0 };
+
+static const gfloat tf_all[] = {
+  0, 2, 5000, 10000, 9802,
+  5, 5, 4905, 10205, 10001,
+  5, 1, 4705, 9805, 9605,
+  9802, 9604, 4802, 2, 0,
+};
+
+/* A second model: K=2, so switching to it changes the caps. */
+static const gfloat two_centers[] = { 0, 0, 100, 0 };
+
+/* ------------------------------------------------------------ helpers */
+
+static KmModel *
+model_new (guint k, guint d, KmMetric metric, const gfloat * centers,
+    guint64 version)
+{
+  GError *err = NULL;
+  KmModel *model = km_model_new (k, d, metric, centers, version, &err);
+
+  fail_unless (model != NULL, "%s", err ? err->message : "");
+  return model;
+}
+
+static void
+push_model (GstHarness * h, guint k, const gfloat * centers, guint64 version)
+{
+  KmModel *model = model_new (k, 2, KM_METRIC_SQUARED_EUCLIDEAN, centers,
+      version);
+
+  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
+  km_model_unref (model);
+}
+
+/* Messages hold their element and the element holds the bus: drop the
+ * messages so that both can go. */
+static void
+bus_free (GstBus * bus)
+{
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+static GstBuffer *
+buffer_from (gconstpointer data, gsize size)
+{
+  return gst_buffer_new_memdup (data, size);
+}
+
+static GstHarness *
+assign_harness (GstBus * bus, const gchar * first_prop, ...)
+{
+  GstElement *e = gst_element_factory_make ("kmeans-assign", NULL);
+  GstHarness *h;
+  va_list args;
+
+  fail_unless (e != NULL);
+  va_start (args, first_prop);
+  if (first_prop)
+    g_object_set_valist (G_OBJECT (e), first_prop, args);
+  va_end (args);
+  if (bus)
+    gst_element_set_bus (e, bus);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  return h;
+}
+
+static guint64
+get_u64 (GstHarness * h, const gchar * prop)
+{
+  guint64 v;
+
+  g_object_get (h->element, prop, &v, NULL);
+  return v;
+}
+
+/* Pulls one buffer of assignment records and checks them. */
+static void
+pull_and_check_assignments (GstHarness * h, const gint32 * idx,
+    const gfloat * dist, gsize n)
+{
+  GstBuffer *buf = gst_harness_pull (h);
+  GstMapInfo map;
+  gsize i;
+
+  fail_unless (buf != NULL);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.size, n * 8);
+  for (i = 0; i < n; i++) {
+    guint32 bits = GST_READ_UINT32_LE (map.data + i * 8 + 4);
+    gfloat d;
+
+    memcpy (&d, &bits, sizeof (d));
+    fail_unless_equals_int ((gint32) GST_READ_UINT32_LE (map.data + i * 8),
+        idx[i]);
+    fail_unless_equals_float (d, dist[i]);
+  }
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+}
+
+static void
+check_src_caps (GstHarness * h, const gchar * expected)
+{
+  GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
+  GstCaps *want = gst_caps_from_string (expected);
+
+  fail_unless (caps != NULL);
+  fail_unless (gst_caps_is_equal (caps, want), "caps %" GST_PTR_FORMAT
+      ", expected %" GST_PTR_FORMAT, caps, want);
+  gst_caps_unref (caps);
+  gst_caps_unref (want);
+}
+
+/* Pops the next error on @bus and checks its domain, code and that its
+ * text or debug string holds each of the NULL-terminated fragments. */
+static void
+expect_error (GstBus * bus, GQuark domain, gint code, ...)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  gchar *debug = NULL, *all;
+  const gchar *fragment;
+  va_list args;
+
+  fail_unless (msg != NULL, "no error posted");
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (g_error_matches (err, domain, code), "unexpected error %s "
+      "(%s)", err->message, debug);
+  all = g_strconcat (err->message, " | ", debug, NULL);
+  va_start (args, code);
+  while ((fragment = va_arg (args, const gchar *)))
+      fail_unless (strstr (all, fragment) != NULL, "\"%s\" not in \"%s\"",
+        fragment, all);
+  va_end (args);
+  g_free (all);
+  g_free (debug);
+  g_error_free (err);
+  gst_message_unref (msg);
+}
+
+/* Pops element messages until one named @name; NULL if none. */
+static GstMessage *
+pop_element_message (GstBus * bus, const gchar * name)
+{
+  GstMessage *msg;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (msg, name))
+      return msg;
+    gst_message_unref (msg);
+  }
+  return NULL;
+}
+
+/* --------------------------------------------------------- assignment */
+
+GST_START_TEST (test_assignments_exact)
+{
+  GstHarness *h = assign_harness (NULL, NULL);
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+
+  /* Point 1 is 5 from both center 0 and center 1: the tie goes to 0. */
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+  check_src_caps (h, "application/x-kmeans-assignments, clusters=(int)5");
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), 1);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_distances_exact)
+{
+  GstHarness *h = assign_harness (NULL, "output", 1, NULL);
+  GstBuffer *buf;
+  GstMapInfo map;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+
+  buf = gst_harness_pull (h);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.size, sizeof (tf_all));
+  for (i = 0; i < G_N_ELEMENTS (tf_all); i++) {
+    guint32 bits = GST_READ_UINT32_LE (map.data + i * 4);
+    gfloat v;
+
+    memcpy (&v, &bits, sizeof (v));
+    fail_unless_equals_float (v, tf_all[i]);
+  }
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  check_src_caps (h, "application/x-points, format=(string)F32LE, "
+      "dimensions=(int)5");
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cosine_distances)
+{
+  GstHarness *h = assign_harness (NULL, NULL);
+  /* 1 − cos: [3,4] vs the x axis is 1 − 3/5; vs the diagonal 1 − 7/(5√2). */
+  static const gfloat centers[] = { 2, 0, 1, 1 };
+  static const gfloat points[] = { 3, 4, 0, -7 };
+  static const gint32 idx[] = { 1, 0 };
+  GstBuffer *buf;
+  GstMapInfo map;
+  KmModel *model;
+  gfloat d0, d1;
+  guint32 bits;
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  model = model_new (2, 2, KM_METRIC_COSINE, centers, 3);
+  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
+  km_model_unref (model);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (points, sizeof (points))), GST_FLOW_OK);
+
+  buf = gst_harness_pull (h);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.size, 16);
+  fail_unless_equals_int ((gint32) GST_READ_UINT32_LE (map.data), idx[0]);
+  fail_unless_equals_int ((gint32) GST_READ_UINT32_LE (map.data + 8), idx[1]);
+  bits = GST_READ_UINT32_LE (map.data + 4);
+  memcpy (&d0, &bits, 4);
+  bits = GST_READ_UINT32_LE (map.data + 12);
+  memcpy (&d1, &bits, 4);
+  /* Not a square root: the raw 1 − cos. */
+  fail_unless (fabs (d0 - (1.0 - 7.0 / (5.0 * G_SQRT2))) < 1e-6, "%g", d0);
+  fail_unless (fabs (d1 - 1.0) < 1e-6, "%g", d1);
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_timestamps_preserved)
+{
+  GstHarness *h = assign_harness (NULL, NULL);
+  GstBuffer *in = buffer_from (tf_points, sizeof (tf_points)), *out;
+
+  GST_BUFFER_PTS (in) = 3 * GST_SECOND;
+  GST_BUFFER_DTS (in) = 2 * GST_SECOND;
+  GST_BUFFER_DURATION (in) = 40 * GST_MSECOND;
+  GST_BUFFER_OFFSET (in) = 12;
+  GST_BUFFER_OFFSET_END (in) = 16;
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+
+  out = gst_harness_pull (h);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (out), 3 * GST_SECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_DTS (out), 2 * GST_SECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), 40 * GST_MSECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (out), 12);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (out), 16);
+  gst_buffer_unref (out);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_model_switch_mid_stream)
+{
+  GstHarness *h = assign_harness (NULL, NULL);
+  static const gint32 idx_b[] = { 1, 1, 1, 0 };
+  static const gfloat dist_b[] = { 0, 5, 5, 2 };
+  GstEvent *ev;
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+
+  push_model (h, 2, two_centers, 2);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, idx_b, dist_b, 4);
+  check_src_caps (h, "application/x-kmeans-assignments, clusters=(int)2");
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), 2);
+
+  /* The model events went on downstream, in order. */
+  while ((ev = gst_harness_try_pull_event (h))) {
+    KmModel *m = NULL;
+
+    if (gst_kmeans_model_event_parse (ev, &m)) {
+      fail_unless (km_model_get_version (m) == 1
+          || km_model_get_version (m) == 2);
+      km_model_unref (m);
+    }
+    gst_event_unref (ev);
+  }
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_f64_input)
+{
+  GstHarness *h = assign_harness (NULL, NULL);
+  gdouble points[G_N_ELEMENTS (tf_points)];
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (tf_points); i++)
+    points[i] = tf_points[i];
+  gst_harness_set_src_caps_str (h,
+      "application/x-points,format=F64LE,dimensions=2");
+  push_model (h, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (points, sizeof (points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_tensors_input)
+{
+  GstHarness *h = assign_harness (NULL, NULL);
+
+  gst_harness_set_src_caps_str (h, "other/tensors,format=static,"
+      "num_tensors=1,types=float32,dimensions=(string)2:4,framerate=0/1");
+  push_model (h, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* ---------------------------------------------------------- no model */
+
+GST_START_TEST (test_drop_before_model)
+{
+  GstHarness *h = assign_harness (NULL, NULL);
+  GstBuffer *out;
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, 2 * 2 * sizeof (gfloat))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+  fail_unless_equals_uint64 (get_u64 (h, "dropped-points"), 6);
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), 0);
+
+  push_model (h, 5, tf_centers, 7);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  /* The drops left a gap in the stream. */
+  fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT));
+  fail_unless_equals_int (gst_buffer_get_size (out), 4 * 8);
+  gst_buffer_unref (out);
+  fail_unless_equals_uint64 (get_u64 (h, "dropped-points"), 6);
+  check_src_caps (h, "application/x-kmeans-assignments, clusters=(int)5");
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_error_before_model)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = assign_harness (bus, "on-no-model", 1, NULL);
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_ERROR);
+  expect_error (bus, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+      "no model yet", NULL);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
+/* --------------------------------------------------------- bad input */
+
+GST_START_TEST (test_dimension_mismatch)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = assign_harness (bus, NULL);
+  static const gfloat centers3[] = { 0, 0, 0, 1, 1, 1 };
+  KmModel *model = model_new (2, 3, KM_METRIC_SQUARED_EUCLIDEAN, centers3, 1);
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
+  km_model_unref (model);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_ERROR);
+  expect_error (bus, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+      "model has 3 dimensions", "points have 2", NULL);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_nan_error)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = assign_harness (bus, NULL);
+  gfloat points[G_N_ELEMENTS (tf_points)];
+
+  memcpy (points, tf_points, sizeof (points));
+  points[3] = NAN;
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (points, sizeof (points))), GST_FLOW_ERROR);
+  expect_error (bus, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT, "NaN", NULL);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_nan_skip)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = assign_harness (bus, "on-bad-input", 1, NULL);
+  gfloat points[G_N_ELEMENTS (tf_points)];
+  static const gint32 idx[] = { 0, 1, 4 };
+  static const gfloat dist[] = { 0, 1, 0 };
+  GstMessage *msg;
+
+  memcpy (points, tf_points, sizeof (points));
+  points[2] = INFINITY;         /* point 1 */
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (points, sizeof (points))), GST_FLOW_OK);
+
+  /* The bad point has no record; the others keep their order. */
+  pull_and_check_assignments (h, idx, dist, 3);
+  fail_unless_equals_uint64 (get_u64 (h, "skipped-points"), 1);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+
+  /* A buffer of bad points only is dropped whole. */
+  points[0] = points[4] = points[6] = NAN;
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (points, sizeof (points))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+  fail_unless_equals_uint64 (get_u64 (h, "skipped-points"), 5);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_partial_row)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = assign_harness (bus, NULL);
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  /* 3.5 rows. */
+  fail_unless_equals_int (gst_harness_push (h, buffer_from (tf_points,
+              sizeof (tf_points) - sizeof (gfloat))), GST_FLOW_ERROR);
+  expect_error (bus, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+      "whole number of points", "28 bytes", NULL);
+  gst_harness_teardown (h);
+
+  /* skip: the whole buffer goes, counted as the 4 rows it touched. */
+  h = assign_harness (bus, "on-bad-input", 1, NULL);
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (h, buffer_from (tf_points,
+              sizeof (tf_points) - sizeof (gfloat))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+  fail_unless_equals_uint64 (get_u64 (h, "skipped-points"), 4);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+  gst_harness_teardown (h);
+
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------ model-location */
+
+static void
+save_checkpoint (const gchar * path, guint k, const gfloat * centers,
+    guint64 * version)
+{
+  GError *err = NULL;
+  KmTrainer *t;
+  KmConfig cfg;
+  KmModel *m;
+
+  km_config_init (&cfg);
+  cfg.k = k;
+  cfg.d = 2;
+  cfg.init = KM_INIT_GIVEN;
+  t = km_trainer_new (&cfg, &err);
+  fail_unless (t != NULL, "%s", err ? err->message : "");
+  fail_unless (km_trainer_set_centers (t, centers, k, 2, &err), "%s",
+      err ? err->message : "");
+  fail_unless (km_trainer_save (t, path, &err), "%s", err ? err->message : "");
+  m = km_trainer_get_model (t);
+  *version = km_model_get_version (m);
+  km_model_unref (m);
+  km_trainer_free (t);
+}
+
+/* Saves elsewhere, then renames over @path: how a trainer replaces it. */
+static void
+replace_checkpoint (const gchar * path, guint k, const gfloat * centers,
+    guint64 * version)
+{
+  gchar *tmp = g_strconcat (path, ".new", NULL);
+
+  save_checkpoint (tmp, k, centers, version);
+  fail_unless (g_rename (tmp, path) == 0);
+  g_free (tmp);
+}
+
+static void
+check_loaded_message (GstBus * bus, const gchar * path, guint64 version,
+    guint k)
+{
+  GstMessage *msg = pop_element_message (bus, "kmeans-model-loaded");
+  const GstStructure *s;
+  guint64 v = G_MAXUINT64, step = G_MAXUINT64;
+  guint clusters = 0, dims = 0;
+
+  fail_unless (msg != NULL, "no kmeans-model-loaded message");
+  s = gst_message_get_structure (msg);
+  fail_unless_equals_string (gst_structure_get_string (s, "location"), path);
+  fail_unless (gst_structure_get (s, "model-version", G_TYPE_UINT64, &v,
+          "step", G_TYPE_UINT64, &step, "clusters", G_TYPE_UINT, &clusters,
+          "dimensions", G_TYPE_UINT, &dims, NULL));
+  fail_unless_equals_uint64 (v, version);
+  fail_unless_equals_uint64 (step, 0);
+  fail_unless_equals_int (clusters, k);
+  fail_unless_equals_int (dims, 2);
+  gst_message_unref (msg);
+}
+
+GST_START_TEST (test_model_location_reload)
+{
+  gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  static const gint32 idx_b[] = { 1, 1, 1, 0 };
+  static const gfloat dist_b[] = { 0, 5, 5, 2 };
+  GstBus *bus = gst_bus_new ();
+  guint64 va, vb;
+  GstHarness *h;
+
+  save_checkpoint (path, 5, tf_centers, &va);
+  h = assign_harness (bus, "model-location", path, "model-poll-interval",
+      G_GUINT64_CONSTANT (0), NULL);
+  check_loaded_message (bus, path, va, 5);
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), va);
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+  check_src_caps (h, "application/x-kmeans-assignments, clusters=(int)5");
+
+  /* Unchanged file: no reload. */
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+  fail_unless (pop_element_message (bus, "kmeans-model-loaded") == NULL);
+
+  replace_checkpoint (path, 2, two_centers, &vb);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  check_loaded_message (bus, path, vb, 2);
+  pull_and_check_assignments (h, idx_b, dist_b, 4);
+  check_src_caps (h, "application/x-kmeans-assignments, clusters=(int)2");
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_model_location_missing_then_written)
+{
+  gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  guint64 va;
+
+  /* A missing checkpoint is no error: points are dropped until it comes. */
+  h = assign_harness (bus, "model-location", path, "model-poll-interval",
+      G_GUINT64_CONSTANT (0), NULL);
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  fail_unless_equals_uint64 (get_u64 (h, "dropped-points"), 4);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+
+  save_checkpoint (path, 5, tf_centers, &va);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  check_loaded_message (bus, path, va, 5);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_corrupt_checkpoint_at_start)
+{
+  gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  GstElement *e = gst_element_factory_make ("kmeans-assign", NULL);
+  GstBus *bus = gst_bus_new ();
+
+  fail_unless (g_file_set_contents (path, "not a checkpoint", -1, NULL));
+  g_object_set (e, "model-location", path, NULL);
+  gst_element_set_bus (e, bus);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  expect_error (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, path, NULL);
+
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_object_unref (e);
+  bus_free (bus);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_corrupt_replacement_keeps_model)
+{
+  gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  gchar *tmp = g_build_filename (dir, "broken", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GstHarness *h;
+  guint64 va;
+
+  save_checkpoint (path, 5, tf_centers, &va);
+  h = assign_harness (bus, "model-location", path, "model-poll-interval",
+      G_GUINT64_CONSTANT (0), NULL);
+  check_loaded_message (bus, path, va, 5);
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+
+  fail_unless (g_file_set_contents (tmp, "garbage garbage garbage", -1, NULL));
+  fail_unless (g_rename (tmp, path) == 0);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning about the damaged checkpoint");
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), va);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (tmp);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_newest_model_wins)
+{
+  gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  static const gint32 idx_b[] = { 1, 1, 1, 0 };
+  static const gfloat dist_b[] = { 0, 5, 5, 2 };
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  guint64 va, vc;
+
+  save_checkpoint (path, 5, tf_centers, &va);
+  h = assign_harness (bus, "model-location", path, "model-poll-interval",
+      G_GUINT64_CONSTANT (0), NULL);
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+
+  /* The in-band model arrives after the file's: it is used. */
+  push_model (h, 2, two_centers, 40);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, idx_b, dist_b, 4);
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), 40);
+
+  /* Then the file is replaced: its model is the newest again. */
+  replace_checkpoint (path, 5, tf_centers, &vc);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), vc);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+static Suite *
+kmeansassign_suite (void)
+{
+  Suite *s = suite_create ("kmeans-assign");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_assignments_exact);
+  tcase_add_test (tc, test_distances_exact);
+  tcase_add_test (tc, test_cosine_distances);
+  tcase_add_test (tc, test_timestamps_preserved);
+  tcase_add_test (tc, test_model_switch_mid_stream);
+  tcase_add_test (tc, test_f64_input);
+  tcase_add_test (tc, test_tensors_input);
+  tcase_add_test (tc, test_drop_before_model);
+  tcase_add_test (tc, test_error_before_model);
+  tcase_add_test (tc, test_dimension_mismatch);
+  tcase_add_test (tc, test_nan_error);
+  tcase_add_test (tc, test_nan_skip);
+  tcase_add_test (tc, test_partial_row);
+  tcase_add_test (tc, test_model_location_reload);
+  tcase_add_test (tc, test_model_location_missing_then_written);
+  tcase_add_test (tc, test_corrupt_checkpoint_at_start);
+  tcase_add_test (tc, test_corrupt_replacement_keeps_model);
+  tcase_add_test (tc, test_newest_model_wins);
+  return s;
+}
+
+GST_CHECK_MAIN (kmeansassign);

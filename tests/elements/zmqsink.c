@@ -1,0 +1,2 @@
+/* STUB test placeholder */
+int main (void) { return 77; }

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Runs, for real, every script in pipelines/ and every documented example
+# launch line (the SECTION blocks of elements/*.c and README.md), and checks
+# what they produce.  TAP output; non-zero exit on any failure.
+#
+# Example launch lines run in a scratch folder that holds these files, so
+# the docs may use them by name:
+#   points.f32, pts.f32   20000 2-D float32 points around 4 centers
+#   model.ckpt, model.kmc a checkpoint of 4 centers trained on them
+#   pipelines/            this checkout's pipelines/ (for helper scripts)
+# and /tmp/ in a launch line is redirected into the scratch folder.  Each
+# gst-launch-1.0 command must end by itself (num-buffers, a finite file),
+# exit 0 and print "Got EOS".  How a |[ ]| block with several commands
+# runs: see extract_launch_lines.py.
+# A script in pipelines/ this test does not know must at least answer
+# --help (its real use is covered where the docs use it).
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+src="$KMEANS_SOURCE_ROOT"
+pipelines="$src/pipelines"
+n_points=20000
+clusters=4
+
+# ---------------------------------------------------------- make-points.py
+points="$work/points.f32"
+log="$(log_path make-points)"
+run "$log" "$PYTHON" "$pipelines/make-points.py" "$points" \
+  --clusters $clusters --dimensions 2 --points $n_points --seed 1
+status=$?
+tap_result $status "make-points.py exits 0" "$log"
+
+size=$(stat -c %s "$points" 2>/dev/null || echo 0)
+[ "$size" -eq $((n_points * 2 * 4)) ]
+tap_result $? "make-points.py wrote $n_points 2-D float32 points ($size bytes)"
+
+centers_file="$work/points.centers.txt"
+[ "$(grep -cv '^#' "$centers_file" 2>/dev/null)" = "$clusters" ]
+tap_result $? "make-points.py wrote $clusters true centers"
+
+# ------------------------------------------------------------ train-file.sh
+checkpoint="$work/model.ckpt"
+log="$(log_path train-file)"
+run "$log" "$pipelines/train-file.sh" "$points" 2 "$checkpoint" $clusters
+tap_result $? "train-file.sh exits 0" "$log"
+
+[ -s "$checkpoint" ]
+tap_result $? "train-file.sh wrote a non-empty checkpoint" "$log"
+
+grep -q "kmeans-checkpoint, location=(string)$checkpoint" "$log" &&
+  grep -q "kmeans-train, " "$log"
+tap_result $? "train-file.sh shows kmeans-train and kmeans-checkpoint messages" "$log"
+
+# ----------------------------------------------------------- assign-file.sh
+assignments="$work/assignments.bin"
+log="$(log_path assign-file)"
+run "$log" "$pipelines/assign-file.sh" "$points" 2 "$checkpoint" "$assignments"
+tap_result $? "assign-file.sh exits 0" "$log"
+
+size=$(stat -c %s "$assignments" 2>/dev/null || echo 0)
+[ "$size" -eq $((n_points * 8)) ]
+tap_result $? "assign-file.sh wrote one 8-byte record per point ($size bytes)" "$log"
+
+grep -q "$n_points assignment records" "$log" &&
+  grep -q "point 0 -> cluster" "$log"
+tap_result $? "assign-file.sh prints decoded records" "$log"
+
+# Every record: index in [0, K) and a finite distance >= 0.  The distances
+# are squared Euclidean to one center per cluster: recover each center from
+# its points by least squares (|x|^2 - 2 x.m + |m|^2 = d is linear in m and
+# |m|^2), then check the fit is exact and that center is the nearest.  And
+# the clusters agree with the blobs the points came from.
+log="$(log_path assignments-content)"
+run "$log" "$PYTHON" - "$points" "$assignments" "$centers_file" $clusters <<'PY'
+import sys
+import numpy as np
+
+points = np.fromfile(sys.argv[1], dtype="<f4").reshape(-1, 2).astype(float)
+rec = np.fromfile(sys.argv[2], dtype=[("cluster", "<i4"), ("distance", "<f4")])
+true_centers = np.loadtxt(sys.argv[3], comments="#", ndmin=2)
+k = int(sys.argv[4])
+
+labels, dist = rec["cluster"], rec["distance"].astype(float)
+assert len(rec) == len(points), (len(rec), len(points))
+assert labels.min() >= 0 and labels.max() < k, (labels.min(), labels.max())
+assert np.all(np.isfinite(dist)) and dist.min() >= 0, dist.min()
+assert len(np.unique(labels)) == k, np.bincount(labels)
+
+centers = np.zeros((k, 2))
+for c in range(k):
+    x, d = points[labels == c], dist[labels == c]
+    a = np.hstack([-2 * x, np.ones((len(x), 1))])
+    sol = np.linalg.lstsq(a, d - (x ** 2).sum(1), rcond=None)[0]
+    centers[c] = sol[:2]
+    fit = ((x - centers[c]) ** 2).sum(1)
+    err = np.abs(fit - d).max()
+    assert err < 1e-2 + 1e-4 * d.max(), ("cluster %d: distances are not "
+                                        "squared distances to one center" % c, err)
+all_d = ((points[:, None, :] - centers[None]) ** 2).sum(-1)
+worse = all_d[np.arange(len(points)), labels] - all_d.min(1)
+assert worse.max() < 1e-2, ("a point is not assigned to its nearest center",
+                            worse.max())
+truth = np.argmin(((points[:, None, :] - true_centers[None]) ** 2).sum(-1), 1)
+purity = sum(np.bincount(truth[labels == c]).max() for c in range(k)) / len(points)
+print("centers recovered from the distances:", centers.tolist())
+print("purity %.4f" % purity)
+assert purity > 0.95, purity
+PY
+tap_result $? "assignments: indices < $clusters, exact squared distances to the nearest center, clusters match the blobs" "$log"
+
+# ------------------------------------------------------ train-assign-live.sh
+log="$(log_path train-assign-live)"
+NUM_BUFFERS=15 run "$log" "$pipelines/train-assign-live.sh"
+tap_result $? "train-assign-live.sh exits 0" "$log"
+
+grep -q "kmeans-initialized, " "$log" && grep -q "kmeans-train, " "$log" &&
+  grep -q "kmeans-score, .*final=(boolean)true" "$log" &&
+  grep -q "Got EOS from element" "$log"
+tap_result $? "train-assign-live.sh shows initialized, progress and final score messages, then EOS" "$log"
+
+# ------------------------------------------------------------------ demo.py
+log="$(log_path demo)"
+run "$log" "$PYTHON" "$pipelines/demo.py" --check-distance 0.5
+tap_result $? "demo.py exits 0 and learns every true center within 0.5" "$log"
+
+grep -q "\[train\] .*step" "$log" && grep -q "\[score *\]" "$log" &&
+  grep -q "checkpoint at step" "$log" && grep -q "largest distance" "$log"
+tap_result $? "demo.py prints progress, scores, checkpoints and the comparison" "$log"
+
+# ------------------------------------------ scripts this test does not know
+known=" make-points.py train-file.sh assign-file.sh train-assign-live.sh demo.py "
+for script in "$pipelines"/*; do
+  name="$(basename "$script")"
+  case "$known" in *" $name "*) continue ;; esac
+  if [ ! -f "$script" ] || [ ! -x "$script" ]; then continue; fi
+  log="$(log_path "$name")"
+  run "$log" "$script" --help
+  tap_result $? "pipelines/$name --help exits 0" "$log"
+done
+
+# ----------------------------------------------- documented launch lines
+launch="$work/launch"
+mkdir -p "$launch/tmp" "$work/blocks"
+cp "$points" "$launch/points.f32"
+cp "$points" "$launch/pts.f32"
+cp "$checkpoint" "$launch/model.ckpt"
+cp "$checkpoint" "$launch/model.kmc"
+ln -s "$pipelines" "$launch/pipelines"
+
+"$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/extract_launch_lines.py" "$src" \
+  "$work/blocks" "$launch/tmp" >/dev/null
+found=$(find "$work/blocks" -name '*.sh' | wc -l)
+[ "$found" -gt 0 ]
+tap_result $? "found $found documented launch lines"
+
+for block in "$work/blocks"/*.sh; do
+  [ -e "$block" ] || continue
+  where="$(cat "${block%.sh}.where")"
+  commands=$(grep -c '^gst-launch-1.0' "$block")
+  log="$(log_path "$(basename "$block" .sh)")"
+  (cd "$launch" && run "$log" bash "$block")
+  status=$?
+  if [ $status -eq 0 ] &&
+    [ "$(grep -c 'Got EOS from element' "$log")" -lt "$commands" ]; then
+    echo "no EOS: the pipeline did not run to its end" >>"$log"
+    status=1
+  fi
+  tap_result $status "$where: $(grep '^gst-launch-1.0' "$block" | head -1 | cut -c1-90)" "$log"
+done
+
+# --------------------------------------------------------- gst-inspect docs
+log="$(log_path inspect)"
+run "$log" gst-inspect-1.0 kmeans
+tap_result $? "gst-inspect-1.0 kmeans lists the plugin" "$log"
+
+while read -r element; do
+  err="$work/logs/inspect-$element.err"
+  GST_DEBUG='*:2' timeout 60 gst-inspect-1.0 "$element" </dev/null \
+    >/dev/null 2>"$err"
+  status=$?
+  [ $status -eq 0 ] && [ ! -s "$err" ]
+  tap_result $? "gst-inspect-1.0 $element exits 0 with nothing on stderr" "$err"
+done < <(sed -n 's/^  \([a-z0-9-]*\): .*/\1/p' "$log")
+
+tap_done
