@@ -1,27 +1,50 @@
 /* gst-kmeans core: nearest-center search and distances (§3).
  *
- * Squared Euclidean uses ||x||^2 - 2 x.c + ||c||^2 with the center norms
- * prepared once per center set.  The nearest center is the argmin of
- * ||c||^2 - 2 x.c (||x||^2 is common to all centers); centers within
- * rounding of the minimum are compared by their exact distance, computed
- * directly as sum (x-c)^2 in double, so that ties go to the lowest index
- * whatever the float rounding, and the reported distance does not suffer
- * the cancellation of the expanded form.  Cosine is 1 - x^.c^ on unit
- * rows, argmin of -2 x^.c^.
+ * The nearest center maximises the key x.c - ||c||^2/2 (squared
+ * Euclidean: ||x - c||^2 = ||x||^2 - 2 key; cosine on unit rows: the key
+ * is x^.c^).  Keys are float sums that only pick the winner: the
+ * reported distance is the exact one, computed directly in double
+ * (km_dist_exact), and when a point's second best key is within float
+ * rounding of its best, the point is settled on exact distances to every
+ * center, so ties go to the lowest index whatever the rounding and the
+ * distance does not suffer the cancellation of the expanded form.
  *
- * The dot products come from cblas_sgemm for large models and from a loop
- * over a transposed copy of the centers (vectorised over the centers) for
- * small ones.  Points are processed in blocks so the scratch of dot
- * products stays bounded whatever the batch size. */
+ * Assignment runs a fused kernel: points are transposed a tile at a time
+ * so that one SIMD lane holds one point, and each group of
+ * KM_GROUP_CENTERS centers is broadcast against the tile, the dot
+ * products accumulating on top of -||c||^2/2 (GEMM's register blocking,
+ * with the norms folded in).  Each lane keeps its best key, its second
+ * best and the best index as the groups go by, so the n x k matrix of
+ * products never exists and no pass over it is needed.  The same code
+ * serves every D; small D costs little because the per-key work is a
+ * handful of vector operations.  AVX-512 and AVX2 versions are chosen at
+ * run time; a portable version does the same per point.
+ *
+ * All k distances (km_dist_all) still come from cblas_sgemm for large
+ * models and from a loop over a transposed copy of the centers for small
+ * ones. */
 #include <float.h>
 #include <math.h>
 #include <cblas.h>
 
 #include "kmprivate.h"
 
-/* Dot products kept per block: 64k floats, 256 KiB, about L2 size. */
+/* Dot products kept per block in km_dist_all: 64k floats, 256 KiB. */
 #define KM_DOT_BLOCK_FLOATS (1u << 16)
 #define KM_MIN_BLOCK_POINTS 4
+
+/* Distances are summed per block of 32 points in one fixed order, then
+ * block after block, whatever the kernel and the thread split. */
+#define KM_SUM_BLOCK 32
+
+/* Up to this many dimensions every partial sum of km_dist_exact holds
+ * one term, so the SIMD kernels compute it per lane, from the panel. */
+#define KM_LANE_EXACT_MAX_D 8
+
+/* Below this much work (points x padded centers x (d + 6), about the
+ * vector lane-operations of the kernel) one thread does it all: waking a
+ * helper costs a few microseconds. */
+#define KM_PARALLEL_MIN_WORK (1u << 21)
 
 void
 km_normalize_rows (const gfloat * src, gfloat * dst, gsize n, guint d)
@@ -58,6 +81,56 @@ km_prepare_points (KmMetric metric, const gfloat * points, gsize n, guint d,
   return unit;
 }
 
+/* ------------------------------------------------------------------ */
+/* Kernel choice. */
+
+const gchar *
+km_isa_name (KmIsa isa)
+{
+  switch (isa) {
+    case KM_ISA_AVX512:
+      return "avx512";
+    case KM_ISA_AVX2:
+      return "avx2";
+    case KM_ISA_GENERIC:
+    default:
+      return "generic";
+  }
+}
+
+static gpointer
+detect_isa (gpointer unused)
+{
+  KmIsa isa = KM_ISA_GENERIC;
+  const gchar *cap = g_getenv ("KMEANS_ISA");
+
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init ();
+  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+    isa = KM_ISA_AVX2;
+  if (isa == KM_ISA_AVX2 && __builtin_cpu_supports ("avx512f"))
+    isa = KM_ISA_AVX512;
+#endif
+  if (cap != NULL) {
+    if (g_strcmp0 (cap, "generic") == 0)
+      isa = KM_ISA_GENERIC;
+    else if (g_strcmp0 (cap, "avx2") == 0)
+      isa = MIN (isa, KM_ISA_AVX2);
+  }
+  return GINT_TO_POINTER (isa + 1);
+}
+
+KmIsa
+km_isa_detect (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  return GPOINTER_TO_INT (g_once (&once, detect_isa, NULL)) - 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Prepared centers. */
+
 void
 km_dist_init (KmDist * dist, guint k, guint d, KmMetric metric)
 {
@@ -69,10 +142,18 @@ km_dist_init (KmDist * dist, guint k, guint d, KmMetric metric)
   dist->metric = metric;
   dist->use_gemm = kd >= KM_GEMM_MIN_MODEL_FLOATS
       || d >= KM_GEMM_MIN_DIMENSIONS;
-  /* Rounding bound of a key: d products and sums, plus the norm, each
-   * off by at most an ulp of |x|^2 + |c|^2; doubled for safety. */
+  /* Rounding bound of a key difference, relative to ||x||^2 + max ||c||^2:
+   * a key is off by at most d ulps of ||x||^2/2 + 2 ||c||^2 (dot product,
+   * norm, offset), two keys twice that; this is that, with margin. */
   dist->tie_scale = 2.0f * (d + 2) * FLT_EPSILON;
+  dist->isa = km_isa_detect ();
+  dist->groups = (k + KM_GROUP_CENTERS - 1) / KM_GROUP_CENTERS;
   dist->norms = g_new0 (gfloat, k);
+  dist->offsets = g_new0 (gfloat, (gsize) dist->groups * KM_GROUP_CENTERS);
+  if (k % KM_GROUP_CENTERS != 0)
+    dist->tail = g_new0 (gfloat, (gsize) KM_GROUP_CENTERS * d);
+  if (d <= KM_LANE_EXACT_MAX_D && k <= 32)
+    dist->lanes = g_aligned_alloc0 (d * 32, sizeof (gfloat), 64);
   if (metric == KM_METRIC_COSINE)
     dist->unit = g_new0 (gfloat, kd);
   if (!dist->use_gemm)
@@ -83,6 +164,9 @@ void
 km_dist_clear (KmDist * dist)
 {
   g_clear_pointer (&dist->norms, g_free);
+  g_clear_pointer (&dist->offsets, g_free);
+  g_clear_pointer (&dist->tail, g_free);
+  g_clear_pointer (&dist->lanes, g_aligned_free);
   g_clear_pointer (&dist->unit, g_free);
   g_clear_pointer (&dist->transposed, g_free);
   dist->rows = NULL;
@@ -98,6 +182,35 @@ transpose (const gfloat * src, gfloat * dst, guint k, guint d)
       dst[(gsize) t * k + j] = src[(gsize) j * d + t];
 }
 
+/* Offsets -||c||^2/2 (0 on unit rows), -inf for the padding centers of
+ * the last group so they never win; that group's rows zero-padded. */
+static void
+prepare_groups (KmDist * dist)
+{
+  const guint k = dist->k, d = dist->d;
+  const guint padded = dist->groups * KM_GROUP_CENTERS;
+  guint j;
+
+  for (j = 0; j < k; j++)
+    dist->offsets[j] = -0.5f * dist->norms[j];
+  for (; j < padded; j++)
+    dist->offsets[j] = -INFINITY;
+  if (dist->tail != NULL) {
+    guint first = k - k % KM_GROUP_CENTERS;
+
+    memset (dist->tail, 0, (gsize) KM_GROUP_CENTERS * d * sizeof (gfloat));
+    memcpy (dist->tail, dist->rows + (gsize) first * d,
+        (gsize) (k - first) * d * sizeof (gfloat));
+  }
+  if (dist->lanes != NULL) {
+    guint t;
+
+    for (t = 0; t < d; t++)
+      for (j = 0; j < k; j++)
+        dist->lanes[t * 32 + j] = dist->rows[(gsize) j * d + t];
+  }
+}
+
 void
 km_dist_prepare (KmDist * dist, const gfloat * centers)
 {
@@ -107,7 +220,7 @@ km_dist_prepare (KmDist * dist, const gfloat * centers)
   if (dist->metric == KM_METRIC_COSINE) {
     km_normalize_rows (centers, dist->unit, k, d);
     dist->rows = dist->unit;
-    /* Unit rows: the key -2 x^.c^ needs no norm term. */
+    /* Unit rows: the key x^.c^ needs no norm term. */
     memset (dist->norms, 0, k * sizeof (gfloat));
     dist->max_norm = 1.0f;
   } else {
@@ -123,9 +236,22 @@ km_dist_prepare (KmDist * dist, const gfloat * centers)
       dist->max_norm = MAX (dist->max_norm, sq);
     }
   }
+  prepare_groups (dist);
   if (dist->transposed != NULL)
     transpose (dist->rows, dist->transposed, k, d);
 }
+
+/* Rows of group @g: the centers themselves, or the padded tail. */
+static inline const gfloat *
+group_rows (const KmDist * dist, guint g)
+{
+  if ((g + 1) * KM_GROUP_CENTERS > dist->k)
+    return dist->tail;
+  return dist->rows + (gsize) g * KM_GROUP_CENTERS * dist->d;
+}
+
+/* ------------------------------------------------------------------ */
+/* All distances (km_dist_all). */
 
 /* dots[i*k + j] = x_i . c_j for @p points. */
 static void
@@ -166,117 +292,6 @@ compute_dots (const KmDist * dist, const gfloat * points, gsize p,
   }
 }
 
-/* Exact distance from @x to center @j, in double. */
-static gdouble
-exact_distance (const KmDist * dist, const gfloat * x, guint j)
-{
-  const gfloat *c = dist->rows + (gsize) j * dist->d;
-  const guint d = dist->d;
-  gdouble acc = 0.0;
-  guint t;
-
-  if (dist->metric == KM_METRIC_COSINE) {
-#pragma omp simd reduction(+:acc)
-    for (t = 0; t < d; t++)
-      acc += (gdouble) x[t] * c[t];
-    return MAX (1.0 - acc, 0.0);
-  }
-#pragma omp simd reduction(+:acc)
-  for (t = 0; t < d; t++) {
-    gdouble diff = (gdouble) x[t] - c[t];
-    acc += diff * diff;
-  }
-  return acc;
-}
-
-/* Nearest center of @x given its dot products in @keys (overwritten).
- *
- * The float keys ||c||^2 - 2 x.c cannot order centers whose distances
- * differ by less than their rounding error: after a dying-cluster split,
- * or for exact ties that GEMM rounds differently per column.  So every
- * center whose key is within that error of the minimum is a candidate,
- * and candidates are compared by their exact distances, the lowest index
- * winning ties.  Usually there is a single candidate.  Returns the index;
- * *best_dist gets the exact distance. */
-static guint
-nearest (const KmDist * dist, const gfloat * restrict x,
-    gfloat * restrict keys, gdouble * best_dist)
-{
-  const guint k = dist->k, d = dist->d;
-  const gfloat *restrict norms = dist->norms;
-  gfloat best = INFINITY, xx = 0.0f, limit;
-  gdouble bd = INFINITY;
-  guint j, t, bj = 0;
-
-#pragma omp simd
-  for (j = 0; j < k; j++)
-    keys[j] = norms[j] - 2.0f * keys[j];
-#pragma omp simd reduction(min:best)
-  for (j = 0; j < k; j++)
-    best = MIN (best, keys[j]);
-#pragma omp simd reduction(+:xx)
-  for (t = 0; t < d; t++)
-    xx += x[t] * x[t];
-
-  limit = best + dist->tie_scale * (xx + dist->max_norm);
-  for (j = 0; j < k; j++) {
-    if (keys[j] <= limit) {
-      gdouble dj = exact_distance (dist, x, j);
-
-      if (dj < bd) {
-        bd = dj;
-        bj = j;
-      }
-    }
-  }
-  /* No candidate (NaN keys from non-finite centers): the first center. */
-  if (isinf (bd) && bj == 0)
-    bd = exact_distance (dist, x, 0);
-  *best_dist = bd;
-  return bj;
-}
-
-static gsize
-block_points (guint k, gsize n)
-{
-  gsize p = KM_DOT_BLOCK_FLOATS / k;
-
-  return MIN (n, MAX (p, KM_MIN_BLOCK_POINTS));
-}
-
-gdouble
-km_dist_assign (const KmDist * dist, const gfloat * points, gsize n,
-    gint32 * idx, gfloat * out_dist, KmWorkspace * ws)
-{
-  const guint k = dist->k, d = dist->d;
-  gsize block, b, i;
-  gfloat *dots;
-  gdouble total = 0.0;
-
-  if (n == 0)
-    return 0.0;
-  block = block_points (k, n);
-  dots = km_workspace_get (ws, KM_WS_DOTS, block * k * sizeof (gfloat));
-
-  for (b = 0; b < n; b += block) {
-    gsize p = MIN (block, n - b);
-    const gfloat *x = points + b * d;
-
-    compute_dots (dist, x, p, dots);
-    for (i = 0; i < p; i++) {
-      gdouble dj;
-      guint j = nearest (dist, x + i * d, dots + i * k, &dj);
-
-      if (idx != NULL)
-        idx[b + i] = (gint32) j;
-      if (out_dist != NULL)
-        out_dist[b + i] = (gfloat) dj;
-      total += dj;
-    }
-  }
-  return total;
-}
-
 void
 km_dist_all (const KmDist * dist, const gfloat * points, gsize n, gfloat * out)
 {
@@ -305,4 +320,862 @@ km_dist_all (const KmDist * dist, const gfloat * points, gsize n, gfloat * out)
         row[j] = MAX (xx - 2.0f * row[j] + norms[j], 0.0f);
     }
   }
+}
+
+/* ------------------------------------------------------------------ */
+/* Exact distances and near ties. */
+
+/* The fixed tree every path sums 8 partial sums with (the AVX-512
+ * reduction: halves, then halves again). */
+static inline gdouble
+tree8 (const gdouble * s)
+{
+  return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
+
+gdouble
+km_dist_exact (const KmDist * dist, const gfloat * x, guint j)
+{
+  const gfloat *c = dist->rows + (gsize) j * dist->d;
+  const guint d = dist->d;
+  gdouble acc[8] = { 0.0, };
+  guint t;
+
+  /* Term t goes to partial sum t mod 8 with one fma: what one vector of
+   * 8 doubles does along a row, so the SIMD paths give the same bits. */
+  if (dist->metric == KM_METRIC_COSINE) {
+    for (t = 0; t < d; t++)
+      acc[t % 8] = fma ((gdouble) x[t], (gdouble) c[t], acc[t % 8]);
+    return MAX (1.0 - tree8 (acc), 0.0);
+  }
+  for (t = 0; t < d; t++) {
+    gdouble diff = (gdouble) x[t] - (gdouble) c[t];
+
+    acc[t % 8] = fma (diff, diff, acc[t % 8]);
+  }
+  return tree8 (acc);
+}
+
+/* A near tie: the smallest exact distance over all centers, lowest index
+ * first.  A NaN distance never wins; if all are NaN, center 0. */
+static guint
+settle (const KmDist * dist, const gfloat * x, gdouble * best_dist)
+{
+  gdouble bd = INFINITY;
+  guint j, bj = 0;
+
+  for (j = 0; j < dist->k; j++) {
+    gdouble dj = km_dist_exact (dist, x, j);
+
+    if (dj < bd) {
+      bd = dj;
+      bj = j;
+    }
+  }
+  if (isinf (bd) && bj == 0)
+    bd = km_dist_exact (dist, x, 0);
+  *best_dist = bd;
+  return bj;
+}
+
+/* The sum of a block's 32 distances (0 past the last point): lane l of
+ * 8 is (dd[l] + dd[8+l]) + (dd[16+l] + dd[24+l]), then tree8, the order
+ * the AVX-512 kernel adds its four vectors of 8 doubles in. */
+static gdouble
+block_sum (const gdouble * dd)
+{
+  gdouble s[8];
+  guint l;
+
+  for (l = 0; l < 8; l++)
+    s[l] = (dd[l] + dd[8 + l]) + (dd[16 + l] + dd[24 + l]);
+  return tree8 (s);
+}
+
+/* Writes a block's outputs (dd[m..31] are 0) and returns its sum. */
+static gdouble
+store_block (guint m, const gint32 * bi, const gdouble * dd, gint32 * idx,
+    gfloat * out)
+{
+  guint l;
+
+  if (idx != NULL)
+    memcpy (idx, bi, m * sizeof (gint32));
+  if (out != NULL)
+    for (l = 0; l < m; l++)
+      out[l] = (gfloat) dd[l];
+  return block_sum (dd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Portable kernel: the same keys, one point at a time. */
+
+static guint
+nearest_generic (const KmDist * dist, const gfloat * p, gdouble * best_dist)
+{
+  const guint d = dist->d;
+  gfloat best = -INFINITY, second = -INFINITY, xx = 0.0f, tol;
+  guint g, jj, t, bj = 0;
+
+  for (t = 0; t < d; t++)
+    xx += p[t] * p[t];
+  for (g = 0; g < dist->groups; g++) {
+    const gfloat *rows = group_rows (dist, g);
+
+    for (jj = 0; jj < KM_GROUP_CENTERS; jj++) {
+      const gfloat *c = rows + (gsize) jj * d;
+      gfloat key = dist->offsets[g * KM_GROUP_CENTERS + jj];
+
+      for (t = 0; t < d; t++)
+        key += p[t] * c[t];
+      if (key > best) {
+        second = best;
+        best = key;
+        bj = g * KM_GROUP_CENTERS + jj;
+      } else if (key > second) {
+        second = key;
+      }
+    }
+  }
+  tol = dist->tie_scale * (xx + dist->max_norm);
+  if (second >= best - tol)
+    return settle (dist, p, best_dist);
+  *best_dist = km_dist_exact (dist, p, bj);
+  return bj;
+}
+
+static void
+assign_range_generic (const KmDist * dist, const gfloat * x, gsize n,
+    gint32 * idx, gfloat * out, gdouble * sums)
+{
+  gdouble dd[KM_SUM_BLOCK];
+  gint32 bi[KM_SUM_BLOCK];
+  gsize base;
+
+  for (base = 0; base < n; base += KM_SUM_BLOCK) {
+    const guint m = MIN (KM_SUM_BLOCK, n - base);
+    const gfloat *xb = x + base * dist->d;
+    guint l;
+
+    for (l = 0; l < m; l++)
+      bi[l] = (gint32) nearest_generic (dist, xb + (gsize) l * dist->d,
+          &dd[l]);
+    for (; l < KM_SUM_BLOCK; l++)
+      dd[l] = 0.0;
+    sums[base / KM_SUM_BLOCK] = store_block (m, bi, dd,
+        idx ? idx + base : NULL, out ? out + base : NULL);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* SIMD kernels (x86-64, GCC/Clang): compiled for their ISA whatever the
+ * build flags, run only where km_isa_detect() found it.  Per block of 32
+ * points: transpose them into the panel (row t holds coordinate t of the
+ * 32 points), run every group of centers over the panel, flag the lanes
+ * with a near tie, then compute the exact distances along the rows. */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define KM_HAVE_SIMD 1
+#include <immintrin.h>
+
+#define KM_TARGET_AVX2 __attribute__ ((target ("avx2,fma")))
+#define KM_TARGET_AVX512 __attribute__ ((target ("avx512f,avx2,fma")))
+
+/* --- AVX2: tiles of 16 points (two vectors of 8), 4 centers a pass. */
+
+typedef struct
+{
+  __m256 best[4];               /* the block's 4 vectors of 8 lanes */
+  __m256 second[4];
+  __m256i bidx[4];
+} KmLanes256;
+
+KM_TARGET_AVX2 static inline void
+update_avx2 (__m256 key, __m256 * best, __m256 * second, __m256i * bidx,
+    gint j)
+{
+  __m256 gt = _mm256_cmp_ps (key, *best, _CMP_GT_OQ);
+
+  *second = _mm256_max_ps (_mm256_min_ps (key, *best), *second);
+  *best = _mm256_max_ps (key, *best);
+  *bidx = _mm256_castps_si256 (_mm256_blendv_ps (_mm256_castsi256_ps (*bidx),
+          _mm256_castsi256_ps (_mm256_set1_epi32 (j)), gt));
+}
+
+KM_TARGET_AVX2 static inline void
+transpose8_avx2 (__m256 * r)
+{
+  __m256 t[8], u[8];
+  guint i;
+
+  for (i = 0; i < 4; i++) {
+    t[2 * i] = _mm256_unpacklo_ps (r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps (r[2 * i], r[2 * i + 1]);
+  }
+  for (i = 0; i < 2; i++) {
+    u[4 * i] = _mm256_shuffle_ps (t[4 * i], t[4 * i + 2], 0x44);
+    u[4 * i + 1] = _mm256_shuffle_ps (t[4 * i], t[4 * i + 2], 0xee);
+    u[4 * i + 2] = _mm256_shuffle_ps (t[4 * i + 1], t[4 * i + 3], 0x44);
+    u[4 * i + 3] = _mm256_shuffle_ps (t[4 * i + 1], t[4 * i + 3], 0xee);
+  }
+  for (i = 0; i < 4; i++) {
+    r[i] = _mm256_permute2f128_ps (u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps (u[i], u[i + 4], 0x31);
+  }
+}
+
+/* Points 0..m-1 of @x into the panel (32 lanes a row, 0 past m), 8x8
+ * transposes at a time. */
+KM_TARGET_AVX2 static void
+transpose_avx2 (const gfloat * x, guint m, guint d, gfloat * panel)
+{
+  guint q, t0, l, i;
+
+  for (q = 0; q < 4; q++) {
+    for (t0 = 0; t0 < d; t0 += 8) {
+      const guint w = MIN (8, d - t0);
+      const __m256i mask = _mm256_cmpgt_epi32 (_mm256_set1_epi32 (w),
+          _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
+      __m256 r[8];
+
+      for (l = 0; l < 8; l++)
+        r[l] = 8 * q + l < m ?
+            _mm256_maskload_ps (x + (gsize) (8 * q + l) * d + t0, mask) :
+            _mm256_setzero_ps ();
+      transpose8_avx2 (r);
+      for (i = 0; i < w; i++)
+        _mm256_store_ps (panel + (gsize) (t0 + i) * 32 + 8 * q, r[i]);
+    }
+  }
+}
+
+/* One group of 8 centers over lanes 16h..16h+15 of the panel. */
+KM_TARGET_AVX2 static void __attribute__ ((noinline))
+group_avx2 (const gfloat * panel, const gfloat * rows, const gfloat * off,
+    guint d, gint j, KmLanes256 * st, guint h)
+{
+  guint pass, t;
+
+  for (pass = 0; pass < KM_GROUP_CENTERS; pass += 4) {
+    const gfloat *c0 = rows + (gsize) pass * d, *c1 = c0 + d, *c2 = c1 + d,
+        *c3 = c2 + d;
+    __m256 a0 = _mm256_set1_ps (off[pass]), a1 = _mm256_set1_ps (off[pass
+            + 1]);
+    __m256 a2 = _mm256_set1_ps (off[pass + 2]), a3 =
+        _mm256_set1_ps (off[pass + 3]);
+    __m256 b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    const gfloat *p = panel + 16 * h;
+
+    for (t = 0; t < d; t++, p += 32) {
+      const __m256 p0 = _mm256_load_ps (p), p1 = _mm256_load_ps (p + 8);
+      __m256 cv;
+
+      cv = _mm256_broadcast_ss (c0 + t);
+      a0 = _mm256_fmadd_ps (p0, cv, a0);
+      b0 = _mm256_fmadd_ps (p1, cv, b0);
+      cv = _mm256_broadcast_ss (c1 + t);
+      a1 = _mm256_fmadd_ps (p0, cv, a1);
+      b1 = _mm256_fmadd_ps (p1, cv, b1);
+      cv = _mm256_broadcast_ss (c2 + t);
+      a2 = _mm256_fmadd_ps (p0, cv, a2);
+      b2 = _mm256_fmadd_ps (p1, cv, b2);
+      cv = _mm256_broadcast_ss (c3 + t);
+      a3 = _mm256_fmadd_ps (p0, cv, a3);
+      b3 = _mm256_fmadd_ps (p1, cv, b3);
+    }
+#define KM_UPDATE2(v, q, jj) \
+    update_avx2 (v, &st->best[q], &st->second[q], &st->bidx[q], jj)
+    KM_UPDATE2 (a0, 2 * h, j + pass);
+    KM_UPDATE2 (b0, 2 * h + 1, j + pass);
+    KM_UPDATE2 (a1, 2 * h, j + pass + 1);
+    KM_UPDATE2 (b1, 2 * h + 1, j + pass + 1);
+    KM_UPDATE2 (a2, 2 * h, j + pass + 2);
+    KM_UPDATE2 (b2, 2 * h + 1, j + pass + 2);
+    KM_UPDATE2 (a3, 2 * h, j + pass + 3);
+    KM_UPDATE2 (b3, 2 * h + 1, j + pass + 3);
+#undef KM_UPDATE2
+  }
+}
+
+/* km_dist_exact along the rows: lanes 0-3 and 4-7 of the partial sums. */
+KM_TARGET_AVX2 static gdouble
+exact_avx2 (const KmDist * dist, const gfloat * x, guint j)
+{
+  const gfloat *c = dist->rows + (gsize) j * dist->d;
+  const guint d = dist->d;
+  const gboolean cosine = dist->metric == KM_METRIC_COSINE;
+  __m256d lo = _mm256_setzero_pd (), hi = _mm256_setzero_pd ();
+  __m128d q;
+  guint t;
+
+  for (t = 0; t < d; t += 8) {
+    __m256 xv, cv;
+    __m256d xl, xh, cl, ch;
+
+    if (t + 8 <= d) {
+      xv = _mm256_loadu_ps (x + t);
+      cv = _mm256_loadu_ps (c + t);
+    } else {
+      const __m256i mask = _mm256_cmpgt_epi32 (_mm256_set1_epi32 (d - t),
+          _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
+
+      xv = _mm256_maskload_ps (x + t, mask);
+      cv = _mm256_maskload_ps (c + t, mask);
+    }
+    xl = _mm256_cvtps_pd (_mm256_castps256_ps128 (xv));
+    xh = _mm256_cvtps_pd (_mm256_extractf128_ps (xv, 1));
+    cl = _mm256_cvtps_pd (_mm256_castps256_ps128 (cv));
+    ch = _mm256_cvtps_pd (_mm256_extractf128_ps (cv, 1));
+    if (cosine) {
+      lo = _mm256_fmadd_pd (xl, cl, lo);
+      hi = _mm256_fmadd_pd (xh, ch, hi);
+    } else {
+      xl = _mm256_sub_pd (xl, cl);
+      xh = _mm256_sub_pd (xh, ch);
+      lo = _mm256_fmadd_pd (xl, xl, lo);
+      hi = _mm256_fmadd_pd (xh, xh, hi);
+    }
+  }
+  /* tree8: (s_l + s_l+4), then (0,2) + (1,3) pairs, then the two. */
+  lo = _mm256_add_pd (lo, hi);
+  q = _mm_add_pd (_mm256_castpd256_pd128 (lo), _mm256_extractf128_pd (lo, 1));
+  q = _mm_add_sd (q, _mm_unpackhi_pd (q, q));
+  if (cosine)
+    return MAX (1.0 - _mm_cvtsd_f64 (q), 0.0);
+  return _mm_cvtsd_f64 (q);
+}
+
+KM_TARGET_AVX2 static void
+assign_range_avx2 (const KmDist * dist, const gfloat * x, gsize n,
+    gint32 * idx, gfloat * out, gdouble * sums, gfloat * panel)
+{
+  const guint d = dist->d;
+  const __m256 lane = _mm256_setr_ps (0, 1, 2, 3, 4, 5, 6, 7);
+  gdouble dd[KM_SUM_BLOCK];
+  gint32 bi[KM_SUM_BLOCK];
+  KmLanes256 st;
+  gsize base;
+
+  for (base = 0; base < n; base += KM_SUM_BLOCK) {
+    const guint m = MIN (KM_SUM_BLOCK, n - base);
+    const gfloat *xb = x + base * d;
+    guint32 ties = 0;
+    guint q, t, g, l;
+
+    transpose_avx2 (xb, m, d, panel);
+    for (q = 0; q < 4; q++) {
+      st.best[q] = st.second[q] = _mm256_set1_ps (-INFINITY);
+      st.bidx[q] = _mm256_setzero_si256 ();
+    }
+    for (g = 0; g < dist->groups; g++) {
+      const gfloat *rows = group_rows (dist, g);
+      const gfloat *off = dist->offsets + g * KM_GROUP_CENTERS;
+
+      group_avx2 (panel, rows, off, d, g * KM_GROUP_CENTERS, &st, 0);
+      if (m > 16)
+        group_avx2 (panel, rows, off, d, g * KM_GROUP_CENTERS, &st, 1);
+    }
+    for (q = 0; q < 4; q++) {
+      __m256 xx = _mm256_setzero_ps (), tol, valid;
+
+      for (t = 0; t < d; t++) {
+        __m256 v = _mm256_load_ps (panel + (gsize) t * 32 + 8 * q);
+
+        xx = _mm256_fmadd_ps (v, v, xx);
+      }
+      tol = _mm256_mul_ps (_mm256_set1_ps (dist->tie_scale),
+          _mm256_add_ps (xx, _mm256_set1_ps (dist->max_norm)));
+      valid = _mm256_cmp_ps (_mm256_add_ps (lane, _mm256_set1_ps (8 * q)),
+          _mm256_set1_ps (m), _CMP_LT_OQ);
+      ties |= (guint32) _mm256_movemask_ps (_mm256_and_ps (valid,
+              _mm256_cmp_ps (st.second[q], _mm256_sub_ps (st.best[q], tol),
+                  _CMP_GE_OQ))) << (8 * q);
+      _mm256_storeu_si256 ((__m256i *) (bi + 8 * q), st.bidx[q]);
+    }
+    for (l = 0; l < m; l++) {
+      const gfloat *p = xb + (gsize) l * d;
+
+      if (ties & (1u << l))
+        bi[l] = (gint32) settle (dist, p, &dd[l]);
+      else
+        dd[l] = exact_avx2 (dist, p, bi[l]);
+    }
+    for (; l < KM_SUM_BLOCK; l++)
+      dd[l] = 0.0;
+    sums[base / KM_SUM_BLOCK] = store_block (m, bi, dd,
+        idx ? idx + base : NULL, out ? out + base : NULL);
+  }
+}
+
+/* --- AVX-512: blocks of 32 points (two vectors of 16), 8 centers a
+ * pass: 16 accumulators, two panel loads and eight broadcasts per 16
+ * FMAs. */
+
+typedef struct
+{
+  __m512 best[2];
+  __m512 second[2];
+  __m512i bidx[2];
+} KmLanes512;
+
+KM_TARGET_AVX512 static inline void
+update_avx512 (__m512 key, __m512 * best, __m512 * second, __m512i * bidx,
+    gint j)
+{
+  __mmask16 gt = _mm512_cmp_ps_mask (key, *best, _CMP_GT_OQ);
+
+  *second = _mm512_max_ps (_mm512_min_ps (key, *best), *second);
+  *best = _mm512_max_ps (key, *best);
+  *bidx = _mm512_mask_mov_epi32 (*bidx, gt, _mm512_set1_epi32 (j));
+}
+
+KM_TARGET_AVX512 static inline void
+transpose16_avx512 (__m512 * r)
+{
+  __m512 t[16];
+  guint i;
+
+  for (i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps (r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps (r[2 * i], r[2 * i + 1]);
+  }
+  for (i = 0; i < 4; i++) {
+    r[4 * i] = _mm512_shuffle_ps (t[4 * i], t[4 * i + 2], 0x44);
+    r[4 * i + 1] = _mm512_shuffle_ps (t[4 * i], t[4 * i + 2], 0xee);
+    r[4 * i + 2] = _mm512_shuffle_ps (t[4 * i + 1], t[4 * i + 3], 0x44);
+    r[4 * i + 3] = _mm512_shuffle_ps (t[4 * i + 1], t[4 * i + 3], 0xee);
+  }
+  for (i = 0; i < 4; i++) {
+    t[i] = _mm512_shuffle_f32x4 (r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4 (r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_shuffle_f32x4 (r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4 (r[i + 8], r[i + 12], 0xdd);
+  }
+  for (i = 0; i < 8; i++) {
+    r[i] = _mm512_shuffle_f32x4 (t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4 (t[i], t[i + 8], 0xdd);
+  }
+}
+
+/* Points 0..m-1 (m <= 16) of @x into lanes 16h.. of the panel, 0 past
+ * m.  Up to 4 dimensions the m*d floats are read as d vectors and
+ * deinterleaved with permutes; beyond, 16x16 transposes. */
+KM_TARGET_AVX512 static void
+transpose_avx512 (const gfloat * x, guint m, guint d, gfloat * panel)
+{
+  guint t0, l, i;
+
+  if (d <= 4) {
+    const __m512i rowd = _mm512_mullo_epi32 (_mm512_setr_epi32 (0, 1, 2, 3,
+            4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32 (d));
+    const guint floats = m * d;
+    __m512 v[4];
+
+    for (i = 0; i < 4; i++) {
+      guint have = floats > 16 * i ? MIN (16, floats - 16 * i) : 0;
+
+      v[i] = i < d ? _mm512_maskz_loadu_ps ((__mmask16) ((1u << have) - 1),
+          x + 16 * i) : _mm512_setzero_ps ();
+    }
+    for (i = 0; i < d; i++) {
+      __m512i at = _mm512_add_epi32 (rowd, _mm512_set1_epi32 (i));
+      __m512 lo = _mm512_permutex2var_ps (v[0], at, v[1]);
+
+      if (d > 2)
+        lo = _mm512_mask_blend_ps (_mm512_cmpge_epi32_mask (at,
+                _mm512_set1_epi32 (32)), lo, _mm512_permutex2var_ps (v[2],
+                at, v[3]));
+      _mm512_store_ps (panel + (gsize) i * 32, lo);
+    }
+    return;
+  }
+  for (t0 = 0; t0 < d; t0 += 16) {
+    const guint w = MIN (16, d - t0);
+    const __mmask16 mask = (__mmask16) ((1u << w) - 1);
+    __m512 r[16];
+
+    for (l = 0; l < 16; l++)
+      r[l] = l < m ? _mm512_maskz_loadu_ps (mask, x + (gsize) l * d + t0) :
+          _mm512_setzero_ps ();
+    transpose16_avx512 (r);
+    for (i = 0; i < w; i++)
+      _mm512_store_ps (panel + (gsize) (t0 + i) * 32, r[i]);
+  }
+}
+
+/* One group of 8 centers over the 32 lanes of the panel. */
+KM_TARGET_AVX512 static void __attribute__ ((noinline))
+group_avx512 (const gfloat * panel, const gfloat * rows, const gfloat * off,
+    guint d, gint j, KmLanes512 * st)
+{
+  const gfloat *c0 = rows, *c1 = c0 + d, *c2 = c1 + d, *c3 = c2 + d,
+      *c4 = c3 + d, *c5 = c4 + d, *c6 = c5 + d, *c7 = c6 + d;
+  __m512 a0 = _mm512_set1_ps (off[0]), a1 = _mm512_set1_ps (off[1]);
+  __m512 a2 = _mm512_set1_ps (off[2]), a3 = _mm512_set1_ps (off[3]);
+  __m512 a4 = _mm512_set1_ps (off[4]), a5 = _mm512_set1_ps (off[5]);
+  __m512 a6 = _mm512_set1_ps (off[6]), a7 = _mm512_set1_ps (off[7]);
+  __m512 b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6,
+      b7 = a7;
+  guint t;
+
+  for (t = 0; t < d; t++, panel += 32) {
+    const __m512 p0 = _mm512_load_ps (panel);
+    const __m512 p1 = _mm512_load_ps (panel + 16);
+    __m512 cv;
+
+#define KM_FMA_CENTER(i)                                \
+    cv = _mm512_set1_ps (c##i[t]);                      \
+    a##i = _mm512_fmadd_ps (p0, cv, a##i);              \
+    b##i = _mm512_fmadd_ps (p1, cv, b##i);
+    KM_FMA_CENTER (0);
+    KM_FMA_CENTER (1);
+    KM_FMA_CENTER (2);
+    KM_FMA_CENTER (3);
+    KM_FMA_CENTER (4);
+    KM_FMA_CENTER (5);
+    KM_FMA_CENTER (6);
+    KM_FMA_CENTER (7);
+#undef KM_FMA_CENTER
+  }
+#define KM_UPDATE(v, h, jj) \
+  update_avx512 (v, &st->best[h], &st->second[h], &st->bidx[h], jj)
+  KM_UPDATE (a0, 0, j);
+  KM_UPDATE (b0, 1, j);
+  KM_UPDATE (a1, 0, j + 1);
+  KM_UPDATE (b1, 1, j + 1);
+  KM_UPDATE (a2, 0, j + 2);
+  KM_UPDATE (b2, 1, j + 2);
+  KM_UPDATE (a3, 0, j + 3);
+  KM_UPDATE (b3, 1, j + 3);
+  KM_UPDATE (a4, 0, j + 4);
+  KM_UPDATE (b4, 1, j + 4);
+  KM_UPDATE (a5, 0, j + 5);
+  KM_UPDATE (b5, 1, j + 5);
+  KM_UPDATE (a6, 0, j + 6);
+  KM_UPDATE (b6, 1, j + 6);
+  KM_UPDATE (a7, 0, j + 7);
+  KM_UPDATE (b7, 1, j + 7);
+#undef KM_UPDATE
+}
+
+/* km_dist_exact along the rows: one vector of the 8 partial sums. */
+KM_TARGET_AVX512 static gdouble
+exact_avx512 (const KmDist * dist, const gfloat * x, guint j)
+{
+  const gfloat *c = dist->rows + (gsize) j * dist->d;
+  const guint d = dist->d;
+  const gboolean cosine = dist->metric == KM_METRIC_COSINE;
+  __m512d acc = _mm512_setzero_pd ();
+  __m256d h;
+  __m128d q;
+  guint t;
+
+  for (t = 0; t < d; t += 8) {
+    const __mmask16 mask = t + 8 <= d ? 0xff : (1u << (d - t)) - 1;
+    __m512d xv = _mm512_cvtps_pd (_mm512_castps512_ps256
+        (_mm512_maskz_loadu_ps (mask, x + t)));
+    __m512d cv = _mm512_cvtps_pd (_mm512_castps512_ps256
+        (_mm512_maskz_loadu_ps (mask, c + t)));
+
+    if (cosine) {
+      acc = _mm512_fmadd_pd (xv, cv, acc);
+    } else {
+      xv = _mm512_sub_pd (xv, cv);
+      acc = _mm512_fmadd_pd (xv, xv, acc);
+    }
+  }
+  /* tree8 */
+  h = _mm256_add_pd (_mm512_castpd512_pd256 (acc),
+      _mm512_extractf64x4_pd (acc, 1));
+  q = _mm_add_pd (_mm256_castpd256_pd128 (h), _mm256_extractf128_pd (h, 1));
+  q = _mm_add_sd (q, _mm_unpackhi_pd (q, q));
+  if (cosine)
+    return MAX (1.0 - _mm_cvtsd_f64 (q), 0.0);
+  return _mm_cvtsd_f64 (q);
+}
+
+KM_TARGET_AVX512 static inline __m512d
+to_pd_lo (__m512 v)
+{
+  return _mm512_cvtps_pd (_mm512_castps512_ps256 (v));
+}
+
+KM_TARGET_AVX512 static inline __m512d
+to_pd_hi (__m512 v)
+{
+  return _mm512_cvtps_pd (_mm256_castpd_ps (_mm512_extractf64x4_pd
+          (_mm512_castps_pd (v), 1)));
+}
+
+/* d <= 8: exact distances of the 16 lanes of @panel (one half of the
+ * block) to centers @bidx, as km_dist_exact computes them: coordinate t
+ * gives partial sum t, the 8 sums go through tree8 lane by lane.  Into
+ * *lo (lanes 0-7) and *hi (8-15). */
+KM_TARGET_AVX512 static inline void
+lane_exact_avx512 (const KmDist * dist, const gfloat * panel, __m512i bidx,
+    __m512d * lo, __m512d * hi)
+{
+  const guint d = dist->d;
+  const gboolean cosine = dist->metric == KM_METRIC_COSINE;
+  const __m512d zero = _mm512_setzero_pd ();
+  const __m512i ci = _mm512_mullo_epi32 (bidx, _mm512_set1_epi32 (d));
+  __m512d sl[8], sh[8];
+  guint t;
+
+#pragma GCC unroll 8
+  for (t = 0; t < KM_LANE_EXACT_MAX_D; t++) {
+    __m512 xv, cv;
+    __m512d xl, xh, cl, ch;
+
+    sl[t] = sh[t] = zero;
+    if (t >= d)
+      continue;
+    xv = _mm512_load_ps (panel + (gsize) t * 32);
+    if (dist->lanes == NULL)
+      cv = _mm512_i32gather_ps (ci, dist->rows + t, 4);
+    else if (dist->k <= 16)
+      cv = _mm512_permutexvar_ps (bidx, _mm512_load_ps (dist->lanes + t * 32));
+    else
+      cv = _mm512_permutex2var_ps (_mm512_load_ps (dist->lanes + t * 32),
+          bidx, _mm512_load_ps (dist->lanes + t * 32 + 16));
+    xl = to_pd_lo (xv);
+    xh = to_pd_hi (xv);
+    cl = to_pd_lo (cv);
+    ch = to_pd_hi (cv);
+    if (cosine) {
+      sl[t] = _mm512_fmadd_pd (xl, cl, zero);
+      sh[t] = _mm512_fmadd_pd (xh, ch, zero);
+    } else {
+      xl = _mm512_sub_pd (xl, cl);
+      xh = _mm512_sub_pd (xh, ch);
+      sl[t] = _mm512_fmadd_pd (xl, xl, zero);
+      sh[t] = _mm512_fmadd_pd (xh, xh, zero);
+    }
+  }
+#define KM_TREE8(s) \
+  _mm512_add_pd (_mm512_add_pd (_mm512_add_pd (s[0], s[4]), \
+          _mm512_add_pd (s[2], s[6])), _mm512_add_pd (_mm512_add_pd (s[1], \
+              s[5]), _mm512_add_pd (s[3], s[7])))
+  *lo = KM_TREE8 (sl);
+  *hi = KM_TREE8 (sh);
+#undef KM_TREE8
+  if (cosine) {
+    const __m512d one = _mm512_set1_pd (1.0);
+
+    *lo = _mm512_max_pd (_mm512_sub_pd (one, *lo), zero);
+    *hi = _mm512_max_pd (_mm512_sub_pd (one, *hi), zero);
+  }
+}
+
+/* d <= 8: the block's exact distances from the panel, outputs written
+ * with vector stores, the sum in block_sum's order.  Falls back to the
+ * row-wise path for a block with a near tie. */
+KM_TARGET_AVX512 static gboolean
+finish_lanes_avx512 (const KmDist * dist, const gfloat * panel, guint m,
+    const KmLanes512 * st, gint32 * idx, gfloat * out, gdouble * sum,
+    gdouble * dd)
+{
+  const __mmask16 valid0 = m >= 16 ? 0xffff : (__mmask16) ((1u << m) - 1);
+  const __mmask16 valid1 = m >= 32 ? 0xffff : m > 16 ?
+      (__mmask16) ((1u << (m - 16)) - 1) : 0;
+  __m512d v[4], s;
+  __m256d h;
+  __m128d q;
+  guint i;
+
+  lane_exact_avx512 (dist, panel, st->bidx[0], &v[0], &v[1]);
+  lane_exact_avx512 (dist, panel + 16, st->bidx[1], &v[2], &v[3]);
+  v[0] = _mm512_maskz_mov_pd ((__mmask8) valid0, v[0]);
+  v[1] = _mm512_maskz_mov_pd ((__mmask8) (valid0 >> 8), v[1]);
+  v[2] = _mm512_maskz_mov_pd ((__mmask8) valid1, v[2]);
+  v[3] = _mm512_maskz_mov_pd ((__mmask8) (valid1 >> 8), v[3]);
+  for (i = 0; i < 4; i++)
+    _mm512_storeu_pd (dd + 8 * i, v[i]);
+
+  if (idx != NULL) {
+    _mm512_mask_storeu_epi32 (idx, valid0, st->bidx[0]);
+    _mm512_mask_storeu_epi32 (idx + 16, valid1, st->bidx[1]);
+  }
+  if (out != NULL) {
+    for (i = 0; i < 2; i++) {
+      __m512 f = _mm512_castpd_ps (_mm512_insertf64x4 (_mm512_castps_pd
+              (_mm512_castps256_ps512 (_mm512_cvtpd_ps (v[2 * i]))),
+              _mm256_castps_pd (_mm512_cvtpd_ps (v[2 * i + 1])), 1));
+
+      _mm512_mask_storeu_ps (out + 16 * i, i ? valid1 : valid0, f);
+    }
+  }
+  /* block_sum: (dd[l] + dd[8+l]) + (dd[16+l] + dd[24+l]), then tree8. */
+  s = _mm512_add_pd (_mm512_add_pd (v[0], v[1]), _mm512_add_pd (v[2], v[3]));
+  h = _mm256_add_pd (_mm512_castpd512_pd256 (s), _mm512_extractf64x4_pd (s,
+          1));
+  q = _mm_add_pd (_mm256_castpd256_pd128 (h), _mm256_extractf128_pd (h, 1));
+  *sum = _mm_cvtsd_f64 (_mm_add_sd (q, _mm_unpackhi_pd (q, q)));
+  return TRUE;
+}
+
+KM_TARGET_AVX512 static void
+assign_range_avx512 (const KmDist * dist, const gfloat * x, gsize n,
+    gint32 * idx, gfloat * out, gdouble * sums, gfloat * panel)
+{
+  const guint d = dist->d;
+  gdouble dd[KM_SUM_BLOCK];
+  gint32 bi[KM_SUM_BLOCK];
+  KmLanes512 st;
+  gsize base;
+
+  for (base = 0; base < n; base += KM_SUM_BLOCK) {
+    const guint m = MIN (KM_SUM_BLOCK, n - base);
+    const gfloat *xb = x + base * d;
+    guint32 ties = 0;
+    guint h, t, g, l;
+
+    transpose_avx512 (xb, MIN (m, 16), d, panel);
+    transpose_avx512 (xb + 16 * (gsize) d, m > 16 ? m - 16 : 0, d,
+        panel + 16);
+    for (h = 0; h < 2; h++) {
+      st.best[h] = st.second[h] = _mm512_set1_ps (-INFINITY);
+      st.bidx[h] = _mm512_setzero_si512 ();
+    }
+    for (g = 0; g < dist->groups; g++)
+      group_avx512 (panel, group_rows (dist, g),
+          dist->offsets + g * KM_GROUP_CENTERS, d, g * KM_GROUP_CENTERS, &st);
+    for (h = 0; h < 2; h++) {
+      const guint have = m > 16 * h ? MIN (16, m - 16 * h) : 0;
+      __m512 xx = _mm512_setzero_ps (), tol;
+
+      for (t = 0; t < d; t++) {
+        __m512 v = _mm512_load_ps (panel + (gsize) t * 32 + 16 * h);
+
+        xx = _mm512_fmadd_ps (v, v, xx);
+      }
+      tol = _mm512_mul_ps (_mm512_set1_ps (dist->tie_scale),
+          _mm512_add_ps (xx, _mm512_set1_ps (dist->max_norm)));
+      ties |= (guint32) _mm512_mask_cmp_ps_mask ((__mmask16) ((1u << have)
+              - 1), st.second[h], _mm512_sub_ps (st.best[h], tol),
+          _CMP_GE_OQ) << (16 * h);
+    }
+
+    if (ties == 0 && d <= KM_LANE_EXACT_MAX_D) {
+      finish_lanes_avx512 (dist, panel, m, &st, idx ? idx + base : NULL,
+          out ? out + base : NULL, &sums[base / KM_SUM_BLOCK], dd);
+      continue;
+    }
+    _mm512_storeu_si512 (bi, st.bidx[0]);
+    _mm512_storeu_si512 (bi + 16, st.bidx[1]);
+    for (l = 0; l < m; l++) {
+      const gfloat *p = xb + (gsize) l * d;
+
+      if (ties & (1u << l))
+        bi[l] = (gint32) settle (dist, p, &dd[l]);
+      else
+        dd[l] = exact_avx512 (dist, p, bi[l]);
+    }
+    for (; l < KM_SUM_BLOCK; l++)
+      dd[l] = 0.0;
+    sums[base / KM_SUM_BLOCK] = store_block (m, bi, dd,
+        idx ? idx + base : NULL, out ? out + base : NULL);
+  }
+}
+#endif /* SIMD */
+
+/* ------------------------------------------------------------------ */
+/* Assignment. */
+
+static void
+assign_range (const KmDist * dist, const gfloat * x, gsize n, gint32 * idx,
+    gfloat * out, gdouble * sums, KmWorkspace * ws)
+{
+#ifdef KM_HAVE_SIMD
+  if (dist->isa != KM_ISA_GENERIC) {
+    /* One tile of points, transposed: d rows of 32 floats. */
+    gfloat *panel = km_workspace_get (ws, KM_WS_PANEL,
+        (gsize) dist->d * KM_SUM_BLOCK * sizeof (gfloat));
+
+    if (dist->isa == KM_ISA_AVX512)
+      assign_range_avx512 (dist, x, n, idx, out, sums, panel);
+    else
+      assign_range_avx2 (dist, x, n, idx, out, sums, panel);
+    return;
+  }
+#endif
+  assign_range_generic (dist, x, n, idx, out, sums);
+}
+
+typedef struct
+{
+  const KmDist *dist;
+  const gfloat *x;
+  gsize n;
+  gint32 *idx;
+  gfloat *out;
+  gdouble *sums;
+  gsize chunk;                  /* points per chunk, a multiple of 32 */
+  guint chunks;
+  gint next;                    /* next chunk to claim (atomic) */
+} AssignJob;
+
+/* Claims and runs chunks until none is left (see km_parallel_run). */
+static void
+assign_chunks (gpointer data, guint part, KmWorkspace * ws)
+{
+  AssignJob *job = data;
+  guint c;
+
+  while ((c = (guint) g_atomic_int_add (&job->next, 1)) < job->chunks) {
+    const gsize first = c * job->chunk;
+
+    assign_range (job->dist, job->x + first * job->dist->d,
+        MIN (job->chunk, job->n - first), job->idx ? job->idx + first : NULL,
+        job->out ? job->out + first : NULL, job->sums + first / KM_SUM_BLOCK,
+        ws);
+  }
+}
+
+/* Threads worth using: one per core for large calls. */
+static guint
+parts_for (const KmDist * dist, gsize n)
+{
+  guint64 work = (guint64) n * dist->groups * KM_GROUP_CENTERS *
+      (dist->d + 6);
+
+  if (work < KM_PARALLEL_MIN_WORK || n < 2 * KM_SUM_BLOCK)
+    return 1;
+  return km_parallel_parts ();
+}
+
+gdouble
+km_dist_assign (const KmDist * dist, const gfloat * points, gsize n,
+    gint32 * idx, gfloat * out_dist, KmWorkspace * ws)
+{
+  AssignJob job;
+  gsize blocks, b;
+  guint parts;
+  gdouble total = 0.0;
+
+  if (n == 0)
+    return 0.0;
+  blocks = (n + KM_SUM_BLOCK - 1) / KM_SUM_BLOCK;
+  parts = parts_for (dist, n);
+  job.dist = dist;
+  job.x = points;
+  job.n = n;
+  job.idx = idx;
+  job.out = out_dist;
+  job.sums = km_workspace_get (ws, KM_WS_BLOCK_SUMS,
+      blocks * sizeof (gdouble));
+  /* A few chunks per thread, so a late or busy helper delays little. */
+  job.chunks = parts == 1 ? 1 : MIN (blocks, 4 * parts);
+  job.chunk = (blocks + job.chunks - 1) / job.chunks * KM_SUM_BLOCK;
+  job.chunks = (n + job.chunk - 1) / job.chunk;
+  job.next = 0;
+  if (parts == 1)
+    assign_chunks (&job, 0, ws);
+  else
+    km_parallel_run (assign_chunks, &job, parts, ws);
+
+  /* Block after block: the same total whatever the split. */
+  for (b = 0; b < blocks; b++)
+    total += job.sums[b];
+  return total;
 }

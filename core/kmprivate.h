@@ -25,6 +25,8 @@ typedef enum
   KM_WS_KPP_BEST,               /* kmeans++: D' of the best candidate */
   KM_WS_KPP_CUM,                /* kmeans++: float prefix sum of D */
   KM_WS_KPP_CHOSEN,             /* kmeans++: chosen flags */
+  KM_WS_PANEL,                  /* assignment: points transposed per tile */
+  KM_WS_BLOCK_SUMS,             /* assignment: distance sum per 32 points */
   KM_WS_NUM_SLOTS
 } KmWorkspaceSlot;
 
@@ -34,17 +36,63 @@ gpointer km_workspace_get (KmWorkspace * ws, KmWorkspaceSlot slot,
     gsize bytes);
 
 /* ------------------------------------------------------------------ */
+/* Helper threads, so that one large call uses every core.
+ *
+ * km_parallel_run() runs func (data, part, ws) in the calling thread
+ * (part 0, with @ws) and on up to @parts - 1 process-wide helper threads
+ * (part 1, each with its own workspace), and returns when all have
+ * returned.  The work is shared by claiming: func takes chunks of the job
+ * from an atomic counter in @data until none is left, so whoever runs
+ * does the work, and results must not depend on which thread ran a
+ * chunk.  A helper that another caller is using, or that is not
+ * scheduled in time, is not waited for: the caller claims its chunks, so
+ * concurrent callers or a busy machine never make a call wait for a
+ * thread that is not running.  Helpers spin briefly between calls
+ * (streaming calls come back-to-back), then sleep.  They never call BLAS,
+ * so OpenBLAS's own threads are not competed with. */
+
+typedef void (*KmPartFunc) (gpointer data, guint part, KmWorkspace * ws);
+
+/* The number of cores (at most KM_MAX_PARTS, and at most KMEANS_THREADS
+ * from the environment when set); 1 on a single core. */
+#define KM_MAX_PARTS 8
+guint km_parallel_parts (void);
+void km_parallel_run (KmPartFunc func, gpointer data, guint parts,
+    KmWorkspace * ws);
+
+/* ------------------------------------------------------------------ */
 /* Distances against a fixed set of centers.  Prepared once per center
  * change (norms, unit rows, transposed copy), then used for many points.
  * Points handed to it must already be normalised for cosine. */
 
-/* The dot products go through cblas_sgemm from 4 dimensions or 512 model
- * values on; below both a loop over a transposed copy of the centers is
- * as fast and avoids the BLAS call overhead on small batches.  Measured
- * on 8192 points, k 2..256, d 2..128 (OpenBLAS 0.3.21): GEMM wins or ties
- * everywhere else. */
+/* Nearest centers (km_dist_assign) come from our own fused kernel: a
+ * tile of points (transposed, one point per SIMD lane) against groups of
+ * KM_GROUP_CENTERS centers, the dot products accumulated on top of
+ * -||c||^2/2 so the largest key is the nearest center, and the best and
+ * second best key of every lane kept on the fly; the n x k products never
+ * reach memory.  Versions: AVX-512, AVX2+FMA, portable C, chosen at run
+ * time; they give identical results (see km_dist_assign).
+ *
+ * All k distances (km_dist_all) go through cblas_sgemm from 4 dimensions
+ * or 512 model values on (use_gemm); below both a loop over a transposed
+ * copy of the centers is as fast and avoids the BLAS call overhead on
+ * small batches.  Measured on 8192 points, k 2..256, d 2..128 (OpenBLAS
+ * 0.3.21): GEMM wins or ties everywhere else. */
 #define KM_GEMM_MIN_MODEL_FLOATS 512
 #define KM_GEMM_MIN_DIMENSIONS 4
+#define KM_GROUP_CENTERS 8
+
+typedef enum
+{
+  KM_ISA_GENERIC = 0,           /* portable C */
+  KM_ISA_AVX2 = 1,              /* AVX2 + FMA */
+  KM_ISA_AVX512 = 2             /* AVX-512F */
+} KmIsa;
+
+/* The best kernel this CPU (and OS) runs.  KMEANS_ISA=generic|avx2|avx512
+ * in the environment caps it, for benchmarks; results do not change. */
+KmIsa km_isa_detect (void);
+const gchar *km_isa_name (KmIsa isa);
 
 typedef struct
 {
@@ -57,7 +105,16 @@ typedef struct
   gfloat max_norm;              /* max of ||rows_j||^2 (1 for cosine) */
   gfloat tie_scale;             /* relative rounding bound of a key */
   gfloat *transposed;           /* d*k when the loop path is used */
-  gboolean use_gemm;
+  gboolean use_gemm;            /* km_dist_all: cblas_sgemm or the loop */
+  KmIsa isa;                    /* assignment kernel; tests may lower it */
+  guint groups;                 /* ceil (k / KM_GROUP_CENTERS) */
+  gfloat *offsets;              /* groups*8: -||c_j||^2/2 (0 for cosine),
+                                 * -inf past k */
+  gfloat *tail;                 /* 8*d: the last, partial group, zero-padded
+                                 * (NULL when k is a multiple of 8) */
+  gfloat *lanes;                /* d <= 8, k <= 32: d rows of 32, row t holds
+                                 * coordinate t of every center, for lane
+                                 * permutes (NULL otherwise) */
 } KmDist;
 
 void km_dist_init (KmDist * dist, guint k, guint d, KmMetric metric);
@@ -65,8 +122,20 @@ void km_dist_init (KmDist * dist, guint k, guint d, KmMetric metric);
 void km_dist_prepare (KmDist * dist, const gfloat * centers);
 void km_dist_clear (KmDist * dist);
 
+/* Nearest center of each point (lowest index on ties), its exact distance
+ * and their sum.  The result is the argmin of the exact distances: sum
+ * over t of (x_t - c_t)^2, each term added with one fma in double, in
+ * order of t (cosine: 1 - the same sum of x_t c_t, clamped at 0).  Float
+ * keys only choose it; a point whose second best key is within rounding
+ * of the best is settled on exact distances to every center.  So every
+ * kernel version, tile position and thread split gives the same indices
+ * and distances.  @idx and @out_dist may be NULL.  Large calls are split
+ * over the cores (km_parallel_run); the split depends on n only, so the
+ * sum does too. */
 gdouble km_dist_assign (const KmDist * dist, const gfloat * points, gsize n,
     gint32 * idx, gfloat * out_dist, KmWorkspace * ws);
+/* The exact distance above, from @x to center @j. */
+gdouble km_dist_exact (const KmDist * dist, const gfloat * x, guint j);
 void km_dist_all (const KmDist * dist, const gfloat * points, gsize n,
     gfloat * out);
 

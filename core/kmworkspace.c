@@ -49,3 +49,180 @@ km_workspace_get (KmWorkspace * ws, KmWorkspaceSlot slot, gsize bytes)
   ws->size[slot] = want;
   return ws->buf[slot];
 }
+
+/* ------------------------------------------------------------------ */
+/* Helper threads (km_parallel_run). */
+
+/* How long a helper spins for the next job before sleeping, and how long
+ * a caller spins for a helper: streaming calls come back to back, a few
+ * microseconds apart. */
+#define KM_SPIN_US 50
+
+enum
+{
+  KM_HELPER_IDLE,
+  KM_HELPER_POSTED,             /* a job waits for the helper */
+  KM_HELPER_RUNNING             /* the helper took it */
+};
+
+typedef struct
+{
+  GMutex busy;                  /* held by the caller using this helper */
+  GMutex lock;
+  GCond cond;
+  gint state;                   /* KM_HELPER_*, atomic */
+  gboolean sleeping;            /* someone waits on cond (under lock) */
+  KmPartFunc func;
+  gpointer data;
+  KmWorkspace *ws;
+} KmHelper;
+
+static KmHelper *helpers;
+static guint n_helpers;
+
+static inline void
+cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#endif
+}
+
+/* Spins at most KM_SPIN_US until @state is @want; TRUE if it is. */
+static gboolean
+spin_for_state (gint * state, gint want)
+{
+  gint64 until = 0;
+  guint i;
+
+  for (i = 0;; i++) {
+    if (g_atomic_int_get (state) == want)
+      return TRUE;
+    if ((i & 63) == 0) {
+      gint64 now = g_get_monotonic_time ();
+
+      if (until == 0)
+        until = now + KM_SPIN_US;
+      else if (now > until)
+        return FALSE;
+    }
+    cpu_relax ();
+  }
+}
+
+/* Sleeps on the helper's cond until @state is @want. */
+static void
+sleep_for_state (KmHelper * h, gint want)
+{
+  g_mutex_lock (&h->lock);
+  while (g_atomic_int_get (&h->state) != want) {
+    h->sleeping = TRUE;
+    g_cond_wait (&h->cond, &h->lock);
+  }
+  g_mutex_unlock (&h->lock);
+}
+
+static void
+set_state (KmHelper * h, gint state)
+{
+  g_mutex_lock (&h->lock);
+  g_atomic_int_set (&h->state, state);
+  if (h->sleeping) {
+    h->sleeping = FALSE;
+    g_cond_broadcast (&h->cond);
+  }
+  g_mutex_unlock (&h->lock);
+}
+
+static gpointer
+helper_main (gpointer user_data)
+{
+  KmHelper *h = user_data;
+
+  for (;;) {
+    if (!spin_for_state (&h->state, KM_HELPER_POSTED))
+      sleep_for_state (h, KM_HELPER_POSTED);
+    /* The caller may have done all the work and withdrawn the job. */
+    if (!g_atomic_int_compare_and_exchange (&h->state, KM_HELPER_POSTED,
+            KM_HELPER_RUNNING))
+      continue;
+    h->func (h->data, 1, h->ws);
+    set_state (h, KM_HELPER_IDLE);
+  }
+  return NULL;
+}
+
+static gpointer
+start_helpers (gpointer unused)
+{
+  guint cores = g_get_num_processors (), i;
+  const gchar *cap = g_getenv ("KMEANS_THREADS");
+
+  if (cap != NULL && g_ascii_strtoull (cap, NULL, 10) > 0)
+    cores = MIN (cores, g_ascii_strtoull (cap, NULL, 10));
+  n_helpers = MIN (cores, KM_MAX_PARTS) - 1;
+  helpers = g_new0 (KmHelper, MAX (n_helpers, 1));
+  for (i = 0; i < n_helpers; i++) {
+    GError *error = NULL;
+    GThread *thread;
+
+    g_mutex_init (&helpers[i].busy);
+    g_mutex_init (&helpers[i].lock);
+    g_cond_init (&helpers[i].cond);
+    helpers[i].ws = km_workspace_new ();
+    thread = g_thread_try_new ("km-helper", helper_main, &helpers[i], &error);
+    if (thread == NULL) {
+      /* Fewer helpers: their share runs in the callers. */
+      g_warning ("k-means helper thread: %s", error->message);
+      g_error_free (error);
+      n_helpers = i;
+      break;
+    }
+    g_thread_unref (thread);
+  }
+  return NULL;
+}
+
+guint
+km_parallel_parts (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  g_once (&once, start_helpers, NULL);
+  return n_helpers + 1;
+}
+
+void
+km_parallel_run (KmPartFunc func, gpointer data, guint parts,
+    KmWorkspace * ws)
+{
+  KmHelper *taken[KM_MAX_PARTS];
+  guint n_taken = 0, i;
+
+  g_return_if_fail (parts <= KM_MAX_PARTS);
+
+  parts = MIN (parts, km_parallel_parts ());
+  for (i = 0; i + 1 < parts; i++) {
+    KmHelper *h = &helpers[i];
+
+    if (!g_mutex_trylock (&h->busy))
+      continue;
+    h->func = func;
+    h->data = data;
+    set_state (h, KM_HELPER_POSTED);
+    taken[n_taken++] = h;
+  }
+
+  func (data, 0, ws);
+
+  for (i = 0; i < n_taken; i++) {
+    KmHelper *h = taken[i];
+
+    /* Withdraw a job the helper did not start (it was not scheduled in
+     * time); otherwise wait for it to finish. */
+    if (!g_atomic_int_compare_and_exchange (&h->state, KM_HELPER_POSTED,
+            KM_HELPER_IDLE) && !spin_for_state (&h->state, KM_HELPER_IDLE))
+      sleep_for_state (h, KM_HELPER_IDLE);
+    g_mutex_unlock (&h->busy);
+  }
+}

@@ -328,8 +328,7 @@ gst_kmeans_format_class_init (GstKMeansFormatClass * klass)
       g_signal_new_class_handler ("message-to-json",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_kmeans_format_message_to_json_action), NULL, NULL,
-      NULL, G_TYPE_STRING, 1,
-      GST_TYPE_STRUCTURE | G_SIGNAL_TYPE_STATIC_SCOPE);
+      NULL, G_TYPE_STRING, 1, GST_TYPE_STRUCTURE | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -451,8 +450,7 @@ gst_kmeans_format_get_property (GObject * object, guint prop_id,
 }
 
 static GstStateChangeReturn
-gst_kmeans_format_change_state (GstElement * element,
-    GstStateChange transition)
+gst_kmeans_format_change_state (GstElement * element, GstStateChange transition)
 {
   GstKMeansFormat *self = GST_KMEANS_FORMAT (element);
   GstStateChangeReturn ret;
@@ -521,8 +519,7 @@ json_key (GString * s, const gchar * name)
 
 /* The shortest text that reads back as the same float32 (or float64). */
 static const gchar *
-format_number (gchar buf[G_ASCII_DTOSTR_BUF_SIZE], gdouble v,
-    gboolean single)
+format_number (gchar buf[G_ASCII_DTOSTR_BUF_SIZE], gdouble v, gboolean single)
 {
   static const gchar *const f32[] = { "%.6g", "%.7g", "%.8g", "%.9g" };
   static const gchar *const f64[] = { "%.15g", "%.16g", "%.17g" };
@@ -651,30 +648,6 @@ json_list (GString * s, const GValue * v)
   g_string_append_c (s, ']');
 }
 
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-/* GstStructure still hands out GValueArray for some fields.  TRUE if @v
- * was one. */
-static gboolean
-json_value_array (GString * s, const GValue * v)
-{
-  GValueArray *array;
-  guint i;
-
-  if (G_VALUE_TYPE (v) != g_value_array_get_type ())
-    return FALSE;
-  array = g_value_get_boxed (v);
-  g_string_append_c (s, '[');
-  for (i = 0; array != NULL && i < array->n_values; i++) {
-    if (i)
-      g_string_append_c (s, ',');
-    json_value (s, g_value_array_get_nth (array, i));
-  }
-  g_string_append_c (s, ']');
-  return TRUE;
-}
-
-G_GNUC_END_IGNORE_DEPRECATIONS
-
 static void json_fields (GString * s, const GstStructure * st);
 
 /* Any value a gst-kmeans message holds; an unsigned 64-bit all-ones value
@@ -721,8 +694,6 @@ json_value (GString * s, const GValue * v)
   }
   if (GST_VALUE_HOLDS_ARRAY (v) || GST_VALUE_HOLDS_LIST (v)) {
     json_list (s, v);
-  } else if (json_value_array (s, v)) {
-    /* done */
   } else if (GST_VALUE_HOLDS_STRUCTURE (v)) {
     g_string_append_c (s, '{');
     json_fields (s, gst_value_get_structure (v));
@@ -962,8 +933,7 @@ csv_header (GstKMeansFormat * self, GString * s)
 }
 
 static GString *
-csv_rows (GstKMeansFormat * self, GstBuffer * buf, const guint8 * data,
-    gsize n)
+csv_rows (GstKMeansFormat * self, GstBuffer * buf, const guint8 * data, gsize n)
 {
   guint d = self->kind == INPUT_ASSIGNMENTS ? 2 : self->points.dimensions;
   gboolean single = self->points.format == GST_KMEANS_SAMPLE_F32;

@@ -19,9 +19,10 @@
  * ## Input
  *
  * Caps `text/csv`, `application/json`, `text/x-raw, format=utf8` or
- * `application/octet-stream`.  #GstKMeansParse:format says how to read the
- * text; with `auto` (the default) `text/csv` is CSV, `application/json` is
- * JSON, and for the other two the first non-blank record decides: one
+ * `application/octet-stream` (what an untyped source such as filesrc or
+ * zmqsrc without caps negotiates).  #GstKMeansParse:format says how to read
+ * the text; with `auto` (the default) `text/csv` is CSV, `application/json`
+ * is JSON, and for the other two the first non-blank record decides: one
  * starting with `[` or `{` makes the stream JSON, anything else CSV.
  *
  * #GstKMeansParse:mode says how the text is cut into records:
@@ -84,10 +85,12 @@
  * ## Output
  *
  * The point dimension D is #GstKMeansParse:dimensions, or, when that is 0,
- * the width of the first accepted point; the caps are sent then.  A buffer
- * keeps the PTS, DTS and duration of its input buffer (in `lines` mode: the
- * PTS of the buffer in which its first line began, and no duration); its
- * offset and offset-end count points since the element started.
+ * the width of the first accepted point; the caps are sent then (and the
+ * segment and other sticky events, held back until them).  A buffer keeps
+ * the PTS, DTS and duration of its input buffer (in `lines` mode: the PTS
+ * of the buffer in which the line of its first point began, and no
+ * duration); its offset and offset-end count points since the element
+ * started.  An input buffer without any accepted point gives no output.
  *
  * ## Malformed records
  *
@@ -117,11 +120,13 @@
  * ]| Reads JSON Lines whose `features` member holds one point or several,
  * and prints them back as kmeans-format `points` documents.
  * |[
- * gst-launch-1.0 zmqsrc endpoint=tcp://127.0.0.1:5555 ! \
- *     kmeans-parse columns=temperature,pressure on-bad-input=skip ! \
- *     kmeans-train num-clusters=3 ! fakesink
- * ]| Trains on CSV messages received over ZeroMQ, taking two named columns
- * and skipping the messages that do not parse.
+ * printf 'id,label,x,y\n1,a,1.5,2\n2,b,oops,3\n3,a,4,4.5\n' > /tmp/labelled.csv
+ * gst-launch-1.0 -m filesrc location=/tmp/labelled.csv ! \
+ *     kmeans-parse mode=lines columns=y,x on-bad-input=skip ! \
+ *     kmeans-format format=csv ! fdsink
+ * ]| Takes the columns named y and x, in that order, skips the line whose x
+ * is not a number (posting one warning message) and prints the points as
+ * CSV.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -782,8 +787,7 @@ columns_parse (Columns * cols, const gchar * spec, GError ** error)
   }
   if (names > 0 && names < n) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "columns \"%s\" mixes indices and names; use one or the other",
-        spec);
+        "columns \"%s\" mixes indices and names; use one or the other", spec);
     goto fail;
   }
   if (names > 0)
@@ -877,8 +881,7 @@ gst_kmeans_parse_start (GstKMeansParse * self)
 }
 
 static GstStateChangeReturn
-gst_kmeans_parse_change_state (GstElement * element,
-    GstStateChange transition)
+gst_kmeans_parse_change_state (GstElement * element, GstStateChange transition)
 {
   GstKMeansParse *self = GST_KMEANS_PARSE (element);
   GstStateChangeReturn ret;
@@ -914,12 +917,13 @@ excerpt (const gchar * text, gsize len, gchar buf[32])
   return buf;
 }
 
+/* *INDENT-OFF* */
+static GstFlowReturn record_malformed (GstKMeansParse * self,
+    const gchar * format, ...) G_GNUC_PRINTF (2, 3);
+/* *INDENT-ON* */
+
 /* Reports a malformed record under the on-bad-input policy: an error
  * (GST_FLOW_ERROR) or a counted, logged skip (GST_FLOW_OK). */
-static GstFlowReturn
-record_malformed (GstKMeansParse * self, const gchar * format, ...)
-    G_GNUC_PRINTF (2, 3);
-
 static GstFlowReturn
 record_malformed (GstKMeansParse * self, const gchar * format, ...)
 {
@@ -956,7 +960,6 @@ record_malformed (GstKMeansParse * self, const gchar * format, ...)
 }
 
 /* ------------------------------------------------------------- output */
-
 static GstCaps *
 output_caps (guint d, GstKMeansSampleFormat format)
 {
@@ -1057,8 +1060,7 @@ accept_point (GstKMeansParse * self, const gdouble * v, guint width,
     if (!value_fits (self, v[j]))
       return record_malformed (self, "value %u (%g) is NaN, infinite or "
           "out of range of %s", j, v[j],
-          self->cfg.output_format == GST_KMEANS_SAMPLE_F64 ? "F64LE" :
-          "F32LE");
+          self->cfg.output_format == GST_KMEANS_SAMPLE_F64 ? "F64LE" : "F32LE");
   }
 
   if (self->d == 0) {
@@ -1501,8 +1503,7 @@ is_container (JsonNode * node)
 /* An array is one point when its first element is not a container, else a
  * list of points (arrays), or of objects when @objects. */
 static GstFlowReturn
-json_array_points (GstKMeansParse * self, JsonArray * array,
-    gboolean objects)
+json_array_points (GstKMeansParse * self, JsonArray * array, gboolean objects)
 {
   guint n = json_array_get_length (array), i;
   GstFlowReturn ret = GST_FLOW_OK;
@@ -1520,8 +1521,7 @@ json_array_points (GstKMeansParse * self, JsonArray * array,
     else if (objects && JSON_NODE_HOLDS_OBJECT (node))
       ret = json_object_points (self, json_node_get_object (node));
     else
-      ret = record_malformed (self, "element %u of the list is not a point",
-          i);
+      ret = record_malformed (self, "element %u of the list is not a point", i);
   }
   return ret;
 }
@@ -1691,8 +1691,7 @@ carry_tail (GstKMeansParse * self, GstBuffer * buf, gsize pos, gsize size)
     self->skipping_line = TRUE;
     return line_too_long (self, size - pos);
   }
-  tail = gst_buffer_copy_region (buf, GST_BUFFER_COPY_MEMORY, pos,
-      size - pos);
+  tail = gst_buffer_copy_region (buf, GST_BUFFER_COPY_MEMORY, pos, size - pos);
   GST_BUFFER_PTS (tail) = GST_BUFFER_PTS (buf);
   gst_adapter_push (self->adapter, tail);
   return GST_FLOW_OK;
@@ -1855,8 +1854,7 @@ gst_kmeans_parse_set_sink_caps (GstKMeansParse * self, GstCaps * caps)
 }
 
 static gboolean
-gst_kmeans_parse_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event)
+gst_kmeans_parse_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstKMeansParse *self = GST_KMEANS_PARSE (parent);
   GstFlowReturn ret;
@@ -1881,8 +1879,7 @@ gst_kmeans_parse_sink_event (GstPad * pad, GstObject * parent,
       self->discont = TRUE;
       break;
     case GST_EVENT_EOS:
-      if (self->cfg.mode == GST_KMEANS_PARSE_MODE_LINES
-          && !self->skipping_line) {
+      if (self->cfg.mode == GST_KMEANS_PARSE_MODE_LINES && !self->skipping_line) {
         ret = drain_last_line (self);
         if (ret != GST_FLOW_OK)
           GST_DEBUG_OBJECT (self, "last line: %s", gst_flow_get_name (ret));
@@ -1912,8 +1909,7 @@ gst_kmeans_parse_sink_event (GstPad * pad, GstObject * parent,
 }
 
 static gboolean
-gst_kmeans_parse_src_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
+gst_kmeans_parse_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
     GstCaps *filter, *caps;

@@ -81,7 +81,7 @@
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 kmeans-testsrc num-buffers=20 ! \
+ * gst-launch-1.0 kmeans-testsrc num-buffers=20 points-per-buffer=16 ! \
  *     zmqsink endpoint=ipc:///tmp/points-push.ipc socket-type=push bind=false
  * gst-launch-1.0 zmqsrc endpoint=ipc:///tmp/points-push.ipc socket-type=pull \
  *     bind=true ! fakesink silent=false -v
@@ -99,11 +99,13 @@
  * subscribers may join (they get what is sent after they join) or use
  * tcp:// from other hosts.
  * |[
- * gst-launch-1.0 kmeans-testsrc is-live=true num-buffers=50 ! \
- *     zmqsink framing=raw topic=points endpoint=ipc:///tmp/points-raw.ipc
- * python3 pipelines/zmq-subscribe.py --endpoint ipc:///tmp/points-raw.ipc \
+ * gst-launch-1.0 kmeans-testsrc is-live=true num-buffers=20 \
+ *     points-per-buffer=50 ! zmqsink framing=raw topic=points \
+ *     endpoint=ipc:///tmp/points-raw.ipc
+ * pipelines/zmq-subscribe.py --endpoint ipc:///tmp/points-raw.ipc \
  *     --topic points --dtype float32 --dimensions 2
- * ]| Plain ZeroMQ subscribers get `[points][float32 rows]` messages.
+ * ]| One second of points, fifty every 50 ms; plain ZeroMQ subscribers
+ * such as this Python one get `[points][float32 rows]` messages.
  */
 
 #ifdef HAVE_CONFIG_H

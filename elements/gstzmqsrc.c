@@ -124,15 +124,14 @@
  * gst-launch-1.0 zmqsrc endpoint=ipc:///tmp/raw-points.ipc framing=raw \
  *     caps="application/x-points,format=F32LE,dimensions=2" num-buffers=10 ! \
  *     fakesink dump=true
- * python3 pipelines/zmq-publish-points.py --endpoint ipc:///tmp/raw-points.ipc
+ * pipelines/zmq-publish-points.py --endpoint ipc:///tmp/raw-points.ipc
  * ]| Subscribes to a plain ZeroMQ publisher that binds and sends raw
  * float32 points; the caps say what the bytes are.
  * |[
  * gst-launch-1.0 -m zmqsrc endpoint=ipc:///tmp/late.ipc framing=raw \
- *     timeout=500000000 num-buffers=1 caps=application/x-points,format=F32LE,dimensions=2 ! \
- *     fakesink
- * python3 pipelines/zmq-publish-points.py --endpoint ipc:///tmp/late.ipc \
- *     --delay 2
+ *     timeout=500000000 num-buffers=1 \
+ *     caps=application/x-points,format=F32LE,dimensions=2 ! fakesink
+ * pipelines/zmq-publish-points.py --endpoint ipc:///tmp/late.ipc --delay 2
  * ]| Prints a GstZmqSrcTimeout element message every half second until the
  * publisher starts two seconds later.
  */
@@ -854,6 +853,10 @@ raw_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
     count_malformed (self, "no payload frame after the topic");
     return GST_FLOW_CUSTOM_SUCCESS;
   }
+  if (n_frames - first > GST_ZMQ_MAX_PAYLOAD_FRAMES) {
+    count_malformed (self, "more than 16 payload frames");
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
   buffer = buffer_from_frames (self, first, n_frames);
   if (gst_base_src_is_live (GST_BASE_SRC (self)))
     GST_BUFFER_PTS (buffer) = current_running_time (self);
@@ -1018,6 +1021,10 @@ framed_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
           zmq_msg_size (&self->frames[first]), &header, &error)) {
     count_malformed (self, error->message);
     g_error_free (error);
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  if (n_frames - first - 1 > GST_ZMQ_MAX_PAYLOAD_FRAMES) {
+    count_malformed (self, "more than 16 payload frames");
     return GST_FLOW_CUSTOM_SUCCESS;
   }
   gap = track_sequence (self, &header);

@@ -16,7 +16,7 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   # Python: the demo, point generators, benchmarks
   python3 python3-numpy python3-scipy python3-sklearn python3-zmq
-  python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0
+  python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 python3-jsonschema
   # checks: gst-indent, meson test --setup valgrind
   indent valgrind
 )

@@ -33,7 +33,7 @@ fixture_new (const gchar * caps, ...)
   fail_unless (f->format != NULL);
   va_start (args, caps);
   while ((name = va_arg (args, const gchar *)) != NULL)
-    gst_util_set_object_arg (G_OBJECT (f->format), name,
+      gst_util_set_object_arg (G_OBJECT (f->format), name,
         va_arg (args, const gchar *));
   va_end (args);
 
@@ -149,8 +149,7 @@ GST_START_TEST (test_assignments_json)
           GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE), GST_FLOW_OK);
   check_text (f, "{\"type\":\"assignments\",\"pts\":null,\"duration\":null,"
       "\"model_version\":7,\"clusters\":2,\"count\":1,\"cluster\":[1],"
-      "\"distance\":[0.33333334]}\n", GST_CLOCK_TIME_NONE,
-      GST_CLOCK_TIME_NONE);
+      "\"distance\":[0.33333334]}\n", GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
   check_no_output (f);
   km_model_unref (model);
   fixture_free (f);
@@ -178,8 +177,7 @@ GST_START_TEST (test_model_changes)
       *m9 = make_model (9, 2);
 
   push_model (f, m7);
-  fail_unless_equals_int (push_data (f, two, 8, GST_SECOND, 0),
-      GST_FLOW_OK);
+  fail_unless_equals_int (push_data (f, two, 8, GST_SECOND, 0), GST_FLOW_OK);
   check_text (f, MODEL7, GST_SECOND, GST_CLOCK_TIME_NONE);
   gst_buffer_unref (gst_harness_pull (f->h));
 
@@ -245,17 +243,14 @@ GST_START_TEST (test_points_json)
   const gfloat f32[] = { 0.1f, -2, 1e-7f, NAN, INFINITY, 3e38f };
   const gdouble f64[] = { 0.1, 1.0 / 3 };
 
-  fail_unless_equals_int (push_data (f, f32, sizeof (f32), 5, 6),
-      GST_FLOW_OK);
+  fail_unless_equals_int (push_data (f, f32, sizeof (f32), 5, 6), GST_FLOW_OK);
   check_text (f, "{\"type\":\"points\",\"pts\":5,\"duration\":6,"
       "\"model_version\":null,\"dimensions\":3,\"count\":2,\"points\":"
       "[[0.1,-2,1e-07],[null,null,3e+38]]}\n", 5, 6);
   fixture_free (f);
 
-  f = fixture_new ("application/x-points, format=F64LE, dimensions=1",
-      NULL);
-  fail_unless_equals_int (push_data (f, f64, sizeof (f64), 0, 0),
-      GST_FLOW_OK);
+  f = fixture_new ("application/x-points, format=F64LE, dimensions=1", NULL);
+  fail_unless_equals_int (push_data (f, f64, sizeof (f64), 0, 0), GST_FLOW_OK);
   check_text (f, "{\"type\":\"points\",\"pts\":0,\"duration\":0,"
       "\"model_version\":null,\"dimensions\":1,\"count\":2,\"points\":"
       "[[0.1],[0.3333333333333333]]}\n", 0, 0);
@@ -270,8 +265,7 @@ GST_START_TEST (test_tensors_input)
       "types=float32, dimensions=(string)2:1, framerate=0/1", NULL);
   const gfloat pt[] = { 1.5f, 2 };
 
-  fail_unless_equals_int (push_data (f, pt, sizeof (pt), 0, 0),
-      GST_FLOW_OK);
+  fail_unless_equals_int (push_data (f, pt, sizeof (pt), 0, 0), GST_FLOW_OK);
   check_text (f, "{\"type\":\"points\",\"pts\":0,\"duration\":0,"
       "\"model_version\":null,\"dimensions\":2,\"count\":1,\"points\":"
       "[[1.5,2]]}\n", 0, 0);
@@ -301,8 +295,7 @@ GST_START_TEST (test_csv_assignments)
       "1000000000,0,1.5\n", GST_SECOND, 1);
   fail_unless_equals_int (push_data (f, odd, sizeof (odd),
           GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE), GST_FLOW_OK);
-  check_text (f, ",0,nan\n,1,-inf\n", GST_CLOCK_TIME_NONE,
-      GST_CLOCK_TIME_NONE);
+  check_text (f, ",0,nan\n,1,-inf\n", GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
   /* Nothing to write, nothing pushed. */
   fail_unless_equals_int (push_data (f, two, 0, 0, 0), GST_FLOW_OK);
   check_no_output (f);

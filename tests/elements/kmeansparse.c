@@ -30,7 +30,7 @@ fixture_new (const gchar * caps, ...)
   fail_unless (f->parse != NULL);
   va_start (args, caps);
   while ((name = va_arg (args, const gchar *)) != NULL)
-    gst_util_set_object_arg (G_OBJECT (f->parse), name,
+      gst_util_set_object_arg (G_OBJECT (f->parse), name,
         va_arg (args, const gchar *));
   va_end (args);
 
@@ -149,8 +149,7 @@ GST_START_TEST (test_csv_without_header)
   gst_buffer_unref (buf);
 
   /* The next message continues the offsets. */
-  fail_unless_equals_int (push_text (f, "5,6\n", 2 * GST_SECOND),
-      GST_FLOW_OK);
+  fail_unless_equals_int (push_text (f, "5,6\n", 2 * GST_SECOND), GST_FLOW_OK);
   buf = gst_harness_pull (f->h);
   fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), 3);
   fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (buf), 4);
@@ -366,8 +365,7 @@ GST_START_TEST (test_json_malformed_points_counted)
   check_f32 (f, expected, 4);
   fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 5);
   /* Objects without the field, wrong member types, parse errors. */
-  fail_unless_equals_int (push_text (f, "{\"other\": [1,2]}", 0),
-      GST_FLOW_OK);
+  fail_unless_equals_int (push_text (f, "{\"other\": [1,2]}", 0), GST_FLOW_OK);
   fail_unless_equals_int (push_text (f, "{\"point\": 3}", 0), GST_FLOW_OK);
   fail_unless_equals_int (push_text (f, "[1,2", 0), GST_FLOW_OK);
   fail_unless_equals_int (push_text (f, "[1,2] [3,4]", 0), GST_FLOW_OK);
@@ -399,8 +397,7 @@ GST_START_TEST (test_lines_split_across_buffers)
   /* The line "3,4" began in the first buffer: its PTS. */
   fail_unless_equals_int (push_text (f, "4", GST_SECOND), GST_FLOW_OK);
   check_no_output (f);
-  fail_unless_equals_int (push_text (f, "\n5,6", 2 * GST_SECOND),
-      GST_FLOW_OK);
+  fail_unless_equals_int (push_text (f, "\n5,6", 2 * GST_SECOND), GST_FLOW_OK);
   buf = pull_f32 (f, second, 2);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), 0);
   gst_buffer_unref (buf);
@@ -619,8 +616,7 @@ GST_START_TEST (test_garbage_never_crashes)
       /* Random bytes, whole and in odd slices; an empty buffer. */
       fail_unless_equals_int (push_bytes (f, bytes, big, 0), GST_FLOW_OK);
       for (i = 0; i + 977 <= 64 * 977; i += 977)
-        fail_unless_equals_int (push_bytes (f, bytes + i, 977, 0),
-            GST_FLOW_OK);
+        fail_unless_equals_int (push_bytes (f, bytes + i, 977, 0), GST_FLOW_OK);
       fail_unless_equals_int (push_bytes (f, "", 0, 0), GST_FLOW_OK);
       /* Nesting deep enough to overflow json-glib's recursion. */
       deep = g_malloc (2000001);

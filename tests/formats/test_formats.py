@@ -15,10 +15,10 @@ import csv
 import glob
 import io
 import json
-import math
 import os
 import sys
 import tempfile
+import time
 import unittest
 
 try:
@@ -40,7 +40,7 @@ EXAMPLES = os.path.join(SCHEMAS, "examples")
 DOCUMENT_TYPES = ("assignments", "points", "model", "score", "progress",
                   "checkpoint", "initialized", "converged", "model-loaded")
 # Only against a hang; no test depends on timing.
-HANG_GUARD = 120 * Gst.SECOND
+HANG_GUARD_SECONDS = 120
 
 Gst.init(None)
 
@@ -74,7 +74,6 @@ class Run:
     def __init__(self):
         self.buffers = []       # (bytes, pts, duration)
         self.messages = []      # JSON text of bus element messages
-        self.message_names = []
 
     def texts(self):
         return [b.decode("utf-8") for b, _, _ in self.buffers]
@@ -134,30 +133,33 @@ def run_pipeline(description, feed=None):
         for buf in feed or []:
             assert src.emit("push-buffer", buf) == Gst.FlowReturn.OK
         src.emit("end-of-stream")
+    # appsink holds EOS back until its samples are pulled: pull while
+    # watching the bus.
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
     try:
         while True:
-            msg = bus.timed_pop(HANG_GUARD)
+            if out is not None:
+                sample = out.emit("try-pull-sample", Gst.SECOND // 20)
+                if sample is not None:
+                    buf = sample.get_buffer()
+                    result.buffers.append((buf.extract_dup(0, buf.get_size()),
+                                           buf.pts, buf.duration))
+                    continue
+            msg = bus.timed_pop(0 if out is not None else Gst.SECOND // 20)
             if msg is None:
-                raise AssertionError("no EOS: %s" % description)
+                if time.monotonic() > deadline:
+                    raise AssertionError("no EOS: %s" % description)
+                continue
             if msg.type == Gst.MessageType.ERROR:
                 err, debug = msg.parse_error()
                 raise AssertionError("%s: %s (%s)" % (description,
                                                      err.message, debug))
             if msg.type == Gst.MessageType.ELEMENT:
-                s = msg.get_structure()
-                text = message_to_json(s)
+                text = message_to_json(msg.get_structure())
                 if text is not None:
                     result.messages.append(text)
-                    result.message_names.append(s.get_name())
             if msg.type == Gst.MessageType.EOS:
                 break
-        while out is not None:
-            sample = out.emit("try-pull-sample", 0)
-            if sample is None:
-                break
-            buf = sample.get_buffer()
-            result.buffers.append((buf.extract_dup(0, buf.get_size()),
-                                   buf.pts, buf.duration))
     finally:
         pipeline.set_state(Gst.State.NULL)
     return result

@@ -6,6 +6,7 @@
 # again), and a checkpoint that does not fit the settings, or is damaged,
 # stops the pipeline with an error and stays untouched.  TAP output.
 
+# shellcheck source=tests/pipelines/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 pipelines="$KMEANS_SOURCE_ROOT/pipelines"

@@ -15,6 +15,7 @@
 # A script in pipelines/ this test does not know must at least answer
 # --help (its real use is covered where the docs use it).
 
+# shellcheck source=tests/pipelines/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 src="$KMEANS_SOURCE_ROOT"
@@ -158,7 +159,8 @@ for block in "$work/blocks"/*.sh; do
   where="$(cat "${block%.sh}.where")"
   commands=$(grep -c '^gst-launch-1.0' "$block")
   log="$(log_path "$(basename "$block" .sh)")"
-  (cd "$launch" && run "$log" bash "$block")
+  # An example is meant to take seconds: a minute means it hangs.
+  (cd "$launch" && COMMAND_TIMEOUT=60 run "$log" bash "$block")
   status=$?
   if [ $status -eq 0 ] &&
     [ "$(grep -c 'Got EOS from element' "$log")" -lt "$commands" ]; then

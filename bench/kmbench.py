@@ -1,0 +1,498 @@
+#!/usr/bin/python3
+"""gst-kmeans benchmarks against scikit-learn (driven by bench/run.sh).
+
+Subcommands:
+  gen       write a workload's points and initial centers (seeded blobs)
+  sklearn   time the peer: MiniBatchKMeans.partial_fit per batch, and
+            KMeans.predict on all points; write its centers and labels
+  memory    resident memory of kmeans-testsrc ! kmeans-train !
+            kmeans-assign ! fakesink after 1M and after 100M points
+  run       everything above, the C core benchmark (kmbench) and the
+            gst-launch-1.0 pipelines; prints the table, writes RESULTS.md
+
+Every workload is float32 Gaussian blobs: K true centers uniform in
+[-10, 10]^D, every point a true center plus N(0, 1) noise, labels
+uniform.  Both sides start from the same initial centers (k-means++ of
+sklearn on the first 3 * 4096 points), so the final inertias compare.
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+WORKLOADS = {
+    # name: (N, D, K)
+    "sensor": (2_000_000, 3, 8),
+    "features": (1_000_000, 16, 64),
+    "embedding": (500_000, 128, 256),
+}
+BATCH = 4096
+SEED = 20240611
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_ROOT = os.path.dirname(HERE)
+
+
+def paths(data_dir, name):
+    base = os.path.join(data_dir, name)
+    return {
+        "points": base + ".points.f32",
+        "init": base + ".init.f32",
+        "init_txt": base + ".init.txt",
+        "sk_centers": base + ".sklearn-centers.f32",
+        "sk_labels": base + ".sklearn-labels.i32",
+        "sk_json": base + ".sklearn.json",
+        "core_json": base + ".core.json",
+        "ours_centers": base + ".core-centers.f32",
+        "checkpoint": base + ".init.ckpt",
+    }
+
+
+# ----------------------------------------------------------------- data
+
+
+def generate(name, data_dir):
+    import numpy as np
+    from sklearn.cluster import kmeans_plusplus
+
+    n, d, k = WORKLOADS[name]
+    p = paths(data_dir, name)
+    os.makedirs(data_dir, exist_ok=True)
+    rng = np.random.default_rng(SEED + d)
+    true_centers = rng.uniform(-10.0, 10.0, size=(k, d)).astype(np.float32)
+    labels = rng.integers(0, k, size=n)
+    x = rng.standard_normal(size=(n, d), dtype=np.float32)
+    x += true_centers[labels]
+    init, _ = kmeans_plusplus(x[: 3 * BATCH], k, random_state=SEED)
+    init = np.ascontiguousarray(init, dtype=np.float32)
+    x.tofile(p["points"])
+    init.tofile(p["init"])
+    with open(p["init_txt"], "w") as f:
+        f.write("# %s: k-means++ (sklearn) on the first %d points\n"
+                % (name, 3 * BATCH))
+        for row in init:
+            f.write(" ".join("%.9g" % v for v in row) + "\n")
+    return p
+
+
+def ensure_data(name, data_dir):
+    p = paths(data_dir, name)
+    n, d, k = WORKLOADS[name]
+    ok = (os.path.exists(p["points"])
+          and os.path.getsize(p["points"]) == n * d * 4
+          and os.path.exists(p["init_txt"]))
+    if not ok:
+        log("generating %s (N=%d D=%d K=%d) in %s" % (name, n, d, k,
+                                                      data_dir))
+        generate(name, data_dir)
+    return p
+
+
+def load(name, data_dir):
+    import numpy as np
+
+    n, d, k = WORKLOADS[name]
+    p = paths(data_dir, name)
+    x = np.fromfile(p["points"], dtype=np.float32).reshape(n, d)
+    init = np.fromfile(p["init"], dtype=np.float32).reshape(k, d)
+    return x, init
+
+
+# ---------------------------------------------------------------- peer
+
+
+def blas_info():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [{key: i.get(key) for key in ("internal_api", "version",
+                                         "architecture", "num_threads",
+                                         "threading_layer")}
+            for i in threadpool_info()]
+
+
+def run_sklearn(name, data_dir, repeat):
+    import warnings
+
+    import numpy as np
+    import sklearn
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    warnings.filterwarnings("ignore")
+    n, d, k = WORKLOADS[name]
+    p = paths(data_dir, name)
+    x, init = load(name, data_dir)
+
+    train_times, centers = [], None
+    for _ in range(repeat):
+        m = MiniBatchKMeans(n_clusters=k, init=init, n_init=1,
+                            batch_size=BATCH, random_state=SEED)
+        start = time.perf_counter()
+        for i in range(0, n, BATCH):
+            m.partial_fit(x[i:i + BATCH])
+        train_times.append(time.perf_counter() - start)
+        if centers is None:
+            centers = np.ascontiguousarray(m.cluster_centers_,
+                                           dtype=np.float32)
+            own_inertia = -m.score(x)
+
+    # KMeans with the initial centers as its fitted centers.
+    km = KMeans(n_clusters=k, init=init, n_init=1, max_iter=1).fit(init)
+    km.cluster_centers_ = init.copy()
+    predict_times, labels = [], None
+    km.predict(x[:BATCH])                       # warm-up
+    for _ in range(repeat):
+        start = time.perf_counter()
+        labels = km.predict(x)
+        predict_times.append(time.perf_counter() - start)
+
+    centers.tofile(p["sk_centers"])
+    labels.astype(np.int32).tofile(p["sk_labels"])
+    result = {
+        "sklearn": sklearn.__version__, "numpy": np.__version__,
+        "blas": blas_info(),
+        "train_s": train_times, "predict_s": predict_times,
+        "train_per_s": n / min(train_times),
+        "predict_per_s": n / min(predict_times),
+        "own_inertia": float(own_inertia),
+    }
+    with open(p["sk_json"], "w") as f:
+        json.dump(result, f, indent=1)
+    return result
+
+
+# ---------------------------------------------------------- core (C)
+
+
+def run_core(name, data_dir, build_dir, repeat):
+    n, d, k = WORKLOADS[name]
+    p = paths(data_dir, name)
+    cmd = [os.path.join(build_dir, "bench", "kmbench"),
+           "--points", p["points"], "--init", p["init"],
+           "--peer-centers", p["sk_centers"], "--peer-labels", p["sk_labels"],
+           "--centers-out", p["ours_centers"],
+           "--checkpoint-out", p["checkpoint"],
+           "-n", str(n), "-d", str(d), "-k", str(k), "--batch", str(BATCH),
+           "--repeat", str(repeat)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    result = json.loads(out.stdout)
+    result["command"] = " ".join(shlex.quote(c) for c in cmd)
+    with open(p["core_json"], "w") as f:
+        json.dump(result, f, indent=1)
+    return result
+
+
+# ----------------------------------------------------------- pipelines
+
+
+def gst_env(build_dir):
+    env = dict(os.environ)
+    env["GST_PLUGIN_PATH"] = os.path.join(build_dir, "plugin")
+    env.setdefault("GST_REGISTRY", os.path.join(build_dir, "bench",
+                                                "registry.bin"))
+    return env
+
+
+EXEC_RE = re.compile(r"Execution ended after (\d+):(\d+):(\d+\.\d+)")
+
+
+def gst_launch(description, build_dir):
+    """Runs gst-launch-1.0; returns the seconds from PLAYING to EOS."""
+    cmd = ["gst-launch-1.0", "-q"] + shlex.split(description)
+    out = subprocess.run(cmd, env=gst_env(build_dir), capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        raise RuntimeError("gst-launch-1.0 %s failed:\n%s%s"
+                           % (description, out.stdout, out.stderr))
+    # -q hides the timing line; ask for it without -q when missing.
+    m = EXEC_RE.search(out.stdout + out.stderr)
+    if m is None:
+        cmd.remove("-q")
+        out = subprocess.run(cmd, env=gst_env(build_dir),
+                             capture_output=True, text=True, check=True)
+        m = EXEC_RE.search(out.stdout + out.stderr)
+    h, mi, s = m.groups()
+    return int(h) * 3600 + int(mi) * 60 + float(s)
+
+
+def pipelines(name, data_dir):
+    n, d, k = WORKLOADS[name]
+    p = paths(data_dir, name)
+    caps = "application/x-points,format=F32LE,dimensions=%d" % d
+    src = "filesrc location=%s blocksize=%d ! %s" % (p["points"],
+                                                     BATCH * d * 4, caps)
+    train = ("kmeans-train num-clusters=%d init=file initial-centers=%s"
+             % (k, p["init_txt"]))
+    buffers = (n + BATCH - 1) // BATCH
+    testsrc = ("kmeans-testsrc clusters=%d dimensions=%d points-per-buffer=%d"
+               " num-buffers=%d seed=1" % (k, d, BATCH, buffers))
+    return {
+        "file_train_assign": "%s ! %s ! kmeans-assign ! fakesink" % (src,
+                                                                    train),
+        "file_train": "%s ! %s ! fakesink" % (src, train),
+        "file_assign": "%s ! kmeans-assign model-location=%s ! fakesink"
+                       % (src, p["checkpoint"]),
+        "testsrc_train_assign": "%s ! kmeans-train num-clusters=%d seed=1 "
+                                "! kmeans-assign ! fakesink" % (testsrc, k),
+        "testsrc_only": "%s ! fakesink" % testsrc,
+    }
+
+
+def run_pipelines(name, data_dir, build_dir, repeat):
+    n = WORKLOADS[name][0]
+    result = {}
+    for key, desc in pipelines(name, data_dir).items():
+        times = [gst_launch(desc, build_dir) for _ in range(repeat)]
+        result[key] = {"command": "gst-launch-1.0 " + desc, "runs_s": times,
+                       "per_s": n / min(times)}
+    return result
+
+
+# -------------------------------------------------------------- memory
+
+
+MEMORY_APP = r"""
+import sys, gi
+gi.require_version("Gst", "1.0")
+from gi.repository import Gst, GLib
+Gst.init(None)
+marks = [int(m) for m in sys.argv[2].split(",")]
+pipe = Gst.parse_launch(sys.argv[1])
+seen = {"points": 0, "rss": {}}
+
+def rss_kib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+
+def probe(pad, info):
+    seen["points"] += info.get_buffer().get_size() // 8   # one record each
+    while marks and seen["points"] >= marks[0]:
+        seen["rss"][marks.pop(0)] = rss_kib()
+    return Gst.PadProbeReturn.OK
+
+pipe.get_by_name("out").get_static_pad("sink").add_probe(
+    Gst.PadProbeType.BUFFER, probe)
+loop = GLib.MainLoop()
+def on_message(bus, msg):
+    if msg.type == Gst.MessageType.ERROR:
+        print(msg.parse_error(), file=sys.stderr); loop.quit()
+    elif msg.type == Gst.MessageType.EOS:
+        loop.quit()
+bus = pipe.get_bus(); bus.add_signal_watch(); bus.connect("message", on_message)
+pipe.set_state(Gst.State.PLAYING); loop.run(); pipe.set_state(Gst.State.NULL)
+print(" ".join("%d:%d" % kv for kv in sorted(seen["rss"].items())))
+"""
+
+
+def run_memory(build_dir, total=100_000_000, d=3, k=8):
+    buffers = (total + BATCH - 1) // BATCH
+    desc = ("kmeans-testsrc clusters=%d dimensions=%d points-per-buffer=%d "
+            "num-buffers=%d seed=1 ! kmeans-train num-clusters=%d seed=1 ! "
+            "kmeans-assign ! fakesink name=out" % (k, d, BATCH, buffers, k))
+    marks = [1_000_000, 10_000_000, 50_000_000, total]
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", MEMORY_APP, desc,
+                          ",".join(str(m) for m in marks)],
+                         env=gst_env(build_dir), capture_output=True,
+                         text=True, check=True)
+    rss = {int(a): int(b) for a, b in
+           (kv.split(":") for kv in out.stdout.split())}
+    return {"command": "python3 -c MEMORY_APP (bench/kmbench.py) '%s'" % desc,
+            "rss_kib": rss, "seconds": time.perf_counter() - start}
+
+
+# -------------------------------------------------------------- report
+
+
+def log(msg):
+    print("[kmbench] " + msg, file=sys.stderr, flush=True)
+
+
+def fmt_rate(v):
+    if v >= 1e6:
+        return "%.1fM" % (v / 1e6)
+    return "%.0fk" % (v / 1e3)
+
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    flags = open("/proc/cpuinfo").read()
+    isa = [i for i in ("avx512f", "avx2", "fma") if " %s " % i in flags]
+    return "%s, %d cores (%s), Linux %s" % (cpu, os.cpu_count(),
+                                             ", ".join(isa),
+                                             platform.release())
+
+
+def report(results, memory, args):
+    lines = []
+    w = lines.append
+    w("# gst-kmeans benchmark results")
+    w("")
+    w("Produced by `./bench/run.sh` (bench/kmbench.py, bench/kmbench.c) on "
+      "%s, %s." % (machine(), time.strftime("%Y-%m-%d")))
+    w("Every figure is the best of %d runs (medians in the JSON files next "
+      "to the data); points/s unless noted; *ratio* = ours / the peer in "
+      "the same run." % args.repeat)
+    w("")
+    w("## Core library vs scikit-learn")
+    w("")
+    w("| workload | N, D, K | train ours | train sklearn | ratio | "
+      "assign ours | predict sklearn | ratio | assign GFLOP/s | "
+      "% of SGEMM | inertia ours / sklearn |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+      "| ---: |")
+    for name, r in results.items():
+        n, d, k = WORKLOADS[name]
+        c, s = r["core"], r["sklearn"]
+        w("| %s | %d, %d, %d | %s | %s | %.1f× | %s | %s | %.1f× | %.0f | "
+          "%.0f%% | %.4f |" % (
+              name, n, d, k, fmt_rate(c["train"]["per_s"]),
+              fmt_rate(s["train_per_s"]),
+              c["train"]["per_s"] / s["train_per_s"],
+              fmt_rate(c["assign"]["per_s"]), fmt_rate(s["predict_per_s"]),
+              c["assign"]["per_s"] / s["predict_per_s"],
+              c["assign"]["gflops"],
+              100 * c["assign"]["gflops"] / c["sgemm_square_gflops"],
+              c["inertia"] / c["peer_inertia"]))
+    w("")
+    w("SGEMM reference (OpenBLAS `cblas_sgemm`, all cores): ")
+    for name, r in results.items():
+        c = r["core"]
+        w("%s: 2048³ %.0f GFLOP/s, the distance step's own shape "
+          "(%d×%d×%d) %.0f GFLOP/s.  " % (
+              name, c["sgemm_square_gflops"], BATCH, WORKLOADS[name][2],
+              WORKLOADS[name][1], c["sgemm_shape_gflops"]))
+    w("")
+    w("## Pipelines (gst-launch-1.0, %d-point buffers)" % BATCH)
+    w("")
+    w("| workload | file ! train ! assign | core train+assign | ratio | "
+      "file ! train | file ! assign | testsrc ! train ! assign | "
+      "testsrc alone |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, r in results.items():
+        pl, c = r["pipelines"], r["core"]
+        w("| %s | %s | %s | %.2f | %s | %s | %s | %s |" % (
+            name, fmt_rate(pl["file_train_assign"]["per_s"]),
+            fmt_rate(c["train_assign"]["per_s"]),
+            pl["file_train_assign"]["per_s"] / c["train_assign"]["per_s"],
+            fmt_rate(pl["file_train"]["per_s"]),
+            fmt_rate(pl["file_assign"]["per_s"]),
+            fmt_rate(pl["testsrc_train_assign"]["per_s"]),
+            fmt_rate(pl["testsrc_only"]["per_s"])))
+    w("")
+    if memory:
+        rss = memory["rss_kib"]
+        marks = sorted(rss)
+        w("## Memory")
+        w("")
+        w("VmRSS of `kmeans-testsrc ! kmeans-train ! kmeans-assign ! "
+          "fakesink` (D=3, K=8): " + ", ".join(
+              "%s points: %.1f MiB" % (fmt_rate(m).replace(".0M", "M"),
+                                       rss[m] / 1024) for m in marks)
+          + "; growth from %s to %s points: %.2f MiB." % (
+              fmt_rate(marks[0]), fmt_rate(marks[-1]),
+              (rss[marks[-1]] - rss[marks[0]]) / 1024))
+        w("")
+    w("## Commands")
+    w("")
+    for name, r in results.items():
+        w("- %s, core: `%s`" % (name, r["core"]["command"]))
+        w("- %s, sklearn: `python3 bench/kmbench.py sklearn %s`"
+          % (name, name))
+        for key, pl in r["pipelines"].items():
+            w("- %s, %s: `%s`" % (name, key, pl["command"]))
+    if memory:
+        w("- memory: `python3 bench/kmbench.py memory` runs `%s`"
+          % memory["command"].split("'")[1])
+    w("")
+    w("Peer: scikit-learn %s, numpy %s, BLAS %s." % (
+        next(iter(results.values()))["sklearn"]["sklearn"],
+        next(iter(results.values()))["sklearn"]["numpy"],
+        ", ".join("%s %s %s (%s threads)" % (b.get("internal_api"),
+                                             b.get("version"),
+                                             b.get("architecture") or "",
+                                             b.get("num_threads"))
+                  for b in next(iter(results.values()))["sklearn"]["blas"])))
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("command", choices=["gen", "sklearn", "memory", "run"])
+    ap.add_argument("workloads", nargs="*", default=list(WORKLOADS))
+    ap.add_argument("--build-dir", default=os.path.join(SOURCE_ROOT,
+                                                        "build-bench"))
+    ap.add_argument("--data-dir", default=None,
+                    help="where the data goes (default BUILD/bench/data)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--memory-points", type=int, default=100_000_000)
+    ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--no-pipelines", action="store_true")
+    ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
+    args = ap.parse_args()
+    data_dir = args.data_dir or os.path.join(args.build_dir, "bench", "data")
+    for name in args.workloads:
+        if name not in WORKLOADS:
+            ap.error("unknown workload %s" % name)
+
+    if args.command == "gen":
+        for name in args.workloads:
+            generate(name, data_dir)
+        return
+    if args.command == "sklearn":
+        for name in args.workloads:
+            ensure_data(name, data_dir)
+            print(json.dumps(run_sklearn(name, data_dir, args.repeat),
+                             indent=1))
+        return
+    if args.command == "memory":
+        print(json.dumps(run_memory(args.build_dir, args.memory_points),
+                         indent=1))
+        return
+
+    results = {}
+    for name in args.workloads:
+        ensure_data(name, data_dir)
+        log("%s: scikit-learn" % name)
+        sk = run_sklearn(name, data_dir, args.repeat)
+        log("%s: core library" % name)
+        core = run_core(name, data_dir, args.build_dir, args.repeat)
+        pl = {}
+        if not args.no_pipelines:
+            log("%s: pipelines" % name)
+            pl = run_pipelines(name, data_dir, args.build_dir, args.repeat)
+        results[name] = {"sklearn": sk, "core": core, "pipelines": pl}
+    memory = None
+    if not args.no_memory:
+        log("memory: %d points" % args.memory_points)
+        memory = run_memory(args.build_dir, args.memory_points)
+    with open(os.path.join(data_dir, "results.json"), "w") as f:
+        json.dump({"results": results, "memory": memory}, f, indent=1)
+    if args.no_pipelines:
+        log("table needs the pipelines; raw results in %s"
+            % os.path.join(data_dir, "results.json"))
+        print(json.dumps(results, indent=1))
+        return
+    text = report(results, memory, args)
+    print(text)
+    with open(args.results, "w") as f:
+        f.write(text)
+    log("wrote %s" % args.results)
+
+
+if __name__ == "__main__":
+    main()

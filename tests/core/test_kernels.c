@@ -1,0 +1,293 @@
+/* The assignment kernels (AVX-512, AVX2, portable) give identical
+ * indices, distances and sums, equal to brute force on exact distances,
+ * whatever the shape, the metric, the batch size and the thread split;
+ * on data full of exact ties (small integer coordinates) too. */
+#include "kmtest.h"
+
+typedef struct
+{
+  gint32 *idx;
+  gfloat *dist;
+  gdouble total;
+} Answer;
+
+static void
+answer_clear (Answer * a)
+{
+  g_free (a->idx);
+  g_free (a->dist);
+}
+
+static KmModel *
+model_new (guint k, guint d, KmMetric metric, const gfloat * c)
+{
+  GError *error = NULL;
+  KmModel *m = km_model_new (k, d, metric, c, 1, &error);
+
+  g_assert_no_error (error);
+  return m;
+}
+
+static Answer
+assign_with (KmModel * m, KmIsa isa, const gfloat * x, gsize n)
+{
+  Answer a;
+
+  a.idx = g_new (gint32, n);
+  a.dist = g_new (gfloat, n);
+  m->dist.isa = isa;
+  a.total = km_model_assign (m, x, n, a.idx, a.dist, NULL);
+  return a;
+}
+
+/* Lowest index of the smallest exact distance, by a plain loop. */
+static guint
+brute_nearest (const KmModel * m, const gfloat * x, gdouble * best)
+{
+  guint j, bj = 0;
+
+  *best = km_dist_exact (&m->dist, x, 0);
+  for (j = 1; j < m->k; j++) {
+    gdouble dj = km_dist_exact (&m->dist, x, j);
+
+    if (dj < *best) {
+      *best = dj;
+      bj = j;
+    }
+  }
+  return bj;
+}
+
+/* Integer coordinates in [-2, 2]: exact ties everywhere (equidistant
+ * centers, duplicate centers, points on centers). */
+static gfloat *
+tie_matrix (KmRng * rng, gsize n, guint d)
+{
+  gfloat *m = g_new (gfloat, n * d);
+  gsize i;
+
+  for (i = 0; i < n * d; i++)
+    m[i] = (gfloat) ((gint) km_rng_uniform_int (rng, 5) - 2);
+  return m;
+}
+
+/* Every ISA this CPU has against the portable kernel and brute force. */
+static void
+check_shape (KmRng * rng, guint k, guint d, KmMetric metric, gsize n,
+    gboolean ties)
+{
+  gfloat *c = ties ? tie_matrix (rng, k, d) :
+      kmt_gaussian_matrix (rng, k, d, 3.0);
+  gfloat *x = ties ? tie_matrix (rng, n, d) :
+      kmt_gaussian_matrix (rng, n, d, 3.0);
+  KmModel *m = model_new (k, d, metric, c);
+  const gfloat *xs = metric == KM_METRIC_COSINE ? NULL : x;
+  gfloat *unit = NULL;
+  Answer ref = assign_with (m, KM_ISA_GENERIC, x, n);
+  KmIsa isa;
+  gsize i;
+
+  /* Brute force sees the points the kernels see (unit rows for cosine). */
+  if (xs == NULL) {
+    unit = g_new (gfloat, n * d);
+    km_normalize_rows (x, unit, n, d);
+    xs = unit;
+  }
+  for (i = 0; i < n; i++) {
+    gdouble bd;
+    guint b = brute_nearest (m, xs + i * d, &bd);
+
+    if (ref.idx[i] != (gint32) b)
+      g_error ("k %u d %u %s n %" G_GSIZE_FORMAT ": point %" G_GSIZE_FORMAT
+          " got %d, brute force %u", k, d, metric ? "cosine" : "euclid", n,
+          i, ref.idx[i], b);
+    g_assert_cmpfloat (ref.dist[i], ==, (gfloat) bd);
+  }
+
+  for (isa = KM_ISA_GENERIC + 1; isa <= km_isa_detect (); isa++) {
+    Answer got = assign_with (m, isa, x, n);
+
+    if (memcmp (got.idx, ref.idx, n * sizeof (gint32)) != 0
+        || memcmp (got.dist, ref.dist, n * sizeof (gfloat)) != 0)
+      g_error ("k %u d %u %s n %" G_GSIZE_FORMAT ": %s differs from the "
+          "portable kernel", k, d, metric ? "cosine" : "euclid", n,
+          km_isa_name (isa));
+    g_assert_cmpfloat (got.total, ==, ref.total);
+    answer_clear (&got);
+  }
+
+  answer_clear (&ref);
+  km_model_unref (m);
+  g_free (unit);
+  g_free (c);
+  g_free (x);
+}
+
+static void
+test_isas_agree (void)
+{
+  /* Around the 8-center groups, the 32-lane permutes, 8-dimension
+   * partial sums and 16-dimension transposes. */
+  const guint ks[] = { 1, 2, 7, 8, 9, 16, 17, 31, 32, 33, 64, 100 };
+  const guint ds[] = { 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 128 };
+  const gsize ns[] = { 1, 31, 33, 211 };
+  KmRng rng;
+  guint a, b, c, metric;
+
+  g_test_message ("best kernel here: %s", km_isa_name (km_isa_detect ()));
+  km_rng_seed (&rng, 7);
+  for (a = 0; a < G_N_ELEMENTS (ks); a++)
+    for (b = 0; b < G_N_ELEMENTS (ds); b++)
+      for (c = 0; c < G_N_ELEMENTS (ns); c++)
+        for (metric = 0; metric < 2; metric++) {
+          check_shape (&rng, ks[a], ds[b], metric, ns[c], FALSE);
+          check_shape (&rng, ks[a], ds[b], metric, ns[c], TRUE);
+        }
+}
+
+/* All centers equal: index 0 every time, on every kernel. */
+static void
+test_all_centers_equal (void)
+{
+  const guint k = 40, d = 5, n = 100;
+  gfloat *c = g_new (gfloat, k * d), *x;
+  KmModel *m;
+  KmRng rng;
+  KmIsa isa;
+  guint i;
+
+  km_rng_seed (&rng, 3);
+  for (i = 0; i < k * d; i++)
+    c[i] = 1.5f;
+  x = kmt_gaussian_matrix (&rng, n, d, 1.0);
+  m = model_new (k, d, KM_METRIC_SQUARED_EUCLIDEAN, c);
+  for (isa = KM_ISA_GENERIC; isa <= km_isa_detect (); isa++) {
+    Answer got = assign_with (m, isa, x, n);
+
+    for (i = 0; i < n; i++)
+      g_assert_cmpint (got.idx[i], ==, 0);
+    answer_clear (&got);
+  }
+  km_model_unref (m);
+  g_free (c);
+  g_free (x);
+}
+
+/* The sum over a call is the sum of its blocks of 32 in order, so one
+ * large call (split over the cores) and calls of 32 points agree to the
+ * bit; so do the indices and distances. */
+static void
+test_split_invariant (void)
+{
+  const guint k = 64, d = 16;
+  const gsize n = 40000 + 17;
+  KmRng rng;
+  gfloat *c, *x, *dist = g_new (gfloat, n);
+  gint32 *idx = g_new (gint32, n);
+  KmWorkspace *ws = km_workspace_new ();
+  KmModel *m;
+  Answer whole;
+  gdouble total = 0.0;
+  gsize i;
+
+  km_rng_seed (&rng, 11);
+  c = kmt_gaussian_matrix (&rng, k, d, 2.0);
+  x = kmt_gaussian_matrix (&rng, n, d, 2.0);
+  m = model_new (k, d, KM_METRIC_SQUARED_EUCLIDEAN, c);
+  whole = assign_with (m, km_isa_detect (), x, n);
+  for (i = 0; i < n; i += 32) {
+    gsize b = MIN (32, n - i);
+
+    total += km_model_assign (m, x + i * d, b, idx + i, dist + i, ws);
+  }
+  g_assert_cmpfloat (total, ==, whole.total);
+  g_assert_cmpmem (idx, n * sizeof (gint32), whole.idx, n * sizeof (gint32));
+  g_assert_cmpmem (dist, n * sizeof (gfloat), whole.dist, n * sizeof (gfloat));
+  answer_clear (&whole);
+  km_model_unref (m);
+  km_workspace_free (ws);
+  g_free (c);
+  g_free (x);
+  g_free (idx);
+  g_free (dist);
+}
+
+typedef struct
+{
+  KmModel *model;
+  const gfloat *x;
+  gsize n;
+  Answer answer;
+} Caller;
+
+static gpointer
+caller_main (gpointer data)
+{
+  Caller *c = data;
+  KmWorkspace *ws = km_workspace_new ();
+  guint r;
+
+  /* Repeated so that the callers overlap and compete for the helpers. */
+  c->answer.idx = g_new (gint32, c->n);
+  c->answer.dist = g_new (gfloat, c->n);
+  for (r = 0; r < 20; r++)
+    c->answer.total = km_model_assign (c->model, c->x, c->n, c->answer.idx,
+        c->answer.dist, ws);
+  km_workspace_free (ws);
+  return NULL;
+}
+
+/* Callers in several threads at once share the helper threads; a caller
+ * that finds them busy does the work itself.  Same answers every time. */
+static void
+test_concurrent_callers (void)
+{
+  const guint k = 32, d = 24, threads = 4;
+  const gsize n = 20000;
+  KmRng rng;
+  gfloat *c, *x;
+  KmModel *m;
+  Answer ref;
+  Caller callers[4];
+  GThread *t[4];
+  guint i;
+
+  km_rng_seed (&rng, 5);
+  c = kmt_gaussian_matrix (&rng, k, d, 1.0);
+  x = kmt_gaussian_matrix (&rng, n, d, 1.0);
+  m = model_new (k, d, KM_METRIC_SQUARED_EUCLIDEAN, c);
+  ref = assign_with (m, KM_ISA_GENERIC, x, n);
+  m->dist.isa = km_isa_detect ();
+  for (i = 0; i < threads; i++) {
+    callers[i].model = m;
+    callers[i].x = x;
+    callers[i].n = n;
+    t[i] = g_thread_new ("caller", caller_main, &callers[i]);
+  }
+  for (i = 0; i < threads; i++) {
+    g_thread_join (t[i]);
+    g_assert_cmpfloat (callers[i].answer.total, ==, ref.total);
+    g_assert_cmpmem (callers[i].answer.idx, n * sizeof (gint32), ref.idx,
+        n * sizeof (gint32));
+    g_assert_cmpmem (callers[i].answer.dist, n * sizeof (gfloat), ref.dist,
+        n * sizeof (gfloat));
+    answer_clear (&callers[i].answer);
+  }
+  answer_clear (&ref);
+  km_model_unref (m);
+  g_free (c);
+  g_free (x);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/kernels/isas-agree", test_isas_agree);
+  g_test_add_func ("/kernels/all-centers-equal", test_all_centers_equal);
+  g_test_add_func ("/kernels/split-invariant", test_split_invariant);
+  g_test_add_func ("/kernels/concurrent-callers", test_concurrent_callers);
+
+  return g_test_run ();
+}
