@@ -433,8 +433,11 @@ main (int argc, char **argv)
     peer = load_floats (o.peer_centers_path, (gsize) o.k * o.d);
     in_peer = inertia (&o, peer, x, idx, dist);
   }
-  g_print ("  \"inertia\": %.17g, \"peer_inertia\": %.17g,\n", in_ours,
-      in_peer);
+  if (isnan (in_peer))
+    g_print ("  \"inertia\": %.17g, \"peer_inertia\": null,\n", in_ours);
+  else
+    g_print ("  \"inertia\": %.17g, \"peer_inertia\": %.17g,\n", in_ours,
+        in_peer);
   if (o.centers_out_path && !g_file_set_contents (o.centers_out_path,
           (const gchar *) ours, (gssize) o.k * o.d * sizeof (gfloat), NULL))
     g_printerr ("kmbench: could not write %s\n", o.centers_out_path);

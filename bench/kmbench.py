@@ -287,7 +287,9 @@ def on_message(bus, msg):
     elif msg.type == Gst.MessageType.EOS:
         loop.quit()
 bus = pipe.get_bus(); bus.add_signal_watch(); bus.connect("message", on_message)
-pipe.set_state(Gst.State.PLAYING); loop.run(); pipe.set_state(Gst.State.NULL)
+pipe.set_state(Gst.State.PLAYING); loop.run()
+seen["rss"][seen["points"]] = rss_kib()          # at EOS
+pipe.set_state(Gst.State.NULL)
 print(" ".join("%d:%d" % kv for kv in sorted(seen["rss"].items())))
 """
 
@@ -297,7 +299,9 @@ def run_memory(build_dir, total=100_000_000, d=3, k=8):
     desc = ("kmeans-testsrc clusters=%d dimensions=%d points-per-buffer=%d "
             "num-buffers=%d seed=1 ! kmeans-train num-clusters=%d seed=1 ! "
             "kmeans-assign ! fakesink name=out" % (k, d, BATCH, buffers, k))
-    marks = [1_000_000, 10_000_000, 50_000_000, total]
+    # The first buffer initialises the centers (no model downstream yet),
+    # so the last mark is the points seen at EOS.
+    marks = [m for m in (1_000_000, 10_000_000, total // 2) if m < total]
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", MEMORY_APP, desc,
                           ",".join(str(m) for m in marks)],
@@ -307,6 +311,38 @@ def run_memory(build_dir, total=100_000_000, d=3, k=8):
            (kv.split(":") for kv in out.stdout.split())}
     return {"command": "python3 -c MEMORY_APP (bench/kmbench.py) '%s'" % desc,
             "rss_kib": rss, "seconds": time.perf_counter() - start}
+
+
+# ---------------------------------------------------------------- load
+
+
+def cpu_busy(seconds=1.0):
+    """Fraction of all cores busy over @seconds (from /proc/stat)."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        idle = v[3] + v[4]
+        return idle, sum(v)
+    i0, t0 = sample()
+    time.sleep(seconds)
+    i1, t1 = sample()
+    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
+
+
+def wait_quiet(limit, what):
+    """Waits up to @limit seconds for other work to stop; returns the
+    background load seen last (fraction of all cores)."""
+    start = time.monotonic()
+    busy = cpu_busy()
+    while busy > 0.10 and time.monotonic() - start < limit:
+        log("%s: cores %.0f%% busy with other work, waiting" % (what,
+                                                               100 * busy))
+        time.sleep(5)
+        busy = cpu_busy()
+    if busy > 0.10:
+        log("%s: measuring anyway with %.0f%% background load" % (what,
+                                                                 100 * busy))
+    return busy
 
 
 # -------------------------------------------------------------- report
@@ -346,6 +382,11 @@ def report(results, memory, args):
     w("Every figure is the best of %d runs (medians in the JSON files next "
       "to the data); points/s unless noted; *ratio* = ours / the peer in "
       "the same run." % args.repeat)
+    w("Background load on the cores (other processes) just before / after "
+      "each workload: " + ", ".join(
+          "%s %.0f%% / %.0f%%" % (name, 100 * r["background_load"],
+                                  100 * r["background_load_after"])
+          for name, r in results.items()) + ".")
     w("")
     w("## Core library vs scikit-learn")
     w("")
@@ -441,9 +482,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--memory-points", type=int, default=100_000_000)
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--wait-quiet", type=float, default=300,
+                    help="seconds to wait for idle cores before each "
+                    "workload (default 300)")
     ap.add_argument("--no-pipelines", action="store_true")
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
-    args = ap.parse_args()
+    args = ap.parse_intermixed_args()
     data_dir = args.data_dir or os.path.join(args.build_dir, "bench", "data")
     for name in args.workloads:
         if name not in WORKLOADS:
@@ -467,6 +511,7 @@ def main():
     results = {}
     for name in args.workloads:
         ensure_data(name, data_dir)
+        load = wait_quiet(args.wait_quiet, name)
         log("%s: scikit-learn" % name)
         sk = run_sklearn(name, data_dir, args.repeat)
         log("%s: core library" % name)
@@ -475,7 +520,9 @@ def main():
         if not args.no_pipelines:
             log("%s: pipelines" % name)
             pl = run_pipelines(name, data_dir, args.build_dir, args.repeat)
-        results[name] = {"sklearn": sk, "core": core, "pipelines": pl}
+        results[name] = {"sklearn": sk, "core": core, "pipelines": pl,
+                         "background_load": load,
+                         "background_load_after": cpu_busy()}
     memory = None
     if not args.no_memory:
         log("memory: %d points" % args.memory_points)

@@ -29,22 +29,21 @@
 
 #include "kmprivate.h"
 
-/* Dot products kept per block in km_dist_all: 64k floats, 256 KiB. */
-#define KM_DOT_BLOCK_FLOATS (1u << 16)
-#define KM_MIN_BLOCK_POINTS 4
-
 /* Distances are summed per block of 32 points in one fixed order, then
  * block after block, whatever the kernel and the thread split. */
 #define KM_SUM_BLOCK 32
 
-/* Up to this many dimensions every partial sum of km_dist_exact holds
- * one term, so the SIMD kernels compute it per lane, from the panel. */
-#define KM_LANE_EXACT_MAX_D 8
+/* Up to this many dimensions (two terms per partial sum of
+ * km_dist_exact) the AVX-512 kernel computes exact distances per lane,
+ * from the panel; the centers' coordinates come from a permute of the
+ * lanes table up to KM_LANE_TABLE_MAX_K centers, else from a gather. */
+#define KM_LANE_EXACT_MAX_D 16
+#define KM_LANE_TABLE_MAX_K 64
 
 /* Below this much work (points x padded centers x (d + 6), about the
  * vector lane-operations of the kernel) one thread does it all: waking a
  * helper costs a few microseconds. */
-#define KM_PARALLEL_MIN_WORK (1u << 21)
+#define KM_PARALLEL_MIN_WORK (1u << 17)
 
 void
 km_normalize_rows (const gfloat * src, gfloat * dst, gsize n, guint d)
@@ -142,9 +141,11 @@ km_dist_init (KmDist * dist, guint k, guint d, KmMetric metric)
   dist->metric = metric;
   dist->use_gemm = kd >= KM_GEMM_MIN_MODEL_FLOATS
       || d >= KM_GEMM_MIN_DIMENSIONS;
-  /* Rounding bound of a key difference, relative to ||x||^2 + max ||c||^2:
-   * a key is off by at most d ulps of ||x||^2/2 + 2 ||c||^2 (dot product,
-   * norm, offset), two keys twice that; this is that, with margin. */
+  /* Rounding bound of the difference of two keys, relative to
+   * ||x||^2 + max ||c||^2.  With u = FLT_EPSILON / 2, a key is off by at
+   * most (d + 2) u (||x||^2/2 + ||c||^2) from its products and sums,
+   * plus d u ||c||^2/2 from the norm: two keys at most 3 (d + 2) u of the
+   * reference; this is 4 (d + 2) u. */
   dist->tie_scale = 2.0f * (d + 2) * FLT_EPSILON;
   dist->isa = km_isa_detect ();
   dist->groups = (k + KM_GROUP_CENTERS - 1) / KM_GROUP_CENTERS;
@@ -152,8 +153,9 @@ km_dist_init (KmDist * dist, guint k, guint d, KmMetric metric)
   dist->offsets = g_new0 (gfloat, (gsize) dist->groups * KM_GROUP_CENTERS);
   if (k % KM_GROUP_CENTERS != 0)
     dist->tail = g_new0 (gfloat, (gsize) KM_GROUP_CENTERS * d);
-  if (d <= KM_LANE_EXACT_MAX_D && k <= 32)
-    dist->lanes = g_aligned_alloc0 (d * 32, sizeof (gfloat), 64);
+  if (d <= KM_LANE_EXACT_MAX_D && k <= KM_LANE_TABLE_MAX_K)
+    dist->lanes = g_aligned_alloc0 (d * KM_LANE_TABLE_MAX_K, sizeof (gfloat),
+        64);
   if (metric == KM_METRIC_COSINE)
     dist->unit = g_new0 (gfloat, kd);
   if (!dist->use_gemm)
@@ -207,7 +209,8 @@ prepare_groups (KmDist * dist)
 
     for (t = 0; t < d; t++)
       for (j = 0; j < k; j++)
-        dist->lanes[t * 32 + j] = dist->rows[(gsize) j * d + t];
+        dist->lanes[t * KM_LANE_TABLE_MAX_K + j] =
+            dist->rows[(gsize) j * d + t];
   }
 }
 
@@ -247,7 +250,7 @@ group_rows (const KmDist * dist, guint g)
 {
   if ((g + 1) * KM_GROUP_CENTERS > dist->k)
     return dist->tail;
-  return dist->rows + (gsize) g * KM_GROUP_CENTERS * dist->d;
+  return dist->rows + (gsize) (g * KM_GROUP_CENTERS) * dist->d;
 }
 
 /* ------------------------------------------------------------------ */
@@ -458,8 +461,7 @@ assign_range_generic (const KmDist * dist, const gfloat * x, gsize n,
     guint l;
 
     for (l = 0; l < m; l++)
-      bi[l] = (gint32) nearest_generic (dist, xb + (gsize) l * dist->d,
-          &dd[l]);
+      bi[l] = (gint32) nearest_generic (dist, xb + (gsize) l * dist->d, &dd[l]);
     for (; l < KM_SUM_BLOCK; l++)
       dd[l] = 0.0;
     sums[base / KM_SUM_BLOCK] = store_block (m, bi, dd,
@@ -491,8 +493,7 @@ typedef struct
 } KmLanes256;
 
 KM_TARGET_AVX2 static inline void
-update_avx2 (__m256 key, __m256 * best, __m256 * second, __m256i * bidx,
-    gint j)
+update_avx2 (__m256 key, __m256 * best, __m256 * second, __m256i * bidx, gint j)
 {
   __m256 gt = _mm256_cmp_ps (key, *best, _CMP_GT_OQ);
 
@@ -550,8 +551,8 @@ transpose_avx2 (const gfloat * x, guint m, guint d, gfloat * panel)
 }
 
 /* One group of 8 centers over lanes 16h..16h+15 of the panel. */
-KM_TARGET_AVX2 static void __attribute__ ((noinline))
-group_avx2 (const gfloat * panel, const gfloat * rows, const gfloat * off,
+KM_TARGET_AVX2 static void __attribute__((noinline))
+    group_avx2 (const gfloat * panel, const gfloat * rows, const gfloat * off,
     guint d, gint j, KmLanes256 * st, guint h)
 {
   guint pass, t;
@@ -559,8 +560,7 @@ group_avx2 (const gfloat * panel, const gfloat * rows, const gfloat * off,
   for (pass = 0; pass < KM_GROUP_CENTERS; pass += 4) {
     const gfloat *c0 = rows + (gsize) pass * d, *c1 = c0 + d, *c2 = c1 + d,
         *c3 = c2 + d;
-    __m256 a0 = _mm256_set1_ps (off[pass]), a1 = _mm256_set1_ps (off[pass
-            + 1]);
+    __m256 a0 = _mm256_set1_ps (off[pass]), a1 = _mm256_set1_ps (off[pass + 1]);
     __m256 a2 = _mm256_set1_ps (off[pass + 2]), a3 =
         _mm256_set1_ps (off[pass + 3]);
     __m256 b0 = a0, b1 = a1, b2 = a2, b3 = a3;
@@ -645,6 +645,84 @@ exact_avx2 (const KmDist * dist, const gfloat * x, guint j)
   return _mm_cvtsd_f64 (q);
 }
 
+/* d <= 16, k <= 8: the block's exact distances per lane from the panel
+ * (as in lane_exact_avx512, 8 lanes a vector, centers from a permute of
+ * the lanes table), outputs written with vector stores, the sum in
+ * block_sum's order. */
+KM_TARGET_AVX2 static gdouble
+finish_lanes_avx2 (const KmDist * dist, const gfloat * panel, guint m,
+    const KmLanes256 * st, gint32 * idx, gfloat * out)
+{
+  const guint d = dist->d;
+  const gboolean cosine = dist->metric == KM_METRIC_COSINE;
+  const __m256d zero = _mm256_setzero_pd ();
+  const __m256i lane = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  __m256d v[8], a, b;
+  __m128d q;
+  guint i, t;
+
+  for (i = 0; i < 4; i++) {
+    const __m256i bidx = st->bidx[i];
+    const __m256i valid = _mm256_cmpgt_epi32 (_mm256_set1_epi32 (m),
+        _mm256_add_epi32 (lane, _mm256_set1_epi32 (8 * i)));
+    __m256d sl[8], sh[8];
+
+    for (t = 0; t < 8; t++)
+      sl[t] = sh[t] = zero;
+    for (t = 0; t < d; t++) {
+      const guint r = t % 8;
+      __m256 xv = _mm256_load_ps (panel + (gsize) t * 32 + 8 * i), cv;
+      __m256d xl, xh, cl, ch;
+
+      cv = _mm256_permutevar8x32_ps (_mm256_load_ps (dist->lanes +
+              (gsize) t * KM_LANE_TABLE_MAX_K), bidx);
+      xl = _mm256_cvtps_pd (_mm256_castps256_ps128 (xv));
+      xh = _mm256_cvtps_pd (_mm256_extractf128_ps (xv, 1));
+      cl = _mm256_cvtps_pd (_mm256_castps256_ps128 (cv));
+      ch = _mm256_cvtps_pd (_mm256_extractf128_ps (cv, 1));
+      if (cosine) {
+        sl[r] = _mm256_fmadd_pd (xl, cl, sl[r]);
+        sh[r] = _mm256_fmadd_pd (xh, ch, sh[r]);
+      } else {
+        xl = _mm256_sub_pd (xl, cl);
+        xh = _mm256_sub_pd (xh, ch);
+        sl[r] = _mm256_fmadd_pd (xl, xl, sl[r]);
+        sh[r] = _mm256_fmadd_pd (xh, xh, sh[r]);
+      }
+    }
+#define KM_TREE8_256(s) \
+    _mm256_add_pd (_mm256_add_pd (_mm256_add_pd (s[0], s[4]), \
+            _mm256_add_pd (s[2], s[6])), _mm256_add_pd (_mm256_add_pd (s[1], \
+                s[5]), _mm256_add_pd (s[3], s[7])))
+    v[2 * i] = KM_TREE8_256 (sl);
+    v[2 * i + 1] = KM_TREE8_256 (sh);
+#undef KM_TREE8_256
+    if (cosine) {
+      const __m256d one = _mm256_set1_pd (1.0);
+
+      v[2 * i] = _mm256_max_pd (_mm256_sub_pd (one, v[2 * i]), zero);
+      v[2 * i + 1] = _mm256_max_pd (_mm256_sub_pd (one, v[2 * i + 1]), zero);
+    }
+    /* Lanes past m count as 0 in the sum. */
+    v[2 * i] = _mm256_and_pd (v[2 * i], _mm256_castsi256_pd
+        (_mm256_cvtepi32_epi64 (_mm256_castsi256_si128 (valid))));
+    v[2 * i + 1] = _mm256_and_pd (v[2 * i + 1], _mm256_castsi256_pd
+        (_mm256_cvtepi32_epi64 (_mm256_extracti128_si256 (valid, 1))));
+    if (idx != NULL)
+      _mm256_maskstore_epi32 (idx + 8 * i, valid, bidx);
+    if (out != NULL)
+      _mm256_maskstore_ps (out + 8 * i, valid, _mm256_set_m128
+          (_mm256_cvtpd_ps (v[2 * i + 1]), _mm256_cvtpd_ps (v[2 * i])));
+  }
+  /* block_sum: lanes 0-3 of s are vectors 0, 2, 4, 6 (points 0-3, 8-11,
+   * 16-19, 24-27), lanes 4-7 are 1, 3, 5, 7; then tree8. */
+  a = _mm256_add_pd (_mm256_add_pd (v[0], v[2]), _mm256_add_pd (v[4], v[6]));
+  b = _mm256_add_pd (_mm256_add_pd (v[1], v[3]), _mm256_add_pd (v[5], v[7]));
+  a = _mm256_add_pd (a, b);
+  q = _mm_add_pd (_mm256_castpd256_pd128 (a), _mm256_extractf128_pd (a, 1));
+  return _mm_cvtsd_f64 (_mm_add_sd (q, _mm_unpackhi_pd (q, q)));
+}
+
 KM_TARGET_AVX2 static void
 assign_range_avx2 (const KmDist * dist, const gfloat * x, gsize n,
     gint32 * idx, gfloat * out, gdouble * sums, gfloat * panel)
@@ -690,8 +768,17 @@ assign_range_avx2 (const KmDist * dist, const gfloat * x, gsize n,
       ties |= (guint32) _mm256_movemask_ps (_mm256_and_ps (valid,
               _mm256_cmp_ps (st.second[q], _mm256_sub_ps (st.best[q], tol),
                   _CMP_GE_OQ))) << (8 * q);
-      _mm256_storeu_si256 ((__m256i *) (bi + 8 * q), st.bidx[q]);
     }
+
+    /* Per lane only where a permute finds the centers: AVX2 gathers
+     * cost more than the row-wise sums. */
+    if (ties == 0 && d <= KM_LANE_EXACT_MAX_D && dist->k <= 8) {
+      sums[base / KM_SUM_BLOCK] = finish_lanes_avx2 (dist, panel, m, &st,
+          idx ? idx + base : NULL, out ? out + base : NULL);
+      continue;
+    }
+    for (q = 0; q < 4; q++)
+      _mm256_storeu_si256 ((__m256i *) (bi + 8 * q), st.bidx[q]);
     for (l = 0; l < m; l++) {
       const gfloat *p = xb + (gsize) l * d;
 
@@ -804,8 +891,8 @@ transpose_avx512 (const gfloat * x, guint m, guint d, gfloat * panel)
 }
 
 /* One group of 8 centers over the 32 lanes of the panel. */
-KM_TARGET_AVX512 static void __attribute__ ((noinline))
-group_avx512 (const gfloat * panel, const gfloat * rows, const gfloat * off,
+KM_TARGET_AVX512 static void __attribute__((noinline))
+    group_avx512 (const gfloat * panel, const gfloat * rows, const gfloat * off,
     guint d, gint j, KmLanes512 * st)
 {
   const gfloat *c0 = rows, *c1 = c0 + d, *c2 = c1 + d, *c3 = c2 + d,
@@ -814,8 +901,7 @@ group_avx512 (const gfloat * panel, const gfloat * rows, const gfloat * off,
   __m512 a2 = _mm512_set1_ps (off[2]), a3 = _mm512_set1_ps (off[3]);
   __m512 a4 = _mm512_set1_ps (off[4]), a5 = _mm512_set1_ps (off[5]);
   __m512 a6 = _mm512_set1_ps (off[6]), a7 = _mm512_set1_ps (off[7]);
-  __m512 b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6,
-      b7 = a7;
+  __m512 b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
   guint t;
 
   for (t = 0; t < d; t++, panel += 32) {
@@ -907,10 +993,31 @@ to_pd_hi (__m512 v)
           (_mm512_castps_pd (v), 1)));
 }
 
-/* d <= 8: exact distances of the 16 lanes of @panel (one half of the
+/* Coordinate t of the centers @bidx of 16 lanes. */
+KM_TARGET_AVX512 static inline __m512
+lane_centers_avx512 (const KmDist * dist, __m512i bidx, __m512i ci, guint t)
+{
+  const gfloat *row = dist->lanes + (gsize) t * KM_LANE_TABLE_MAX_K;
+  __m512 lo, hi;
+
+  if (dist->lanes == NULL)
+    return _mm512_i32gather_ps (ci, dist->rows + t, 4);
+  if (dist->k <= 16)
+    return _mm512_permutexvar_ps (bidx, _mm512_load_ps (row));
+  lo = _mm512_permutex2var_ps (_mm512_load_ps (row), bidx,
+      _mm512_load_ps (row + 16));
+  if (dist->k <= 32)
+    return lo;
+  hi = _mm512_permutex2var_ps (_mm512_load_ps (row + 32), bidx,
+      _mm512_load_ps (row + 48));
+  return _mm512_mask_blend_ps (_mm512_cmpge_epi32_mask (bidx,
+          _mm512_set1_epi32 (32)), lo, hi);
+}
+
+/* d <= 16: exact distances of the 16 lanes of @panel (one half of the
  * block) to centers @bidx, as km_dist_exact computes them: coordinate t
- * gives partial sum t, the 8 sums go through tree8 lane by lane.  Into
- * *lo (lanes 0-7) and *hi (8-15). */
+ * is added to partial sum t mod 8 with one fma, the 8 sums go through
+ * tree8 lane by lane.  Into *lo (lanes 0-7) and *hi (8-15). */
 KM_TARGET_AVX512 static inline void
 lane_exact_avx512 (const KmDist * dist, const gfloat * panel, __m512i bidx,
     __m512d * lo, __m512d * hi)
@@ -922,34 +1029,30 @@ lane_exact_avx512 (const KmDist * dist, const gfloat * panel, __m512i bidx,
   __m512d sl[8], sh[8];
   guint t;
 
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (t = 0; t < KM_LANE_EXACT_MAX_D; t++) {
+    const guint r = t % 8;
     __m512 xv, cv;
     __m512d xl, xh, cl, ch;
 
-    sl[t] = sh[t] = zero;
+    if (t < 8)
+      sl[r] = sh[r] = zero;
     if (t >= d)
       continue;
     xv = _mm512_load_ps (panel + (gsize) t * 32);
-    if (dist->lanes == NULL)
-      cv = _mm512_i32gather_ps (ci, dist->rows + t, 4);
-    else if (dist->k <= 16)
-      cv = _mm512_permutexvar_ps (bidx, _mm512_load_ps (dist->lanes + t * 32));
-    else
-      cv = _mm512_permutex2var_ps (_mm512_load_ps (dist->lanes + t * 32),
-          bidx, _mm512_load_ps (dist->lanes + t * 32 + 16));
+    cv = lane_centers_avx512 (dist, bidx, ci, t);
     xl = to_pd_lo (xv);
     xh = to_pd_hi (xv);
     cl = to_pd_lo (cv);
     ch = to_pd_hi (cv);
     if (cosine) {
-      sl[t] = _mm512_fmadd_pd (xl, cl, zero);
-      sh[t] = _mm512_fmadd_pd (xh, ch, zero);
+      sl[r] = _mm512_fmadd_pd (xl, cl, sl[r]);
+      sh[r] = _mm512_fmadd_pd (xh, ch, sh[r]);
     } else {
       xl = _mm512_sub_pd (xl, cl);
       xh = _mm512_sub_pd (xh, ch);
-      sl[t] = _mm512_fmadd_pd (xl, xl, zero);
-      sh[t] = _mm512_fmadd_pd (xh, xh, zero);
+      sl[r] = _mm512_fmadd_pd (xl, xl, sl[r]);
+      sh[r] = _mm512_fmadd_pd (xh, xh, sh[r]);
     }
   }
 #define KM_TREE8(s) \
@@ -967,7 +1070,7 @@ lane_exact_avx512 (const KmDist * dist, const gfloat * panel, __m512i bidx,
   }
 }
 
-/* d <= 8: the block's exact distances from the panel, outputs written
+/* d <= 16: the block's exact distances from the panel, outputs written
  * with vector stores, the sum in block_sum's order.  Falls back to the
  * row-wise path for a block with a near tie. */
 KM_TARGET_AVX512 static gboolean
@@ -1007,8 +1110,7 @@ finish_lanes_avx512 (const KmDist * dist, const gfloat * panel, guint m,
   }
   /* block_sum: (dd[l] + dd[8+l]) + (dd[16+l] + dd[24+l]), then tree8. */
   s = _mm512_add_pd (_mm512_add_pd (v[0], v[1]), _mm512_add_pd (v[2], v[3]));
-  h = _mm256_add_pd (_mm512_castpd512_pd256 (s), _mm512_extractf64x4_pd (s,
-          1));
+  h = _mm256_add_pd (_mm512_castpd512_pd256 (s), _mm512_extractf64x4_pd (s, 1));
   q = _mm_add_pd (_mm256_castpd256_pd128 (h), _mm256_extractf128_pd (h, 1));
   *sum = _mm_cvtsd_f64 (_mm_add_sd (q, _mm_unpackhi_pd (q, q)));
   return TRUE;
@@ -1031,8 +1133,7 @@ assign_range_avx512 (const KmDist * dist, const gfloat * x, gsize n,
     guint h, t, g, l;
 
     transpose_avx512 (xb, MIN (m, 16), d, panel);
-    transpose_avx512 (xb + 16 * (gsize) d, m > 16 ? m - 16 : 0, d,
-        panel + 16);
+    transpose_avx512 (xb + 16 * (gsize) d, m > 16 ? m - 16 : 0, d, panel + 16);
     for (h = 0; h < 2; h++) {
       st.best[h] = st.second[h] = _mm512_set1_ps (-INFINITY);
       st.bidx[h] = _mm512_setzero_si512 ();
@@ -1136,8 +1237,7 @@ assign_chunks (gpointer data, guint part, KmWorkspace * ws)
 static guint
 parts_for (const KmDist * dist, gsize n)
 {
-  guint64 work = (guint64) n * dist->groups * KM_GROUP_CENTERS *
-      (dist->d + 6);
+  guint64 work = (guint64) n * dist->groups * KM_GROUP_CENTERS * (dist->d + 6);
 
   if (work < KM_PARALLEL_MIN_WORK || n < 2 * KM_SUM_BLOCK)
     return 1;
@@ -1162,8 +1262,7 @@ km_dist_assign (const KmDist * dist, const gfloat * points, gsize n,
   job.n = n;
   job.idx = idx;
   job.out = out_dist;
-  job.sums = km_workspace_get (ws, KM_WS_BLOCK_SUMS,
-      blocks * sizeof (gdouble));
+  job.sums = km_workspace_get (ws, KM_WS_BLOCK_SUMS, blocks * sizeof (gdouble));
   /* A few chunks per thread, so a late or busy helper delays little. */
   job.chunks = parts == 1 ? 1 : MIN (blocks, 4 * parts);
   job.chunk = (blocks + job.chunks - 1) / job.chunks * KM_SUM_BLOCK;

@@ -1,5 +1,17 @@
-/* gst-kmeans core: immutable, atomically reference-counted models. */
+/* gst-kmeans core: immutable, atomically reference-counted models.
+ *
+ * A trainer publishes a new model every step, so released models of a
+ * common size are kept in a small pool and reused: in steady state a
+ * step allocates nothing. */
 #include "kmprivate.h"
+
+#define KM_MODEL_POOL_SIZE 4
+/* Larger models are freed: the pool must not hold on to much memory. */
+#define KM_MODEL_POOL_MAX_FLOATS (1u << 20)
+
+static GMutex pool_lock;
+static KmModel *pool[KM_MODEL_POOL_SIZE];
+static guint pool_len;
 
 static gboolean
 check_model_size (guint k, guint d, GError ** error)
@@ -10,6 +22,44 @@ check_model_size (guint k, guint d, GError ** error)
   cfg.k = k;
   cfg.d = d;
   return km_config_validate (&cfg, error);
+}
+
+/* A released model of the same shape, or NULL. */
+static KmModel *
+take_pooled (guint k, guint d, KmMetric metric, gboolean with_counts)
+{
+  KmModel *model = NULL;
+  guint i;
+
+  g_mutex_lock (&pool_lock);
+  for (i = 0; i < pool_len; i++) {
+    KmModel *m = pool[i];
+
+    if (m->k == k && m->d == d && m->metric == metric
+        && (m->counts != NULL) == with_counts) {
+      model = m;
+      pool[i] = pool[--pool_len];
+      break;
+    }
+  }
+  g_mutex_unlock (&pool_lock);
+  return model;
+}
+
+static gboolean
+give_to_pool (KmModel * model)
+{
+  gboolean kept = FALSE;
+
+  if ((gsize) model->k * model->d > KM_MODEL_POOL_MAX_FLOATS)
+    return FALSE;
+  g_mutex_lock (&pool_lock);
+  if (pool_len < KM_MODEL_POOL_SIZE) {
+    pool[pool_len++] = model;
+    kept = TRUE;
+  }
+  g_mutex_unlock (&pool_lock);
+  return kept;
 }
 
 KmModel *
@@ -27,17 +77,25 @@ km_model_new_full (guint k, guint d, KmMetric metric, const gfloat * centers,
   if (!check_model_size (k, d, error))
     return NULL;
 
-  model = g_new0 (KmModel, 1);
+  model = take_pooled (k, d, metric, counts != NULL);
+  if (model != NULL) {
+    memcpy (model->centers, centers, kd * sizeof (gfloat));
+    if (counts != NULL)
+      memcpy (model->counts, counts, k * sizeof (gdouble));
+    model->dist.isa = km_isa_detect ();
+  } else {
+    model = g_new0 (KmModel, 1);
+    model->k = k;
+    model->d = d;
+    model->metric = metric;
+    model->centers = g_memdup2 (centers, kd * sizeof (gfloat));
+    if (counts != NULL)
+      model->counts = g_memdup2 (counts, k * sizeof (gdouble));
+    km_dist_init (&model->dist, k, d, metric);
+  }
   model->ref_count = 1;
-  model->k = k;
-  model->d = d;
-  model->metric = metric;
   model->version = version;
   model->step = step;
-  model->centers = g_memdup2 (centers, kd * sizeof (gfloat));
-  if (counts != NULL)
-    model->counts = g_memdup2 (counts, k * sizeof (gdouble));
-  km_dist_init (&model->dist, k, d, metric);
   km_dist_prepare (&model->dist, model->centers);
   return model;
 }
@@ -64,6 +122,8 @@ km_model_unref (KmModel * model)
   g_return_if_fail (model != NULL);
 
   if (!g_atomic_int_dec_and_test (&model->ref_count))
+    return;
+  if (give_to_pool (model))
     return;
   km_dist_clear (&model->dist);
   g_free (model->centers);

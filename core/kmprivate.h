@@ -27,6 +27,7 @@ typedef enum
   KM_WS_KPP_CHOSEN,             /* kmeans++: chosen flags */
   KM_WS_PANEL,                  /* assignment: points transposed per tile */
   KM_WS_BLOCK_SUMS,             /* assignment: distance sum per 32 points */
+  KM_WS_SUMS_PAD,               /* update step, d < 8: k rows of 8 doubles */
   KM_WS_NUM_SLOTS
 } KmWorkspaceSlot;
 

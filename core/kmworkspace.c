@@ -193,8 +193,7 @@ km_parallel_parts (void)
 }
 
 void
-km_parallel_run (KmPartFunc func, gpointer data, guint parts,
-    KmWorkspace * ws)
+km_parallel_run (KmPartFunc func, gpointer data, guint parts, KmWorkspace * ws)
 {
   KmHelper *taken[KM_MAX_PARTS];
   guint n_taken = 0, i;

@@ -56,6 +56,9 @@
  * * #guint `clusters`: K.
  * * #guint `dimensions`: D.
  *
+ * A model loaded from the file is also sent downstream as the in-band
+ * `kmeans-model` event, before the next output buffer, so `kmeans-format`
+ * can tag results with its version.
  * When both sources are used, the model that arrived last is the one in
  * force.  A checkpoint that exists but cannot be read when the element
  * starts is an error; a damaged replacement while running posts a warning
@@ -161,7 +164,7 @@ struct _GstKMeansAssign
   guint out_k;                  /* K in the negotiated src caps */
   GstKMeansPointsReader reader;
   GstKMeansModelFile model_file;
-  gchar *file_error;            /* last reload failure warned about */
+  gboolean announce_model;      /* a file-loaded model not yet sent downstream */
   KmWorkspace *ws;
   gint32 *idx;                  /* per-point scratch, grown on demand */
   gfloat *dist;
@@ -439,30 +442,12 @@ gst_kmeans_assign_set_model (GstKMeansAssign * self, KmModel * model)
     km_model_unref (old);
 }
 
-static void
-gst_kmeans_assign_post_model_loaded (GstKMeansAssign * self,
-    const gchar * location, KmModel * model)
-{
-  GstStructure *s;
-
-  s = gst_structure_new ("kmeans-model-loaded",
-      "location", G_TYPE_STRING, location,
-      "model-version", G_TYPE_UINT64, km_model_get_version (model),
-      "step", G_TYPE_UINT64, km_model_get_step (model),
-      "clusters", G_TYPE_UINT, km_model_get_k (model),
-      "dimensions", G_TYPE_UINT, km_model_get_d (model), NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
-/* Takes the watched file's model when it was (re)loaded.  A file that
- * cannot be used while running only warns (once per distinct failure):
- * the current model stays. */
+/* Takes the watched file's model when it was (re)loaded; it is announced
+ * downstream before the next buffer, as an in-band model would be. */
 static void
 gst_kmeans_assign_poll_model_file (GstKMeansAssign * self)
 {
-  GError *err = NULL;
-  gboolean reloaded = FALSE;
+  KmModel *model;
   guint64 interval;
 
   if (self->model_file.location == NULL)
@@ -472,25 +457,35 @@ gst_kmeans_assign_poll_model_file (GstKMeansAssign * self)
   interval = self->model_poll_interval;
   GST_OBJECT_UNLOCK (self);
 
-  if (!gst_kmeans_model_file_poll (&self->model_file,
-          (gint64) MIN (interval / GST_USECOND, G_MAXINT64), &reloaded, &err)) {
-    if (g_strcmp0 (err->message, self->file_error) != 0) {
-      GST_ELEMENT_WARNING (self, RESOURCE, READ,
-          ("Could not reload the k-means checkpoint \"%s\"; keeping the "
-              "current model.", self->model_file.location),
-          ("%s", err->message));
-      g_free (self->file_error);
-      self->file_error = g_strdup (err->message);
-    }
-    g_clear_error (&err);
-    return;
+  model = gst_kmeans_model_file_update (&self->model_file,
+      GST_ELEMENT (self), (gint64) MIN (interval / GST_USECOND, G_MAXINT64));
+  if (model) {
+    gst_kmeans_assign_set_model (self, model);
+    self->announce_model = TRUE;
   }
+}
 
-  if (reloaded && self->model_file.model) {
-    g_clear_pointer (&self->file_error, g_free);
-    gst_kmeans_assign_set_model (self, km_model_ref (self->model_file.model));
-    gst_kmeans_assign_post_model_loaded (self, self->model_file.location,
-        self->model_file.model);
+/* Sends a model that came from a file downstream as the in-band model
+ * event, so that elements after this one (kmeans-format) know it too. */
+static void
+gst_kmeans_assign_announce_model (GstBaseTransform * trans)
+{
+  GstKMeansAssign *self = (GstKMeansAssign *) trans;
+  KmModel *model = NULL;
+
+  if (!self->announce_model)
+    return;
+  self->announce_model = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  if (self->model)
+    model = km_model_ref (self->model);
+  GST_OBJECT_UNLOCK (self);
+
+  if (model) {
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans),
+        gst_kmeans_model_event_new (model));
+    km_model_unref (model);
   }
 }
 
@@ -505,7 +500,6 @@ gst_kmeans_assign_release (GstKMeansAssign * self)
   g_clear_pointer (&self->ws, km_workspace_free);
   g_clear_pointer (&self->idx, g_free);
   g_clear_pointer (&self->dist, g_free);
-  g_clear_pointer (&self->file_error, g_free);
   self->scratch_rows = 0;
   self->have_info = FALSE;
   self->out_k = 0;
@@ -535,8 +529,9 @@ gst_kmeans_assign_start (GstBaseTransform * trans)
       goto load_failed;
     if (reloaded && self->model_file.model) {
       gst_kmeans_assign_set_model (self, km_model_ref (self->model_file.model));
-      gst_kmeans_assign_post_model_loaded (self, location,
+      gst_kmeans_post_model_loaded (GST_ELEMENT (self), location,
           self->model_file.model);
+      self->announce_model = TRUE;
     } else {
       GST_INFO_OBJECT (self, "no checkpoint at %s yet", location);
     }
@@ -779,6 +774,7 @@ gst_kmeans_assign_submit_input_buffer (GstBaseTransform * trans,
   GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
 
   gst_kmeans_assign_poll_model_file (self);
+  gst_kmeans_assign_announce_model (trans);
 
   /* Without caps, let base transform report not-negotiated. */
   if (self->have_info) {
@@ -863,23 +859,32 @@ gst_kmeans_assign_ensure_scratch (GstKMeansAssign * self, gsize rows)
   self->scratch_rows = rows;
 }
 
+/* Interleaves the records; restrict pointers (the output cannot alias
+ * the scratch) let the compiler vectorise it. */
 static void
-gst_kmeans_assign_write_assignments (GstKMeansAssign * self, KmModel * model,
-    const gfloat * points, gsize n, guint8 * out)
+write_records (guint8 * restrict out, const gint32 * restrict idx,
+    const gfloat * restrict dist, gsize n)
 {
   gsize i;
-
-  gst_kmeans_assign_ensure_scratch (self, n);
-  km_model_assign (model, points, n, self->idx, self->dist, self->ws);
 
   for (i = 0; i < n; i++) {
     guint32 dist_bits;
 
-    memcpy (&dist_bits, &self->dist[i], sizeof (dist_bits));
-    GST_WRITE_UINT32_LE (out, (guint32) self->idx[i]);
-    GST_WRITE_UINT32_LE (out + 4, dist_bits);
-    out += sizeof (GstKMeansAssignment);
+    memcpy (&dist_bits, &dist[i], sizeof (dist_bits));
+    GST_WRITE_UINT32_LE (out + i * sizeof (GstKMeansAssignment),
+        (guint32) idx[i]);
+    GST_WRITE_UINT32_LE (out + i * sizeof (GstKMeansAssignment) + 4,
+        dist_bits);
   }
+}
+
+static void
+gst_kmeans_assign_write_assignments (GstKMeansAssign * self, KmModel * model,
+    const gfloat * points, gsize n, guint8 * out)
+{
+  gst_kmeans_assign_ensure_scratch (self, n);
+  km_model_assign (model, points, n, self->idx, self->dist, self->ws);
+  write_records (out, self->idx, self->dist, n);
 }
 
 static void

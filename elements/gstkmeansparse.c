@@ -1707,6 +1707,9 @@ parse_lines (GstKMeansParse * self, GstBuffer * buf, const gchar * data,
   gsize carried = gst_adapter_available (self->adapter);
   gsize pos = 0;
 
+  /* An empty buffer maps to NULL data, which memchr() must not get. */
+  if (size == 0)
+    return GST_FLOW_OK;
   if (carried > 0 || self->skipping_line) {
     const gchar *nl = memchr (data, '\n', size);
     gsize head = nl ? (gsize) (nl - data) : size;

@@ -52,6 +52,11 @@
  * no point).  A flush discards the partial interval.  Buffers that pass
  * before any model belong to no interval.
  *
+ * Each such structure also travels downstream in-band, as a serialized
+ * custom downstream event with the same name and fields, just before the
+ * buffer that ended the interval (or before EOS), so that `kmeans-format`
+ * can publish scores with the data.
+ *
  * The element properties #GstKMeansScore:score and #GstKMeansScore:num-points
  * hold the totals since the element started.
  *
@@ -71,6 +76,8 @@
  * * #guint `clusters`: K.
  * * #guint `dimensions`: D.
  *
+ * A model loaded from the file is also sent downstream as the in-band
+ * `kmeans-model` event, before the next buffer.
  * When both sources are used, the model that arrived last is the one in
  * force.  A new model with another K first ends the current interval (its
  * message is posted with `final` = %FALSE).  A checkpoint that exists but
@@ -187,7 +194,7 @@ struct _GstKMeansScore
   gboolean have_info;
   GstKMeansPointsReader reader;
   GstKMeansModelFile model_file;
-  gchar *file_error;            /* last reload failure warned about */
+  gboolean announce_model;      /* a file-loaded model not yet sent downstream */
   KmWorkspace *ws;
   gint32 *idx;                  /* per-point scratch, grown on demand */
   gfloat *dist;
@@ -541,11 +548,17 @@ gst_kmeans_score_end_interval (GstKMeansScore * self, gboolean final)
   GST_OBJECT_UNLOCK (self);
 
   if (post && (self->iv.open || final)) {
+    GstMessage *msg = gst_kmeans_score_message_new (self, final);
+
     GST_DEBUG_OBJECT (self, "interval of %" G_GUINT64_FORMAT " points, "
         "score %g%s", self->iv.num_points, self->iv.score,
         final ? " (final)" : "");
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_kmeans_score_message_new (self, final));
+    /* The same figures travel in-band as well, so elements downstream
+     * (kmeans-format) can publish them with the data. */
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
+        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+            gst_structure_copy (gst_message_get_structure (msg))));
+    gst_element_post_message (GST_ELEMENT (self), msg);
   }
   gst_kmeans_score_interval_reset (&self->iv, self->iv.k);
 }
@@ -620,30 +633,12 @@ gst_kmeans_score_set_model (GstKMeansScore * self, KmModel * model)
     km_model_unref (old);
 }
 
-static void
-gst_kmeans_score_post_model_loaded (GstKMeansScore * self,
-    const gchar * location, KmModel * model)
-{
-  GstStructure *s;
-
-  s = gst_structure_new ("kmeans-model-loaded",
-      "location", G_TYPE_STRING, location,
-      "model-version", G_TYPE_UINT64, km_model_get_version (model),
-      "step", G_TYPE_UINT64, km_model_get_step (model),
-      "clusters", G_TYPE_UINT, km_model_get_k (model),
-      "dimensions", G_TYPE_UINT, km_model_get_d (model), NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
-/* Takes the watched file's model when it was (re)loaded.  A file that
- * cannot be used while running only warns (once per distinct failure):
- * the current model stays. */
+/* Takes the watched file's model when it was (re)loaded; it is announced
+ * downstream before the next buffer, as an in-band model would be. */
 static void
 gst_kmeans_score_poll_model_file (GstKMeansScore * self)
 {
-  GError *err = NULL;
-  gboolean reloaded = FALSE;
+  KmModel *model;
   guint64 interval;
 
   if (self->model_file.location == NULL)
@@ -653,25 +648,35 @@ gst_kmeans_score_poll_model_file (GstKMeansScore * self)
   interval = self->model_poll_interval;
   GST_OBJECT_UNLOCK (self);
 
-  if (!gst_kmeans_model_file_poll (&self->model_file,
-          (gint64) MIN (interval / GST_USECOND, G_MAXINT64), &reloaded, &err)) {
-    if (g_strcmp0 (err->message, self->file_error) != 0) {
-      GST_ELEMENT_WARNING (self, RESOURCE, READ,
-          ("Could not reload the k-means checkpoint \"%s\"; keeping the "
-              "current model.", self->model_file.location),
-          ("%s", err->message));
-      g_free (self->file_error);
-      self->file_error = g_strdup (err->message);
-    }
-    g_clear_error (&err);
-    return;
+  model = gst_kmeans_model_file_update (&self->model_file,
+      GST_ELEMENT (self), (gint64) MIN (interval / GST_USECOND, G_MAXINT64));
+  if (model) {
+    gst_kmeans_score_set_model (self, model);
+    self->announce_model = TRUE;
   }
+}
 
-  if (reloaded && self->model_file.model) {
-    g_clear_pointer (&self->file_error, g_free);
-    gst_kmeans_score_set_model (self, km_model_ref (self->model_file.model));
-    gst_kmeans_score_post_model_loaded (self, self->model_file.location,
-        self->model_file.model);
+/* Sends a model that came from a file downstream as the in-band model
+ * event, so that elements after this one (kmeans-format) know it too. */
+static void
+gst_kmeans_score_announce_model (GstBaseTransform * trans)
+{
+  GstKMeansScore *self = (GstKMeansScore *) trans;
+  KmModel *model = NULL;
+
+  if (!self->announce_model)
+    return;
+  self->announce_model = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  if (self->model)
+    model = km_model_ref (self->model);
+  GST_OBJECT_UNLOCK (self);
+
+  if (model) {
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans),
+        gst_kmeans_model_event_new (model));
+    km_model_unref (model);
   }
 }
 
@@ -688,7 +693,6 @@ gst_kmeans_score_release (GstKMeansScore * self)
   g_clear_pointer (&self->ws, km_workspace_free);
   g_clear_pointer (&self->idx, g_free);
   g_clear_pointer (&self->dist, g_free);
-  g_clear_pointer (&self->file_error, g_free);
   gst_kmeans_score_interval_clear (&self->iv);
   self->scratch_rows = 0;
   self->have_info = FALSE;
@@ -720,8 +724,9 @@ gst_kmeans_score_start (GstBaseTransform * trans)
       goto load_failed;
     if (reloaded && self->model_file.model) {
       gst_kmeans_score_set_model (self, km_model_ref (self->model_file.model));
-      gst_kmeans_score_post_model_loaded (self, location,
+      gst_kmeans_post_model_loaded (GST_ELEMENT (self), location,
           self->model_file.model);
+      self->announce_model = TRUE;
     } else {
       GST_INFO_OBJECT (self, "no checkpoint at %s yet", location);
     }
@@ -925,6 +930,7 @@ gst_kmeans_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return GST_FLOW_NOT_NEGOTIATED;
 
   gst_kmeans_score_poll_model_file (self);
+  gst_kmeans_score_announce_model (trans);
   model = self->model;
   if (model == NULL)
     return gst_kmeans_score_handle_no_model (self, buf);

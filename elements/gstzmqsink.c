@@ -18,6 +18,13 @@
  * hosts.  With a wildcard port (`tcp://127.0.0.1:*`) the port chosen is
  * in #GstZmqSink:last-endpoint once the element is started.
  *
+ * Connecting is asynchronous: a peer that is not there yet is not an
+ * error, ZeroMQ keeps trying.  What can never work fails the start with an
+ * error message: a malformed endpoint or tcp port (RESOURCE/SETTINGS), a
+ * host name that does not resolve, an address that cannot be bound or is
+ * in use (RESOURCE/OPEN_WRITE), invalid CURVE settings
+ * (RESOURCE/SETTINGS).  A failed send is RESOURCE/WRITE.
+ *
  * PUB hands every message to every subscriber of its topic and never
  * blocks: ZeroMQ drops messages for a subscriber that is
  * #GstZmqSink:send-hwm messages behind (a receiving zmqsrc with gst
@@ -48,6 +55,10 @@
  *
  * A #GstZmqSink:topic is sent as a separate first frame in both
  * framings, so ZeroMQ subscribers can filter on it.
+ *
+ * Like any sink, zmqsink renders each buffer at its running time
+ * (#GstBaseSink:sync), so a file or a non-live source is sent at the pace
+ * of its timestamps; set sync=false to send as fast as buffers come.
  *
  * Stopping waits at most #GstZmqSink:linger milliseconds for queued
  * messages (the final EOS included) to leave; a render blocked on a PUSH
@@ -112,6 +123,7 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -194,8 +206,7 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
 
 #define gst_zmq_sink_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstZmqSink, gst_zmq_sink, GST_TYPE_BASE_SINK,
-    GST_DEBUG_CATEGORY_INIT (gst_zmq_sink_debug, "zmqsink", 0,
-        "ZeroMQ sink"));
+    GST_DEBUG_CATEGORY_INIT (gst_zmq_sink_debug, "zmqsink", 0, "ZeroMQ sink"));
 GST_ELEMENT_REGISTER_DEFINE (zmq_sink, "zmqsink", GST_RANK_NONE,
     GST_TYPE_ZMQ_SINK);
 
@@ -428,7 +439,14 @@ gst_zmq_sink_start (GstBaseSink * bsink)
   }
 
   g_cancellable_reset (self->cancellable);
-  g_cancellable_make_pollfd (self->cancellable, &self->cancel_fd);
+  /* Without it unlock() could not wake a blocked streaming thread. */
+  if (!g_cancellable_make_pollfd (self->cancellable, &self->cancel_fd)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, (NULL),
+        ("Could not create the wake-up descriptor: %s", g_strerror (errno)));
+    gst_zmq_connection_close (&self->conn);
+    gst_zmq_settings_clear (&self->active);
+    return FALSE;
+  }
   /* Lets receivers tell this run's sequence numbers from another's. */
   self->stream_id = g_random_int ();
   self->sequence = 0;
@@ -451,8 +469,7 @@ gst_zmq_sink_stop (GstBaseSink * bsink)
 
   /* last-endpoint and stats stay readable after the stream. */
   GST_OBJECT_LOCK (self);
-  self->stats.clients_rejected =
-      gst_zmq_connection_get_rejected (&self->conn);
+  self->stats.clients_rejected = gst_zmq_connection_get_rejected (&self->conn);
   self->live_conn = NULL;
   GST_OBJECT_UNLOCK (self);
 

@@ -17,13 +17,21 @@
  * ZeroMQ context, so `inproc://` endpoints are refused: use `ipc://`
  * between pipelines of one host, `tcp://` between hosts.
  *
+ * Connecting is asynchronous: a peer that is not there yet is not an
+ * error, ZeroMQ keeps trying (#GstZmqSrc:timeout tells when nothing
+ * comes).  What can never work fails the start with an error message: a
+ * malformed endpoint or tcp port (RESOURCE/SETTINGS), a host name that
+ * does not resolve, an address that cannot be bound or is in use
+ * (RESOURCE/OPEN_READ), invalid CURVE settings (RESOURCE/SETTINGS).
+ *
  * ## Framing
  *
  * With #GstZmqSrc:framing `gst` (the default) every message is
  * `[topic] header [payload...]` as written by zmqsink (byte layout in
  * `schemas/zmq-framing.md`): the header restores the caps, PTS, DTS,
  * duration, offsets and buffer flags the sender had, and a header-only
- * message flagged EOS ends the stream (create returns EOS).  The payload
+ * message flagged EOS ends the stream (create returns EOS; with several
+ * senders on one socket, the first EOS ends it).  The payload
  * frames become the memories of one buffer.  Since a header carries the
  * sender's caps, #GstZmqSrc:caps is only used for messages without caps.
  *
@@ -62,8 +70,9 @@
  * buffers have no timestamps (set #GstBaseSrc:do-timestamp to stamp them).
  *
  * Payload memory is ZeroMQ's own message memory, without copying, when it
- * is 8-byte aligned (messages beyond ZeroMQ's 8 KiB read batch always
- * are); otherwise the payload is copied once into aligned memory.
+ * is 8-byte aligned (in practice: frames larger than ZeroMQ's 8 KiB read
+ * batch); otherwise the payload is copied once into aligned memory, so
+ * downstream can always read float32/float64 values in place.
  *
  * ## Stopping
  *
@@ -140,6 +149,7 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -240,8 +250,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 
 #define gst_zmq_src_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstZmqSrc, gst_zmq_src, GST_TYPE_PUSH_SRC,
-    GST_DEBUG_CATEGORY_INIT (gst_zmq_src_debug, "zmqsrc", 0,
-        "ZeroMQ source"));
+    GST_DEBUG_CATEGORY_INIT (gst_zmq_src_debug, "zmqsrc", 0, "ZeroMQ source"));
 GST_ELEMENT_REGISTER_DEFINE (zmq_src, "zmqsrc", GST_RANK_NONE,
     GST_TYPE_ZMQ_SRC);
 
@@ -372,6 +381,7 @@ gst_zmq_src_finalize (GObject * object)
 
   gst_zmq_settings_clear (&self->settings);
   gst_clear_caps (&self->caps);
+  g_free (self->last_endpoint);
   g_object_unref (self->cancellable);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -532,7 +542,14 @@ gst_zmq_src_start (GstBaseSrc * bsrc)
   }
 
   g_cancellable_reset (self->cancellable);
-  g_cancellable_make_pollfd (self->cancellable, &self->cancel_fd);
+  /* Without it unlock() could not wake a blocked streaming thread. */
+  if (!g_cancellable_make_pollfd (self->cancellable, &self->cancel_fd)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, (NULL),
+        ("Could not create the wake-up descriptor: %s", g_strerror (errno)));
+    gst_zmq_connection_close (&self->conn);
+    gst_zmq_settings_clear (&self->active);
+    return FALSE;
+  }
   for (i = 0; i < MAX_FRAMES; i++)
     zmq_msg_init (&self->frames[i]);
   self->have_segment = FALSE;
@@ -558,8 +575,7 @@ gst_zmq_src_stop (GstBaseSrc * bsrc)
 
   /* last-endpoint and stats stay readable after the stream. */
   GST_OBJECT_LOCK (self);
-  self->stats.clients_rejected =
-      gst_zmq_connection_get_rejected (&self->conn);
+  self->stats.clients_rejected = gst_zmq_connection_get_rejected (&self->conn);
   self->live_conn = NULL;
   gst_clear_caps (&self->stream_caps);
   GST_OBJECT_UNLOCK (self);
@@ -663,11 +679,12 @@ receive_message (GstZmqSrc * self, guint * n_frames, gboolean * too_many)
   while (more) {
     zmq_msg_t discard;
     zmq_msg_t *frame = n < MAX_FRAMES ? &self->frames[n] : &discard;
+    /* Once the first frame is there, ZeroMQ has the whole message. */
+    gint flags = n == 0 ? ZMQ_DONTWAIT : 0;
 
     if (frame == &discard)
       zmq_msg_init (&discard);
-    /* Once the first frame is there, ZeroMQ has the whole message. */
-    if (zmq_msg_recv (frame, self->conn.socket, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+    if (zmq_msg_recv (frame, self->conn.socket, flags) < 0) {
       gint err = errno;
 
       if (frame == &discard)
@@ -759,6 +776,8 @@ memory_from_frame (zmq_msg_t * frame)
     return gst_memory_new_wrapped (0, zmq_msg_data (owned), size, 0, size,
         owned, free_zmq_msg);
 
+  GST_LOG ("payload frame of %" G_GSIZE_FORMAT " bytes is not %d-byte "
+      "aligned: copying it", size, PAYLOAD_ALIGN);
   gst_allocation_params_init (&params);
   params.align = PAYLOAD_ALIGN - 1;
   mem = gst_allocator_alloc (NULL, size, &params);
@@ -884,8 +903,7 @@ track_sequence (GstZmqSrc * self, const GstZmqFrameHeader * header)
 
   if (slot == NULL) {
     slot = &self->streams[self->next_stream_slot];
-    self->next_stream_slot = (self->next_stream_slot + 1) %
-        MAX_TRACKED_STREAMS;
+    self->next_stream_slot = (self->next_stream_slot + 1) % MAX_TRACKED_STREAMS;
     slot->used = TRUE;
     slot->stream_id = header->stream_id;
   } else if (header->sequence > slot->next_sequence) {

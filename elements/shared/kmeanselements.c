@@ -221,7 +221,11 @@ reader_scratch (GstKMeansPointsReader * reader, gsize rows, guint d)
 }
 
 /* A float is Inf or NaN exactly when its exponent bits are all ones.
- * Branch-free so the loop vectorises. */
+ * Branch-free so the loop vectorises; cloned for wider vectors, since
+ * every buffer of every element goes through it. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+__attribute__ ((target_clones ("avx512f", "avx2", "default")))
+#endif
 static gboolean
 f32_all_finite (const gfloat * v, gsize n)
 {
@@ -411,6 +415,7 @@ void
 gst_kmeans_model_file_clear (GstKMeansModelFile * mf)
 {
   g_free (mf->location);
+  g_free (mf->last_error);
   if (mf->model)
     km_model_unref (mf->model);
   memset (mf, 0, sizeof (*mf));
@@ -483,6 +488,51 @@ gst_kmeans_model_file_poll (GstKMeansModelFile * mf, gint64 interval_us,
   mf->model = model;
   *reloaded = TRUE;
   return TRUE;
+}
+
+void
+gst_kmeans_post_model_loaded (GstElement * element, const gchar * location,
+    KmModel * model)
+{
+  GstStructure *s;
+
+  s = gst_structure_new ("kmeans-model-loaded",
+      "location", G_TYPE_STRING, location,
+      "model-version", G_TYPE_UINT64, km_model_get_version (model),
+      "step", G_TYPE_UINT64, km_model_get_step (model),
+      "clusters", G_TYPE_UINT, km_model_get_k (model),
+      "dimensions", G_TYPE_UINT, km_model_get_d (model), NULL);
+  gst_element_post_message (element,
+      gst_message_new_element (GST_OBJECT (element), s));
+}
+
+KmModel *
+gst_kmeans_model_file_update (GstKMeansModelFile * mf, GstElement * element,
+    gint64 interval_us)
+{
+  GError *err = NULL;
+  gboolean reloaded = FALSE;
+
+  if (mf->location == NULL)
+    return NULL;
+
+  if (!gst_kmeans_model_file_poll (mf, interval_us, &reloaded, &err)) {
+    if (g_strcmp0 (err->message, mf->last_error) != 0) {
+      GST_ELEMENT_WARNING (element, RESOURCE, READ,
+          ("Could not reload the k-means checkpoint \"%s\"; keeping the "
+              "current model.", mf->location), ("%s", err->message));
+      g_free (mf->last_error);
+      mf->last_error = g_strdup (err->message);
+    }
+    g_clear_error (&err);
+    return NULL;
+  }
+  if (!reloaded || mf->model == NULL)
+    return NULL;
+
+  g_clear_pointer (&mf->last_error, g_free);
+  gst_kmeans_post_model_loaded (element, mf->location, mf->model);
+  return km_model_ref (mf->model);
 }
 
 /* ------------------------------------------------------------ enum types */

@@ -135,6 +135,7 @@ typedef struct
   KmModel *model;
   guint64 file_id[4];           /* dev, ino, size, mtime of what was loaded */
   gint64 last_check;            /* monotonic us */
+  gchar *last_error;            /* reported already; not repeated */
 } GstKMeansModelFile;
 
 void gst_kmeans_model_file_init (GstKMeansModelFile * mf);
@@ -149,6 +150,19 @@ void gst_kmeans_model_file_set_location (GstKMeansModelFile * mf,
  * is).  A missing file is not an error until a model is needed. */
 gboolean gst_kmeans_model_file_poll (GstKMeansModelFile * mf,
     gint64 interval_us, gboolean * reloaded, GError ** error);
+
+/* What kmeans-assign and kmeans-score do with a watched file while
+ * running: polls it; on a (re)load posts the "kmeans-model-loaded" element
+ * message and returns the new model (a new reference) for the element to
+ * put in force; on a file that cannot be used posts a warning, once per
+ * distinct problem, and returns NULL (the current model stays). */
+KmModel *gst_kmeans_model_file_update (GstKMeansModelFile * mf,
+    GstElement * element, gint64 interval_us);
+
+/* Posts "kmeans-model-loaded": location (string), model-version, step
+ * (guint64), clusters, dimensions (guint). */
+void gst_kmeans_post_model_loaded (GstElement * element,
+    const gchar * location, KmModel * model);
 
 /* ---------------------------------------------------- property enums */
 

@@ -40,7 +40,11 @@ ensure_debug_category (void)
 
 /* ------------------------------------------------------ framing header */
 
-G_DEFINE_QUARK (gst-zmq-frame-error-quark, gst_zmq_frame_error);
+GQuark
+gst_zmq_frame_error_quark (void)
+{
+  return g_quark_from_static_string ("gst-zmq-frame-error-quark");
+}
 
 gboolean
 gst_zmq_frame_header_parse (const guint8 * data, gsize size,
@@ -423,8 +427,7 @@ gst_zmq_settings_get_property (const GstZmqSettings * settings,
 
 void
 gst_zmq_post_error (GstElement * element, const GError * error,
-    const gchar * debug, const gchar * file, const gchar * function,
-    gint line)
+    const gchar * debug, const gchar * file, const gchar * function, gint line)
 {
   gst_element_message_full (element, GST_MESSAGE_ERROR, error->domain,
       error->code, g_strdup (error->message), g_strdup (debug), file,
@@ -432,10 +435,6 @@ gst_zmq_post_error (GstElement * element, const GError * error,
 }
 
 /* Fills the error pair of gst_zmq_connection_open. */
-static void
-set_open_error (GError ** error, gchar ** debug, gint code,
-    const gchar * debug_text, const gchar * format, ...) G_GNUC_PRINTF (5, 6);
-
 static void
 set_open_error (GError ** error, gchar ** debug, gint code,
     const gchar * debug_text, const gchar * format, ...)
@@ -614,6 +613,8 @@ curve_config_resolve (CurveConfig * cc, const GstZmqSettings * s,
   gchar *public_key = g_strdup (s->curve_public_key);
   gchar *secret_key = g_strdup (s->curve_secret_key);
   gchar *server_key = g_strdup (s->curve_server_key);
+  gboolean restricted = s->curve_allowed_clients != NULL
+      && *s->curve_allowed_clients != '\0';
   gboolean client;
   gboolean ok = FALSE;
 
@@ -649,8 +650,7 @@ curve_config_resolve (CurveConfig * cc, const GstZmqSettings * s,
     goto done;
   }
   if (!s->curve_server && !client) {
-    if (secret_key || public_key || (s->curve_allowed_clients
-            && *s->curve_allowed_clients)) {
+    if (secret_key || public_key || restricted) {
       set_open_error (error, debug, GST_RESOURCE_ERROR_SETTINGS,
           "CURVE keys are set but neither curve-server nor curve-server-key",
           "CURVE keys are set but the socket is neither CURVE server nor "
@@ -666,8 +666,7 @@ curve_config_resolve (CurveConfig * cc, const GstZmqSettings * s,
         "This ZeroMQ library was built without CURVE security.");
     goto done;
   }
-  if (s->curve_allowed_clients && *s->curve_allowed_clients
-      && !s->curve_server) {
+  if (restricted && !s->curve_server) {
     set_open_error (error, debug, GST_RESOURCE_ERROR_SETTINGS,
         "curve-allowed-clients is set without curve-server",
         "Only a CURVE server can restrict its clients.");
@@ -711,9 +710,8 @@ curve_config_resolve (CurveConfig * cc, const GstZmqSettings * s,
   }
   if (client)
     memcpy (cc->server_key, server_key, Z85_KEY_LENGTH + 1);
-  if (s->curve_allowed_clients && *s->curve_allowed_clients
-      && !parse_allowed_clients (s->curve_allowed_clients, &cc->allowed,
-          error, debug))
+  if (restricted && !parse_allowed_clients (s->curve_allowed_clients,
+          &cc->allowed, error, debug))
     goto done;
 
   cc->enabled = TRUE;
@@ -1035,8 +1033,7 @@ configure_socket (void *socket, gint zmq_type, const GstZmqSettings * s,
   }
   /* PUSH: only hand messages to peers that are really connected, not to
    * the queue of an endpoint that may never come up. */
-  if (zmq_type == ZMQ_PUSH && !SET_INT (socket, ZMQ_IMMEDIATE, 1, error,
-          debug))
+  if (zmq_type == ZMQ_PUSH && !SET_INT (socket, ZMQ_IMMEDIATE, 1, error, debug))
     return FALSE;
 
   if (cc->enabled) {

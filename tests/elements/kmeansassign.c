@@ -594,6 +594,26 @@ check_loaded_message (GstBus * bus, const gchar * path, guint64 version,
   gst_message_unref (msg);
 }
 
+/* A model loaded from the file goes downstream as the in-band event. */
+static void
+check_model_event_downstream (GstHarness * h, guint64 version, guint k)
+{
+  GstEvent *ev;
+  KmModel *m = NULL;
+
+  while ((ev = gst_harness_try_pull_event (h)) != NULL) {
+    if (gst_kmeans_model_event_parse (ev, &m)) {
+      gst_event_unref (ev);
+      break;
+    }
+    gst_event_unref (ev);
+  }
+  fail_unless (m != NULL, "no kmeans-model event downstream");
+  fail_unless_equals_uint64 (km_model_get_version (m), version);
+  fail_unless_equals_int (km_model_get_k (m), k);
+  km_model_unref (m);
+}
+
 GST_START_TEST (test_model_location_reload)
 {
   gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
@@ -615,6 +635,7 @@ GST_START_TEST (test_model_location_reload)
           buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
   pull_and_check_assignments (h, tf_idx, tf_dist, 4);
   check_src_caps (h, "application/x-kmeans-assignments, clusters=(int)5");
+  check_model_event_downstream (h, va, 5);
 
   /* Unchanged file: no reload. */
   fail_unless_equals_int (gst_harness_push (h,
@@ -628,6 +649,7 @@ GST_START_TEST (test_model_location_reload)
   check_loaded_message (bus, path, vb, 2);
   pull_and_check_assignments (h, idx_b, dist_b, 4);
   check_src_caps (h, "application/x-kmeans-assignments, clusters=(int)2");
+  check_model_event_downstream (h, vb, 2);
 
   gst_harness_teardown (h);
   bus_free (bus);

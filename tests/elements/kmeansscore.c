@@ -227,6 +227,52 @@ GST_START_TEST (test_score_exact)
 
 GST_END_TEST;
 
+/* Finds the next custom downstream event named @name the harness saw. */
+static GstEvent *
+pull_custom_event (GstHarness * h, const gchar * name)
+{
+  GstEvent *ev;
+
+  while ((ev = gst_harness_try_pull_event (h)) != NULL) {
+    if (gst_event_has_name (ev, name))
+      return ev;
+    gst_event_unref (ev);
+  }
+  return NULL;
+}
+
+GST_START_TEST (test_score_travels_in_band)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = score_harness (bus, NULL);
+  const GstStructure *s;
+  GstMessage *msg;
+  GstEvent *ev;
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 9);
+  push_through (h, buffer_from (tf_points, sizeof (tf_points)));
+  push_eos (h);
+
+  /* The event downstream carries the same structure as the message. */
+  ev = pull_custom_event (h, "kmeans-score");
+  fail_unless (ev != NULL, "no kmeans-score event downstream");
+  fail_unless_equals_int (GST_EVENT_TYPE (ev), GST_EVENT_CUSTOM_DOWNSTREAM);
+  msg = pop_score (bus);
+  fail_unless (msg != NULL);
+  s = gst_event_get_structure (ev);
+  fail_unless (gst_structure_is_equal (s, gst_message_get_structure (msg)));
+  fail_unless_equals_float (field_double (s, "score"), 6.0);
+  fail_unless (field_final (s));
+  gst_message_unref (msg);
+  gst_event_unref (ev);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_passthrough_identity)
 {
   GstBus *bus = gst_bus_new ();
@@ -653,6 +699,18 @@ GST_START_TEST (test_model_location)
   fail_unless_equals_float (field_double (s, "score"), 6);
   gst_message_unref (msg);
 
+  /* The file's model is announced downstream like an in-band one. */
+  {
+    GstEvent *ev = pull_custom_event (h, GST_KMEANS_MODEL_EVENT_NAME);
+    KmModel *m = NULL;
+
+    fail_unless (ev != NULL, "file model not sent downstream");
+    fail_unless (gst_kmeans_model_event_parse (ev, &m));
+    fail_unless_equals_int (km_model_get_k (m), 5);
+    km_model_unref (m);
+    gst_event_unref (ev);
+  }
+
   gst_harness_teardown (h);
   bus_free (bus);
   g_unlink (path);
@@ -672,6 +730,7 @@ kmeansscore_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_score_exact);
   tcase_add_test (tc, test_passthrough_identity);
+  tcase_add_test (tc, test_score_travels_in_band);
   tcase_add_test (tc, test_interval_split_by_time);
   tcase_add_test (tc, test_interval_split_without_durations);
   tcase_add_test (tc, test_interval_points_untimed);

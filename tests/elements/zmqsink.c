@@ -95,13 +95,13 @@ GST_START_TEST (test_raw_pub_topic)
 {
   void *ctx = zmq_ctx_new ();
   void *sub = test_socket (ctx, ZMQ_SUB);
-  GstHarness *h = new_sink ("tcp://127.0.0.1:*", "pub", "raw");
+  GstElement *el = new_sink ("tcp://127.0.0.1:*", "pub", "raw");
+  GstHarness *h;
   GPtrArray *msg;
   gchar *endpoint;
 
-  g_object_set (h->element, "topic", "pts", "wait-for-subscriber", TRUE,
-      NULL);
-  gst_harness_play (h);
+  g_object_set (el, "topic", "pts", "wait-for-subscriber", TRUE, NULL);
+  h = start_sink (el);
   endpoint = last_endpoint (h);
   fail_unless_equals_int (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "pts", 3), 0);
   fail_unless_equals_int (zmq_connect (sub, endpoint), 0);
@@ -131,8 +131,7 @@ GST_START_TEST (test_raw_pub_topic)
   fail_unless_equals_uint64 (stat_u64 (h->element, "messages-in"), 2);
   fail_unless_equals_uint64 (stat_u64 (h->element, "bytes-in"), 11);
   fail_unless_equals_uint64 (stat_u64 (h->element, "messages-out"), 2);
-  fail_unless_equals_uint64 (stat_u64 (h->element, "bytes-out"), 3 + 5 + 3
-      + 6);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "bytes-out"), 3 + 5 + 3 + 6);
   fail_unless_equals_uint64 (stat_u64 (h->element, "dropped"), 0);
 
   gst_harness_teardown (h);
@@ -164,17 +163,16 @@ push_thread (gpointer data)
 GST_START_TEST (test_wait_for_subscriber_topic)
 {
   void *ctx = zmq_ctx_new ();
-  void *other = test_socket (ctx, ZMQ_SUB), *mine = test_socket (ctx,
-      ZMQ_SUB);
-  GstHarness *h = new_sink ("tcp://127.0.0.1:*", "pub", "gst");
-  PushJob job = { h, NULL, GST_FLOW_ERROR };
+  void *other = test_socket (ctx, ZMQ_SUB), *mine = test_socket (ctx, ZMQ_SUB);
+  GstElement *el = new_sink ("tcp://127.0.0.1:*", "pub", "gst");
+  GstHarness *h;
+  PushJob job = { NULL, NULL, GST_FLOW_ERROR };
   GThread *thread;
   GPtrArray *msg;
   gchar *endpoint;
 
-  g_object_set (h->element, "topic", "pts", "wait-for-subscriber", TRUE,
-      NULL);
-  gst_harness_play (h);
+  g_object_set (el, "topic", "pts", "wait-for-subscriber", TRUE, NULL);
+  h = job.h = start_sink (el);
   endpoint = last_endpoint (h);
   zmq_setsockopt (other, ZMQ_SUBSCRIBE, "zzz", 3);
   zmq_connect (other, endpoint);
@@ -212,16 +210,17 @@ GST_START_TEST (test_gst_push_header)
   void *ctx = zmq_ctx_new ();
   void *pull = test_socket (ctx, ZMQ_PULL);
   gchar *endpoint = bind_any_port (pull);
-  GstHarness *h = new_sink (endpoint, "push", "gst");
+  GstElement *el = new_sink (endpoint, "push", "gst");
   GstCaps *caps = gst_caps_from_string (POINTS_CAPS);
   gchar *caps_str = gst_caps_to_string (caps);
   GstZmqFrameHeader header;
+  GstHarness *h;
   GstBuffer *buf;
   GPtrArray *msg;
   guint32 stream;
 
-  g_object_set (h->element, "bind", FALSE, NULL);
-  gst_harness_play (h);
+  g_object_set (el, "bind", FALSE, NULL);
+  h = start_sink (el);
 
   buf = points_buffer ("AAAABBBB", "CCCC", GST_SECOND, GST_SECOND / 2,
       GST_SECOND / 4, 40);
@@ -290,12 +289,13 @@ GST_END_TEST;
 GST_START_TEST (test_block_false_drops)
 {
   gchar *dir, *endpoint = ipc_endpoint_new (&dir);
-  GstHarness *h = new_sink (endpoint, "push", "gst");
+  GstElement *el = new_sink (endpoint, "push", "gst");
+  GstHarness *h;
   guint i;
 
   /* Nobody binds the endpoint. */
-  g_object_set (h->element, "bind", FALSE, "block", FALSE, NULL);
-  gst_harness_play (h);
+  g_object_set (el, "bind", FALSE, "block", FALSE, NULL);
+  h = start_sink (el);
   for (i = 0; i < 3; i++)
     fail_unless_equals_int (gst_harness_push (h, points_buffer ("x", NULL, i,
                 i, 1, i)), GST_FLOW_OK);
@@ -312,13 +312,14 @@ GST_END_TEST;
 GST_START_TEST (test_stop_while_blocked)
 {
   gchar *dir, *endpoint = ipc_endpoint_new (&dir);
-  GstHarness *h = new_sink (endpoint, "push", "gst");
-  PushJob job = { h, NULL, GST_FLOW_OK };
+  GstElement *el = new_sink (endpoint, "push", "gst");
+  GstHarness *h;
+  PushJob job = { NULL, NULL, GST_FLOW_OK };
   GThread *thread;
   gint64 start, elapsed;
 
-  g_object_set (h->element, "bind", FALSE, NULL);
-  gst_harness_play (h);
+  g_object_set (el, "bind", FALSE, NULL);
+  h = job.h = start_sink (el);
 
   /* Nobody to push to: render waits. */
   job.buffer = points_buffer ("stuck", NULL, 0, 0, 1, 0);
@@ -338,6 +339,46 @@ GST_START_TEST (test_stop_while_blocked)
   fail_unless_equals_uint64 (stat_u64 (h->element, "messages-out"), 0);
 
   gst_harness_teardown (h);
+  ipc_endpoint_free (endpoint, dir);
+}
+
+GST_END_TEST;
+
+/* PLAYING -> PAUSED -> PLAYING while render waits: the buffer is kept
+ * and sent once a peer comes, as GstBaseSink wants. */
+GST_START_TEST (test_pause_while_blocked)
+{
+  void *ctx = zmq_ctx_new ();
+  void *pull = test_socket (ctx, ZMQ_PULL);
+  gchar *dir, *endpoint = ipc_endpoint_new (&dir);
+  GstElement *el = new_sink (endpoint, "push", "raw");
+  GstHarness *h;
+  PushJob job = { NULL, NULL, GST_FLOW_ERROR };
+  GThread *thread;
+  GPtrArray *msg;
+
+  g_object_set (el, "bind", FALSE, NULL);
+  h = job.h = start_sink (el);
+  job.buffer = points_buffer ("kept", NULL, 0, 0, 1, 0);
+  thread = g_thread_new ("push", push_thread, &job);
+  fail_unless_equals_uint64 (wait_stat (h->element, "messages-in", 1), 1);
+
+  gst_element_set_state (h->element, GST_STATE_PAUSED);
+  g_usleep (100 * 1000);
+  gst_element_set_state (h->element, GST_STATE_PLAYING);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "messages-out"), 0);
+
+  fail_unless_equals_int (zmq_bind (pull, endpoint), 0);
+  g_thread_join (thread);
+  fail_unless_equals_int (job.ret, GST_FLOW_OK);
+  msg = recv_message (pull, WAIT_US);
+  fail_unless (msg != NULL && msg->len == 1);
+  fail_unless (bytes_equal_str (msg->pdata[0], "kept"));
+  g_ptr_array_unref (msg);
+
+  gst_harness_teardown (h);
+  zmq_close (pull);
+  zmq_ctx_term (ctx);
   ipc_endpoint_free (endpoint, dir);
 }
 
@@ -425,11 +466,10 @@ check_round_trip (GstHarness * sink, GstHarness * src)
 static void
 round_trip_push_pull (const gchar * bind_endpoint)
 {
-  GstHarness *sink = new_sink (bind_endpoint, "push", "gst");
+  GstHarness *sink = start_sink (new_sink (bind_endpoint, "push", "gst"));
   GstHarness *src;
   gchar *endpoint;
 
-  gst_harness_play (sink);
   endpoint = last_endpoint (sink);
   src = new_src (endpoint, "pull");
   gst_harness_play (src);
@@ -460,13 +500,12 @@ GST_END_TEST;
 
 GST_START_TEST (test_round_trip_pub_sub)
 {
-  GstHarness *sink = new_sink ("tcp://127.0.0.1:*", "pub", "gst");
-  GstHarness *src;
+  GstElement *el = new_sink ("tcp://127.0.0.1:*", "pub", "gst");
+  GstHarness *sink, *src;
   gchar *endpoint;
 
-  g_object_set (sink->element, "wait-for-subscriber", TRUE, "topic",
-      "points", NULL);
-  gst_harness_play (sink);
+  g_object_set (el, "wait-for-subscriber", TRUE, "topic", "points", NULL);
+  sink = start_sink (el);
   endpoint = last_endpoint (sink);
   src = new_src (endpoint, "sub");
   g_object_set (src->element, "topic", "points", NULL);
@@ -503,8 +542,8 @@ GST_START_TEST (test_curve_round_trip)
   gchar *dir = g_dir_make_tmp ("zmqcurve-XXXXXX", NULL);
   gchar *server_cert = g_build_filename (dir, "server.key", NULL);
   gchar *client_cert = g_build_filename (dir, "server.pub", NULL);
-  GstHarness *sink = new_sink ("tcp://127.0.0.1:*", "pub", "gst");
-  GstHarness *src;
+  GstElement *el = new_sink ("tcp://127.0.0.1:*", "pub", "gst");
+  GstHarness *sink, *src;
   gchar *endpoint;
   void *ctx = zmq_ctx_new ();
   void *plain;
@@ -518,9 +557,9 @@ GST_START_TEST (test_curve_round_trip)
       "    secret-key = \"%s\"\n", server_public, server_secret);
   write_file (client_cert, "public=%s\n", server_public);
 
-  g_object_set (sink->element, "curve-server", TRUE, "curve-key-file",
-      server_cert, "wait-for-subscriber", TRUE, NULL);
-  gst_harness_play (sink);
+  g_object_set (el, "curve-server", TRUE, "curve-key-file", server_cert,
+      "wait-for-subscriber", TRUE, NULL);
+  sink = start_sink (el);
   endpoint = last_endpoint (sink);
 
   /* With the server key: everything arrives. */
@@ -532,10 +571,10 @@ GST_START_TEST (test_curve_round_trip)
   gst_harness_teardown (sink);
 
   /* A wrong server key, and no CURVE at all: nothing arrives. */
-  sink = new_sink (endpoint, "pub", "gst");
-  g_object_set (sink->element, "curve-server", TRUE, "curve-secret-key",
-      server_secret, NULL);
-  gst_harness_play (sink);
+  el = new_sink (endpoint, "pub", "gst");
+  g_object_set (el, "curve-server", TRUE, "curve-secret-key", server_secret,
+      NULL);
+  sink = start_sink (el);
   src = new_src (endpoint, "sub");
   g_object_set (src->element, "curve-server-key", other_public, NULL);
   gst_harness_play (src);
@@ -580,8 +619,7 @@ GST_START_TEST (test_bind_conflict)
   g_object_set (sink, "endpoint", endpoint, NULL);
   debug = expect_start_error (sink, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_OPEN_WRITE);
-  fail_unless (strstr (debug, zmq_strerror (EADDRINUSE)) != NULL, "%s",
-      debug);
+  fail_unless (strstr (debug, zmq_strerror (EADDRINUSE)) != NULL, "%s", debug);
   g_free (debug);
 
   gst_object_unref (sink);
@@ -625,6 +663,7 @@ zmqsink_suite (void)
   tcase_add_test (tc, test_gst_push_header);
   tcase_add_test (tc, test_block_false_drops);
   tcase_add_test (tc, test_stop_while_blocked);
+  tcase_add_test (tc, test_pause_while_blocked);
   tcase_add_test (tc, test_round_trip_tcp);
   tcase_add_test (tc, test_round_trip_ipc);
   tcase_add_test (tc, test_round_trip_pub_sub);

@@ -43,6 +43,9 @@ static const guint8 example_eos[] = {
   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 };
 
+G_STATIC_ASSERT (sizeof (example_header) == 125);
+G_STATIC_ASSERT (sizeof (example_eos) == GST_ZMQ_FRAME_HEADER_FIXED_SIZE);
+
 /* ------------------------------------------------------------ header */
 
 GST_START_TEST (test_header_schema_examples)
@@ -51,7 +54,6 @@ GST_START_TEST (test_header_schema_examples)
   GError *err = NULL;
   guint8 out[sizeof (example_header)];
 
-  G_STATIC_ASSERT (sizeof (example_header) == 125);
   fail_unless (gst_zmq_frame_header_parse (example_header,
           sizeof (example_header), &h, &err));
   fail_unless (err == NULL);
@@ -72,7 +74,6 @@ GST_START_TEST (test_header_schema_examples)
   gst_zmq_frame_header_write (&h, out);
   fail_unless (memcmp (out, example_header, sizeof (out)) == 0);
 
-  G_STATIC_ASSERT (sizeof (example_eos) == GST_ZMQ_FRAME_HEADER_FIXED_SIZE);
   fail_unless (gst_zmq_frame_header_parse (example_eos, sizeof (example_eos),
           &h, NULL));
   fail_unless_equals_int (h.flags, GST_ZMQ_FRAME_FLAG_EOS);
@@ -288,8 +289,7 @@ sync_subscriber (void *pub, GstHarness * h, const gchar * topic,
     parts[n++] = g_bytes_new_static (topic, strlen (topic));
   if (gst_framing)
     parts[n++] = make_header (0, 99, 0, GST_CLOCK_TIME_NONE,
-        GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, NONE64, NONE64,
-        POINTS_CAPS);
+        GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, NONE64, NONE64, POINTS_CAPS);
   parts[n++] = g_bytes_new_static ("probe", 5);
 
   while (buf == NULL && g_get_monotonic_time () < end) {
@@ -304,8 +304,7 @@ sync_subscriber (void *pub, GstHarness * h, const gchar * topic,
   if (gst_framing) {
     g_bytes_unref (parts[n - 2]);
     parts[n - 2] = make_header (0, 99, 1, GST_CLOCK_TIME_NONE,
-        GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, NONE64, NONE64,
-        POINTS_CAPS);
+        GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, NONE64, NONE64, POINTS_CAPS);
   }
   send_bytes_parts (pub, n, parts);
   for (;;) {
@@ -616,7 +615,7 @@ GST_START_TEST (test_sequence_gap_counted)
   GstHarness *h = new_src (endpoint, "sub", "gst");
 
   gst_harness_play (h);
-  sync_subscriber (pub, h, NULL, TRUE);      /* stream 99, sequences 0, 1 */
+  sync_subscriber (pub, h, NULL, TRUE); /* stream 99, sequences 0, 1 */
 
   send_sequenced (pub, 99, 2, "a");
   send_sequenced (pub, 99, 5, "b");     /* 3 and 4 lost */
@@ -709,8 +708,7 @@ GST_START_TEST (test_malformed_counted)
   fail_unless (buf != NULL && buffer_equals (buf, "xx", 2));
   gst_buffer_unref (buf);
   fail_unless_equals_uint64 (stat_u64 (h->element, "malformed"), n_bad);
-  fail_unless_equals_uint64 (stat_u64 (h->element, "messages-in"),
-      n_bad + 1);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "messages-in"), n_bad + 1);
   fail_unless_equals_uint64 (stat_u64 (h->element, "messages-out"), 1);
 
   g_bytes_unref (parts[1]);
@@ -884,13 +882,11 @@ GST_START_TEST (test_bad_endpoints)
       GST_RESOURCE_ERROR_SETTINGS);
   expect_endpoint_error ("tcp://127.0.0.1:99999", TRUE,
       GST_RESOURCE_ERROR_SETTINGS);
-  expect_endpoint_error ("tcp://127.0.0.1", FALSE,
-      GST_RESOURCE_ERROR_SETTINGS);
+  expect_endpoint_error ("tcp://127.0.0.1", FALSE, GST_RESOURCE_ERROR_SETTINGS);
   expect_endpoint_error ("tcp://127.0.0.1:*", FALSE,
       GST_RESOURCE_ERROR_SETTINGS);
   expect_endpoint_error ("foo://bar", FALSE, GST_RESOURCE_ERROR_SETTINGS);
-  expect_endpoint_error ("inproc://points", TRUE,
-      GST_RESOURCE_ERROR_SETTINGS);
+  expect_endpoint_error ("inproc://points", TRUE, GST_RESOURCE_ERROR_SETTINGS);
   expect_endpoint_error ("tcp://127.0.0.1:5555,,tcp://127.0.0.1:5556",
       FALSE, GST_RESOURCE_ERROR_SETTINGS);
   /* Well-formed but unusable: open errors. */
@@ -916,8 +912,7 @@ GST_START_TEST (test_bind_conflict)
   g_object_set (src, "endpoint", endpoint, "bind", TRUE, NULL);
   debug = expect_start_error (src, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_OPEN_READ);
-  fail_unless (strstr (debug, zmq_strerror (EADDRINUSE)) != NULL, "%s",
-      debug);
+  fail_unless (strstr (debug, zmq_strerror (EADDRINUSE)) != NULL, "%s", debug);
   fail_unless (strstr (debug, endpoint) != NULL, "%s", debug);
   g_free (debug);
 
@@ -1048,8 +1043,9 @@ GST_START_TEST (test_curve_allowed_clients)
   /* The stranger knows the server key, but is not listed. */
   bad = curve_push_client (ctx, server.public_key, &stranger, endpoint);
   fail_unless (wait_stat (h->element, "clients-rejected", 1) >= 1);
-  /* PUSH queues for the peer it never completes a handshake with. */
-  send_one (bad, "intruder", 8);
+  /* Refused at the handshake, the PUSH usually has no pipe left to queue
+   * on; whether it takes the message or not, none may arrive. */
+  zmq_send (bad, "intruder", 8, ZMQ_DONTWAIT);
 
   good = curve_push_client (ctx, server.public_key, &friend, endpoint);
   send_one (good, "friend", 6);
@@ -1109,8 +1105,7 @@ GST_START_TEST (test_curve_settings_errors)
 
   src = gst_element_factory_make ("zmqsrc", NULL);
   g_object_set (src, "endpoint", "tcp://127.0.0.1:*", "bind", TRUE,
-      "curve-server", TRUE, "curve-key-file", "/nonexistent/server.key",
-      NULL);
+      "curve-server", TRUE, "curve-key-file", "/nonexistent/server.key", NULL);
   debug = expect_start_error (src, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_NOT_FOUND);
   g_free (debug);

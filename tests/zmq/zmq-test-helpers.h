@@ -22,7 +22,7 @@
 #define POLL_US 5000
 
 /* Binds @sock to a free loopback port; returns the endpoint. */
-static gchar *
+static inline gchar *
 bind_any_port (void *sock)
 {
   gchar endpoint[256];
@@ -36,7 +36,7 @@ bind_any_port (void *sock)
 
 /* An ipc:// endpoint in a fresh temporary folder, removed by
  * ipc_endpoint_free(). */
-static gchar *
+static inline gchar *
 ipc_endpoint_new (gchar ** dir)
 {
   *dir = g_dir_make_tmp ("zmqtest-XXXXXX", NULL);
@@ -44,7 +44,7 @@ ipc_endpoint_new (gchar ** dir)
   return g_strdup_printf ("ipc://%s/sock", *dir);
 }
 
-static void
+static inline void
 ipc_endpoint_free (gchar * endpoint, gchar * dir)
 {
   gchar *path = g_build_filename (dir, "sock", NULL);
@@ -56,7 +56,7 @@ ipc_endpoint_free (gchar * endpoint, gchar * dir)
   g_free (endpoint);
 }
 
-static void *
+static inline void *
 test_socket (void *ctx, gint type)
 {
   void *sock = zmq_socket (ctx, type);
@@ -70,7 +70,7 @@ test_socket (void *ctx, gint type)
 }
 
 /* Sends a message of @n frames. */
-static void
+static inline void
 send_parts (void *sock, guint n, const void *const *data, const gsize * sizes)
 {
   guint i;
@@ -81,7 +81,7 @@ send_parts (void *sock, guint n, const void *const *data, const gsize * sizes)
         zmq_strerror (errno));
 }
 
-static void
+static inline void
 send_one (void *sock, const void *data, gsize size)
 {
   send_parts (sock, 1, &data, &size);
@@ -89,7 +89,7 @@ send_one (void *sock, const void *data, gsize size)
 
 /* Receives one whole message (frames as GBytes), waiting at most WAIT_US;
  * NULL when nothing came.  @wait_us 0 means don't wait. */
-static GPtrArray *
+static inline GPtrArray *
 recv_message (void *sock, gint64 wait_us)
 {
   GPtrArray *frames;
@@ -113,7 +113,7 @@ recv_message (void *sock, gint64 wait_us)
   return frames;
 }
 
-static gboolean
+static inline gboolean
 bytes_equal_str (GBytes * bytes, const gchar * str)
 {
   gsize size;
@@ -123,7 +123,7 @@ bytes_equal_str (GBytes * bytes, const gchar * str)
 }
 
 /* A framing header (schemas/zmq-framing.md) as bytes. */
-static GBytes *
+static inline GBytes *
 make_header (guint8 flags, guint32 stream, guint64 sequence, GstClockTime pts,
     GstClockTime dts, GstClockTime duration, guint64 offset,
     guint64 offset_end, const gchar * caps)
@@ -146,7 +146,7 @@ make_header (guint8 flags, guint32 stream, guint64 sequence, GstClockTime pts,
   return g_bytes_new_take (data, gst_zmq_frame_header_size (&h));
 }
 
-static void
+static inline void
 send_bytes_parts (void *sock, guint n, GBytes ** parts)
 {
   const void *data[8];
@@ -161,7 +161,7 @@ send_bytes_parts (void *sock, guint n, GBytes ** parts)
 
 /* Pulls one buffer, waiting at most WAIT_US (gst_harness_pull waits a
  * fixed minute). */
-static GstBuffer *
+static inline GstBuffer *
 pull_buffer (GstHarness * h, gint64 wait_us)
 {
   gint64 end = g_get_monotonic_time () + wait_us;
@@ -175,14 +175,14 @@ pull_buffer (GstHarness * h, gint64 wait_us)
   }
 }
 
-static gboolean
+static inline gboolean
 buffer_equals (GstBuffer * buf, const void *data, gsize size)
 {
   return gst_buffer_get_size (buf) == size
       && gst_buffer_memcmp (buf, 0, data, size) == 0;
 }
 
-static guint64
+static inline guint64
 stat_u64 (GstElement * element, const gchar * field)
 {
   GstStructure *s = NULL;
@@ -197,7 +197,7 @@ stat_u64 (GstElement * element, const gchar * field)
 }
 
 /* Waits (bounded) until the element's stats field reaches @min. */
-static guint64
+static inline guint64
 wait_stat (GstElement * element, const gchar * field, guint64 min)
 {
   gint64 end = g_get_monotonic_time () + WAIT_US;
@@ -211,7 +211,7 @@ wait_stat (GstElement * element, const gchar * field, guint64 min)
 
 /* Starts @element alone with a bus and expects the start to fail with an
  * error of @domain / @code; returns the error's debug string. */
-static gchar *
+static inline gchar *
 expect_start_error (GstElement * element, GQuark domain, gint code)
 {
   GstBus *bus = gst_bus_new ();

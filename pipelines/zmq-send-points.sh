@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Publishes a live stream of points on ZeroMQ: pipeline -> network.
+#
+# Shows: zmqsink with its default gst framing, so caps, timestamps and the
+# final EOS reach a zmqsrc in another pipeline (pipelines/zmq-receive-train.sh)
+# or any ZeroMQ program (pipelines/zmq-subscribe.py, zmq-subscriber).  The
+# PUB socket binds ENDPOINT and waits for a first subscriber before sending.
+#
+#   pipelines/zmq-send-points.sh [ENDPOINT] [PROP=VALUE...]
+#
+#   ENDPOINT    default tcp://127.0.0.1:5556 (ipc:///tmp/points.ipc on one
+#               host); tcp://0.0.0.0:5556 listens on every interface
+#   PROP=VALUE  more zmqsink properties, e.g. topic=points framing=raw
+#               curve-server=true curve-secret-key=...
+#
+# NUM_BUFFERS (default 200) buffers of 256 two-dimensional points from four
+# blobs, 1024 points per second, i.e. 50 seconds; then EOS.
+# Uses the plugin built in $KMEANS_BUILD_DIR (default <repo>/build).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build="$(realpath -m "${KMEANS_BUILD_DIR:-$here/../build}")"
+export GST_PLUGIN_PATH="$build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+
+case "${1:-}" in
+  -h | --help)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+    ;;
+esac
+endpoint="${1:-tcp://127.0.0.1:5556}"
+shift $(( $# < 1 ? $# : 1 ))
+
+if [ ! -f "$build/plugin/libgstkmeans.so" ]; then
+  echo "error: no plugin in $build/plugin; run ./scripts/build.sh first" >&2
+  exit 1
+fi
+
+gst-launch-1.0 \
+  kmeans-testsrc is-live=true clusters=4 dimensions=2 seed=1 \
+    points-per-buffer=256 points-per-second=1024 \
+    num-buffers="${NUM_BUFFERS:-200}" ! \
+  zmqsink endpoint="$endpoint" wait-for-subscriber=true "$@"
