@@ -800,52 +800,22 @@ gst_kmeans_assign_submit_input_buffer (GstBaseTransform * trans,
  * FALSE after posting an error. */
 static gboolean
 gst_kmeans_assign_handle_bad_input (GstKMeansAssign * self,
-    GstKMeansReadStatus status, gsize size, guint64 bad_rows)
+    GstKMeansReadStatus status, gsize size)
 {
   GstKMeansOnBadInput policy;
-  gsize row_bytes = gst_kmeans_assign_row_bytes (self);
   guint64 skipped;
-  gboolean first;
-
-  if (status == GST_KMEANS_READ_PARTIAL_ROW)
-    skipped = (size + row_bytes - 1) / row_bytes;
-  else
-    skipped = bad_rows;
 
   GST_OBJECT_LOCK (self);
   policy = self->on_bad_input;
-  if (policy == GST_KMEANS_ON_BAD_INPUT_SKIP)
-    self->skipped_points += skipped;
   GST_OBJECT_UNLOCK (self);
 
-  if (policy == GST_KMEANS_ON_BAD_INPUT_ERROR) {
-    if (status == GST_KMEANS_READ_PARTIAL_ROW) {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-          ("A buffer does not hold a whole number of points."),
-          ("%" G_GSIZE_FORMAT " bytes is not a multiple of the %" G_GSIZE_FORMAT
-              "-byte row of %u values", size, row_bytes,
-              self->info.dimensions));
-    } else {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-          ("Points hold NaN or infinite values."),
-          ("%" G_GUINT64_FORMAT " rows with NaN/Inf in a buffer of %"
-              G_GSIZE_FORMAT " rows", bad_rows, size / row_bytes));
-    }
+  if (!gst_kmeans_points_report_bad (GST_ELEMENT (self), &self->reader,
+          &self->info, status, size, policy, &self->warned_bad_input, &skipped))
     return FALSE;
-  }
 
-  first = !self->warned_bad_input;
-  self->warned_bad_input = TRUE;
-  if (first) {
-    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-        ("Skipping bad points (partial rows, NaN or Inf)."),
-        ("skipped %" G_GUINT64_FORMAT " points; further skips are only "
-            "logged and counted in skipped-points", skipped));
-  } else {
-    GST_WARNING_OBJECT (self, "skipped %" G_GUINT64_FORMAT " bad points (%s)",
-        skipped, status == GST_KMEANS_READ_PARTIAL_ROW ?
-        "partial row" : "NaN/Inf");
-  }
+  GST_OBJECT_LOCK (self);
+  self->skipped_points += skipped;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -873,8 +843,7 @@ write_records (guint8 * restrict out, const gint32 * restrict idx,
     memcpy (&dist_bits, &dist[i], sizeof (dist_bits));
     GST_WRITE_UINT32_LE (out + i * sizeof (GstKMeansAssignment),
         (guint32) idx[i]);
-    GST_WRITE_UINT32_LE (out + i * sizeof (GstKMeansAssignment) + 4,
-        dist_bits);
+    GST_WRITE_UINT32_LE (out + i * sizeof (GstKMeansAssignment) + 4, dist_bits);
   }
 }
 
@@ -912,7 +881,6 @@ gst_kmeans_assign_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   GstMapInfo in_map, out_map;
   GstKMeansReadStatus status;
   const gfloat *points;
-  guint64 bad_before;
   gsize n = 0, out_size;
 
   /* Only when caps were first negotiated inside base transform's submit,
@@ -928,12 +896,10 @@ gst_kmeans_assign_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   if (!gst_buffer_map (inbuf, &in_map, GST_MAP_READ))
     goto map_failed;
 
-  bad_before = self->reader.bad_rows;
   points = gst_kmeans_points_read (&self->reader, &self->info, in_map.data,
       in_map.size, &n, &status);
   if (status != GST_KMEANS_READ_OK &&
-      !gst_kmeans_assign_handle_bad_input (self, status, in_map.size,
-          self->reader.bad_rows - bad_before)) {
+      !gst_kmeans_assign_handle_bad_input (self, status, in_map.size)) {
     gst_buffer_unmap (inbuf, &in_map);
     return GST_FLOW_ERROR;
   }

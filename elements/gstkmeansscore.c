@@ -855,52 +855,22 @@ gst_kmeans_score_check_model (GstKMeansScore * self, KmModel * model)
  * FALSE after posting an error. */
 static gboolean
 gst_kmeans_score_handle_bad_input (GstKMeansScore * self,
-    GstKMeansReadStatus status, gsize size, guint64 bad_rows)
+    GstKMeansReadStatus status, gsize size)
 {
   GstKMeansOnBadInput policy;
-  gsize row_bytes = gst_kmeans_score_row_bytes (self);
   guint64 skipped;
-  gboolean first;
-
-  if (status == GST_KMEANS_READ_PARTIAL_ROW)
-    skipped = (size + row_bytes - 1) / row_bytes;
-  else
-    skipped = bad_rows;
 
   GST_OBJECT_LOCK (self);
   policy = self->on_bad_input;
-  if (policy == GST_KMEANS_ON_BAD_INPUT_SKIP)
-    self->skipped_points += skipped;
   GST_OBJECT_UNLOCK (self);
 
-  if (policy == GST_KMEANS_ON_BAD_INPUT_ERROR) {
-    if (status == GST_KMEANS_READ_PARTIAL_ROW) {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-          ("A buffer does not hold a whole number of points."),
-          ("%" G_GSIZE_FORMAT " bytes is not a multiple of the %" G_GSIZE_FORMAT
-              "-byte row of %u values", size, row_bytes,
-              self->info.dimensions));
-    } else {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-          ("Points hold NaN or infinite values."),
-          ("%" G_GUINT64_FORMAT " rows with NaN/Inf in a buffer of %"
-              G_GSIZE_FORMAT " rows", bad_rows, size / row_bytes));
-    }
+  if (!gst_kmeans_points_report_bad (GST_ELEMENT (self), &self->reader,
+          &self->info, status, size, policy, &self->warned_bad_input, &skipped))
     return FALSE;
-  }
 
-  first = !self->warned_bad_input;
-  self->warned_bad_input = TRUE;
-  if (first) {
-    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-        ("Skipping bad points (partial rows, NaN or Inf)."),
-        ("skipped %" G_GUINT64_FORMAT " points; further skips are only "
-            "logged and counted in skipped-points", skipped));
-  } else {
-    GST_WARNING_OBJECT (self, "skipped %" G_GUINT64_FORMAT " bad points (%s)",
-        skipped, status == GST_KMEANS_READ_PARTIAL_ROW ?
-        "partial row" : "NaN/Inf");
-  }
+  GST_OBJECT_LOCK (self);
+  self->skipped_points += skipped;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -922,7 +892,6 @@ gst_kmeans_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstMapInfo map;
   GstKMeansReadStatus status;
   const gfloat *points;
-  guint64 bad_before;
   gdouble sum = 0;
   gsize n = 0;
 
@@ -940,12 +909,10 @@ gst_kmeans_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (!gst_buffer_map (buf, &map, GST_MAP_READ))
     goto map_failed;
 
-  bad_before = self->reader.bad_rows;
   points = gst_kmeans_points_read (&self->reader, &self->info, map.data,
       map.size, &n, &status);
   if (status != GST_KMEANS_READ_OK &&
-      !gst_kmeans_score_handle_bad_input (self, status, map.size,
-          self->reader.bad_rows - bad_before)) {
+      !gst_kmeans_score_handle_bad_input (self, status, map.size)) {
     gst_buffer_unmap (buf, &map);
     return GST_FLOW_ERROR;
   }

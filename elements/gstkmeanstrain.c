@@ -241,6 +241,7 @@ struct _GstKMeansTrain
   guint64 points_trained;
   guint64 points_skipped;
   guint64 buffers_skipped;
+  gboolean warned_bad_input;    /* the first skip posted a warning */
   GstClockTime timestamp;       /* of the buffer being handled */
   GstClockTime stream_time;
   GstClockTime running_time;
@@ -497,8 +498,8 @@ gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
   g_object_class_install_property (gobject_class, PROP_SKIPPED_POINTS,
       g_param_spec_uint64 ("skipped-points", "Skipped points",
           "Points dropped by on-bad-input=skip: those holding NaN/Inf, plus "
-          "the whole points of buffers dropped for a partial point",
-          0, G_MAXUINT64, 0, ro));
+          "every point (the partial one included) of buffers dropped for "
+          "not holding whole points", 0, G_MAXUINT64, 0, ro));
 
   g_object_class_install_property (gobject_class, PROP_SKIPPED_BUFFERS,
       g_param_spec_uint64 ("skipped-buffers", "Skipped buffers",
@@ -1081,90 +1082,22 @@ sample_format_name (const GstKMeansPointsInfo * info)
   return info->is_tensors ? "float32" : "F32LE";
 }
 
-static gsize
-row_bytes (const GstKMeansPointsInfo * info)
-{
-  gsize sample = info->format == GST_KMEANS_SAMPLE_F64 ? 8 : 4;
-
-  return sample * info->dimensions;
-}
-
-static gboolean
-sample_is_finite (const GstKMeansPointsInfo * info, const guint8 * p)
-{
-  if (info->format == GST_KMEANS_SAMPLE_F64) {
-    gdouble v;
-
-    /* As the reader: a double beyond float range is not finite either. */
-    memcpy (&v, p, sizeof (v));
-    return isfinite ((gfloat) GDOUBLE_FROM_LE (v));
-  } else {
-    gfloat v;
-
-    memcpy (&v, p, sizeof (v));
-    return isfinite (GFLOAT_FROM_LE (v));
-  }
-}
-
-/* Index of the first row with a NaN/Inf value, for the error message. */
-static gsize
-first_non_finite_row (const GstKMeansPointsInfo * info, const guint8 * data,
-    gsize size)
-{
-  const gsize stride = row_bytes (info);
-  const gsize sample = stride / info->dimensions;
-  gsize offset;
-
-  for (offset = 0; offset + sample <= size; offset += sample) {
-    if (!sample_is_finite (info, data + offset))
-      return offset / stride;
-  }
-  return size / stride;
-}
-
+/* Applies the bad-input policy to what the reader reported: an error, or
+ * the bad points (a partial-row buffer: all of it) counted and dropped. */
 static GstFlowReturn
-handle_partial_row (GstKMeansTrain * self, const LiveSettings * live,
-    gsize size)
+handle_bad_input (GstKMeansTrain * self, const LiveSettings * live,
+    GstKMeansReadStatus status, gsize size)
 {
-  const gsize stride = row_bytes (&self->info);
+  guint64 skipped;
 
-  if (live->on_bad_input == GST_KMEANS_ON_BAD_INPUT_ERROR) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("buffer of %" G_GSIZE_FORMAT " bytes is not a whole number of "
-            "%u-dimensional %s points (%" G_GSIZE_FORMAT " bytes each)",
-            size, self->info.dimensions, sample_format_name (&self->info),
-            stride), ("%" G_GSIZE_FORMAT " bytes left over after %"
-            G_GSIZE_FORMAT " points", size % stride, size / stride));
+  if (!gst_kmeans_points_report_bad (GST_ELEMENT (self), &self->reader,
+          &self->info, status, size, live->on_bad_input,
+          &self->warned_bad_input, &skipped))
     return GST_FLOW_ERROR;
-  }
 
-  self->buffers_skipped++;
-  self->points_skipped += size / stride;
-  GST_WARNING_OBJECT (self, "dropped a buffer of %" G_GSIZE_FORMAT " bytes: "
-      "not a whole number of %" G_GSIZE_FORMAT "-byte points (%"
-      G_GUINT64_FORMAT " buffers dropped so far)", size, stride,
-      self->buffers_skipped);
-  return GST_FLOW_OK;
-}
-
-static GstFlowReturn
-handle_non_finite (GstKMeansTrain * self, const LiveSettings * live,
-    const guint8 * data, gsize size, guint64 dropped)
-{
-  if (live->on_bad_input == GST_KMEANS_ON_BAD_INPUT_ERROR) {
-    gsize row = first_non_finite_row (&self->info, data, size);
-
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("point %" G_GSIZE_FORMAT " of the buffer has a NaN/Inf value", row),
-        ("%" G_GUINT64_FORMAT " of the %" G_GSIZE_FORMAT " points of the "
-            "buffer hold NaN or Inf (points counted from 0)", dropped,
-            size / row_bytes (&self->info)));
-    return GST_FLOW_ERROR;
-  }
-
-  self->points_skipped += dropped;
-  GST_WARNING_OBJECT (self, "skipped %" G_GUINT64_FORMAT " points holding "
-      "NaN/Inf (%" G_GUINT64_FORMAT " so far)", dropped, self->points_skipped);
+  if (status == GST_KMEANS_READ_PARTIAL_ROW)
+    self->buffers_skipped++;
+  self->points_skipped += skipped;
   return GST_FLOW_OK;
 }
 
@@ -1202,7 +1135,6 @@ gst_kmeans_train_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstFlowReturn ret = GST_FLOW_OK;
   LiveSettings live;
   const gfloat *rows;
-  guint64 bad_before;
   gsize n = 0;
   GstMapInfo map;
 
@@ -1218,14 +1150,10 @@ gst_kmeans_train_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return GST_FLOW_ERROR;
   }
 
-  bad_before = self->reader.bad_rows;
   rows = gst_kmeans_points_read (&self->reader, &self->info, map.data,
       map.size, &n, &status);
-  if (status == GST_KMEANS_READ_PARTIAL_ROW)
-    ret = handle_partial_row (self, &live, map.size);
-  else if (status == GST_KMEANS_READ_NON_FINITE)
-    ret = handle_non_finite (self, &live, map.data, map.size,
-        self->reader.bad_rows - bad_before);
+  if (status != GST_KMEANS_READ_OK)
+    ret = handle_bad_input (self, &live, status, map.size);
 
   if (ret == GST_FLOW_OK && status != GST_KMEANS_READ_PARTIAL_ROW
       && !consume_rows (self, rows, n, &live))
@@ -1602,6 +1530,7 @@ reset_stream_state (GstKMeansTrain * self)
   self->points_trained = 0;
   self->points_skipped = 0;
   self->buffers_skipped = 0;
+  self->warned_bad_input = FALSE;
   self->timestamp = self->stream_time = self->running_time =
       GST_CLOCK_TIME_NONE;
 }

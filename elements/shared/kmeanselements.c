@@ -67,8 +67,7 @@ gst_kmeans_parse_tensor_dimensions (const gchar * str, guint * d, guint * n,
   }
   if (value[0] == 0 || value[0] > KM_MAX_DIMENSIONS) {
     KM_GERROR (error, "tensor dimensions \"%s\": point dimension %"
-        G_GUINT64_FORMAT " is outside 1..%u", str, value[0],
-        KM_MAX_DIMENSIONS);
+        G_GUINT64_FORMAT " is outside 1..%u", str, value[0], KM_MAX_DIMENSIONS);
     goto done;
   }
   /* Trailing parts are NNStreamer's rank padding: only 1 or 0 is a
@@ -107,8 +106,7 @@ points_info_from_x_points (GstKMeansPointsInfo * info,
   }
   if (!gst_structure_get_int (s, "dimensions", &dims) || dims < 1
       || (guint) dims > KM_MAX_DIMENSIONS) {
-    KM_GERROR (error, "point caps need dimensions in 1..%u",
-        KM_MAX_DIMENSIONS);
+    KM_GERROR (error, "point caps need dimensions in 1..%u", KM_MAX_DIMENSIONS);
     return FALSE;
   }
   info->dimensions = dims;
@@ -181,8 +179,7 @@ gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
   if (gst_structure_has_name (s, "other/tensors"))
     return points_info_from_tensors (info, s, error);
 
-  KM_GERROR (error, "\"%s\" is not a point stream",
-      gst_structure_get_name (s));
+  KM_GERROR (error, "\"%s\" is not a point stream", gst_structure_get_name (s));
   return FALSE;
 }
 
@@ -224,10 +221,9 @@ reader_scratch (GstKMeansPointsReader * reader, gsize rows, guint d)
  * Branch-free so the loop vectorises; cloned for wider vectors, since
  * every buffer of every element goes through it. */
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-__attribute__ ((target_clones ("avx512f", "avx2", "default")))
+__attribute__((target_clones ("avx512f", "avx2", "default")))
 #endif
-static gboolean
-f32_all_finite (const gfloat * v, gsize n)
+     static gboolean f32_all_finite (const gfloat * v, gsize n)
 {
   guint32 bad = 0;
   gsize i;
@@ -241,9 +237,17 @@ f32_all_finite (const gfloat * v, gsize n)
   return bad == 0;
 }
 
+static void
+note_bad_row (GstKMeansPointsReader * reader, gsize row)
+{
+  if (reader->last_bad_rows++ == 0)
+    reader->last_first_bad_row = row;
+}
+
 /* Copies the finite rows of @src to @dst; returns how many. */
 static gsize
-f32_keep_finite_rows (const gfloat * src, gsize rows, guint d, gfloat * dst)
+f32_keep_finite_rows (GstKMeansPointsReader * reader, const gfloat * src,
+    gsize rows, guint d, gfloat * dst)
 {
   gsize r, kept = 0;
 
@@ -253,6 +257,8 @@ f32_keep_finite_rows (const gfloat * src, gsize rows, guint d, gfloat * dst)
     if (f32_all_finite (row, d)) {
       memmove (dst + kept * d, row, d * sizeof (gfloat));
       kept++;
+    } else {
+      note_bad_row (reader, r);
     }
   }
   return kept;
@@ -261,8 +267,8 @@ f32_keep_finite_rows (const gfloat * src, gsize rows, guint d, gfloat * dst)
 /* Converts F64 rows to float32, leaving out rows that are not finite in
  * float32 (including finite doubles beyond FLT_MAX). */
 static gsize
-f64_to_finite_f32_rows (const guint8 * src, gsize rows, guint d,
-    gfloat * dst)
+f64_to_finite_f32_rows (GstKMeansPointsReader * reader, const guint8 * src,
+    gsize rows, guint d, gfloat * dst)
 {
   gsize r, kept = 0;
   guint j;
@@ -279,6 +285,8 @@ f64_to_finite_f32_rows (const guint8 * src, gsize rows, guint d,
     }
     if (f32_all_finite (out, d))
       kept++;
+    else
+      note_bad_row (reader, r);
   }
   return kept;
 }
@@ -300,6 +308,8 @@ gst_kmeans_points_read (GstKMeansPointsReader * reader,
   row_size = value_size * d;
   *n_rows = 0;
   *status = GST_KMEANS_READ_OK;
+  reader->last_bad_rows = 0;
+  reader->last_first_bad_row = 0;
 
   if (row_size == 0 || size % row_size != 0) {
     reader->bad_buffers++;
@@ -320,10 +330,10 @@ gst_kmeans_points_read (GstKMeansPointsReader * reader,
     }
     dst = reader_scratch (reader, rows, d);
     memcpy (dst, data, size);
-    kept = f32_keep_finite_rows (dst, rows, d, dst);
+    kept = f32_keep_finite_rows (reader, dst, rows, d, dst);
   } else {
     dst = reader_scratch (reader, rows, d);
-    kept = f64_to_finite_f32_rows (data, rows, d, dst);
+    kept = f64_to_finite_f32_rows (reader, data, rows, d, dst);
   }
 
   if (kept < rows) {
@@ -332,6 +342,57 @@ gst_kmeans_points_read (GstKMeansPointsReader * reader,
   }
   *n_rows = kept;
   return kept > 0 ? dst : NULL;
+}
+
+static const gchar *
+sample_format_name (const GstKMeansPointsInfo * info)
+{
+  if (info->is_tensors)
+    return info->format == GST_KMEANS_SAMPLE_F32 ? "float32" : "float64";
+  return info->format == GST_KMEANS_SAMPLE_F32 ? "F32LE" : "F64LE";
+}
+
+gboolean
+gst_kmeans_points_report_bad (GstElement * element,
+    const GstKMeansPointsReader * reader, const GstKMeansPointsInfo * info,
+    GstKMeansReadStatus status, gsize size, GstKMeansOnBadInput policy,
+    gboolean * warned, guint64 * n_skipped)
+{
+  gsize row = (gsize) info->dimensions *
+      (info->format == GST_KMEANS_SAMPLE_F32 ? 4 : 8);
+  gboolean partial = status == GST_KMEANS_READ_PARTIAL_ROW;
+
+  *n_skipped = partial ? (size + row - 1) / row : reader->last_bad_rows;
+
+  if (policy == GST_KMEANS_ON_BAD_INPUT_ERROR) {
+    if (partial)
+      GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+          ("buffer of %" G_GSIZE_FORMAT " bytes is not a whole number of "
+              "%u-dimensional %s points (%" G_GSIZE_FORMAT " bytes each)",
+              size, info->dimensions, sample_format_name (info), row),
+          ("%" G_GSIZE_FORMAT " bytes left over after %" G_GSIZE_FORMAT
+              " points", size % row, size / row));
+    else
+      GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+          ("point %" G_GSIZE_FORMAT " of the buffer has a NaN/Inf value",
+              reader->last_first_bad_row),
+          ("%" G_GSIZE_FORMAT " of the %" G_GSIZE_FORMAT " points of the "
+              "buffer hold NaN or Inf (points counted from 0)",
+              reader->last_bad_rows, size / row));
+    return FALSE;
+  }
+
+  if (!*warned) {
+    *warned = TRUE;
+    GST_ELEMENT_WARNING (element, STREAM, FORMAT,
+        ("Skipping bad points (partial rows, NaN or Inf)."),
+        ("skipped %" G_GUINT64_FORMAT " points; further skips are only "
+            "logged and counted in skipped-points", *n_skipped));
+  } else {
+    GST_WARNING_OBJECT (element, "skipped %" G_GUINT64_FORMAT " bad points "
+        "(%s)", *n_skipped, partial ? "partial row" : "NaN/Inf");
+  }
+  return TRUE;
 }
 
 /* ---------------------------------------------------------- model event */
@@ -380,8 +441,7 @@ gst_kmeans_model_event_new (KmModel * model)
       "step", G_TYPE_UINT64, km_model_get_step (model),
       "clusters", G_TYPE_UINT, km_model_get_k (model),
       "dimensions", G_TYPE_UINT, km_model_get_d (model),
-      "metric", G_TYPE_STRING, metric_nick (km_model_get_metric (model)),
-      NULL);
+      "metric", G_TYPE_STRING, metric_nick (km_model_get_metric (model)), NULL);
   return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s);
 }
 
@@ -467,8 +527,7 @@ gst_kmeans_model_file_poll (GstKMeansModelFile * mf, gint64 interval_us,
     if (errno == ENOENT)
       return TRUE;
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "cannot read model file \"%s\": %s", mf->location,
-        g_strerror (errno));
+        "cannot read model file \"%s\": %s", mf->location, g_strerror (errno));
     return FALSE;
   }
 
@@ -559,8 +618,7 @@ static const GEnumValue metric_values[] = {
   {0, NULL, NULL}
 };
 
-DEFINE_ENUM_TYPE (gst_kmeans_metric_get_type, "GstKMeansMetric",
-    metric_values);
+DEFINE_ENUM_TYPE (gst_kmeans_metric_get_type, "GstKMeansMetric", metric_values);
 
 static const GEnumValue init_values[] = {
   {KM_INIT_RANDOM, "Random points of the first batches (with replacement)",

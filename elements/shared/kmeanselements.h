@@ -88,6 +88,8 @@ typedef struct
   gsize scratch_rows;
   guint64 bad_rows;             /* rows with NaN/Inf dropped so far */
   guint64 bad_buffers;          /* buffers dropped whole (size not rows) */
+  gsize last_bad_rows;          /* of the last buffer read: rows dropped */
+  gsize last_first_bad_row;     /* ... and the index of the first one */
 } GstKMeansPointsReader;
 
 void gst_kmeans_points_reader_init (GstKMeansPointsReader * reader);
@@ -108,6 +110,17 @@ typedef enum
 const gfloat *gst_kmeans_points_read (GstKMeansPointsReader * reader,
     const GstKMeansPointsInfo * info, const guint8 * data, gsize size,
     gsize * n_rows, GstKMeansReadStatus * status);
+
+/* Reports what the last gst_kmeans_points_read() found wrong with a
+ * buffer of @size bytes, under @policy.  ERROR: posts a GST_ELEMENT_ERROR
+ * naming the problem (which point, how many bytes) and returns FALSE.
+ * SKIP: posts a warning message the first time (*warned) and logs every
+ * later skip; returns TRUE.  *n_skipped gets the points left out: the bad
+ * rows, or every row a partial-row buffer touched. */
+gboolean gst_kmeans_points_report_bad (GstElement * element,
+    const GstKMeansPointsReader * reader, const GstKMeansPointsInfo * info,
+    GstKMeansReadStatus status, gsize size, GstKMeansOnBadInput policy,
+    gboolean * warned, guint64 * n_skipped);
 
 /* ------------------------------------------------------ the model event */
 

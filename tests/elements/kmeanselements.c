@@ -68,8 +68,7 @@ GST_END_TEST;
 /* ----------------------------------------------------------- caps */
 
 static gboolean
-info_from_string (const gchar * str, GstKMeansPointsInfo * info,
-    GError ** err)
+info_from_string (const gchar * str, GstKMeansPointsInfo * info, GError ** err)
 {
   GstCaps *caps = gst_caps_from_string (str);
   gboolean ok;
@@ -253,8 +252,7 @@ GST_START_TEST (test_read_unaligned_f32)
 
   memcpy (raw + 1, pts, sizeof (pts));
   gst_kmeans_points_reader_init (&r);
-  out = gst_kmeans_points_read (&r, &f32x2, raw + 1, sizeof (pts), &n,
-      &status);
+  out = gst_kmeans_points_read (&r, &f32x2, raw + 1, sizeof (pts), &n, &status);
   fail_unless_equals_int (n, 2);
   fail_unless (out != (const gfloat *) (raw + 1));
   fail_unless (memcmp (out, pts, sizeof (pts)) == 0);

@@ -65,6 +65,17 @@ __lsan_default_suppressions (void)
   return "leak:g_value_init\n";
 }
 
+/* Suppressions match the stack an allocation was made from; GLib and
+ * GStreamer have no frame pointers, so only the slow unwinder sees past
+ * them.  A default: ASAN_OPTIONS still wins. */
+const char *__asan_default_options (void);
+
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0";
+}
+
 /* gst_caps_from_string(), tolerating its own warnings (see above). */
 static inline GstCaps *
 fuzz_caps_from_string (const gchar * str)

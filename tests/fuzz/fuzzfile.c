@@ -42,14 +42,3 @@ fuzz_file_set_contents (const guint8 * data, gsize size)
   }
   return fuzz_path;
 }
-
-/* LeakSanitizer matches tests/lsan.supp against the stack an allocation
- * was made from; GLib and GStreamer have no frame pointers, so only the
- * slow unwinder sees past them.  Defaults: ASAN_OPTIONS still wins. */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
