@@ -443,6 +443,14 @@ main (int argc, char **argv)
     g_printerr ("kmbench: could not write %s\n", o.centers_out_path);
 
   if (!o.skip_sgemm) {
+    gint threads = openblas_get_num_threads ();
+
+    /* One thread too: all cores / one core is the parallel scaling the
+     * machine gave during this run (a VM's second core may be shared). */
+    openblas_set_num_threads (1);
+    g_print ("  \"sgemm_square_1thread_gflops\": %.2f,\n",
+        sgemm_rate (2048, 2048, 2048, o.repeat));
+    openblas_set_num_threads (threads);
     g_print ("  \"sgemm_square_gflops\": %.2f,\n",
         sgemm_rate (2048, 2048, 2048, o.repeat));
     g_print ("  \"sgemm_shape_gflops\": %.2f,\n",

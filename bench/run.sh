@@ -12,7 +12,7 @@
 # KMEANS_BENCH_BUILD: build directory (default build-bench).
 #
 # Run it on an otherwise idle machine: every figure is the best of
-# --repeat runs (3), but other work on the cores still shows.
+# --repeat rounds (5), but other work on the cores still shows.
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)

@@ -7,6 +7,7 @@
  * the file size before allocating anything. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@ enum
   KM_CKPT_FLAG_CONVERGED = 1 << 2,
   KM_CKPT_FLAG_HAVE_PREV_LOSS = 1 << 3,
   KM_CKPT_FLAG_WORKING_COPY = 1 << 4,
+  KM_CKPT_KNOWN_FLAGS = (1 << 5) - 1
 };
 
 /* What a checkpoint holds, decoded; arrays point into the file data. */
@@ -410,6 +412,15 @@ has_working_copy (const KmCheckpoint * ck)
   return (ck->flags & KM_CKPT_FLAG_WORKING_COPY) != 0;
 }
 
+/* xoshiro256** never reaches the all-zero state from another one, and
+ * stays there once in it (every draw 0: rejection sampling would spin
+ * forever), so no writer saves it. */
+static gboolean
+rng_is_zero (const KmRng * rng)
+{
+  return (rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) == 0;
+}
+
 /* The file size the header implies, or 0 if the header is implausible
  * (then @error is set). */
 static guint64
@@ -417,7 +428,7 @@ checked_file_size (const guint8 * h, KmCheckpoint * ck, const gchar * path,
     GError ** error)
 {
   guint64 copies, kd;
-  gboolean mini;
+  gboolean mini, initialized;
 
   if (memcmp (h, KM_CKPT_MAGIC, KM_CKPT_MAGIC_LEN) != 0) {
     set_corrupt (error, path, "bad magic");
@@ -442,9 +453,18 @@ checked_file_size (const guint8 * h, KmCheckpoint * ck, const gchar * path,
     return 0;
   }
   mini = (ck->flags & KM_CKPT_FLAG_MINI_BATCH) != 0;
+  initialized = (ck->flags & KM_CKPT_FLAG_INITIALIZED) != 0;
+  /* A trainer is initialised exactly when all k rows are chosen, and
+   * converges only after that; a loss is a finite sum of distances. */
   if (ck->metric > KM_METRIC_COSINE || ck->steps_per_sync == 0
+      || (ck->flags & ~KM_CKPT_KNOWN_FLAGS) != 0
       || ck->initialized_rows > ck->k
-      || has_working_copy (ck) != (mini && ck->steps_per_sync > 1)) {
+      || initialized != (ck->initialized_rows == ck->k)
+      || ((ck->flags & KM_CKPT_FLAG_CONVERGED) && !initialized)
+      || ((ck->flags & KM_CKPT_FLAG_HAVE_PREV_LOSS)
+          && !(isfinite (ck->prev_loss) && ck->prev_loss >= 0.0))
+      || has_working_copy (ck) != (mini && ck->steps_per_sync > 1)
+      || rng_is_zero (&ck->rng)) {
     set_corrupt (error, path, "inconsistent header fields");
     return 0;
   }
@@ -485,6 +505,48 @@ locate_arrays (const guint8 * data, KmCheckpoint * ck)
   ck->master = p;
   p += 4 * kd;
   ck->working = has_working_copy (ck) ? p : NULL;
+}
+
+static gboolean
+f64_array_is_sane (const guint8 * p, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++) {
+    gdouble v = get_f64 (p + 8 * i);
+
+    if (!isfinite (v) || v < 0.0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+f32_array_is_finite (const guint8 * p, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++) {
+    guint32 bits = get_u32 (p + 4 * i);
+
+    if ((bits & 0x7f800000u) == 0x7f800000u)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* The checksum only proves the file is as written.  A writer never
+ * produces NaN or Inf centers or negative counts (points are finite),
+ * and training would spread such values silently: refuse them. */
+static gboolean
+values_are_sane (const KmCheckpoint * ck)
+{
+  gsize k = ck->k, kd = (gsize) ck->k * ck->d;
+
+  return f64_array_is_sane (ck->counts, k)
+      && f64_array_is_sane (ck->master_counts, k)
+      && f32_array_is_finite (ck->master, kd)
+      && (ck->working == NULL || f32_array_is_finite (ck->working, kd));
 }
 
 /* Reads and verifies @path; returns the file data (g_free) with @ck
@@ -545,6 +607,11 @@ read_checkpoint (const gchar * path, KmCheckpoint * ck, GError ** error)
     goto out;
   }
   locate_arrays (data, ck);
+  if (!values_are_sane (ck)) {
+    set_corrupt (error, path, "non-finite centers or counts, or negative "
+        "counts");
+    g_clear_pointer (&data, g_free);
+  }
 
 out:
   close (fd);

@@ -411,33 +411,38 @@ store_block (guint m, const gint32 * bi, const gdouble * dd, gint32 * idx,
 }
 
 /* ------------------------------------------------------------------ */
-/* Portable kernel: the same keys, one point at a time. */
+/* Portable kernel: dot products of a tile of points from compute_dots
+ * (cblas_sgemm, threaded by OpenBLAS, or the loop for small models),
+ * then the same keys, best, second best and exact distances per point. */
+
+/* Points per tile: whole blocks, at most 64k dot products (256 KiB). */
+static gsize
+generic_tile_points (guint k)
+{
+  gsize p = (1u << 16) / k / KM_SUM_BLOCK * KM_SUM_BLOCK;
+
+  return MAX (p, KM_SUM_BLOCK);
+}
 
 static guint
-nearest_generic (const KmDist * dist, const gfloat * p, gdouble * best_dist)
+nearest_generic (const KmDist * dist, const gfloat * p, const gfloat * dots,
+    gdouble * best_dist)
 {
-  const guint d = dist->d;
+  const guint k = dist->k, d = dist->d;
   gfloat best = -INFINITY, second = -INFINITY, xx = 0.0f, tol;
-  guint g, jj, t, bj = 0;
+  guint j, t, bj = 0;
 
   for (t = 0; t < d; t++)
     xx += p[t] * p[t];
-  for (g = 0; g < dist->groups; g++) {
-    const gfloat *rows = group_rows (dist, g);
+  for (j = 0; j < k; j++) {
+    gfloat key = dist->offsets[j] + dots[j];
 
-    for (jj = 0; jj < KM_GROUP_CENTERS; jj++) {
-      const gfloat *c = rows + (gsize) jj * d;
-      gfloat key = dist->offsets[g * KM_GROUP_CENTERS + jj];
-
-      for (t = 0; t < d; t++)
-        key += p[t] * c[t];
-      if (key > best) {
-        second = best;
-        best = key;
-        bj = g * KM_GROUP_CENTERS + jj;
-      } else if (key > second) {
-        second = key;
-      }
+    if (key > best) {
+      second = best;
+      best = key;
+      bj = j;
+    } else if (key > second) {
+      second = key;
     }
   }
   tol = dist->tie_scale * (xx + dist->max_norm);
@@ -449,23 +454,32 @@ nearest_generic (const KmDist * dist, const gfloat * p, gdouble * best_dist)
 
 static void
 assign_range_generic (const KmDist * dist, const gfloat * x, gsize n,
-    gint32 * idx, gfloat * out, gdouble * sums)
+    gint32 * idx, gfloat * out, gdouble * sums, KmWorkspace * ws)
 {
+  const guint k = dist->k, d = dist->d;
+  const gsize tile = MIN (generic_tile_points (k), n);
+  gfloat *dots = km_workspace_get (ws, KM_WS_DOTS,
+      tile * k * sizeof (gfloat));
   gdouble dd[KM_SUM_BLOCK];
   gint32 bi[KM_SUM_BLOCK];
-  gsize base;
+  gsize first, base;
 
-  for (base = 0; base < n; base += KM_SUM_BLOCK) {
-    const guint m = MIN (KM_SUM_BLOCK, n - base);
-    const gfloat *xb = x + base * dist->d;
-    guint l;
+  for (first = 0; first < n; first += tile) {
+    const gsize end = MIN (first + tile, n);
 
-    for (l = 0; l < m; l++)
-      bi[l] = (gint32) nearest_generic (dist, xb + (gsize) l * dist->d, &dd[l]);
-    for (; l < KM_SUM_BLOCK; l++)
-      dd[l] = 0.0;
-    sums[base / KM_SUM_BLOCK] = store_block (m, bi, dd,
-        idx ? idx + base : NULL, out ? out + base : NULL);
+    compute_dots (dist, x + first * d, end - first, dots);
+    for (base = first; base < end; base += KM_SUM_BLOCK) {
+      const guint m = MIN (KM_SUM_BLOCK, end - base);
+      guint l;
+
+      for (l = 0; l < m; l++)
+        bi[l] = (gint32) nearest_generic (dist, x + (base + l) * d,
+            dots + (base + l - first) * k, &dd[l]);
+      for (; l < KM_SUM_BLOCK; l++)
+        dd[l] = 0.0;
+      sums[base / KM_SUM_BLOCK] = store_block (m, bi, dd,
+          idx ? idx + base : NULL, out ? out + base : NULL);
+    }
   }
 }
 
@@ -1200,7 +1214,7 @@ assign_range (const KmDist * dist, const gfloat * x, gsize n, gint32 * idx,
     return;
   }
 #endif
-  assign_range_generic (dist, x, n, idx, out, sums);
+  assign_range_generic (dist, x, n, idx, out, sums, ws);
 }
 
 typedef struct
@@ -1233,13 +1247,16 @@ assign_chunks (gpointer data, guint part, KmWorkspace * ws)
   }
 }
 
-/* Threads worth using: one per core for large calls. */
+/* Threads worth using: one per core for large calls.  Not when the
+ * portable kernel goes through sgemm: OpenBLAS threads that itself, and
+ * both at once would oversubscribe the cores. */
 static guint
 parts_for (const KmDist * dist, gsize n)
 {
   guint64 work = (guint64) n * dist->groups * KM_GROUP_CENTERS * (dist->d + 6);
 
-  if (work < KM_PARALLEL_MIN_WORK || n < 2 * KM_SUM_BLOCK)
+  if (work < KM_PARALLEL_MIN_WORK || n < 2 * KM_SUM_BLOCK
+      || (dist->isa == KM_ISA_GENERIC && dist->use_gemm))
     return 1;
   return km_parallel_parts ();
 }

@@ -273,15 +273,17 @@ accumulate_rows (const KmTrainer * trainer, const gfloat * x, gsize n,
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
+#define KM_TARGET_AVX512 __attribute__ ((target ("avx512f,avx2,fma")))
+
 /* Up to 7 dimensions: one vector add per point into a row of 8 doubles
- * per cluster, coordinates in lanes 0..d-1 and the count in lane 7, so a
- * point costs one load-add-store instead of d + 1 dependent scalar adds
- * (@pad: k rows of 8 doubles of scratch).  From 8 on, the rows are added
- * 8 doubles at a time. */
-__attribute__((target ("avx512f")))
-     static void
-         accumulate_avx512 (const KmTrainer * trainer, const gfloat * x,
-    gsize n, const gint32 * idx, gdouble * sums, gdouble * cnt, gdouble * pad)
+ * per cluster, coordinates in lanes 0..d-1 and the count in the last
+ * lane (3 up to 3 dimensions, else 7), so a point costs one
+ * load-add-store instead of d + 1 dependent scalar adds (@pad: k rows of
+ * 8 doubles of scratch).  From 8 on, the rows are added 8 doubles at a
+ * time. */
+KM_TARGET_AVX512 static void
+accumulate_avx512 (const KmTrainer * trainer, const gfloat * x, gsize n,
+    const gint32 * idx, gdouble * sums, gdouble * cnt, gdouble * pad)
 {
   const guint k = trainer->cfg.k, d = trainer->cfg.d;
   gsize i;
@@ -310,6 +312,27 @@ __attribute__((target ("avx512f")))
   }
 
   memset (pad, 0, (gsize) k * 8 * sizeof (gdouble));
+  if (d <= 3) {
+    /* 256-bit rows (count in lane 3): 512-bit stores are split on some
+     * CPUs and then do not forward to the next point's load of the row. */
+    const __m128i coords = _mm_cmpgt_epi32 (_mm_set1_epi32 (d),
+        _mm_setr_epi32 (0, 1, 2, 3));
+    const __m256d one = _mm256_setr_pd (0.0, 0.0, 0.0, 1.0);
+
+    for (i = 0; i < n; i++) {
+      gdouble *s = pad + (gsize) idx[i] * 8;
+      __m256d p = _mm256_cvtps_pd (_mm_maskload_ps (x + i * d, coords));
+
+      _mm256_storeu_pd (s, _mm256_add_pd (_mm256_loadu_pd (s),
+              _mm256_add_pd (p, one)));
+    }
+    for (j = 0; j < k; j++) {
+      for (t = 0; t < d; t++)
+        sums[(gsize) j * d + t] = pad[(gsize) j * 8 + t];
+      cnt[j] = pad[(gsize) j * 8 + 3];
+    }
+    return;
+  }
   for (i = 0; i < n; i++) {
     const __mmask16 coords = (__mmask16) ((1u << d) - 1);
     const __m512d one = _mm512_mask_blend_pd (0x80, _mm512_setzero_pd (),

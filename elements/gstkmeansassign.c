@@ -19,7 +19,11 @@
  *
  * `application/x-points` (F32LE or F64LE rows of D values) or NNStreamer's
  * `other/tensors` (one float32/float64 tensor of dimensions `D:N`).  F32
- * input is read in place, without a copy.
+ * input is read in place, without a copy.  Raw media are point streams
+ * too: in `video/x-raw` (packed RGB family or GRAY8) every pixel is a
+ * point, its R, G, B values (or its gray value) as 0..255; in interleaved
+ * `audio/x-raw` (F32LE, or S16LE scaled to [-1, 1)) every audio frame is
+ * a point of `channels` dimensions.
  *
  * ## Output
  *
@@ -29,6 +33,12 @@
  *   lowest index) followed by #gfloat `distance`.
  * * `distances`: caps `application/x-points, format=F32LE, dimensions=K`;
  *   K little-endian floats per input point, the distance to each center.
+ * * `recolor` (raw video input only): the same caps as the input; every
+ *   pixel takes the colour of its nearest center (rounded, clamped to
+ *   0..255) in the frame's own format, alpha and padding bytes kept: live
+ *   colour quantization, or segmentation, of video.  The frame is
+ *   rewritten in place (copied first only when it is not writable).  A
+ *   frame of the wrong size skipped as bad input passes unchanged.
  *
  * Distances are the model metric's own, never a square root:
  * `‖x − c‖²` (squared Euclidean, clamped at 0) or `1 − x̂·ĉ` (cosine, with
@@ -85,12 +95,21 @@
  *     filesink location=distances.f32
  * ]| writes, for each 2-D point of a raw float32 file, its distance to
  * every center of a saved checkpoint.
+ * |[
+ * gst-launch-1.0 videotestsrc pattern=smpte num-buffers=10 ! \
+ *     video/x-raw,format=RGB,width=320,height=240 ! \
+ *     kmeans-train num-clusters=6 init=kmeans++ ! \
+ *     kmeans-assign output=recolor ! videoconvert ! pngenc ! \
+ *     multifilesink location=/tmp/smpte-6-colours-%02d.png
+ * ]| quantizes the SMPTE colour bars to the six colours learned from them
+ * as the frames pass, and writes each frame as a picture.
  */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <math.h>
 #include <string.h>
 
 #include <gst/gst.h>
@@ -114,12 +133,15 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_assign_debug);
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_KMEANS_POINTS_SINK_CAPS));
+    GST_STATIC_CAPS (GST_KMEANS_MEDIA_SINK_CAPS));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (ASSIGNMENTS_SRC_CAPS "; " DISTANCES_SRC_CAPS));
+    GST_STATIC_CAPS (ASSIGNMENTS_SRC_CAPS "; " DISTANCES_SRC_CAPS "; "
+        GST_KMEANS_VIDEO_CAPS));
+
+static GstStaticCaps recolor_caps = GST_STATIC_CAPS (GST_KMEANS_VIDEO_CAPS);
 
 enum
 {
@@ -169,6 +191,8 @@ struct _GstKMeansAssign
   gint32 *idx;                  /* per-point scratch, grown on demand */
   gfloat *dist;
   gsize scratch_rows;
+  guint8 *colours;              /* recolor: K x D center bytes */
+  gsize colours_size;
   gboolean warned_bad_input;
 };
 
@@ -188,6 +212,9 @@ gst_kmeans_assign_output_get_type (void)
         "Nearest cluster and its distance per point", "assignments"},
     {GST_KMEANS_ASSIGN_OUTPUT_DISTANCES,
         "Distance to every center per point", "distances"},
+    {GST_KMEANS_ASSIGN_OUTPUT_RECOLOR,
+          "Raw video: each pixel replaced by its nearest center's colour",
+        "recolor"},
     {0, NULL, NULL}
   };
 
@@ -220,6 +247,8 @@ static GstFlowReturn gst_kmeans_assign_submit_input_buffer (GstBaseTransform *
     trans, gboolean is_discont, GstBuffer * buf);
 static GstFlowReturn gst_kmeans_assign_transform (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer * outbuf);
+static GstFlowReturn gst_kmeans_assign_transform_ip (GstBaseTransform * trans,
+    GstBuffer * buf);
 
 static void
 gst_kmeans_assign_class_init (GstKMeansAssignClass * klass)
@@ -236,13 +265,15 @@ gst_kmeans_assign_class_init (GstKMeansAssignClass * klass)
    * GstKMeansAssign:output:
    *
    * What to produce per point: its nearest cluster and the distance to it,
-   * or the distances to all K centers.
+   * or the distances to all K centers; or, for raw video, the frame with
+   * every pixel in its nearest center's colour.
    */
   g_object_class_install_property (gobject_class, PROP_OUTPUT,
       g_param_spec_enum ("output", "Output",
           "What to produce for each point: its nearest cluster and distance "
-          "(application/x-kmeans-assignments) or the distance to every "
-          "center (application/x-points of dimension K)",
+          "(application/x-kmeans-assignments), the distance to every "
+          "center (application/x-points of dimension K), or, for raw "
+          "video, the frame with each pixel in its center's colour",
           GST_TYPE_KMEANS_ASSIGN_OUTPUT, DEFAULT_OUTPUT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -316,6 +347,8 @@ gst_kmeans_assign_class_init (GstKMeansAssignClass * klass)
   trans_class->submit_input_buffer =
       GST_DEBUG_FUNCPTR (gst_kmeans_assign_submit_input_buffer);
   trans_class->transform = GST_DEBUG_FUNCPTR (gst_kmeans_assign_transform);
+  trans_class->transform_ip =
+      GST_DEBUG_FUNCPTR (gst_kmeans_assign_transform_ip);
 
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_ASSIGN_OUTPUT, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_NO_MODEL, 0);
@@ -435,7 +468,8 @@ gst_kmeans_assign_set_model (GstKMeansAssign * self, KmModel * model)
     GST_INFO_OBJECT (self, "model version %" G_GUINT64_FORMAT " in force: "
         "k=%u d=%u", km_model_get_version (model), km_model_get_k (model),
         km_model_get_d (model));
-    if (km_model_get_k (model) != self->out_k)
+    if (self->out_mode != GST_KMEANS_ASSIGN_OUTPUT_RECOLOR &&
+        km_model_get_k (model) != self->out_k)
       gst_base_transform_reconfigure_src (GST_BASE_TRANSFORM (self));
   }
   if (old)
@@ -501,6 +535,8 @@ gst_kmeans_assign_release (GstKMeansAssign * self)
   g_clear_pointer (&self->idx, g_free);
   g_clear_pointer (&self->dist, g_free);
   self->scratch_rows = 0;
+  g_clear_pointer (&self->colours, g_free);
+  self->colours_size = 0;
   self->have_info = FALSE;
   self->out_k = 0;
 }
@@ -589,17 +625,29 @@ gst_kmeans_assign_transform_caps (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, GstCaps * filter)
 {
   GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
+  GstKMeansAssignOutput output;
   GstCaps *res;
 
   if (gst_caps_is_empty (caps))
     return gst_caps_new_empty ();
 
-  /* Any point stream gives the same output; the output only depends on
-   * the model and the output mode. */
-  if (direction == GST_PAD_SINK)
+  GST_OBJECT_LOCK (self);
+  output = self->output;
+  GST_OBJECT_UNLOCK (self);
+
+  /* Recolored video has the caps it came with. */
+  if (output == GST_KMEANS_ASSIGN_OUTPUT_RECOLOR) {
+    GstCaps *video = gst_static_caps_get (&recolor_caps);
+
+    res = gst_caps_intersect (caps, video);
+    gst_caps_unref (video);
+  } else if (direction == GST_PAD_SINK) {
+    /* Any point stream gives the same output; the output only depends
+     * on the model and the output mode. */
     res = gst_kmeans_assign_src_caps (self);
-  else
+  } else {
     res = gst_static_pad_template_get_caps (&sink_template);
+  }
 
   if (filter) {
     GstCaps *tmp = gst_caps_intersect_full (filter, res,
@@ -623,6 +671,16 @@ gst_kmeans_assign_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 
   if (!gst_kmeans_points_info_from_caps (&self->info, incaps, &err))
     goto bad_input_caps;
+
+  /* Recolor rewrites the frame in place; the other outputs are new. */
+  gst_base_transform_set_in_place (trans,
+      self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_RECOLOR);
+  if (self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_RECOLOR) {
+    self->have_info = TRUE;
+    GST_DEBUG_OBJECT (self, "recoloring %ux%u %s video", self->info.width,
+        self->info.height, self->info.format_name);
+    return TRUE;
+  }
 
   if (!gst_structure_get_int (s, "clusters", &k) &&
       !gst_structure_get_int (s, "dimensions", &k))
@@ -662,13 +720,6 @@ gst_kmeans_assign_decide_allocation (GstBaseTransform * trans, GstQuery * query)
 }
 
 static gsize
-gst_kmeans_assign_row_bytes (GstKMeansAssign * self)
-{
-  return (gsize) self->info.dimensions *
-      (self->info.format == GST_KMEANS_SAMPLE_F64 ? 8 : 4);
-}
-
-static gsize
 gst_kmeans_assign_record_bytes (GstKMeansAssign * self)
 {
   if (self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_DISTANCES)
@@ -688,8 +739,11 @@ gst_kmeans_assign_transform_size (GstBaseTransform * trans,
   if (direction != GST_PAD_SINK || !self->have_info)
     return FALSE;
 
-  *othersize = (size / gst_kmeans_assign_row_bytes (self)) *
-      gst_kmeans_assign_record_bytes (self);
+  if (self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_RECOLOR)
+    *othersize = size;
+  else
+    *othersize = gst_kmeans_points_info_count (&self->info, size) *
+        gst_kmeans_assign_record_bytes (self);
   return TRUE;
 }
 
@@ -715,7 +769,7 @@ static GstFlowReturn
 gst_kmeans_assign_handle_no_model (GstKMeansAssign * self, gsize size)
 {
   GstKMeansNoModel policy;
-  guint64 rows = size / gst_kmeans_assign_row_bytes (self);
+  guint64 rows = gst_kmeans_points_info_count (&self->info, size);
 
   GST_OBJECT_LOCK (self);
   policy = self->on_no_model;
@@ -941,6 +995,90 @@ map_failed:
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
         ("could not map a buffer of %" G_GSIZE_FORMAT " bytes",
             gst_buffer_get_size (inbuf)));
+    return GST_FLOW_ERROR;
+  }
+}
+
+/* The centers as pixel values, K rows of D bytes. */
+static const guint8 *
+gst_kmeans_assign_center_colours (GstKMeansAssign * self, KmModel * model)
+{
+  const gfloat *centers = km_model_get_centers (model);
+  gsize i, n = (gsize) km_model_get_k (model) * km_model_get_d (model);
+
+  if (n > self->colours_size) {
+    self->colours = g_renew (guint8, self->colours, n);
+    self->colours_size = n;
+  }
+  for (i = 0; i < n; i++)
+    self->colours[i] = (guint8) CLAMP (lrintf (centers[i]), 0, 255);
+  return self->colours;
+}
+
+/* Writes each pixel's center colour over its colour channels; alpha and
+ * padding bytes stay as they were. */
+static void
+recolor_frame (const GstKMeansPointsInfo * info, guint8 * frame,
+    const gint32 * idx, const guint8 * colours)
+{
+  guint x, y, c, d = info->dimensions;
+
+  for (y = 0; y < info->height; y++) {
+    guint8 *px = frame + y * info->stride;
+
+    for (x = 0; x < info->width; x++, px += info->pixel_stride, idx++) {
+      const guint8 *colour = colours + (gsize) * idx * d;
+
+      for (c = 0; c < d; c++)
+        px[info->channel_offset[c]] = colour[c];
+    }
+  }
+}
+
+/* output=recolor: base transform made @buf writable. */
+static GstFlowReturn
+gst_kmeans_assign_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
+  KmModel *model = self->model;
+  GstKMeansReadStatus status;
+  const gfloat *points;
+  GstMapInfo map;
+  gsize n = 0;
+
+  if (G_UNLIKELY (model == NULL))
+    return gst_kmeans_assign_handle_no_model (self, gst_buffer_get_size (buf));
+  if (G_UNLIKELY (!gst_kmeans_assign_check_model (self, model)))
+    return GST_FLOW_ERROR;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE))
+    goto map_failed;
+
+  points = gst_kmeans_points_read (&self->reader, &self->info, map.data,
+      map.size, &n, &status);
+  if (status != GST_KMEANS_READ_OK &&
+      !gst_kmeans_assign_handle_bad_input (self, status, map.size)) {
+    gst_buffer_unmap (buf, &map);
+    return GST_FLOW_ERROR;
+  }
+
+  if (n > 0) {
+    gst_kmeans_assign_ensure_scratch (self, n);
+    km_model_assign (model, points, n, self->idx, NULL, self->ws);
+    recolor_frame (&self->info, map.data, self->idx,
+        gst_kmeans_assign_center_colours (self, model));
+  }
+  gst_buffer_unmap (buf, &map);
+
+  GST_LOG_OBJECT (self, "recolored %" G_GSIZE_FORMAT " pixels with model "
+      "version %" G_GUINT64_FORMAT, n, km_model_get_version (model));
+  return GST_FLOW_OK;
+
+map_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
+        ("could not map a buffer of %" G_GSIZE_FORMAT " bytes for writing",
+            gst_buffer_get_size (buf)));
     return GST_FLOW_ERROR;
   }
 }

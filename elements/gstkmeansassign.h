@@ -16,13 +16,16 @@ G_DECLARE_FINAL_TYPE (GstKMeansAssign, gst_kmeans_assign, GST, KMEANS_ASSIGN,
  *     distance} record per point (application/x-kmeans-assignments)
  * @GST_KMEANS_ASSIGN_OUTPUT_DISTANCES: the distance to every center, K
  *     float32 values per point (application/x-points of dimension K)
+ * @GST_KMEANS_ASSIGN_OUTPUT_RECOLOR: raw video only: every pixel replaced
+ *     by the colour of its nearest center, in the input's own format
  *
  * What kmeans-assign produces for each input point.
  */
 typedef enum
 {
   GST_KMEANS_ASSIGN_OUTPUT_ASSIGNMENTS,
-  GST_KMEANS_ASSIGN_OUTPUT_DISTANCES
+  GST_KMEANS_ASSIGN_OUTPUT_DISTANCES,
+  GST_KMEANS_ASSIGN_OUTPUT_RECOLOR
 } GstKMeansAssignOutput;
 
 GType gst_kmeans_assign_output_get_type (void);

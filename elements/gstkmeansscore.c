@@ -16,7 +16,10 @@
  * metric's own distance (`‖x − c‖²`, clamped at 0, for squared Euclidean,
  * so the score is the SSE; `1 − x̂·ĉ` for cosine; never a square root).
  * Buffers pass through untouched (the element works in place, without a
- * copy).
+ * copy).  Besides `application/x-points` and NNStreamer's `other/tensors`
+ * it scores raw media: every pixel of `video/x-raw` (packed RGB family or
+ * GRAY8; its R, G, B or gray values as 0..255) and every audio frame of
+ * interleaved `audio/x-raw` (F32LE, or S16LE scaled to [-1, 1)) is a point.
  *
  * Like `level`, when #GstKMeansScore:post-messages is %TRUE it posts an
  * element message named `kmeans-score` after each #GstKMeansScore:interval
@@ -122,12 +125,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_score_debug);
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_KMEANS_POINTS_SINK_CAPS));
+    GST_STATIC_CAPS (GST_KMEANS_MEDIA_SINK_CAPS));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_KMEANS_POINTS_SINK_CAPS));
+    GST_STATIC_CAPS (GST_KMEANS_MEDIA_SINK_CAPS));
 
 enum
 {
@@ -799,20 +802,13 @@ gst_kmeans_score_sink_event (GstBaseTransform * trans, GstEvent * event)
 
 /* ---------------------------------------------------------- streaming */
 
-static gsize
-gst_kmeans_score_row_bytes (GstKMeansScore * self)
-{
-  return (gsize) self->info.dimensions *
-      (self->info.format == GST_KMEANS_SAMPLE_F64 ? 8 : 4);
-}
-
 static GstFlowReturn
 gst_kmeans_score_handle_no_model (GstKMeansScore * self, GstBuffer * buf)
 {
   GstKMeansNoModel policy;
   guint64 rows;
 
-  rows = gst_buffer_get_size (buf) / gst_kmeans_score_row_bytes (self);
+  rows = gst_kmeans_points_info_count (&self->info, gst_buffer_get_size (buf));
 
   GST_OBJECT_LOCK (self);
   policy = self->on_no_model;

@@ -59,6 +59,14 @@
  * When #GstKMeansTrain:relative-tolerance is met the centers stop changing;
  * the points keep flowing.
  *
+ * Raw media are point streams too.  In `video/x-raw` (RGB, BGR, RGBx,
+ * BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR or GRAY8) every pixel is a
+ * point: its R, G, B values (whatever the byte order; alpha and padding
+ * ignored), or its gray value, as floats 0..255, so the centers are
+ * colours.  In interleaved `audio/x-raw` every audio frame is a point of
+ * `channels` dimensions: F32LE as it is, S16LE scaled by 1/32768 to
+ * [-1, 1).  Video frames must have GStreamer's default strides.
+ *
  * ## Messages
  *
  * When #GstKMeansTrain:post-messages is %TRUE, the element posts element
@@ -108,6 +116,10 @@
  * |[
  * gst-launch-1.0 filesrc location=pts.f32 blocksize=800 ! application/x-points,format=F32LE,dimensions=2 ! kmeans-train num-clusters=3 init=kmeans++ batch-size=256 ! fakesink
  * ]| trains on a file of raw little-endian float32 pairs.
+ * |[
+ * gst-launch-1.0 -m videotestsrc num-buffers=5 ! video/x-raw,format=RGBx,width=160,height=120 ! kmeans-train num-clusters=8 init=kmeans++ ! fakesink
+ * ]| learns the eight main colours of a test pattern: every pixel is a
+ * 3-D point.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -250,12 +262,12 @@ struct _GstKMeansTrain
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_KMEANS_POINTS_SINK_CAPS));
+    GST_STATIC_CAPS (GST_KMEANS_MEDIA_SINK_CAPS));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_KMEANS_POINTS_SINK_CAPS));
+    GST_STATIC_CAPS (GST_KMEANS_MEDIA_SINK_CAPS));
 
 #define gst_kmeans_train_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstKMeansTrain, gst_kmeans_train,
@@ -1077,6 +1089,8 @@ consume_rows (GstKMeansTrain * self, const gfloat * rows, gsize n,
 static const gchar *
 sample_format_name (const GstKMeansPointsInfo * info)
 {
+  if (info->format_name)
+    return info->format_name;
   if (info->format == GST_KMEANS_SAMPLE_F64)
     return info->is_tensors ? "float64" : "F64LE";
   return info->is_tensors ? "float32" : "F32LE";

@@ -837,8 +837,9 @@ frame_starts_with (zmq_msg_t * frame, const gchar * prefix)
 static gboolean
 frame_is_header (zmq_msg_t * frame)
 {
+  /* Compared bytewise: the frame need not be aligned. */
   return zmq_msg_size (frame) >= 4
-      && GST_READ_UINT32_LE (zmq_msg_data (frame)) == GST_ZMQ_FRAME_MAGIC;
+      && memcmp (zmq_msg_data (frame), "GZMQ", 4) == 0;
 }
 
 /* Index of the first frame after the topic; G_MAXUINT when the message

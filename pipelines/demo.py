@@ -1,61 +1,190 @@
 #!/usr/bin/python3
-"""gst-kmeans quick-start demo: learn the centers of known Gaussian blobs.
+"""gst-kmeans flagship demo: streaming k-means between ZeroMQ programs.
 
-Shows the whole plugin in one PyGObject application:
+Three programs talk over ZeroMQ on loopback tcp (free ports, no broker):
 
-    kmeans-testsrc ! tee name=t
-      t. ! queue ! kmeans-train (kmeans++, mini-batches, checkpoints) ! tee name=m
-             m. ! queue ! kmeans-assign ! fakesink      (model in-band)
-             m. ! queue ! kmeans-score ! fakesink       (model in-band)
-      t. ! queue ! kmeans-score model-location=<checkpoint> ! fakesink
-                                                        (model from the file)
+    publisher   pipelines/zmq-publish-points.py: plain pyzmq, PUSH
+        |   raw float32 points from blobs whose true centers it prints
+        v
+    pipeline    zmqsrc framing=raw ! kmeans-train ! kmeans-score !
+                kmeans-assign ! kmeans-format ! zmqsink framing=raw
+        |   JSON documents (schemas/): model, assignments, score
+        v
+    subscriber  pipelines/zmq-subscribe.py: plain pyzmq, SUB
 
-It prints kmeans-train's progress (step, loss), its checkpoints, the score
-messages of both kmeans-score elements, and at the end the learned centers
-(kmeans-train's `centers` property) next to the true ones (kmeans-testsrc's
-`true-centers`), matched one to one by distance.  Exits non-zero when the
-pipeline posts an error (or with --check-distance, when a learned center is
-farther than that from its true center).
+The pipeline runs here, in PyGObject; the publisher and the subscriber are
+separate processes that know nothing of GStreamer.  Their output is shown
+with a [publisher] / [subscriber] prefix, the pipeline's own bus messages
+(training progress, checkpoints) with [pipeline].
+
+Raw framing carries no end of stream, so this application ends the stream
+itself: once the publisher has exited and zmqsrc has gone idle (its
+GstZmqSrcTimeout message), it checks that zmqsrc received every message and
+sends EOS.  kmeans-score then sends its final score, which tells the
+subscriber to stop.  At the end the learned centers (kmeans-train's
+`centers`) are printed next to the true ones.  Exits non-zero on any
+failure: a pipeline error, a lost message, a program that failed, or (with
+--check-distance) a learned center too far from its true center.
 
 The plugin is found through GST_PLUGIN_PATH, which ./scripts/demo.sh sets;
 by hand: GST_PLUGIN_PATH=build/plugin /usr/bin/python3 pipelines/demo.py
 """
 import argparse
+import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
+import threading
 
 import gi
-import numpy as np
 
 gi.require_version("Gst", "1.0")
-from gi.repository import Gst  # noqa: E402
+from gi.repository import GLib, Gst  # noqa: E402
 
-ELEMENTS = ("kmeans-testsrc", "kmeans-train", "kmeans-assign", "kmeans-score")
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYTHON = "/usr/bin/python3"
+ELEMENTS = ("zmqsrc", "kmeans-train", "kmeans-score", "kmeans-assign",
+            "kmeans-format", "zmqsink")
+# zmqsrc reports this much silence; the stream ends on the first silence
+# after the publisher exited.
+IDLE_NS = 200 * Gst.MSECOND
+# Silences (after the publisher exited) to wait for missing messages.
+MAX_IDLE_AFTER_EXIT = 25
+# Seconds the subscriber gets to read the last documents after EOS.
+SUBSCRIBER_GRACE = 30
+
+PIPELINE = (
+    "zmqsrc name=src socket-type=pull bind=true endpoint=tcp://127.0.0.1:* "
+    "  framing=raw timeout={idle} ! "
+    "kmeans-train name=train num-clusters={k} init=kmeans++ seed={seed} "
+    "  batch-size={batch} checkpoint-location=\"{ckpt}\" "
+    "  checkpoint-interval=10 progress-interval=5 ! "
+    "kmeans-score name=score interval-points={score_points} ! "
+    "kmeans-assign name=assign ! "
+    "kmeans-format name=format ! "
+    # send-hwm=0: queue every document for a slow subscriber, drop none.
+    "zmqsink name=sink endpoint=tcp://127.0.0.1:* framing=raw "
+    "  wait-for-subscriber=true send-hwm=0")
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description="Train streaming k-means on known blobs and compare.")
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    parser.add_argument("--points", type=int, default=50000,
+                        help="points to publish (a multiple of "
+                        "--points-per-message; default %(default)s)")
+    parser.add_argument("--points-per-message", type=int, default=2500)
+    parser.add_argument("--rate", type=float, default=10.0,
+                        help="messages per second (0: as fast as possible; "
+                        "default %(default)s)")
     parser.add_argument("--clusters", type=int, default=5)
     parser.add_argument("--dimensions", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--spread", type=float, default=1.0,
-                        help="standard deviation of each blob")
-    parser.add_argument("--buffers", type=int, default=200,
-                        help="number of 500-point buffers to stream")
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the publisher's blobs and of "
+                        "kmeans-train's initialisation")
+    parser.add_argument("--batch-size", type=int,
+                        help="kmeans-train batch-size (default: "
+                        "--points-per-message, so the first message is the "
+                        "first batch and every point gets assigned)")
+    parser.add_argument("--score-points", type=int, default=15000,
+                        help="kmeans-score interval-points: a score "
+                        "document every that many points")
     parser.add_argument("--checkpoint-dir",
-                        help="where model.ckpt goes (default: a new "
-                        "temporary folder; an existing checkpoint there is "
-                        "resumed)")
+                        help="where model.ckpt goes (default: a temporary "
+                        "folder; an existing checkpoint there is resumed)")
     parser.add_argument("--check-distance", type=float,
                         help="fail unless every true center has its learned "
                         "center within this Euclidean distance")
+    parser.add_argument("--json-out", metavar="FILE",
+                        help="write the outcome as one JSON object: true and "
+                        "learned centers, counters, errors, and the text of "
+                        "every document the subscriber received")
+    parser.add_argument("--timeout", type=float, default=120,
+                        help="give up after this many seconds "
+                        "(default %(default)s)")
     parser.add_argument("--quiet", action="store_true",
                         help="only print the final comparison")
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    if min(args.points, args.points_per_message, args.clusters,
+           args.dimensions, args.score_points) < 1:
+        parser.error("counts must be positive")
+    if args.points % args.points_per_message:
+        parser.error("--points must be a multiple of --points-per-message")
+    if args.batch_size is None:
+        args.batch_size = args.points_per_message
+    return args
+
+
+class Output:
+    """Prints whole lines from several threads, each with its prefix."""
+
+    def __init__(self, quiet):
+        self.quiet = quiet
+        self.lock = threading.Lock()
+
+    def line(self, prefix, text, force=False):
+        if self.quiet and not force:
+            return
+        with self.lock:
+            for part in text.split("\n"):
+                print("%-12s %s" % (prefix, part) if prefix else part)
+            sys.stdout.flush()
+
+
+class Program:
+    """A helper process whose output lines are relayed with a prefix."""
+
+    def __init__(self, out, prefix, argv, stream):
+        self.out, self.prefix = out, prefix
+        self.lines = []
+        merge = stream == "stdout"
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, text=True, bufsize=1,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge else subprocess.PIPE)
+        pipe = self.proc.stdout if stream == "stdout" else self.proc.stderr
+        self.reader = threading.Thread(target=self.relay, args=(pipe,),
+                                       daemon=True)
+        self.reader.start()
+        if stream == "stderr":
+            # The publisher writes nothing on stdout; drain it anyway.
+            threading.Thread(target=self.proc.stdout.read,
+                             daemon=True).start()
+
+    def relay(self, pipe):
+        for line in pipe:
+            line = line.rstrip("\n")
+            self.lines.append(line)
+            self.out.line(self.prefix, line)
+
+    def finish(self, timeout):
+        """The exit status, killing the process if it is still running."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self.reader.join(5)
+            return None
+        self.reader.join(5)
+        return self.proc.returncode
+
+
+def true_centers(publisher_lines):
+    """The centers zmq-publish-points.py prints after 'true centers:'."""
+    centers, reading = [], False
+    for line in publisher_lines:
+        if line.startswith("true centers:"):
+            reading = True
+        elif reading and line.startswith("  "):
+            centers.append([float(v) for v in line.split()])
+        elif reading:
+            break
+    return centers
 
 
 def check_plugin():
@@ -69,131 +198,205 @@ def check_plugin():
         sys.exit(1)
 
 
-def build_pipeline(args, checkpoint):
-    # Stream time runs at 10000 points/s: 500-point buffers are 50 ms, so
-    # score intervals of one second cover 20 buffers each.
-    description = (
-        "kmeans-testsrc name=src clusters={k} dimensions={d} seed={seed} "
-        "  spread={spread} points-per-buffer=500 points-per-second=10000 "
-        "  num-buffers={buffers} ! tee name=t "
-        "t. ! queue ! kmeans-train name=train num-clusters={k} init=kmeans++ "
-        "  batch-size={batch} seed={seed} checkpoint-location=\"{ckpt}\" "
-        "  checkpoint-interval=25 progress-interval=10 ! tee name=m "
-        "m. ! queue ! kmeans-assign name=assign ! fakesink "
-        "m. ! queue ! kmeans-score name=score interval=1000000000 ! fakesink "
-        "t. ! queue ! kmeans-score name=filescore model-location=\"{ckpt}\" "
-        "  model-poll-interval=0 interval=1000000000 ! fakesink"
-    ).format(k=args.clusters, d=args.dimensions, seed=args.seed,
-             spread=args.spread, buffers=args.buffers, batch=args.batch_size,
-             ckpt=checkpoint)
-    return Gst.parse_launch(description)
-
-
-class AssignmentCounter:
-    """Counts the records kmeans-assign outputs, per cluster (pad probe)."""
-
-    def __init__(self, pad):
-        self.records = 0
-        self.per_cluster = {}
-        pad.add_probe(Gst.PadProbeType.BUFFER, self.on_buffer)
-
-    def on_buffer(self, pad, info):
-        buf = info.get_buffer()
-        ok, mapinfo = buf.map(Gst.MapFlags.READ)
-        if ok:
-            clusters = np.frombuffer(mapinfo.data, dtype="<i4",
-                                     count=len(mapinfo.data) // 4)[0::2]
-            for cluster, n in zip(*np.unique(clusters, return_counts=True)):
-                self.per_cluster[int(cluster)] = (
-                    self.per_cluster.get(int(cluster), 0) + int(n))
-            self.records += len(clusters)
-            buf.unmap(mapinfo)
-        return Gst.PadProbeReturn.OK
-
-
-def fmt_time(ns):
-    return "%.2fs" % (ns / Gst.SECOND) if ns != Gst.CLOCK_TIME_NONE else "-"
-
-
-def describe(msg, quiet):
-    """Prints one element message of ours; returns nothing."""
-    s = msg.get_structure()
+def describe(s):
+    """One line for a kmeans-train bus message, or None."""
     name = s.get_name()
-    src = msg.src.get_name()
-    if quiet:
-        return
     if name == "kmeans-train":
-        print("[train]      step %4d  loss %12.3f  points %7d  model v%d"
-              % (s.get_value("step"), s.get_value("loss"),
-                 s.get_value("points"), s.get_value("model-version")))
-    elif name == "kmeans-initialized":
-        print("[train]      initialized %d centers of dimension %d at step %d"
-              % (s.get_value("clusters"), s.get_value("dimensions"),
-                 s.get_value("step")))
-    elif name == "kmeans-checkpoint":
-        print("[train]      checkpoint at step %d (model v%d) -> %s"
-              % (s.get_value("step"), s.get_value("model-version"),
-                 s.get_value("location")))
-    elif name == "kmeans-converged":
-        print("[train]      converged at step %d (relative change %g)"
-              % (s.get_value("step"), s.get_value("relative-change")))
-    elif name == "kmeans-score":
-        print("[%-10s] %s..%s  %6d points  score %12.3f  mean %8.4f  "
-              "model v%d%s"
-              % (src, fmt_time(s.get_value("stream-time")),
-                 fmt_time(s.get_value("stream-time")
-                          + s.get_value("duration")),
-                 s.get_value("num-points"), s.get_value("score"),
-                 s.get_value("mean"), s.get_value("model-version"),
-                 "  (final)" if s.get_value("final") else ""))
-    elif name == "kmeans-model-loaded":
-        print("[%-10s] loaded model v%d (step %d) from %s"
-              % (src, s.get_value("model-version"), s.get_value("step"),
-                 s.get_value("location")))
+        return ("train step %3d: loss %10.2f over %d points, %d points "
+                "trained, model v%d"
+                % (s.get_value("step"), s.get_value("loss"),
+                   s.get_value("batch-points"), s.get_value("points"),
+                   s.get_value("model-version")))
+    if name == "kmeans-initialized":
+        return ("initialized %d centers of dimension %d at step %d"
+                % (s.get_value("clusters"), s.get_value("dimensions"),
+                   s.get_value("step")))
+    if name == "kmeans-checkpoint":
+        return ("checkpoint: step %d, model v%d -> %s"
+                % (s.get_value("step"), s.get_value("model-version"),
+                   s.get_value("location")))
+    if name == "kmeans-converged":
+        return "converged at step %d" % s.get_value("step")
+    return None
 
 
-def run(pipeline, quiet):
-    """Runs to EOS; returns the list of error strings (empty: success)."""
-    errors = []
-    bus = pipeline.get_bus()
-    if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
-        errors.append("the pipeline could not start")
-    types = (Gst.MessageType.ERROR | Gst.MessageType.WARNING
-             | Gst.MessageType.EOS | Gst.MessageType.ELEMENT)
-    while not errors:
-        msg = bus.timed_pop_filtered(120 * Gst.SECOND, types)
-        if msg is None:
-            errors.append("no EOS after two minutes")
-        elif msg.type == Gst.MessageType.EOS:
-            break
-        elif msg.type == Gst.MessageType.ERROR:
+class Flagship:
+    """Runs publisher -> pipeline -> subscriber once; see the module doc."""
+
+    def __init__(self, args, checkpoint, documents_file):
+        self.args = args
+        self.out = Output(args.quiet)
+        self.documents_file = documents_file
+        self.messages = args.points // args.points_per_message
+        self.errors = []
+        self.publisher = self.subscriber = None
+        self.idle_after_exit = 0
+        self.eos_sent = False
+        self.loop = GLib.MainLoop()
+        self.pipeline = Gst.parse_launch(PIPELINE.format(
+            idle=IDLE_NS, k=args.clusters, seed=args.seed,
+            batch=args.batch_size, ckpt=checkpoint,
+            score_points=args.score_points))
+        # Raw framing: the bytes say nothing, the application says it all.
+        self.src = self.pipeline.get_by_name("src")
+        self.src.set_property("caps", Gst.Caps.from_string(
+            "application/x-points,format=F32LE,dimensions=%d"
+            % args.dimensions))
+
+    def start(self):
+        """Binds both sockets (PAUSED), then starts the two programs on
+        the ports chosen.  False if the pipeline could not start."""
+        if self.pipeline.set_state(Gst.State.PAUSED) == \
+                Gst.StateChangeReturn.FAILURE:
+            self.fail("the pipeline could not start")
+            return False
+        points_ep = self.src.get_property("last-endpoint")
+        results_ep = self.pipeline.get_by_name("sink").get_property(
+            "last-endpoint")
+        self.out.line("", "publisher -> %s -> pipeline -> %s -> subscriber"
+                      % (points_ep, results_ep))
+        subscriber = [PYTHON, os.path.join(HERE, "zmq-subscribe.py"),
+                      "--endpoint", results_ep, "--until-final",
+                      "--timeout", str(self.args.timeout)]
+        if self.documents_file:
+            subscriber += ["--save", self.documents_file]
+        self.subscriber = Program(self.out, "[subscriber]", subscriber,
+                                  "stdout")
+        self.publisher = Program(self.out, "[publisher]", [
+            PYTHON, os.path.join(HERE, "zmq-publish-points.py"),
+            "--endpoint", points_ep, "--connect", "--socket-type", "push",
+            "--clusters", str(self.args.clusters),
+            "--dimensions", str(self.args.dimensions),
+            "--points-per-message", str(self.args.points_per_message),
+            "--count", str(self.messages), "--rate", str(self.args.rate),
+            "--seed", str(self.args.seed)], "stderr")
+        self.pipeline.set_state(Gst.State.PLAYING)
+        return True
+
+    def run(self):
+        bus = self.pipeline.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message", self.on_message)
+        self.guard = GLib.timeout_add_seconds(int(self.args.timeout),
+                                              self.on_timeout)
+        if self.start():
+            tick = GLib.timeout_add(IDLE_NS // Gst.MSECOND, self.on_tick)
+            self.loop.run()
+            GLib.source_remove(tick)
+        if self.guard:
+            GLib.source_remove(self.guard)
+        bus.remove_signal_watch()
+
+    def fail(self, text):
+        self.errors.append(text)
+        self.loop.quit()
+
+    def on_tick(self):
+        """Notices a helper program that failed: the stream would wait for
+        it for ever (a blocked zmqsink posts no zmqsrc timeouts)."""
+        status = self.publisher.proc.poll()
+        if status:
+            self.fail("the publisher failed (exit status %d)" % status)
+            return GLib.SOURCE_CONTINUE
+        status = self.subscriber.proc.poll()
+        # After EOS it stops by itself, at the final score document.
+        if status is not None and (status != 0 or not self.eos_sent):
+            self.fail("the subscriber exited before the end (exit status %d)"
+                      % status)
+        return GLib.SOURCE_CONTINUE
+
+    def on_timeout(self):
+        self.guard = None
+        self.fail("no end of stream after %g s" % self.args.timeout)
+        return GLib.SOURCE_REMOVE
+
+    def on_message(self, bus, msg):
+        if msg.type == Gst.MessageType.ERROR:
             err, debug = msg.parse_error()
-            errors.append("%s: %s (%s)" % (msg.src.get_name(), err.message,
-                                          debug))
+            self.fail("%s: %s (%s)" % (msg.src.get_name(), err.message,
+                                       debug))
         elif msg.type == Gst.MessageType.WARNING:
             warn, debug = msg.parse_warning()
-            print("warning from %s: %s (%s)" % (msg.src.get_name(),
-                                                warn.message, debug))
-        else:
-            describe(msg, quiet)
-    return errors
+            self.out.line("[pipeline]", "warning from %s: %s"
+                          % (msg.src.get_name(), warn.message), force=True)
+        elif msg.type == Gst.MessageType.EOS:
+            self.loop.quit()
+        elif msg.type == Gst.MessageType.ELEMENT:
+            s = msg.get_structure()
+            if s.get_name() == "GstZmqSrcTimeout":
+                self.on_idle()
+            else:
+                text = describe(s)
+                if text:
+                    self.out.line("[pipeline]", text)
+
+    def on_idle(self):
+        """zmqsrc heard nothing for IDLE_NS: the end, if the publisher is
+        done and every message it sent came in."""
+        status = self.publisher.proc.poll()
+        if status is None or status != 0 or self.eos_sent:
+            return
+        received = self.src.get_property("stats").get_value("messages-in")
+        if received >= self.messages:
+            self.out.line("[pipeline]", "publisher done, %d messages in: "
+                          "sending EOS" % received)
+            self.eos_sent = True
+            self.pipeline.send_event(Gst.Event.new_eos())
+            return
+        self.idle_after_exit += 1
+        if self.idle_after_exit >= MAX_IDLE_AFTER_EXIT:
+            self.fail("zmqsrc received %d of the %d messages sent"
+                      % (received, self.messages))
+
+    def finish(self):
+        """Reads the outcome at EOS, then stops everything; returns it."""
+        train = self.pipeline.get_by_name("train")
+        outcome = {
+            "messages_published": self.messages,
+            "points_published": self.args.points,
+            "zmqsrc_messages_in": self.src.get_property("stats").get_value(
+                "messages-in"),
+            "train_points": train.get_property("points"),
+            "train_steps": train.get_property("steps"),
+            "model_version": train.get_property("model-version"),
+            "learned_centers": [[float(x) for x in row]
+                                for row in train.get_property("centers")],
+            "assign_dropped_points": self.pipeline.get_by_name(
+                "assign").get_property("dropped-points"),
+            "scored_points": self.pipeline.get_by_name(
+                "score").get_property("num-points"),
+        }
+        # The final score document is the subscriber's cue to stop.
+        sub_status = self.subscriber.finish(
+            SUBSCRIBER_GRACE if not self.errors else 0) \
+            if self.subscriber else None
+        pub_status = self.publisher.finish(0 if self.errors else 10) \
+            if self.publisher else None
+        self.pipeline.set_state(Gst.State.NULL)
+        if not self.errors:
+            if sub_status != 0:
+                self.errors.append("the subscriber did not end well (%s)"
+                                   % ("still running" if sub_status is None
+                                      else "exit status %d" % sub_status))
+            if pub_status != 0:
+                self.errors.append("the publisher did not end well (%s)"
+                                   % pub_status)
+        outcome["true_centers"] = true_centers(
+            self.publisher.lines if self.publisher else [])
+        return outcome
 
 
-def rows(value_array):
-    return [[float(x) for x in row] for row in value_array]
-
-
-def match_centers(true_centers, learned):
+def match_centers(true, learned):
     """One-to-one matching minimising the total distance (Hungarian when
-    scipy is there, greedy otherwise); returns (true, learned, dist) tuples."""
-    dist = [[math.dist(t, c) for c in learned] for t in true_centers]
+    scipy is there, greedy otherwise); returns (true, learned, dist)."""
+    dist = [[math.dist(t, c) for c in learned] for t in true]
     try:
         from scipy.optimize import linear_sum_assignment
         ti, li = linear_sum_assignment(dist)
         pairs = list(zip(ti.tolist(), li.tolist()))
     except ImportError:
         pairs, used = [], set()
-        for i in sorted(range(len(true_centers)), key=lambda i: min(dist[i])):
+        for i in sorted(range(len(true)), key=lambda i: min(dist[i])):
             j = min((j for j in range(len(learned)) if j not in used),
                     key=lambda j: dist[i][j])
             used.add(j)
@@ -201,76 +404,65 @@ def match_centers(true_centers, learned):
     return sorted((i, j, dist[i][j]) for i, j in pairs)
 
 
-def report(pipeline, counter, args):
-    """Prints the comparison; returns False if --check-distance failed."""
-    src = pipeline.get_by_name("src")
-    train = pipeline.get_by_name("train")
-    true_centers = rows(src.get_property("true-centers"))
-    learned = rows(train.get_property("centers"))
-    vec = lambda v: "(" + ", ".join("%7.3f" % x for x in v) + ")"  # noqa: E731
-
-    print()
-    print("kmeans-train: %d steps, %d points trained, model v%d"
-          % (train.get_property("steps"), train.get_property("points"),
-             train.get_property("model-version")))
-    print("kmeans-assign: %d records; points per cluster: %s"
-          % (counter.records, " ".join(
-              "%d:%d" % kv for kv in sorted(counter.per_cluster.items()))))
-    if not learned:
-        print("kmeans-train learned no centers")
-        return args.check_distance is None
-    if len(learned) != len(true_centers):
-        print("kmeans-train has %d centers for %d true ones"
-              % (len(learned), len(true_centers)))
-        return args.check_distance is None
-
-    print()
-    print("%-4s %-30s %-30s %s" % ("", "true center", "learned center",
-                                   "distance"))
+def report(outcome, args, out):
+    """Prints the comparison; returns the list of failures."""
+    true, learned = outcome["true_centers"], outcome["learned_centers"]
+    vec = lambda v: "(" + ", ".join("%7.3f" % x for x in v) + ")"  # noqa
+    say = lambda text="": out.line("", text, force=True)  # noqa: E731
+    say()
+    say("published %d points in %d messages; zmqsrc received %d messages"
+        % (outcome["points_published"], outcome["messages_published"],
+           outcome["zmqsrc_messages_in"]))
+    say("kmeans-train: %d steps, %d points trained, model v%d; "
+        "kmeans-score scored %d points; kmeans-assign dropped %d"
+        % (outcome["train_steps"], outcome["train_points"],
+           outcome["model_version"], outcome["scored_points"],
+           outcome["assign_dropped_points"]))
+    if len(true) != args.clusters or len(learned) != len(true):
+        return ["%d learned centers for %d true ones"
+                % (len(learned), len(true))]
+    say()
+    say("%-3s %-30s %-30s %s" % ("", "true center", "learned center",
+                                 "distance"))
     worst = 0.0
-    for i, j, d in match_centers(true_centers, learned):
-        print("%-4d %-30s %-30s %.4f" % (i, vec(true_centers[i]),
-                                         vec(learned[j]), d))
+    for i, j, d in match_centers(true, learned):
+        say("%-3d %-30s %-30s %.4f" % (i, vec(true[i]), vec(learned[j]), d))
         worst = max(worst, d)
-    print("largest distance: %.4f (blob spread %.2f)" % (worst, args.spread))
+    say("largest distance: %.4f (blob spread 1.0)" % worst)
     if args.check_distance is not None and worst > args.check_distance:
-        print("FAILED: a learned center is farther than %g from its true "
-              "center" % args.check_distance)
-        return False
-    return True
+        return ["a learned center is %.4f from its true center, more than "
+                "%g" % (worst, args.check_distance)]
+    return []
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     Gst.init(None)
     check_plugin()
 
-    tmpdir = None
-    if args.checkpoint_dir:
-        os.makedirs(args.checkpoint_dir, exist_ok=True)
-        checkpoint = os.path.join(os.path.abspath(args.checkpoint_dir),
-                                  "model.ckpt")
-    else:
-        tmpdir = tempfile.TemporaryDirectory(prefix="kmeans-demo-")
-        checkpoint = os.path.join(tmpdir.name, "model.ckpt")
-
-    print("gst-kmeans demo: %d blobs in %d dimensions, %d points, "
-          "checkpoint %s" % (args.clusters, args.dimensions,
-                             args.buffers * 500, checkpoint))
-    pipeline = build_pipeline(args, checkpoint)
-    counter = AssignmentCounter(
-        pipeline.get_by_name("assign").get_static_pad("src"))
-
-    errors = run(pipeline, args.quiet)
-    # Read the properties at EOS, before stopping the elements.
-    ok = report(pipeline, counter, args) if not errors else False
-    pipeline.set_state(Gst.State.NULL)
-    if tmpdir:
-        tmpdir.cleanup()
+    with tempfile.TemporaryDirectory(prefix="kmeans-flagship-") as tmp:
+        ckpt_dir = os.path.abspath(args.checkpoint_dir or tmp)
+        os.makedirs(ckpt_dir, exist_ok=True)
+        documents = os.path.join(tmp, "documents.jsonl") \
+            if args.json_out else None
+        demo = Flagship(args, os.path.join(ckpt_dir, "model.ckpt"),
+                        documents)
+        demo.run()
+        outcome = demo.finish()
+        errors = demo.errors or report(outcome, args, demo.out)
+        if args.json_out:
+            # The text of each document, as the subscriber received it.
+            outcome["documents"] = []
+            if documents and os.path.exists(documents):
+                with open(documents) as f:
+                    outcome["documents"] = f.read().splitlines()
+            outcome["errors"] = errors
+            with open(args.json_out, "w") as f:
+                json.dump(outcome, f)
 
     for e in errors:
-        print("ERROR: " + e, file=sys.stderr)
-    return 0 if ok and not errors else 1
+        print("FAILED: " + e, file=sys.stderr)
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -12,10 +12,24 @@ struct.unpack.  A message from `framing=raw` is `[topic] payload`.  With
     pipelines/zmq-subscribe.py --endpoint tcp://127.0.0.1:5556 --topic points \\
         --dtype float32 --dimensions 2
 
+A payload that is a kmeans-format JSON document (schemas/) is printed as
+one line saying what it holds: an `assignments` document as its model
+version, point count and points per cluster, a `score` as its mean
+distance, a `model` as how far the centers moved since the previous one:
+
+    gst-launch-1.0 kmeans-testsrc points-per-second=10000 \\
+        points-per-buffer=500 num-buffers=40 ! kmeans-train num-clusters=4 ! \\
+        kmeans-score interval-points=5000 ! kmeans-assign ! kmeans-format ! \\
+        zmqsink endpoint=tcp://127.0.0.1:5556 framing=raw \\
+        wait-for-subscriber=true
+    pipelines/zmq-subscribe.py --endpoint tcp://127.0.0.1:5556 --until-final
+
 By default a SUB socket connects and prints messages until interrupted or
-until --count messages, or an EOS header, arrived.
+until --count messages, an EOS header, or (with --until-final) the final
+score document arrived.
 """
 import argparse
+import json
 import struct
 import sys
 
@@ -53,6 +67,12 @@ def parse_args():
     parser.add_argument("--curve-server-key", metavar="Z85",
                         help="be a CURVE client of the server with this "
                         "public key")
+    parser.add_argument("--until-final", action="store_true",
+                        help="stop after the score document kmeans-score "
+                        "sends at the end of the stream (\"final\": true)")
+    parser.add_argument("--save", metavar="FILE",
+                        help="also write every JSON document received to "
+                        "FILE as received, one per line (JSON Lines)")
     return parser.parse_args()
 
 
@@ -89,8 +109,72 @@ def describe_payload(frames, args):
     return text
 
 
+def json_document(frames):
+    """The kmeans-format document a payload holds, or None."""
+    data = b"".join(frames)
+    if not data.lstrip().startswith(b"{"):
+        return None
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) and "type" in doc else None
+
+
+class Documents:
+    """Describes kmeans-format documents in one line each and keeps the
+    totals: what a subscriber of the results needs."""
+
+    def __init__(self):
+        self.counts = {}
+        self.points = 0
+        self.centers = None
+        self.version = None
+
+    def describe(self, doc):
+        kind = doc["type"]
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        if kind == "assignments":
+            self.points += doc["count"]
+            per_cluster = np.bincount(doc["cluster"],
+                                      minlength=doc["clusters"])
+            return ("assignments: model v%-3s %5d points  cluster counts %s"
+                    % (doc["model_version"], doc["count"],
+                       " ".join("%4d" % n for n in per_cluster)))
+        if kind == "score":
+            return ("score: mean %.3f over %d points (model v%d)%s"
+                    % (doc["mean"], doc["num_points"], doc["model_version"],
+                       ", final" if doc["final"] else ""))
+        if kind == "model":
+            centers = np.array(doc["centers"], dtype=float)
+            text = ("model v%d (step %d): %d centers of dimension %d"
+                    % (doc["version"], doc["step"], doc["clusters"],
+                       doc["dimensions"]))
+            if self.centers is not None \
+                    and self.centers.shape == centers.shape:
+                text += ", moved at most %.3f since v%d" % (
+                    np.linalg.norm(centers - self.centers, axis=1).max(),
+                    self.version)
+            self.centers, self.version = centers, doc["version"]
+            return text
+        return "%s: %s" % (kind, json.dumps(doc, separators=(",", ":")))
+
+    def summary(self):
+        text = "received %s" % (", ".join(
+            "%d %s" % (n, kind) for kind, n in sorted(self.counts.items()))
+            or "no document")
+        if self.points:
+            text += "; %d points assigned" % self.points
+        if self.centers is not None:
+            text += "\nlast model v%d centers:\n%s" % (
+                self.version, np.array2string(self.centers, precision=3))
+        return text
+
+
 def main():
     args = parse_args()
+    documents = Documents()
+    save = open(args.save, "w") if args.save else None
     ctx = zmq.Context()
     sock = ctx.socket(zmq.SUB if args.socket_type == "sub" else zmq.PULL)
     sock.linger = 0
@@ -120,6 +204,20 @@ def main():
             if args.topic:
                 frames = frames[1:]
             header = parse_header(frames[0]) if frames else None
+            payload = frames[1:] if header else frames
+            doc = json_document(payload)
+            if doc is not None:
+                if save:
+                    # As received: the text kmeans-format wrote.
+                    save.write(b"".join(payload).decode().rstrip("\n")
+                               + "\n")
+                    save.flush()
+                print(documents.describe(doc))
+                sys.stdout.flush()
+                if args.until_final and doc["type"] == "score" \
+                        and doc.get("final"):
+                    break
+                continue
             if header is None:
                 print("#%d raw: %s" % (received, describe_payload(frames,
                                                                   args)))
@@ -133,6 +231,10 @@ def main():
             sys.stdout.flush()
     except KeyboardInterrupt:
         pass
+    if documents.counts:
+        print(documents.summary())
+    if save:
+        save.close()
     sock.close()
     ctx.term()
     return 0

@@ -1,15 +1,23 @@
 /* A plain libzmq subscriber for zmqsink: no GStreamer, no GLib.
  *
- * Shows what a C program needs to read a gst-kmeans point stream: a SUB
- * socket, an optional topic frame, and the 64-byte little-endian header of
- * gst framing (schemas/zmq-framing.md) decoded with byte shifts.  Messages
- * without a header (framing=raw) are printed as float32 values.
+ * Shows what a C program needs to read a gst-kmeans stream: a SUB socket,
+ * an optional topic frame, and the 64-byte little-endian header of gst
+ * framing (schemas/zmq-framing.md) decoded with byte shifts.  Messages
+ * without a header (framing=raw) are printed as float32 values, except
+ * kmeans-format's JSON documents, which are printed as they are, one per
+ * line (JSON Lines).
  *
  *   zmq-subscriber ENDPOINT [TOPIC]
  *
  *   gst-launch-1.0 kmeans-testsrc is-live=true ! \
  *       zmqsink endpoint=tcp://127.0.0.1:5556 topic=points
  *   build/pipelines/zmq-subscriber tcp://127.0.0.1:5556 points
+ *
+ *   gst-launch-1.0 kmeans-testsrc num-buffers=100 ! \
+ *       kmeans-train num-clusters=4 ! kmeans-assign ! kmeans-format ! \
+ *       zmqsink endpoint=tcp://127.0.0.1:5556 framing=raw sync=false \
+ *       wait-for-subscriber=true
+ *   build/pipelines/zmq-subscriber tcp://127.0.0.1:5556 | grep assignments
  *
  * Ends at an EOS header or on Ctrl-C.
  */
@@ -92,6 +100,33 @@ print_floats (const zmq_msg_t * frames, int first, int n)
   printf ("%s\n", shown == 8 ? " ..." : "");
 }
 
+/* kmeans-format's JSON documents (framing=raw, or gst framing with
+ * application/json caps) are text: one document per message. */
+static int
+is_json (const zmq_msg_t * frames, int first, int n)
+{
+  return first < n && zmq_msg_size (&frames[first]) > 0
+      && *(const char *) zmq_msg_data ((zmq_msg_t *) & frames[first]) == '{';
+}
+
+/* Prints the text as it is, without the trailing newline, so that the
+ * output of a JSON stream is JSON Lines (pipe it to jq). */
+static void
+print_text (const zmq_msg_t * frames, int first, int n)
+{
+  int i;
+
+  for (i = first; i < n; i++) {
+    const char *p = zmq_msg_data ((zmq_msg_t *) & frames[i]);
+    size_t size = zmq_msg_size (&frames[i]);
+
+    if (i == n - 1 && size > 0 && p[size - 1] == '\n')
+      size--;
+    fwrite (p, 1, size, stdout);
+  }
+  printf ("\n");
+}
+
 /* Prints one message; returns 1 when it was the end of the stream. */
 static int
 print_message (zmq_msg_t * frames, int n, int has_topic, long index)
@@ -107,6 +142,10 @@ print_message (zmq_msg_t * frames, int n, int has_topic, long index)
   h = zmq_msg_data (&frames[first]);
   size = zmq_msg_size (&frames[first]);
   if (!is_header (h, size)) {
+    if (is_json (frames, first, n)) {
+      print_text (frames, first, n);
+      return 0;
+    }
     printf ("#%ld raw:\n", index);
     print_floats (frames, first, n);
     return 0;
@@ -121,7 +160,10 @@ print_message (zmq_msg_t * frames, int n, int has_topic, long index)
     printf ("end of stream\n");
     return 1;
   }
-  print_floats (frames, first + 1, n);
+  if (is_json (frames, first + 1, n))
+    print_text (frames, first + 1, n);
+  else
+    print_floats (frames, first + 1, n);
   return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "gstkmeansformat.h"
 #include "gstzmqsrc.h"
 #include "gstzmqsink.h"
+#include "gstkmeansviz.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -31,6 +32,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (kmeans_format, plugin);
   ret |= GST_ELEMENT_REGISTER (zmq_src, plugin);
   ret |= GST_ELEMENT_REGISTER (zmq_sink, plugin);
+  ret |= GST_ELEMENT_REGISTER (kmeans_viz, plugin);
 
   return ret;
 }

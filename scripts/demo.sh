@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The quick start: installs what is missing, builds, and runs the demo
-# (pipelines/demo.py): streaming k-means learns the centers of known
-# Gaussian blobs, printing progress, checkpoints and scores, then the
-# learned centers next to the true ones.  Arguments go to demo.py
-# (--help lists them).
+# The quick start: installs what is missing, builds, and runs the flagship
+# demo (pipelines/demo.py) on loopback, no broker needed: a plain ZeroMQ
+# publisher sends points to a zmqsrc ! kmeans-train ! kmeans-score !
+# kmeans-assign ! kmeans-format ! zmqsink pipeline, and a plain ZeroMQ
+# subscriber prints the assignments, models and scores live; at the end
+# the learned centers are printed next to the true ones.  Exits non-zero
+# if anything failed.  Arguments go to demo.py (--help lists them).
 #
 #   ./scripts/demo.sh [DEMO-OPTION...]
 set -euo pipefail

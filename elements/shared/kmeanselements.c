@@ -160,11 +160,117 @@ points_info_from_tensors (GstKMeansPointsInfo * info,
   return TRUE;
 }
 
+/* Packed formats whose pixels are points: bytes per pixel and where R,
+ * G and B sit in one, so that dimension 0 is red whatever the order. */
+typedef struct
+{
+  const gchar *name;
+  guint pixel_stride;
+  guint channels;
+  guint offset[3];
+} VideoFormatLayout;
+
+static const VideoFormatLayout video_layouts[] = {
+  {"RGB", 3, 3, {0, 1, 2}},
+  {"BGR", 3, 3, {2, 1, 0}},
+  {"RGBx", 4, 3, {0, 1, 2}},
+  {"RGBA", 4, 3, {0, 1, 2}},
+  {"BGRx", 4, 3, {2, 1, 0}},
+  {"BGRA", 4, 3, {2, 1, 0}},
+  {"xRGB", 4, 3, {1, 2, 3}},
+  {"ARGB", 4, 3, {1, 2, 3}},
+  {"xBGR", 4, 3, {3, 2, 1}},
+  {"ABGR", 4, 3, {3, 2, 1}},
+  {"GRAY8", 1, 1, {0, 0, 0}},
+};
+
+static gboolean
+points_info_from_video (GstKMeansPointsInfo * info, const GstStructure * s,
+    GError ** error)
+{
+  const gchar *format = gst_structure_get_string (s, "format");
+  const VideoFormatLayout *layout = NULL;
+  gint width = 0, height = 0;
+  guint i;
+
+  for (i = 0; format && i < G_N_ELEMENTS (video_layouts); i++)
+    if (strcmp (format, video_layouts[i].name) == 0)
+      layout = &video_layouts[i];
+  if (layout == NULL) {
+    KM_GERROR (error, "video format \"%s\" is not supported (packed RGB "
+        "family or GRAY8)", GST_STR_NULL (format));
+    return FALSE;
+  }
+  if (!gst_structure_get_int (s, "width", &width)
+      || !gst_structure_get_int (s, "height", &height)
+      || width < 1 || height < 1 || width > G_MAXINT16 || height > G_MAXINT16) {
+    KM_GERROR (error, "video caps need width and height in 1..%d", G_MAXINT16);
+    return FALSE;
+  }
+  /* The reader converts a whole frame at once. */
+  if ((guint64) width * height * layout->channels > KM_MAX_MODEL_FLOATS) {
+    KM_GERROR (error, "video frames of %dx%d are too large to read as "
+        "points", width, height);
+    return FALSE;
+  }
+
+  info->media = GST_KMEANS_MEDIA_VIDEO;
+  info->format = GST_KMEANS_SAMPLE_U8;
+  info->format_name = layout->name;
+  info->dimensions = layout->channels;
+  info->width = width;
+  info->height = height;
+  info->pixel_stride = layout->pixel_stride;
+  memcpy (info->channel_offset, layout->offset, sizeof (layout->offset));
+  /* GstVideoInfo's default for packed formats: rows padded to 4 bytes. */
+  info->stride = GST_ROUND_UP_4 ((gsize) width * layout->pixel_stride);
+  info->frame_size = info->stride * height;
+  return TRUE;
+}
+
+static gboolean
+points_info_from_audio (GstKMeansPointsInfo * info, const GstStructure * s,
+    GError ** error)
+{
+  const gchar *format = gst_structure_get_string (s, "format");
+  const gchar *layout = gst_structure_get_string (s, "layout");
+  gint channels = 0, rate = 0;
+
+  if (g_strcmp0 (format, "F32LE") == 0) {
+    info->format = GST_KMEANS_SAMPLE_F32;
+    info->format_name = "F32LE";
+  } else if (g_strcmp0 (format, "S16LE") == 0) {
+    info->format = GST_KMEANS_SAMPLE_S16;
+    info->format_name = "S16LE";
+  } else {
+    KM_GERROR (error, "audio format \"%s\" is not supported (F32LE or "
+        "S16LE)", GST_STR_NULL (format));
+    return FALSE;
+  }
+  if (g_strcmp0 (layout, "interleaved") != 0) {
+    KM_GERROR (error, "audio layout \"%s\" is not supported: an audio frame "
+        "is a point only when interleaved", GST_STR_NULL (layout));
+    return FALSE;
+  }
+  if (!gst_structure_get_int (s, "rate", &rate) || rate < 1
+      || !gst_structure_get_int (s, "channels", &channels) || channels < 1
+      || (guint) channels > KM_MAX_DIMENSIONS) {
+    KM_GERROR (error, "audio caps need a rate and channels in 1..%u",
+        KM_MAX_DIMENSIONS);
+    return FALSE;
+  }
+  info->media = GST_KMEANS_MEDIA_AUDIO;
+  info->dimensions = channels;
+  return TRUE;
+}
+
 gboolean
 gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
     const GstCaps * caps, GError ** error)
 {
+  GstKMeansPointsInfo parsed = { 0, };
   const GstStructure *s;
+  gboolean ok;
 
   g_return_val_if_fail (info != NULL, FALSE);
 
@@ -175,12 +281,39 @@ gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
   }
   s = gst_caps_get_structure (caps, 0);
   if (gst_structure_has_name (s, GST_KMEANS_POINTS_MEDIA_TYPE))
-    return points_info_from_x_points (info, s, error);
-  if (gst_structure_has_name (s, "other/tensors"))
-    return points_info_from_tensors (info, s, error);
+    ok = points_info_from_x_points (&parsed, s, error);
+  else if (gst_structure_has_name (s, "other/tensors"))
+    ok = points_info_from_tensors (&parsed, s, error);
+  else if (gst_structure_has_name (s, "video/x-raw"))
+    ok = points_info_from_video (&parsed, s, error);
+  else if (gst_structure_has_name (s, "audio/x-raw"))
+    ok = points_info_from_audio (&parsed, s, error);
+  else {
+    KM_GERROR (error, "\"%s\" is not a point stream",
+        gst_structure_get_name (s));
+    return FALSE;
+  }
+  if (ok)
+    *info = parsed;
+  return ok;
+}
 
-  KM_GERROR (error, "\"%s\" is not a point stream", gst_structure_get_name (s));
-  return FALSE;
+static gsize
+point_bytes (const GstKMeansPointsInfo * info)
+{
+  static const guint value_bytes[] = { 4, 8, 2, 1 };
+
+  return (gsize) info->dimensions * value_bytes[info->format];
+}
+
+gsize
+gst_kmeans_points_info_count (const GstKMeansPointsInfo * info, gsize size)
+{
+  g_return_val_if_fail (info != NULL && info->dimensions > 0, 0);
+
+  if (info->media == GST_KMEANS_MEDIA_VIDEO)
+    return size == info->frame_size ? (gsize) info->width * info->height : 0;
+  return size / point_bytes (info);
 }
 
 GstCaps *
@@ -291,6 +424,60 @@ f64_to_finite_f32_rows (GstKMeansPointsReader * reader, const guint8 * src,
   return kept;
 }
 
+/* S16 samples scaled to [-1, 1), like audioconvert does.  Read bytewise:
+ * a buffer need not be aligned, and GST_READ_UINT16_LE loads a word. */
+static void
+s16_to_f32 (const guint8 * src, gsize n, gfloat * dst)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    dst[i] = (gint16) (src[2 * i] | (src[2 * i + 1] << 8)) * (1.0f / 32768.0f);
+}
+
+/* The colour channels of every pixel of one frame, row by row. */
+static void
+video_frame_to_f32 (const GstKMeansPointsInfo * info, const guint8 * frame,
+    gfloat * dst)
+{
+  guint x, y, c, d = info->dimensions, ps = info->pixel_stride;
+
+  for (y = 0; y < info->height; y++) {
+    const guint8 *px = frame + y * info->stride;
+
+    for (x = 0; x < info->width; x++, px += ps, dst += d)
+      for (c = 0; c < d; c++)
+        dst[c] = px[info->channel_offset[c]];
+  }
+}
+
+/* Media that always need converting, and can hold no NaN or Inf. */
+static const gfloat *
+read_integer_samples (GstKMeansPointsReader * reader,
+    const GstKMeansPointsInfo * info, const guint8 * data, gsize size,
+    gsize * n_rows, GstKMeansReadStatus * status)
+{
+  gsize rows = gst_kmeans_points_info_count (info, size);
+  gfloat *dst;
+
+  if (info->media == GST_KMEANS_MEDIA_VIDEO ? rows == 0 :
+      size % point_bytes (info) != 0) {
+    reader->bad_buffers++;
+    *status = GST_KMEANS_READ_PARTIAL_ROW;
+    return NULL;
+  }
+  if (rows == 0)
+    return NULL;
+
+  dst = reader_scratch (reader, rows, info->dimensions);
+  if (info->media == GST_KMEANS_MEDIA_VIDEO)
+    video_frame_to_f32 (info, data, dst);
+  else
+    s16_to_f32 (data, rows * info->dimensions, dst);
+  *n_rows = rows;
+  return dst;
+}
+
 const gfloat *
 gst_kmeans_points_read (GstKMeansPointsReader * reader,
     const GstKMeansPointsInfo * info, const guint8 * data, gsize size,
@@ -310,6 +497,10 @@ gst_kmeans_points_read (GstKMeansPointsReader * reader,
   *status = GST_KMEANS_READ_OK;
   reader->last_bad_rows = 0;
   reader->last_first_bad_row = 0;
+
+  if (info->format == GST_KMEANS_SAMPLE_S16
+      || info->format == GST_KMEANS_SAMPLE_U8)
+    return read_integer_samples (reader, info, data, size, n_rows, status);
 
   if (row_size == 0 || size % row_size != 0) {
     reader->bad_buffers++;
@@ -347,6 +538,8 @@ gst_kmeans_points_read (GstKMeansPointsReader * reader,
 static const gchar *
 sample_format_name (const GstKMeansPointsInfo * info)
 {
+  if (info->format_name)
+    return info->format_name;
   if (info->is_tensors)
     return info->format == GST_KMEANS_SAMPLE_F32 ? "float32" : "float64";
   return info->format == GST_KMEANS_SAMPLE_F32 ? "F32LE" : "F64LE";
@@ -358,14 +551,24 @@ gst_kmeans_points_report_bad (GstElement * element,
     GstKMeansReadStatus status, gsize size, GstKMeansOnBadInput policy,
     gboolean * warned, guint64 * n_skipped)
 {
-  gsize row = (gsize) info->dimensions *
-      (info->format == GST_KMEANS_SAMPLE_F32 ? 4 : 8);
+  gsize row = point_bytes (info);
   gboolean partial = status == GST_KMEANS_READ_PARTIAL_ROW;
+  gboolean video = info->media == GST_KMEANS_MEDIA_VIDEO;
 
   *n_skipped = partial ? (size + row - 1) / row : reader->last_bad_rows;
+  if (partial && video)
+    *n_skipped = (gsize) info->width * info->height;
 
   if (policy == GST_KMEANS_ON_BAD_INPUT_ERROR) {
-    if (partial)
+    if (partial && video)
+      GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+          ("video buffer of %" G_GSIZE_FORMAT " bytes is not one %ux%u %s "
+              "frame (%" G_GSIZE_FORMAT " bytes)", size, info->width,
+              info->height, info->format_name, info->frame_size),
+          ("frames are read with default strides (%" G_GSIZE_FORMAT " bytes "
+              "a row); padded or GstVideoMeta strides are not supported",
+              info->stride));
+    else if (partial)
       GST_ELEMENT_ERROR (element, STREAM, FORMAT,
           ("buffer of %" G_GSIZE_FORMAT " bytes is not a whole number of "
               "%u-dimensional %s points (%" G_GSIZE_FORMAT " bytes each)",

@@ -34,6 +34,31 @@ G_BEGIN_DECLS
 #define GST_KMEANS_POINTS_SINK_CAPS \
     GST_KMEANS_POINTS_CAPS "; " GST_KMEANS_TENSORS_CAPS
 
+/* Raw video as points: every pixel is one, its colour channels (R, G, B
+ * whatever the byte order; alpha and padding ignored) or its GRAY8 value,
+ * 0..255 as floats.  One packed frame per buffer with GStreamer's default
+ * strides (rows padded to 4 bytes): a buffer of any other size is bad
+ * input (GstVideoMeta strides are not read). */
+#define GST_KMEANS_VIDEO_FORMATS \
+    "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, GRAY8 }"
+#define GST_KMEANS_VIDEO_CAPS \
+    "video/x-raw, format = (string) " GST_KMEANS_VIDEO_FORMATS ", " \
+    "width = (int) [ 1, 32767 ], height = (int) [ 1, 32767 ], " \
+    "framerate = (fraction) [ 0, max ]"
+
+/* Raw audio as points: every audio frame is one, of `channels`
+ * dimensions.  F32LE is read in place; S16LE is scaled by 1/32768 to
+ * [-1, 1), so a model fits both. */
+#define GST_KMEANS_AUDIO_CAPS \
+    "audio/x-raw, format = (string) { F32LE, S16LE }, " \
+    "layout = (string) interleaved, rate = (int) [ 1, max ], " \
+    "channels = (int) [ 1, 65536 ]"
+
+/* What kmeans-train, -assign, -score and -viz take: points or media. */
+#define GST_KMEANS_MEDIA_SINK_CAPS \
+    GST_KMEANS_POINTS_SINK_CAPS "; " GST_KMEANS_VIDEO_CAPS "; " \
+    GST_KMEANS_AUDIO_CAPS
+
 /* One assignment record: int32 cluster, float32 distance, little endian. */
 typedef struct
 {
@@ -46,8 +71,17 @@ G_STATIC_ASSERT (sizeof (GstKMeansAssignment) == 8);
 typedef enum
 {
   GST_KMEANS_SAMPLE_F32,
-  GST_KMEANS_SAMPLE_F64
+  GST_KMEANS_SAMPLE_F64,
+  GST_KMEANS_SAMPLE_S16,        /* audio S16LE, scaled to [-1, 1) */
+  GST_KMEANS_SAMPLE_U8          /* video pixels, 0..255 */
 } GstKMeansSampleFormat;
+
+typedef enum
+{
+  GST_KMEANS_MEDIA_POINTS,      /* application/x-points, other/tensors */
+  GST_KMEANS_MEDIA_VIDEO,       /* video/x-raw: a pixel is a point */
+  GST_KMEANS_MEDIA_AUDIO        /* audio/x-raw: an audio frame is a point */
+} GstKMeansMedia;
 
 typedef struct
 {
@@ -55,12 +89,28 @@ typedef struct
   GstKMeansSampleFormat format;
   gboolean is_tensors;          /* came as other/tensors */
   guint rows_per_buffer;        /* other/tensors: N from D:N; 0 = any */
+  /* Zero for plain points, so { D, format } initialisers stay valid. */
+  GstKMeansMedia media;
+  const gchar *format_name;     /* caps format ("BGRx", "S16LE"); static */
+  /* video/x-raw only: the frame layout every buffer must have. */
+  guint width, height;
+  gsize stride;                 /* bytes per image row */
+  guint pixel_stride;           /* bytes per pixel */
+  guint channel_offset[3];      /* byte of R, G, B in a pixel (GRAY8: [0]) */
+  gsize frame_size;             /* stride * height */
 } GstKMeansPointsInfo;
 
-/* Parses fixed caps of either form.  FALSE with a user-readable @error
- * on anything unsupported (rank > 2 tensors, unknown type, D = 0). */
+/* Parses fixed caps of any accepted form (points, tensors, raw video,
+ * raw audio).  FALSE with a user-readable @error on anything unsupported
+ * (rank > 2 tensors, unknown type, D = 0, planar audio); @info is only
+ * written on success. */
 gboolean gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
     const GstCaps * caps, GError ** error);
+
+/* Whole points in a buffer of @size bytes (a video buffer holds points
+ * only when it is exactly one frame). */
+gsize gst_kmeans_points_info_count (const GstKMeansPointsInfo * info,
+    gsize size);
 
 /* NNStreamer dimension string of one tensor: "D", "D:N", with trailing
  * ":1" / ":0" padding allowed ("D:N:1:1").  Exposed on its own so it can
@@ -103,9 +153,10 @@ typedef enum
 } GstKMeansReadStatus;
 
 /* Returns the float32 rows of @data (zero-copy when the input is F32 and
- * every value is finite), and their count in @n_rows.  Rows holding NaN or
- * Inf are left out and counted; a size that is not whole rows yields no
- * rows.  The status tells the caller what to report under its policy;
+ * every value is finite; S16 audio and video pixels are converted, a
+ * frame's pixels row by row), and their count in @n_rows.  Rows holding
+ * NaN or Inf are left out and counted; a size that is not whole rows (for
+ * video: not exactly one frame) yields no rows.  The status tells the caller what to report under its policy;
  * the reader's counters keep the totals. */
 const gfloat *gst_kmeans_points_read (GstKMeansPointsReader * reader,
     const GstKMeansPointsInfo * info, const guint8 * data, gsize size,
@@ -116,7 +167,8 @@ const gfloat *gst_kmeans_points_read (GstKMeansPointsReader * reader,
  * naming the problem (which point, how many bytes) and returns FALSE.
  * SKIP: posts a warning message the first time (*warned) and logs every
  * later skip; returns TRUE.  *n_skipped gets the points left out: the bad
- * rows, or every row a partial-row buffer touched. */
+ * rows, or every row a partial-row buffer touched (a video buffer of the
+ * wrong size: every pixel of the frame). */
 gboolean gst_kmeans_points_report_bad (GstElement * element,
     const GstKMeansPointsReader * reader, const GstKMeansPointsInfo * info,
     GstKMeansReadStatus status, gsize size, GstKMeansOnBadInput policy,

@@ -40,6 +40,41 @@ ensure_debug_category (void)
 
 /* ------------------------------------------------------ framing header */
 
+/* Frames need not be aligned (ZeroMQ keeps small messages inside the
+ * zmq_msg_t), and GStreamer's GST_READ_* / GST_WRITE_* access whole words
+ * on x86, undefined behaviour at an unaligned address: copy instead. */
+static guint32
+read_u32_le (const guint8 * p)
+{
+  guint32 v;
+
+  memcpy (&v, p, sizeof (v));
+  return GUINT32_FROM_LE (v);
+}
+
+static guint64
+read_u64_le (const guint8 * p)
+{
+  guint64 v;
+
+  memcpy (&v, p, sizeof (v));
+  return GUINT64_FROM_LE (v);
+}
+
+static void
+write_u32_le (guint8 * p, guint32 v)
+{
+  v = GUINT32_TO_LE (v);
+  memcpy (p, &v, sizeof (v));
+}
+
+static void
+write_u64_le (guint8 * p, guint64 v)
+{
+  v = GUINT64_TO_LE (v);
+  memcpy (p, &v, sizeof (v));
+}
+
 GQuark
 gst_zmq_frame_error_quark (void)
 {
@@ -55,7 +90,7 @@ gst_zmq_frame_header_parse (const guint8 * data, gsize size,
   g_return_val_if_fail (header != NULL, FALSE);
   g_return_val_if_fail (data != NULL || size == 0, FALSE);
 
-  if (size >= 4 && GST_READ_UINT32_LE (data) != GST_ZMQ_FRAME_MAGIC) {
+  if (size >= 4 && read_u32_le (data) != GST_ZMQ_FRAME_MAGIC) {
     g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_BAD_MAGIC,
         "not a framing header: magic is %02x %02x %02x %02x, "
         "expected \"GZMQ\"", data[0], data[1], data[2], data[3]);
@@ -74,7 +109,7 @@ gst_zmq_frame_header_parse (const guint8 * data, gsize size,
     return FALSE;
   }
 
-  caps_len = GST_READ_UINT32_LE (data + 12);
+  caps_len = read_u32_le (data + 12);
   if (caps_len > size - GST_ZMQ_FRAME_HEADER_FIXED_SIZE) {
     g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_TRUNCATED,
         "caps string of %u bytes does not fit in a header frame of %"
@@ -104,14 +139,14 @@ gst_zmq_frame_header_parse (const guint8 * data, gsize size,
 
   header->version = data[4];
   header->flags = data[5];
-  header->stream_id = GST_READ_UINT32_LE (data + 8);
+  header->stream_id = read_u32_le (data + 8);
   header->caps_len = caps_len;
-  header->sequence = GST_READ_UINT64_LE (data + 16);
-  header->pts = GST_READ_UINT64_LE (data + 24);
-  header->dts = GST_READ_UINT64_LE (data + 32);
-  header->duration = GST_READ_UINT64_LE (data + 40);
-  header->offset = GST_READ_UINT64_LE (data + 48);
-  header->offset_end = GST_READ_UINT64_LE (data + 56);
+  header->sequence = read_u64_le (data + 16);
+  header->pts = read_u64_le (data + 24);
+  header->dts = read_u64_le (data + 32);
+  header->duration = read_u64_le (data + 40);
+  header->offset = read_u64_le (data + 48);
+  header->offset_end = read_u64_le (data + 56);
   return TRUE;
 }
 
@@ -124,18 +159,18 @@ gst_zmq_frame_header_size (const GstZmqFrameHeader * header)
 void
 gst_zmq_frame_header_write (const GstZmqFrameHeader * header, guint8 * data)
 {
-  GST_WRITE_UINT32_LE (data, GST_ZMQ_FRAME_MAGIC);
+  write_u32_le (data, GST_ZMQ_FRAME_MAGIC);
   data[4] = GST_ZMQ_FRAME_VERSION;
   data[5] = header->flags;
-  GST_WRITE_UINT16_LE (data + 6, 0);
-  GST_WRITE_UINT32_LE (data + 8, header->stream_id);
-  GST_WRITE_UINT32_LE (data + 12, (guint32) header->caps_len);
-  GST_WRITE_UINT64_LE (data + 16, header->sequence);
-  GST_WRITE_UINT64_LE (data + 24, header->pts);
-  GST_WRITE_UINT64_LE (data + 32, header->dts);
-  GST_WRITE_UINT64_LE (data + 40, header->duration);
-  GST_WRITE_UINT64_LE (data + 48, header->offset);
-  GST_WRITE_UINT64_LE (data + 56, header->offset_end);
+  data[6] = data[7] = 0;
+  write_u32_le (data + 8, header->stream_id);
+  write_u32_le (data + 12, (guint32) header->caps_len);
+  write_u64_le (data + 16, header->sequence);
+  write_u64_le (data + 24, header->pts);
+  write_u64_le (data + 32, header->dts);
+  write_u64_le (data + 40, header->duration);
+  write_u64_le (data + 48, header->offset);
+  write_u64_le (data + 56, header->offset_end);
   if (header->caps_len > 0)
     memcpy (data + GST_ZMQ_FRAME_HEADER_FIXED_SIZE, header->caps,
         header->caps_len);

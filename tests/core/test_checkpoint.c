@@ -523,6 +523,9 @@ write_claim (const gchar * path, guint32 k, guint32 d, gsize extra)
   memcpy (buf + 32, &v, 4);
   v = GUINT32_TO_LE (1);        /* steps per sync */
   memcpy (buf + 36, &v, 4);
+  v = GUINT32_TO_LE (k);        /* rows chosen: all, as initialised says */
+  memcpy (buf + 40, &v, 4);
+  buf[112] = 1;                 /* a random state that is not all zero */
   write_file (path, buf, HEADER_SIZE + extra);
   g_free (buf);
 }

@@ -279,6 +279,63 @@ test_concurrent_callers (void)
   g_free (x);
 }
 
+/* Training too: the update step's sums (vector versions per ISA) and the
+ * assignments give the same centers, counts and losses to the bit. */
+static void
+test_trainer_isas_agree (void)
+{
+  const guint ks[] = { 3, 8, 40 };
+  const guint ds[] = { 1, 2, 3, 4, 7, 8, 9, 16, 17 };
+  guint a, b, step;
+  KmRng rng;
+
+  km_rng_seed (&rng, 13);
+  for (a = 0; a < G_N_ELEMENTS (ks); a++) {
+    for (b = 0; b < G_N_ELEMENTS (ds); b++) {
+      const guint k = ks[a], d = ds[b];
+      const gsize n = 300;
+      gfloat *x = kmt_gaussian_matrix (&rng, 4 * n, d, 2.0);
+      KmTrainer *ref = NULL;
+      gdouble ref_loss[4];
+      KmIsa isa;
+
+      for (isa = KM_ISA_GENERIC; isa <= km_isa_detect (); isa++) {
+        KmConfig cfg;
+        KmTrainer *t;
+
+        km_config_init (&cfg);
+        cfg.k = k;
+        cfg.d = d;
+        t = kmt_trainer_new (&cfg);
+        t->dist.isa = isa;
+        kmt_set_centers (t, x);
+        for (step = 0; step < 4; step++) {
+          KmStepInfo info;
+          GError *error = NULL;
+
+          km_trainer_feed (t, x + step * n * d, n, &info, &error);
+          g_assert_no_error (error);
+          if (ref == NULL)
+            ref_loss[step] = info.loss;
+          else
+            g_assert_cmpfloat (info.loss, ==, ref_loss[step]);
+        }
+        if (ref == NULL) {
+          ref = t;
+          continue;
+        }
+        g_assert_cmpmem (t->master, (gsize) k * d * sizeof (gfloat),
+            ref->master, (gsize) k * d * sizeof (gfloat));
+        g_assert_cmpmem (t->counts, k * sizeof (gdouble), ref->counts,
+            k * sizeof (gdouble));
+        km_trainer_free (t);
+      }
+      km_trainer_free (ref);
+      g_free (x);
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,6 +345,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/all-centers-equal", test_all_centers_equal);
   g_test_add_func ("/kernels/split-invariant", test_split_invariant);
   g_test_add_func ("/kernels/concurrent-callers", test_concurrent_callers);
+  g_test_add_func ("/kernels/trainer-isas-agree", test_trainer_isas_agree);
 
   return g_test_run ();
 }

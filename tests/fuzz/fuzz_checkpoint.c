@@ -10,8 +10,9 @@
  * bit 1 also resumes a trainer from it and trains two batches.
  *
  * Promises checked: a refused file comes with a KM_ERROR; an accepted
- * model has the header's k, d and version, and assigns every point to a
- * cluster in [0, k) at a distance that is not NaN nor negative; a resumed trainer is at the
+ * model has the header's k, d and version, finite centers and finite
+ * counts >= 0, and assigns every point to a cluster in [0, k) at a
+ * distance that is neither NaN nor negative; a resumed trainer is at the
  * header's step, and training on it never fails for a reason other than
  * kmeans++ wanting a bigger batch. */
 #include <math.h>
@@ -105,6 +106,21 @@ check_assign (KmModel * model, guint8 seed)
   g_free (pts);
 }
 
+/* Whatever the file says, a model never holds NaN or Inf centers or
+ * negative counts. */
+static void
+check_model_values (KmModel * model)
+{
+  gsize k = km_model_get_k (model), i;
+  const gfloat *centers = km_model_get_centers (model);
+  const gdouble *counts = km_model_get_counts (model);
+
+  for (i = 0; i < k * km_model_get_d (model); i++)
+    fuzz_check (isfinite (centers[i]));
+  for (i = 0; counts != NULL && i < k; i++)
+    fuzz_check (isfinite (counts[i]) && counts[i] >= 0.0);
+}
+
 /* The size the reader accepts for this header, 0 if none. */
 static gsize
 expected_size (const guint8 * file, gsize size)
@@ -137,6 +153,7 @@ check_load_model (const gchar * path, const guint8 * file, gsize size)
   fuzz_check (km_model_get_k (model) == read_u32 (file + 16));
   fuzz_check (km_model_get_d (model) == read_u32 (file + 20));
   fuzz_check (km_model_get_version (model) == read_u64 (file + 80));
+  check_model_values (model);
   check_assign (model, file[size - 1]);
   km_model_unref (model);
 }

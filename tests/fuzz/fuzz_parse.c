@@ -150,8 +150,7 @@ count_messages (GstBus * bus, guint * errors, guint * warnings)
 }
 
 static GstFlowReturn
-push_chunks (GstHarness * h, const guint8 * text, gsize size,
-    gboolean discont)
+push_chunks (GstHarness * h, const guint8 * text, gsize size, gboolean discont)
 {
   GstFlowReturn ret = GST_FLOW_OK;
   gsize pos = 0;

@@ -139,6 +139,9 @@ def checkpoint_seeds(corpus):
     nan = struct.pack("<f", float("nan"))
     good = checkpoint(2, 2)
     w("nan-center", 3, good[:144 + 16] + nan + good[144 + 16 + 4:])
+    w("negative-count", 3, good[:144] + struct.pack("<d", -1.0)
+      + good[144 + 8:])
+    w("zero-rng", 3, good[:112] + bytes(32) + good[144:])
 
 
 # ------------------------------------------------------------ tensor_dims
@@ -174,6 +177,17 @@ def caps_seeds(corpus):
             ("two-structures", "application/x-points, format=F32LE, "
              "dimensions=2; other/tensors"),
             ("audio", "audio/x-raw, format=F32LE, channels=2"),
+            ("video", "video/x-raw, format=BGRx, width=4, height=2, "
+             "framerate=30/1"),
+            ("video-gray", "video/x-raw, format=GRAY8, width=32767, "
+             "height=32767"),
+            ("video-yuv", "video/x-raw, format=I420, width=4, height=2"),
+            ("audio", "audio/x-raw, format=S16LE, layout=interleaved, "
+             "rate=44100, channels=2"),
+            ("audio-f32", "audio/x-raw, format=F32LE, layout=interleaved, "
+             "rate=8000, channels=65536"),
+            ("audio-planar", "audio/x-raw, format=F32LE, "
+             "layout=non-interleaved, rate=8000, channels=2"),
             ("any", "ANY"), ("empty", "EMPTY"),
             ("features", "application/x-points(memory:SystemMemory), "
              "format=F32LE, dimensions=2")]:
@@ -182,20 +196,32 @@ def caps_seeds(corpus):
 
 # ----------------------------------------------------------- points_read
 def points_read_seeds(corpus):
-    def opt(f64=False, unaligned=False, d=2):
-        return bytes([(1 if f64 else 0) | (2 if unaligned else 0) | (d << 2)])
+    # byte 0: media (0 F32 points, 1 F64, 2 tensors, 3 F32 audio, 4 S16
+    # audio, 5.. video), bit 4 one byte off alignment, bit 5 one frame.
+    def opt(media=0, unaligned=False, d=2, h=0, frame=False):
+        return bytes([media | (16 if unaligned else 0) | (32 if frame else 0),
+                      d - 1, max(h - 1, 0)])
 
     f = lambda *v: struct.pack("<%df" % len(v), *v)
     dd = lambda *v: struct.pack("<%dd" % len(v), *v)
+    s16 = lambda *v: struct.pack("<%dh" % len(v), *v)
     nan, inf = float("nan"), float("inf")
     w = lambda name, data: write(corpus, "points_read", name, data)
     w("f32", opt() + f(1, 2, 3, 4))
     w("f32-unaligned", opt(unaligned=True) + f(1, 2, 3, 4))
     w("f32-nan", opt() + f(1, nan, 3, 4, inf, 0))
     w("f32-partial", opt() + f(1, 2, 3))
-    w("f64", opt(f64=True) + dd(1, 2, 1e300, 4))
-    w("f64-nan", opt(f64=True, d=1) + dd(nan, 2, -inf))
-    w("wide", bytes([0, 255, 1]) + f(*range(64)))
+    w("f64", opt(1) + dd(1, 2, 1e300, 4))
+    w("f64-nan", opt(1, d=1) + dd(nan, 2, -inf))
+    w("tensors", opt(2, d=3) + f(1, 2, 3))
+    w("audio-f32", opt(3) + f(0.5, -0.5, nan, 1))
+    w("audio-s16", opt(4) + s16(-32768, 32767, 0, 1))
+    w("audio-s16-partial", opt(4) + s16(1, 2, 3))
+    w("video-rgb", opt(5, d=3, h=2, frame=True) + bytes(range(24)))
+    w("video-bgra-unaligned", opt(8, d=2, h=2, unaligned=True, frame=True)
+      + bytes(range(16)))
+    w("video-gray-short", opt(11, d=5, h=1) + bytes(3))
+    w("wide", bytes([0, 31, 0]) + f(*range(64)))
     w("empty", opt())
 
 

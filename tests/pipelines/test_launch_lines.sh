@@ -119,17 +119,19 @@ grep -q "kmeans-initialized, " "$log" && grep -q "kmeans-train, " "$log" &&
   grep -q "Got EOS from element" "$log"
 tap_result $? "train-assign-live.sh shows initialized, progress and final score messages, then EOS" "$log"
 
-# ------------------------------------------------------------------ demo.py
-log="$(log_path demo)"
-run "$log" "$PYTHON" "$pipelines/demo.py" --check-distance 0.5
-tap_result $? "demo.py exits 0 and learns every true center within 0.5" "$log"
+# ------------------------------------------------------------ demo-local.py
+# (demo.py, the ZeroMQ flagship, is tested by tests/zmq/test_flagship.py;
+# embed-app.py by tests/zmq/test_embed_apps.py.)
+log="$(log_path demo-local)"
+run "$log" "$PYTHON" "$pipelines/demo-local.py" --check-distance 0.5
+tap_result $? "demo-local.py exits 0 and learns every true center within 0.5" "$log"
 
 grep -q "\[train\] .*step" "$log" && grep -q "\[score *\]" "$log" &&
   grep -q "checkpoint at step" "$log" && grep -q "largest distance" "$log"
-tap_result $? "demo.py prints progress, scores, checkpoints and the comparison" "$log"
+tap_result $? "demo-local.py prints progress, scores, checkpoints and the comparison" "$log"
 
 # ------------------------------------------ scripts this test does not know
-known=" make-points.py train-file.sh assign-file.sh train-assign-live.sh demo.py "
+known=" make-points.py train-file.sh assign-file.sh train-assign-live.sh demo-local.py "
 for script in "$pipelines"/*; do
   name="$(basename "$script")"
   case "$known" in *" $name "*) continue ;; esac

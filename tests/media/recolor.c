@@ -1,0 +1,512 @@
+/* The k-means elements on raw video and audio, with GstHarness:
+ * kmeans-assign output=recolor (each pixel in its center's colour, in
+ * place, in every format, alpha and padding kept, rounding and clamping),
+ * its refusals, assignments of pixels, kmeans-score of a frame, and
+ * kmeans-train learning exact colours and audio frames while passing the
+ * very same buffers on. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+
+#include "kmeans.h"
+#include "kmeanselements.h"
+
+static GstHarness *
+harness (const gchar * factory, GstBus * bus, const gchar * first_prop, ...)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+  GstHarness *h;
+  va_list args;
+
+  fail_unless (e != NULL);
+  va_start (args, first_prop);
+  if (first_prop)
+    g_object_set_valist (G_OBJECT (e), first_prop, args);
+  va_end (args);
+  if (bus)
+    gst_element_set_bus (e, bus);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  return h;
+}
+
+static void
+push_model (GstHarness * h, guint k, guint d, const gfloat * centers)
+{
+  GError *err = NULL;
+  KmModel *model = km_model_new (k, d, KM_METRIC_SQUARED_EUCLIDEAN, centers,
+      1, &err);
+
+  fail_unless (model != NULL, "%s", err ? err->message : "");
+  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
+  km_model_unref (model);
+}
+
+static void
+bus_free (GstBus * bus)
+{
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+static gchar *
+video_caps (const gchar * format, gint w, gint h)
+{
+  return g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,"
+      "framerate=30/1", format, w, h);
+}
+
+/* ------------------------------------------------------------ recolor */
+
+/* Two colours, dark red and light blue, and pixels near each. */
+static const gfloat two_colours[] = { 120, 10, 20, 40, 160, 230 };
+
+static void
+pixel_colour (gint x, gint y, guint8 rgb[3])
+{
+  gboolean red = (x + y) % 3 == 0;
+
+  rgb[0] = (red ? 120 : 40) + x - y;
+  rgb[1] = (red ? 10 : 160) + y;
+  rgb[2] = (red ? 20 : 230) - x;
+}
+
+/* Every format: channels at their bytes, alpha/padding kept, the row
+ * padding untouched, the same caps out, the same memory. */
+GST_START_TEST (test_recolor_formats)
+{
+  static const gchar *formats[] = {
+    "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB",
+    "ABGR",
+  };
+  const gint w = 5, h = 3;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (formats); i++) {
+    const gchar *f = formats[i];
+    guint bpp = strlen (f);
+    gint off[3] = { strchr (f, 'R') - f, strchr (f, 'G') - f,
+      strchr (f, 'B') - f
+    };
+    gsize stride = GST_ROUND_UP_4 (w * bpp), size = stride * h;
+    GstHarness *hn = harness ("kmeans-assign", NULL, "output", 2, NULL);
+    gchar *caps_str = video_caps (f, w, h);
+    GstCaps *caps, *want;
+    GstBuffer *in, *out;
+    GstMapInfo map;
+    const guint8 *in_data;
+    guint8 *frame;
+    gint x, y, c;
+
+    frame = g_malloc (size);
+    memset (frame, 0x77, size);
+    for (y = 0; y < h; y++)
+      for (x = 0; x < w; x++) {
+        guint8 rgb[3];
+
+        pixel_colour (x, y, rgb);
+        for (c = 0; c < 3; c++)
+          frame[y * stride + x * bpp + off[c]] = rgb[c];
+      }
+
+    gst_harness_set_src_caps_str (hn, caps_str);
+    push_model (hn, 2, 3, two_colours);
+    in = gst_buffer_new_wrapped (frame, size);
+    fail_unless (gst_buffer_map (in, &map, GST_MAP_READ));
+    in_data = map.data;
+    gst_buffer_unmap (in, &map);
+    fail_unless_equals_int (gst_harness_push (hn, in), GST_FLOW_OK);
+
+    out = gst_harness_pull (hn);
+    fail_unless (out != NULL);
+    caps = gst_pad_get_current_caps (hn->sinkpad);
+    want = gst_caps_from_string (caps_str);
+    fail_unless (gst_caps_is_equal (caps, want), "%s: %" GST_PTR_FORMAT, f,
+        caps);
+    gst_caps_unref (caps);
+    gst_caps_unref (want);
+
+    fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+    /* Written where it was: a writable frame is not copied. */
+    fail_unless (map.data == in_data, "%s: the frame was copied", f);
+    fail_unless_equals_int (map.size, size);
+    for (y = 0; y < h; y++)
+      for (x = 0; x < w; x++) {
+        const guint8 *px = map.data + y * stride + x * bpp;
+        gboolean red = (x + y) % 3 == 0;
+        gint b;
+
+        for (c = 0; c < 3; c++)
+          fail_unless_equals_int (px[off[c]], two_colours[(red ? 0 : 3) + c]);
+        for (b = 0; b < (gint) bpp; b++)
+          if (b != off[0] && b != off[1] && b != off[2])
+            fail_unless_equals_int (px[b], 0x77);
+      }
+    for (y = 0; y < h; y++)
+      for (x = w * bpp; x < (gint) stride; x++)
+        fail_unless_equals_int (map.data[y * stride + x], 0x77);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+    g_free (caps_str);
+    gst_harness_teardown (hn);
+  }
+}
+
+GST_END_TEST;
+
+/* Centers are rounded to the nearest value and clamped to 0..255. */
+GST_START_TEST (test_recolor_round_and_clamp)
+{
+  static const gfloat centers[] = { -20, 127.4f, 300, 9.6f, 255.2f, 0.5f };
+  static const guint8 want[] = { 0, 127, 255, 10, 255, 0 };
+  guint8 frame[8] = { 0, 120, 250, 0, 10, 250, 10, 0 };
+  GstHarness *h = harness ("kmeans-assign", NULL, "output", 2, NULL);
+  GstBuffer *out;
+  GstMapInfo map;
+  gint c;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGBx,width=2,"
+      "height=1,framerate=30/1");
+  push_model (h, 2, 3, centers);
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  for (c = 0; c < 3; c++) {
+    fail_unless_equals_int (map.data[c], want[c]);
+    fail_unless_equals_int (map.data[4 + c], want[3 + c]);
+  }
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* GRAY8: one dimension; rows of 3 pixels padded to 4 bytes. */
+GST_START_TEST (test_recolor_gray)
+{
+  static const gfloat levels[] = { 30, 220 };
+  guint8 frame[8] = { 10, 200, 130, 0x55, 120, 240, 0, 0x55 };
+  static const guint8 want[8] = { 30, 220, 220, 0x55, 30, 220, 30, 0x55 };
+  GstHarness *h = harness ("kmeans-assign", NULL, "output", 2, NULL);
+  GstBuffer *out;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=3,"
+      "height=2,framerate=30/1");
+  push_model (h, 2, 1, levels);
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless_equals_int (gst_buffer_memcmp (out, 0, want, sizeof (want)), 0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A frame that is not writable is copied, and the original left alone. */
+GST_START_TEST (test_recolor_shared_frame)
+{
+  static const gfloat levels[] = { 30, 220 };
+  guint8 frame[4] = { 10, 200, 130, 0 };
+  static const guint8 want[4] = { 30, 220, 220 };
+  GstHarness *h = harness ("kmeans-assign", NULL, "output", 2, NULL);
+  GstBuffer *in = gst_buffer_new_memdup (frame, sizeof (frame)), *out;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=3,"
+      "height=1,framerate=30/1");
+  push_model (h, 2, 1, levels);
+  gst_buffer_ref (in);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out != in);
+  fail_unless_equals_int (gst_buffer_memcmp (out, 0, want, 3), 0);
+  fail_unless_equals_int (gst_buffer_memcmp (in, 0, frame, 3), 0);
+  gst_buffer_unref (out);
+  gst_buffer_unref (in);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_recolor_refusals)
+{
+  static const gfloat flat[] = { 0, 0 };
+  guint8 frame[12] = { 0, };
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstMessage *msg;
+
+  /* Points are not a picture. */
+  h = harness ("kmeans-assign", NULL, "output", 2, NULL);
+  gst_harness_set_src_caps_str (h,
+      "application/x-points,format=F32LE,dimensions=3");
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, sizeof (frame))),
+      GST_FLOW_NOT_NEGOTIATED);
+  gst_harness_teardown (h);
+
+  /* A 2-D model cannot colour RGB pixels. */
+  h = harness ("kmeans-assign", bus, "output", 2, NULL);
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=1,"
+      "height=1,framerate=30/1");
+  push_model (h, 1, 2, flat);
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, 4)), GST_FLOW_ERROR);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+  gst_harness_teardown (h);
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_recolor_before_model)
+{
+  guint8 frame[16] = { 0, };
+  GstHarness *h = harness ("kmeans-assign", NULL, "output", 2, NULL);
+  guint64 dropped;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=2,"
+      "height=2,framerate=30/1");
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+  g_object_get (h->element, "dropped-points", &dropped, NULL);
+  fail_unless_equals_uint64 (dropped, 4);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------- the other outputs, score */
+
+/* One record per pixel, in pixel order; row padding is not a pixel. */
+GST_START_TEST (test_assignments_of_pixels)
+{
+  static const gfloat levels[] = { 0, 100, 200 };
+  guint8 frame[8] = { 190, 5, 120, 0xff, 60, 99, 201, 0xff };
+  static const gint32 want_idx[] = { 2, 0, 1, 1, 1, 2 };
+  static const gfloat want_dist[] = { 100, 25, 400, 1600, 1, 1 };
+  GstHarness *h = harness ("kmeans-assign", NULL, NULL);
+  GstBuffer *out;
+  GstMapInfo map;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=3,"
+      "height=2,framerate=30/1");
+  push_model (h, 3, 1, levels);
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.size, 6 * 8);
+  for (i = 0; i < 6; i++) {
+    guint32 bits = GST_READ_UINT32_LE (map.data + 8 * i + 4);
+    gfloat d;
+
+    memcpy (&d, &bits, 4);
+    fail_unless_equals_int ((gint32) GST_READ_UINT32_LE (map.data + 8 * i),
+        want_idx[i]);
+    fail_unless_equals_float (d, want_dist[i]);
+  }
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* The score of a frame is the sum over its pixels, and it passes on. */
+GST_START_TEST (test_score_of_frame)
+{
+  static const gfloat levels[] = { 0, 100, 200 };
+  guint8 frame[8] = { 190, 5, 120, 0xff, 60, 99, 201, 0xff };
+  GstHarness *h = harness ("kmeans-score", NULL, NULL);
+  GstBuffer *in = gst_buffer_new_memdup (frame, sizeof (frame)), *out;
+  guint64 points;
+  gdouble score;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=3,"
+      "height=2,framerate=30/1");
+  push_model (h, 3, 1, levels);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out == in);
+  gst_buffer_unref (out);
+  g_object_get (h->element, "score", &score, "num-points", &points, NULL);
+  fail_unless_equals_uint64 (points, 6);
+  fail_unless_equals_float (score, 100 + 25 + 400 + 1600 + 1 + 1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* ---------------------------------------------------------- training */
+
+static gfloat *
+centers_of (GstElement * train, guint * k, guint * d)
+{
+  GValue v = G_VALUE_INIT;
+  gfloat *out;
+  guint i, j;
+
+  g_value_init (&v, GST_TYPE_ARRAY);
+  g_object_get_property (G_OBJECT (train), "centers", &v);
+  *k = gst_value_array_get_size (&v);
+  *d = *k ? gst_value_array_get_size (gst_value_array_get_value (&v, 0)) : 0;
+  out = g_new (gfloat, *k * *d);
+  for (i = 0; i < *k; i++)
+    for (j = 0; j < *d; j++)
+      out[i * *d + j] = g_value_get_double (gst_value_array_get_value
+          (gst_value_array_get_value (&v, i), j));
+  g_value_unset (&v);
+  return out;
+}
+
+static gint
+compare_floats (gconstpointer a, gconstpointer b)
+{
+  gfloat x = *(const gfloat *) a, y = *(const gfloat *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Two flat colours in BGRx: kmeans-train finds exactly those, in R, G, B
+ * order, and every frame leaves untouched. */
+GST_START_TEST (test_train_learns_colours)
+{
+  GstHarness *h = harness ("kmeans-train", NULL, "num-clusters", 2, "init",
+      1, NULL);
+  guint8 frame[4 * 4 * 2];
+  guint f, i, k, d;
+  gfloat *centers;
+
+  for (i = 0; i < 8; i++) {
+    gboolean first = i % 3 == 0;
+
+    frame[4 * i + 0] = first ? 30 : 250;        /* B */
+    frame[4 * i + 1] = first ? 20 : 128;        /* G */
+    frame[4 * i + 2] = first ? 10 : 5;  /* R */
+    frame[4 * i + 3] = 0x99;
+  }
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=BGRx,width=4,"
+      "height=2,framerate=30/1");
+  for (f = 0; f < 4; f++) {
+    GstBuffer *in = gst_buffer_new_memdup (frame, sizeof (frame)), *out;
+
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out == in);
+    fail_unless_equals_int (gst_buffer_memcmp (out, 0, frame,
+            sizeof (frame)), 0);
+    gst_buffer_unref (out);
+  }
+  centers = centers_of (h->element, &k, &d);
+  fail_unless_equals_int (k, 2);
+  fail_unless_equals_int (d, 3);
+  if (centers[0] > centers[3]) {
+    gfloat tmp[3];
+
+    memcpy (tmp, centers, sizeof (tmp));
+    memcpy (centers, centers + 3, sizeof (tmp));
+    memcpy (centers + 3, tmp, sizeof (tmp));
+  }
+  fail_unless_equals_float (centers[0], 5);
+  fail_unless_equals_float (centers[1], 128);
+  fail_unless_equals_float (centers[2], 250);
+  fail_unless_equals_float (centers[3], 10);
+  fail_unless_equals_float (centers[4], 20);
+  fail_unless_equals_float (centers[5], 30);
+  g_free (centers);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Stereo S16 frames that are one of four corners: exactly those four,
+ * scaled to [-1, 1). */
+GST_START_TEST (test_train_learns_audio_frames)
+{
+  static const gint16 corners[4][2] = {
+    {16384, -8192}, {-16384, -8192}, {16384, 8192}, {-16384, 8192},
+  };
+  GstHarness *h = harness ("kmeans-train", NULL, "num-clusters", 4, "init",
+      1, NULL);
+  gfloat *centers, xs[4], ys[4];
+  guint8 bytes[64 * 4];
+  guint i, k, d;
+
+  for (i = 0; i < 64; i++) {
+    const gint16 *c = corners[(i * 7 + i / 5) % 4];
+
+    GST_WRITE_UINT16_LE (bytes + 4 * i, (guint16) c[0]);
+    GST_WRITE_UINT16_LE (bytes + 4 * i + 2, (guint16) c[1]);
+  }
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=8000,channels=2");
+  for (i = 0; i < 3; i++) {
+    GstBuffer *in = gst_buffer_new_memdup (bytes, sizeof (bytes)), *out;
+
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out == in);
+    gst_buffer_unref (out);
+  }
+  centers = centers_of (h->element, &k, &d);
+  fail_unless_equals_int (k, 4);
+  fail_unless_equals_int (d, 2);
+  for (i = 0; i < 4; i++) {
+    xs[i] = centers[2 * i];
+    ys[i] = centers[2 * i + 1];
+  }
+  qsort (xs, 4, sizeof (gfloat), compare_floats);
+  qsort (ys, 4, sizeof (gfloat), compare_floats);
+  fail_unless_equals_float (xs[0], -0.5f);
+  fail_unless_equals_float (xs[1], -0.5f);
+  fail_unless_equals_float (xs[2], 0.5f);
+  fail_unless_equals_float (xs[3], 0.5f);
+  fail_unless_equals_float (ys[0], -0.25f);
+  fail_unless_equals_float (ys[3], 0.25f);
+  for (i = 0; i < 4; i++) {
+    guint j;
+
+    for (j = 0; j < i; j++)
+      fail_if (centers[2 * i] == centers[2 * j]
+          && centers[2 * i + 1] == centers[2 * j + 1], "centers %u and %u "
+          "are the same corner", i, j);
+  }
+  g_free (centers);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static Suite *
+recolor_suite (void)
+{
+  Suite *s = suite_create ("media-elements");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_recolor_formats);
+  tcase_add_test (tc, test_recolor_round_and_clamp);
+  tcase_add_test (tc, test_recolor_gray);
+  tcase_add_test (tc, test_recolor_shared_frame);
+  tcase_add_test (tc, test_recolor_refusals);
+  tcase_add_test (tc, test_recolor_before_model);
+  tcase_add_test (tc, test_assignments_of_pixels);
+  tcase_add_test (tc, test_score_of_frame);
+  tcase_add_test (tc, test_train_learns_colours);
+  tcase_add_test (tc, test_train_learns_audio_frames);
+  return s;
+}
+
+GST_CHECK_MAIN (recolor);
