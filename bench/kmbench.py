@@ -457,10 +457,21 @@ def report(results, memory, args):
       "results.json next to the data); points/s unless noted; *ratio* = "
       "ours / the peer." % args.repeat)
     w("Background load on the cores (other processes) just before / after "
-      "each workload: " + ", ".join(
-          "%s %.0f%% / %.0f%%" % (name, 100 * r["background_load"],
-                                  100 * r["background_load_after"])
+      "each workload, and when it was measured: " + ", ".join(
+          "%s %.0f%% / %.0f%% (%s)" % (name, 100 * r["background_load"],
+                                       100 * r["background_load_after"],
+                                       r.get("measured_at", "?"))
           for name, r in results.items()) + ".")
+    for name, r in results.items():
+        c = r["core"]
+        scaling = c["sgemm_square_gflops"] / c["sgemm_square_1thread_gflops"]
+        if scaling < 1.8 or r["background_load_after"] > 0.10:
+            w("")
+            w("**Warning: %s was measured while other work used the cores "
+              "(SGEMM scaling %.2f, background %.0f%% after); scikit-learn's "
+              "OpenMP suffers most, so its ratios are inflated.  Re-run it "
+              "with `./bench/run.sh %s --update` on an idle machine.**"
+              % (name, scaling, 100 * r["background_load_after"], name))
     w("")
     w("## Core library vs scikit-learn")
     w("")
@@ -569,6 +580,10 @@ def main():
                     help="rounds; every figure is the best of them (5)")
     ap.add_argument("--memory-points", type=int, default=100_000_000)
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--update", action="store_true",
+                    help="keep the other workloads (and memory) of the "
+                    "previous run in RESULTS.md: re-measure one workload "
+                    "that ran under other load")
     ap.add_argument("--wait-quiet", type=float, default=300,
                     help="seconds to wait for idle cores before each "
                     "workload (default 300)")
@@ -613,12 +628,23 @@ def main():
                                                        args.build_dir, 1))
         results[name] = {"sklearn": sk, "core": core, "pipelines": pl or {},
                          "background_load": load,
-                         "background_load_after": cpu_busy()}
+                         "background_load_after": cpu_busy(),
+                         "measured_at": time.strftime("%Y-%m-%d %H:%M")}
     memory = None
     if not args.no_memory:
         log("memory: %d points" % args.memory_points)
         memory = run_memory(args.build_dir, args.memory_points)
-    with open(os.path.join(data_dir, "results.json"), "w") as f:
+    saved = os.path.join(data_dir, "results.json")
+    if args.update and os.path.exists(saved):
+        # Keep the other workloads (and memory) of the previous run.
+        with open(saved) as f:
+            old = json.load(f)
+        merged = {n: old["results"][n] for n in WORKLOADS
+                  if n in old["results"] and n not in results}
+        merged.update(results)
+        results = {n: merged[n] for n in WORKLOADS if n in merged}
+        memory = memory or old.get("memory")
+    with open(saved, "w") as f:
         json.dump({"results": results, "memory": memory}, f, indent=1)
     if args.no_pipelines:
         log("table needs the pipelines; raw results in %s"

@@ -1244,7 +1244,9 @@ too_large:
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("batch-size %u is too large for %u-dimensional points.",
             self->batch_rows, self->cfg.d),
-        ("could not allocate %" G_GUINT64_FORMAT " floats", floats));
+        ("batch-size x dimensions = %" G_GUINT64_FORMAT " floats: above "
+            "the limit of %" G_GUINT64_FORMAT " or out of memory", floats,
+            KM_MAX_MODEL_FLOATS));
     return FALSE;
   }
 }

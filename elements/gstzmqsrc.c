@@ -237,6 +237,7 @@ struct _GstZmqSrc
   GPollFD cancel_fd;
   zmq_msg_t frames[MAX_FRAMES];
   gchar *stream_caps_str;       /* caps string of the last header */
+  gchar *rejected_caps_str;     /* last malformed caps string, not reparsed */
   GstSegment segment;           /* the segment announced, gst framing */
   gboolean have_segment;
   TrackedStream streams[MAX_TRACKED_STREAMS];
@@ -587,6 +588,7 @@ gst_zmq_src_stop (GstBaseSrc * bsrc)
     g_cancellable_release_fd (self->cancellable);
   self->cancel_fd.fd = -1;
   g_clear_pointer (&self->stream_caps_str, g_free);
+  g_clear_pointer (&self->rejected_caps_str, g_free);
   gst_zmq_settings_clear (&self->active);
   return TRUE;
 }
@@ -934,6 +936,15 @@ apply_header_caps (GstZmqSrc * self, const GstZmqFrameHeader * header)
       && strlen (self->stream_caps_str) == header->caps_len
       && memcmp (self->stream_caps_str, header->caps, header->caps_len) == 0)
     return GST_FLOW_OK;
+  /* GStreamer 1.22 leaks a little on some malformed caps strings: a peer
+   * repeating them must not make us parse (and leak) per message. */
+  if (self->rejected_caps_str != NULL
+      && strlen (self->rejected_caps_str) == header->caps_len
+      && memcmp (self->rejected_caps_str, header->caps,
+          header->caps_len) == 0) {
+    count_malformed (self, "the same malformed caps again");
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
 
   str = g_strndup (header->caps, header->caps_len);
   caps = gst_caps_from_string (str);
@@ -943,7 +954,8 @@ apply_header_caps (GstZmqSrc * self, const GstZmqFrameHeader * header)
 
     count_malformed (self, why);
     g_free (why);
-    g_free (str);
+    g_free (self->rejected_caps_str);
+    self->rejected_caps_str = str;
     gst_clear_caps (&caps);
     return GST_FLOW_CUSTOM_SUCCESS;
   }

@@ -71,8 +71,9 @@ for h in "${harnesses[@]}"; do
     status=1
   fi
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
-  cov="$(grep -E '^#[0-9]+ +(DONE|pulse|NEW|REDUCE|INITED)' "$log" |
-    tail -n 1 | sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\).*/\1 edges, \2 features/p')"
+  cov="$( (grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' \
+    "$log" || true) | tail -n 1 |
+    sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\).*/\1 edges, \2 features/p')"
 
   # Keep a minimal corpus: the inputs that add coverage, old and new.
   merged="$work/merged"

@@ -32,6 +32,12 @@ import crashlib  # noqa: E402
 
 K, D, B = 8, 16, 64
 WRITE_ERROR = "Could not write the k-means checkpoint"
+# A write that fails on the first buffer makes the error arrive before the
+# pipeline has prerolled, and gst-launch-1.0 1.22 then sometimes hangs
+# (so does `fakesrc ! identity error-after=1 ! fakesink`, about 1 run in
+# 30).  Runs that must fail to write save every second step, so the
+# first write comes after preroll.
+AFTER_PREROLL = ("checkpoint-interval=2",)
 RESUME_ERROR = "Could not resume from the checkpoint"
 NOBODY = 65534
 
@@ -48,12 +54,12 @@ class Fixture:
         points[10 * B:].tofile(self.rest)
         self.runs = 0
 
-    def train(self, points, checkpoint, wrapper=(), **kwargs):
+    def train(self, points, checkpoint, wrapper=(), extra=(), **kwargs):
         """Runs a training; returns (exit status, output)."""
         self.runs += 1
         log = os.path.join(self.work, "run-%d.log" % self.runs)
         command = list(wrapper) + crashlib.train_command(points, D, B,
-                                                         checkpoint)
+                                                         checkpoint, extra)
         status = crashlib.run(command, log, **kwargs)
         return status, crashlib.read_text(log)
 
@@ -185,7 +191,8 @@ def test_file_size_limit(tap, fx):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    status, output = fx.train(fx.rest, path, preexec_fn=limit_file_size)
+    status, output = fx.train(fx.rest, path, extra=AFTER_PREROLL,
+                              preexec_fn=limit_file_size)
     expect_write_refused(tap, "disk full (RLIMIT_FSIZE below the "
                          "checkpoint size): a write error, the previous "
                          "checkpoint intact", status, output, path, before,
@@ -217,7 +224,7 @@ def in_private_mount(fx, folder, size, read_only, checkpoint):
         'if [ "$RO" = 1 ]; then mount -o remount,ro "$DIR"; fi\n'
         'sha256sum "$DIR/model.ckpt" | cut -d" " -f1 > "$OUT.before"\n'
         'set +e\n' + " ".join(shlex.quote(a) for a in crashlib.train_command(
-            fx.rest, D, B, inner)) + ' > "$OUT.log" 2>&1\n'
+            fx.rest, D, B, inner, AFTER_PREROLL)) + ' > "$OUT.log" 2>&1\n'
         'echo $? > "$OUT.status"\n'
         'sha256sum "$DIR/model.ckpt" | cut -d" " -f1 > "$OUT.after"\n'
         'ls -A "$DIR" > "$OUT.names"\n')
@@ -226,9 +233,15 @@ def in_private_mount(fx, folder, size, read_only, checkpoint):
     env = crashlib.gst_env()
     env.update(CKPT=checkpoint, SIZE=str(size), DIR=folder, OUT=out,
                RO="1" if read_only else "0")
-    subprocess.run(["unshare", "--mount", "--propagation", "private", "sh",
-                    "-c", script], env=env, timeout=crashlib.COMMAND_TIMEOUT,
-                   stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private",
+                             "sh", "-c", script], env=env,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        proc.wait(timeout=crashlib.COMMAND_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # A hang is reported below as a missing exit status.
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
     def read(suffix):
         path = out + suffix
@@ -293,7 +306,8 @@ def test_read_only_folder(tap, fx):
     before = crashlib.sha256_of(path)
     os.chmod(folder, 0o555)
     try:
-        status, output = fx.train(fx.rest, path, wrapper=wrapper)
+        status, output = fx.train(fx.rest, path, wrapper=wrapper,
+                                  extra=AFTER_PREROLL)
     finally:
         os.chmod(folder, 0o755)
     expect_write_refused(tap, "read-only folder (0555, unprivileged user): "

@@ -31,6 +31,8 @@ static const gchar *const input_caps[] = {
   "application/octet-stream", "text/csv", "application/json",
   "text/x-raw, format=(string)utf8"
 };
+static const gchar *const formats[] = { "auto", "csv", "json", "auto" };
+static const gchar *const headers[] = { "auto", "present", "absent", "auto" };
 static const gchar *const columns[] = { "", "1,0", "x,y", "y" };
 static const gchar *const delimiters[] = { ",", ";", "\\t", " " };
 
@@ -43,9 +45,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     fuzz_fail ("cannot register kmeans-parse");
   return 0;
 }
-
-static const gchar *const formats[] = { "auto", "csv", "json", "auto" };
-static const gchar *const headers[] = { "auto", "present", "absent", "auto" };
 
 /* kmeans-parse with the options of @opt, adjusted to settings it accepts
  * (refused settings fail the state change, which is not this fuzzer's
