@@ -47,7 +47,12 @@
  * #GstKMeansTrain:checkpoint-interval-time of (monotonic) wall time, at EOS
  * and when the element stops, each time only if the model changed since
  * the last write and only once initialisation is complete.  Writing is
- * atomic: a failed write leaves the previous checkpoint intact.
+ * atomic: a failed write leaves the previous checkpoint intact, and a
+ * crash leaves either the previous or the new checkpoint, whole, so it
+ * loses at most the steps since the last checkpoint.  The file is created
+ * owner-only (mode 0600); a symbolic link at the location is read through
+ * when resuming but never written through (the new file replaces the
+ * link).
  *
  * Points holding NaN or Inf, and buffers whose size is not a whole number
  * of points, are handled as #GstKMeansTrain:on-bad-input says: an error
