@@ -9,6 +9,7 @@ Subcommands:
             kmeans-assign ! fakesink after 1M and after 100M points
   run       everything above, the C core benchmark (kmbench) and the
             gst-launch-1.0 pipelines; prints the table, writes RESULTS.md
+  report    RESULTS.md again from the last run's results.json
 
 Every workload is float32 Gaussian blobs: K true centers uniform in
 [-10, 10]^D, every point a true center plus N(0, 1) noise, labels
@@ -352,33 +353,62 @@ def run_memory(build_dir, total=100_000_000, d=3, k=8):
 # ---------------------------------------------------------------- load
 
 
-def cpu_busy(seconds=1.0):
-    """Fraction of all cores busy over @seconds (from /proc/stat)."""
+def cpu_busy(seconds=1.0, niced=False):
+    """Fraction of all cores busy over @seconds (from /proc/stat): with
+    processes at normal priority, or with niced ones (@niced).  A process
+    at nice 19 gets ~1.5% of a core against ours, so it barely counts."""
     def sample():
         with open("/proc/stat") as f:
             v = [int(x) for x in f.readline().split()[1:]]
-        idle = v[3] + v[4]
-        return idle, sum(v)
-    i0, t0 = sample()
+        return v[1], v[3] + v[4], sum(v)
+    n0, i0, t0 = sample()
     time.sleep(seconds)
-    i1, t1 = sample()
-    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
+    n1, i1, t1 = sample()
+    total = max(t1 - t0, 1)
+    if niced:
+        return (n1 - n0) / total
+    return 1.0 - (i1 - i0 + n1 - n0) / total
+
+
+def core_scaling():
+    """numpy SGEMM on all cores over one core, now: how much of the other
+    cores we would get (their kernel time does not tell niced work
+    apart)."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    a = np.ones((768, 768), dtype=np.float32)
+
+    def best():
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            a @ a
+            times.append(time.perf_counter() - start)
+        return min(times)
+    with threadpool_limits(1):
+        one = best()
+    return one / best()
 
 
 def wait_quiet(limit, what):
-    """Waits up to @limit seconds for other work to stop; returns the
-    background load seen last (fraction of all cores)."""
+    """Waits up to @limit seconds until the cores are ours: little other
+    work at normal priority, or all cores giving their share (niced work
+    only); returns the background load seen last (fraction of all
+    cores)."""
     start = time.monotonic()
-    busy = cpu_busy()
-    while busy > 0.10 and time.monotonic() - start < limit:
-        log("%s: cores %.0f%% busy with other work, waiting" % (what,
-                                                               100 * busy))
-        time.sleep(5)
+    while True:
         busy = cpu_busy()
-    if busy > 0.10:
-        log("%s: measuring anyway with %.0f%% background load" % (what,
-                                                                 100 * busy))
-    return busy
+        scaling = core_scaling()
+        if busy <= 0.40 and scaling >= 0.9 * (os.cpu_count() or 1):
+            return busy
+        if time.monotonic() - start > limit:
+            log("%s: measuring anyway with %.0f%% background load"
+                % (what, 100 * busy))
+            return busy
+        log("%s: cores %.0f%% busy with other work (SGEMM scaling %.2f), "
+            "waiting" % (what, 100 * busy, scaling))
+        time.sleep(5)
 
 
 # -------------------------------------------------------------- report
@@ -408,12 +438,23 @@ def machine():
                                              platform.release())
 
 
+def contended(r):
+    """Was this workload measured while other work had the cores?"""
+    c = r["core"]
+    scaling = c["sgemm_square_gflops"] / c["sgemm_square_1thread_gflops"]
+    return scaling < 0.9 * (os.cpu_count() or 1) \
+        or r["background_load_after"] > 0.10
+
+
 def targets(results, memory):
     """(target, workload, measured, met) rows."""
     rows = []
 
     def row(what, name, text, ok):
-        rows.append((what, name, text, "yes" if ok else "**no**"))
+        met = "yes" if ok else "**no**"
+        if name in results and contended(results[name]):
+            met += " (unreliable: contended)"
+        rows.append((what, name, text, met))
 
     for name, r in results.items():
         c, s = r["core"], r["sklearn"]
@@ -452,20 +493,25 @@ def report(results, memory, args):
     w("")
     w("Produced by `./bench/run.sh` (bench/kmbench.py, bench/kmbench.c) on "
       "%s, %s." % (machine(), time.strftime("%Y-%m-%d")))
-    w("Every figure is the best of %d rounds, each round running the peer, "
+    w("Every figure is the best of %s rounds, each round running the peer, "
       "the core library and the pipelines one after the other (all runs in "
       "results.json next to the data); points/s unless noted; *ratio* = "
-      "ours / the peer." % args.repeat)
-    w("Background load on the cores (other processes) just before / after "
-      "each workload, and when it was measured: " + ", ".join(
-          "%s %.0f%% / %.0f%% (%s)" % (name, 100 * r["background_load"],
-                                       100 * r["background_load_after"],
-                                       r.get("measured_at", "?"))
+      "ours / the peer." % "/".join(sorted({str(r["core"]["repeat"])
+                                             for r in results.values()})))
+    w("Background load on the cores from other processes at normal "
+      "priority just before / after each workload (niced ones, e.g. "
+      "fuzzers at nice 19, in brackets), and when it was measured: "
+      + ", ".join(
+          "%s %.0f%% / %.0f%% [%.0f%%] (%s)" % (
+              name, 100 * r["background_load"],
+              100 * r["background_load_after"],
+              100 * r.get("background_niced", 0),
+              r.get("measured_at", "?"))
           for name, r in results.items()) + ".")
     for name, r in results.items():
         c = r["core"]
         scaling = c["sgemm_square_gflops"] / c["sgemm_square_1thread_gflops"]
-        if scaling < 1.8 or r["background_load_after"] > 0.10:
+        if contended(r):
             w("")
             w("**Warning: %s was measured while other work used the cores "
               "(SGEMM scaling %.2f, background %.0f%% after); scikit-learn's "
@@ -567,10 +613,19 @@ def report(results, memory, args):
     return "\n".join(lines) + "\n"
 
 
+def load_memory(saved):
+    """The memory figures of a results.json (JSON keys are strings)."""
+    memory = saved.get("memory")
+    if memory:
+        memory["rss_kib"] = {int(k): v for k, v in memory["rss_kib"].items()}
+    return memory
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("command", choices=["gen", "sklearn", "memory", "run"])
+    ap.add_argument("command", choices=["gen", "sklearn", "memory", "run",
+                                        "report"])
     ap.add_argument("workloads", nargs="*", default=list(WORKLOADS))
     ap.add_argument("--build-dir", default=os.path.join(SOURCE_ROOT,
                                                         "build-bench"))
@@ -605,6 +660,15 @@ def main():
             print(json.dumps(run_sklearn(name, data_dir, args.repeat),
                              indent=1))
         return
+    if args.command == "report":
+        # RESULTS.md again from the last run's results.json.
+        with open(os.path.join(data_dir, "results.json")) as f:
+            saved = json.load(f)
+        text = report(saved["results"], load_memory(saved), args)
+        with open(args.results, "w") as f:
+            f.write(text)
+        print(text)
+        return
     if args.command == "memory":
         print(json.dumps(run_memory(args.build_dir, args.memory_points),
                          indent=1))
@@ -628,6 +692,7 @@ def main():
                                                        args.build_dir, 1))
         results[name] = {"sklearn": sk, "core": core, "pipelines": pl or {},
                          "background_load": load,
+                         "background_niced": cpu_busy(niced=True),
                          "background_load_after": cpu_busy(),
                          "measured_at": time.strftime("%Y-%m-%d %H:%M")}
     memory = None
@@ -643,7 +708,7 @@ def main():
                   if n in old["results"] and n not in results}
         merged.update(results)
         results = {n: merged[n] for n in WORKLOADS if n in merged}
-        memory = memory or old.get("memory")
+        memory = memory or load_memory(old)
     with open(saved, "w") as f:
         json.dump({"results": results, "memory": memory}, f, indent=1)
     if args.no_pipelines:

@@ -51,8 +51,12 @@
  * that do not parse or are not fixed, EOS with a payload, a topic frame
  * with nothing after it, more than 16 payload frames) are dropped,
  * logged with GST_WARNING and counted in #GstZmqSrc:stats; they never
- * stop the stream.  ZeroMQ itself disconnects a peer whose frame is
- * larger than #GstZmqSrc:max-message-size.
+ * stop the stream.  So are messages whose caps downstream refuses (say a
+ * peer sending points of another dimension than the model's): the
+ * stream keeps the caps it had, and the first refusal posts a warning
+ * message, so no peer can stop the pipeline by sending odd caps.  ZeroMQ
+ * itself disconnects a peer whose frame is larger than
+ * #GstZmqSrc:max-message-size.
  *
  * ## Timestamps
  *
@@ -238,6 +242,7 @@ struct _GstZmqSrc
   zmq_msg_t frames[MAX_FRAMES];
   gchar *stream_caps_str;       /* caps string of the last header */
   gchar *rejected_caps_str;     /* last malformed caps string, not reparsed */
+  gboolean warned_refused_caps; /* the one warning message was posted */
   GstSegment segment;           /* the segment announced, gst framing */
   gboolean have_segment;
   TrackedStream streams[MAX_TRACKED_STREAMS];
@@ -554,6 +559,7 @@ gst_zmq_src_start (GstBaseSrc * bsrc)
   for (i = 0; i < MAX_FRAMES; i++)
     zmq_msg_init (&self->frames[i]);
   self->have_segment = FALSE;
+  self->warned_refused_caps = FALSE;
   memset (self->streams, 0, sizeof (self->streams));
   self->next_stream_slot = 0;
 
@@ -922,27 +928,68 @@ track_sequence (GstZmqSrc * self, const GstZmqFrameHeader * header)
   return gap;
 }
 
+/* TRUE when @caps_len bytes at @caps are exactly @str. */
+static gboolean
+same_caps_string (const gchar * str, const gchar * caps, gsize caps_len)
+{
+  return str != NULL && strlen (str) == caps_len
+      && memcmp (str, caps, caps_len) == 0;
+}
+
+static void
+remember_rejected_caps (GstZmqSrc * self, gchar * str)
+{
+  g_free (self->rejected_caps_str);
+  self->rejected_caps_str = str;
+}
+
+/* Downstream refused a peer's caps: drop the message rather than stop the
+ * pipeline (any peer could).  Takes @str. */
+static void
+refuse_downstream_caps (GstZmqSrc * self, gchar * str, GstCaps * caps)
+{
+  gchar *why = g_strdup_printf ("downstream does not accept caps \"%s\"",
+      str);
+
+  count_malformed (self, why);
+  g_free (why);
+  if (!self->warned_refused_caps) {
+    self->warned_refused_caps = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Dropping messages whose caps downstream does not accept."),
+        ("caps %" GST_PTR_FORMAT " refused; such messages are dropped and "
+            "counted as malformed in stats, the stream keeps its caps", caps));
+  }
+  remember_rejected_caps (self, str);
+}
+
+/* Asked before sending the caps event: a refused sticky caps event would
+ * only fail the next buffer (not-negotiated), stopping the stream. */
+static gboolean
+downstream_accepts (GstZmqSrc * self, GstCaps * caps)
+{
+  GstPad *pad = GST_BASE_SRC_PAD (self);
+
+  return !gst_pad_is_linked (pad) || gst_pad_peer_query_accept_caps (pad, caps);
+}
+
 /* Applies the header's caps when they changed.  CUSTOM_SUCCESS (skip)
- * when they are malformed. */
+ * when they are malformed or refused downstream. */
 static GstFlowReturn
 apply_header_caps (GstZmqSrc * self, const GstZmqFrameHeader * header)
 {
-  gchar *str;
   GstCaps *caps;
+  gchar *str;
 
   if (header->caps_len == 0)
     return GST_FLOW_OK;
-  if (self->stream_caps_str != NULL
-      && strlen (self->stream_caps_str) == header->caps_len
-      && memcmp (self->stream_caps_str, header->caps, header->caps_len) == 0)
+  if (same_caps_string (self->stream_caps_str, header->caps, header->caps_len))
     return GST_FLOW_OK;
   /* GStreamer 1.22 leaks a little on some malformed caps strings: a peer
    * repeating them must not make us parse (and leak) per message. */
-  if (self->rejected_caps_str != NULL
-      && strlen (self->rejected_caps_str) == header->caps_len
-      && memcmp (self->rejected_caps_str, header->caps,
-          header->caps_len) == 0) {
-    count_malformed (self, "the same malformed caps again");
+  if (same_caps_string (self->rejected_caps_str, header->caps,
+          header->caps_len)) {
+    count_malformed (self, "the same malformed or refused caps again");
     return GST_FLOW_CUSTOM_SUCCESS;
   }
 
@@ -954,9 +1001,14 @@ apply_header_caps (GstZmqSrc * self, const GstZmqFrameHeader * header)
 
     count_malformed (self, why);
     g_free (why);
-    g_free (self->rejected_caps_str);
-    self->rejected_caps_str = str;
+    remember_rejected_caps (self, str);
     gst_clear_caps (&caps);
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+
+  if (!downstream_accepts (self, caps)) {
+    refuse_downstream_caps (self, str, caps);
+    gst_caps_unref (caps);
     return GST_FLOW_CUSTOM_SUCCESS;
   }
 
@@ -966,14 +1018,8 @@ apply_header_caps (GstZmqSrc * self, const GstZmqFrameHeader * header)
   GST_OBJECT_LOCK (self);
   gst_caps_replace (&self->stream_caps, caps);
   GST_OBJECT_UNLOCK (self);
-
-  if (!gst_base_src_set_caps (GST_BASE_SRC (self), caps)) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("Downstream does not accept the caps sent by the ZeroMQ peer."),
-        ("caps %" GST_PTR_FORMAT, caps));
-    gst_caps_unref (caps);
-    return GST_FLOW_ERROR;
-  }
+  /* Sticky: a failure to push shows on the buffer, as not-negotiated. */
+  gst_base_src_set_caps (GST_BASE_SRC (self), caps);
   gst_caps_unref (caps);
   return GST_FLOW_OK;
 }

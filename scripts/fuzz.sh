@@ -65,7 +65,7 @@ for h in "${harnesses[@]}"; do
 
   result=ok
   if ! "$build/tests/fuzz/fuzz-$h" -max_total_time="$seconds" \
-      -timeout=10 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
+      -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 \
       -artifact_prefix="$work/" "$work/corpus" "$kept" >"$log" 2>&1; then
     result="FAILED: $(grep -o "Test unit written to .*" "$log" | tail -n 1)"
     status=1
@@ -79,20 +79,23 @@ for h in "${harnesses[@]}"; do
   merged="$work/merged"
   rm -rf "$merged"
   mkdir -p "$merged"
-  "$build/tests/fuzz/fuzz-$h" -merge=1 -max_len=4096 "$merged" "$kept" \
-    "$work/corpus" >"$work/merge.log" 2>&1 || {
+  # Edges only (no hit counts): a few hundred files, not thousands.
+  "$build/tests/fuzz/fuzz-$h" -merge=1 -use_counters=0 -max_len=4096 \
+    "$merged" "$kept" "$work/corpus" >"$work/merge.log" 2>&1 || {
     result="$result; merge FAILED (see $work/merge.log)"
     status=1
   }
-  # Inputs that once crashed (crash-*, each about a fixed bug) always stay,
-  # under their own name; libFuzzer names the others by their SHA-1.
-  for crash in "$kept"/crash-*; do
-    if [ -f "$crash" ]; then
-      rm -f "$merged/$(sha1sum <"$crash" | cut -d' ' -f1)"
+  # Inputs that once crashed (crash-*, each about a fixed bug) and the
+  # hand-written seeds (seed-*, from make_seeds.py) always stay, under
+  # their own readable name; libFuzzer names the others by their SHA-1.
+  for named in "$kept"/crash-* "$kept"/seed-*; do
+    if [ -f "$named" ]; then
+      rm -f "$merged/$(sha1sum <"$named" | cut -d' ' -f1)"
     fi
   done
   if [ -n "$(ls -A "$merged")" ]; then
-    find "$kept" -maxdepth 1 -type f ! -name 'crash-*' -delete
+    find "$kept" -maxdepth 1 -type f ! -name 'crash-*' ! -name 'seed-*' \
+      -delete
     cp "$merged"/* "$kept"/
   fi
   files="$(find "$kept" -maxdepth 1 -type f | wc -l)"

@@ -75,6 +75,30 @@ write_u64_le (guint8 * p, guint64 v)
   memcpy (p, &v, sizeof (v));
 }
 
+/* gst_caps_from_string() parses nested lists, ranges and arrays
+ * recursively: a peer's "{{{{..." a few hundred kilobytes deep overflows
+ * the stack (GStreamer 1.22), and each failed level leaks a little.
+ * Point caps nest two deep; anything past this is refused unparsed. */
+#define MAX_CAPS_NESTING 16
+
+static gboolean
+caps_nesting_ok (const gchar * caps, gsize len)
+{
+  guint depth = 0;
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    if (caps[i] == '{' || caps[i] == '[' || caps[i] == '<' || caps[i] == '(') {
+      if (++depth > MAX_CAPS_NESTING)
+        return FALSE;
+    } else if ((caps[i] == '}' || caps[i] == ']' || caps[i] == '>'
+            || caps[i] == ')') && depth > 0) {
+      depth--;
+    }
+  }
+  return TRUE;
+}
+
 GQuark
 gst_zmq_frame_error_quark (void)
 {
@@ -130,6 +154,11 @@ gst_zmq_frame_header_parse (const guint8 * data, gsize size,
         || !g_utf8_validate_len (caps, caps_len, NULL)) {
       g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_BAD_CAPS,
           "caps string is not NUL-free UTF-8");
+      return FALSE;
+    }
+    if (!caps_nesting_ok (caps, caps_len)) {
+      g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_BAD_CAPS,
+          "caps string nests brackets more than %d deep", MAX_CAPS_NESTING);
       return FALSE;
     }
     header->caps = caps;

@@ -723,6 +723,86 @@ GST_END_TEST;
 
 /* ----------------------------------------------------- messages, stop */
 
+static void
+send_with_caps (void *push, guint64 seq, const gchar * caps,
+    const gchar * data)
+{
+  GBytes *parts[2];
+
+  parts[0] = make_header (0, 1, seq, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
+      GST_CLOCK_TIME_NONE, NONE64, NONE64, caps);
+  parts[1] = g_bytes_new_static (data, strlen (data));
+  send_bytes_parts (push, 2, parts);
+  g_bytes_unref (parts[0]);
+  g_bytes_unref (parts[1]);
+}
+
+/* A peer whose caps downstream refuses loses those messages, counted,
+ * with one warning; it cannot stop the stream or change its caps. */
+GST_START_TEST (test_refused_caps_skipped)
+{
+  void *ctx = zmq_ctx_new ();
+  void *push = test_socket (ctx, ZMQ_PUSH);
+  gchar *endpoint = bind_any_port (push);
+  GstHarness *h = new_src (endpoint, "pull", "gst");
+  GstBus *bus = gst_bus_new ();
+  GstCaps *expected, *current;
+  GstMessage *msg;
+  GError *error = NULL;
+  guint warnings = 0;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_sink_caps_str (h, POINTS_CAPS);
+  gst_harness_play (h);
+
+  /* Refused before any caps were accepted. */
+  send_with_caps (push, 0, "application/x-points, format=(string)F32LE, "
+      "dimensions=(int)3", "r0");
+  send_with_caps (push, 2, POINTS_CAPS, "a1");
+  /* Refused after: the stream keeps its caps, also for a message without
+   * caps.  The same string again is not even parsed. */
+  send_with_caps (push, 3, "application/x-points, format=(string)F64LE, "
+      "dimensions=(int)2", "r1");
+  send_with_caps (push, 4, "application/x-points, format=(string)F64LE, "
+      "dimensions=(int)2", "r2");
+  send_with_caps (push, 5, NULL, "a2");
+  send_with_caps (push, 6, POINTS_CAPS, "a3");
+
+  expect_buffer (h, "a1", TRUE);        /* the first after start */
+  expect_buffer (h, "a2", FALSE);
+  expect_buffer (h, "a3", FALSE);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "malformed"), 3);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "messages-out"), 3);
+
+  expected = gst_caps_from_string (POINTS_CAPS);
+  current = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (current != NULL && gst_caps_is_equal (current, expected));
+  gst_caps_unref (current);
+  gst_caps_unref (expected);
+
+  while ((msg = gst_bus_pop (bus)) != NULL) {
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR, "error posted");
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      gst_message_parse_warning (msg, &error, NULL);
+      fail_unless (g_error_matches (error, GST_STREAM_ERROR,
+              GST_STREAM_ERROR_FORMAT));
+      g_clear_error (&error);
+      warnings++;
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (warnings, 1);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  g_free (endpoint);
+  zmq_close (push);
+  zmq_ctx_term (ctx);
+}
+
+GST_END_TEST;
+
 /* A bound zmqsrc that nobody sends to, with a bus. */
 static GstHarness *
 idle_src (GstBus ** bus, guint64 timeout)
@@ -1132,6 +1212,7 @@ zmqsrc_suite (void)
   tcase_add_test (tc, test_gst_framing);
   tcase_add_test (tc, test_sequence_gap_counted);
   tcase_add_test (tc, test_malformed_counted);
+  tcase_add_test (tc, test_refused_caps_skipped);
   tcase_add_test (tc, test_timeout_message);
   tcase_add_test (tc, test_stop_while_blocked);
   tcase_add_test (tc, test_restart_same_port);
