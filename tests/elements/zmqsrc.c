@@ -724,8 +724,7 @@ GST_END_TEST;
 /* ----------------------------------------------------- messages, stop */
 
 static void
-send_with_caps (void *push, guint64 seq, const gchar * caps,
-    const gchar * data)
+send_with_caps (void *push, guint64 seq, const gchar * caps, const gchar * data)
 {
   GBytes *parts[2];
 
