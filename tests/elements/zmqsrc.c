@@ -644,6 +644,7 @@ GST_START_TEST (test_malformed_counted)
   gchar *endpoint = bind_any_port (push);
   GstHarness *h = new_src (endpoint, "pull", "gst");
   GBytes *parts[2], *header, *many[20];
+  gchar *deep;
   guint8 *bad;
   gsize size;
   guint i, n_bad = 0;
@@ -684,6 +685,14 @@ GST_START_TEST (test_malformed_counted)
       "dimensions=(int)[ 1, 4 ]");
   send_bytes_parts (push, 2, parts);
   g_bytes_unref (parts[0]);
+  n_bad++;
+  /* Nested deep enough to overflow GStreamer's recursive caps parser. */
+  deep = g_strnfill (200000, '{');
+  memcpy (deep, "a, b=", 5);
+  parts[0] = make_header (0, 1, 3, 0, 0, 0, 0, 0, deep);
+  send_bytes_parts (push, 2, parts);
+  g_bytes_unref (parts[0]);
+  g_free (deep);
   n_bad++;
   /* EOS with a payload. */
   parts[0] = make_header (GST_ZMQ_FRAME_FLAG_EOS, 1, 3, 0, 0, 0, 0, 0, NULL);
