@@ -163,13 +163,23 @@ trainer_or_die (const Options * o, const gfloat * init)
   return t;
 }
 
+static void
+feed_or_die (KmTrainer * t, const gfloat * x, gsize n)
+{
+  GError *error = NULL;
+
+  if (km_trainer_feed (t, x, n, NULL, &error) == KM_FEED_ERROR) {
+    g_printerr ("kmbench: %s\n", error->message);
+    exit (1);
+  }
+}
+
 /* One pass over the points, one training step per batch. */
 static gdouble
 train_pass (const Options * o, const gfloat * x, const gfloat * init,
     gfloat * final_centers)
 {
   KmTrainer *t = trainer_or_die (o, init);
-  GError *error = NULL;
   gdouble start, elapsed;
   gint64 i;
 
@@ -177,10 +187,7 @@ train_pass (const Options * o, const gfloat * x, const gfloat * init,
   for (i = 0; i < o->n; i += o->batch) {
     gsize b = MIN (o->batch, o->n - i);
 
-    if (km_trainer_feed (t, x + i * o->d, b, NULL, &error) == KM_FEED_ERROR) {
-      g_printerr ("kmbench: %s\n", error->message);
-      exit (1);
-    }
+    feed_or_die (t, x + i * o->d, b);
   }
   elapsed = now () - start;
   if (final_centers != NULL) {
@@ -202,7 +209,6 @@ train_assign_pass (const Options * o, const gfloat * x, const gfloat * init,
 {
   KmTrainer *t = trainer_or_die (o, init);
   KmWorkspace *ws = km_workspace_new ();
-  GError *error = NULL;
   gdouble start, elapsed;
   gint64 i;
 
@@ -211,10 +217,7 @@ train_assign_pass (const Options * o, const gfloat * x, const gfloat * init,
     gsize b = MIN (o->batch, o->n - i);
     KmModel *m;
 
-    if (km_trainer_feed (t, x + i * o->d, b, NULL, &error) == KM_FEED_ERROR) {
-      g_printerr ("kmbench: %s\n", error->message);
-      exit (1);
-    }
+    feed_or_die (t, x + i * o->d, b);
     m = km_trainer_get_model (t);
     km_model_assign (m, x + i * o->d, b, idx, dist, ws);
     km_model_unref (m);

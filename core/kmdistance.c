@@ -1084,13 +1084,12 @@ lane_exact_avx512 (const KmDist * dist, const gfloat * panel, __m512i bidx,
   }
 }
 
-/* d <= 16: the block's exact distances from the panel, outputs written
- * with vector stores, the sum in block_sum's order.  Falls back to the
- * row-wise path for a block with a near tie. */
-KM_TARGET_AVX512 static gboolean
+/* d <= 16, no near tie: the block's exact distances from the panel,
+ * outputs written with vector stores; returns their sum in block_sum's
+ * order. */
+KM_TARGET_AVX512 static gdouble
 finish_lanes_avx512 (const KmDist * dist, const gfloat * panel, guint m,
-    const KmLanes512 * st, gint32 * idx, gfloat * out, gdouble * sum,
-    gdouble * dd)
+    const KmLanes512 * st, gint32 * idx, gfloat * out)
 {
   const __mmask16 valid0 = m >= 16 ? 0xffff : (__mmask16) ((1u << m) - 1);
   const __mmask16 valid1 = m >= 32 ? 0xffff : m > 16 ?
@@ -1106,8 +1105,6 @@ finish_lanes_avx512 (const KmDist * dist, const gfloat * panel, guint m,
   v[1] = _mm512_maskz_mov_pd ((__mmask8) (valid0 >> 8), v[1]);
   v[2] = _mm512_maskz_mov_pd ((__mmask8) valid1, v[2]);
   v[3] = _mm512_maskz_mov_pd ((__mmask8) (valid1 >> 8), v[3]);
-  for (i = 0; i < 4; i++)
-    _mm512_storeu_pd (dd + 8 * i, v[i]);
 
   if (idx != NULL) {
     _mm512_mask_storeu_epi32 (idx, valid0, st->bidx[0]);
@@ -1126,8 +1123,7 @@ finish_lanes_avx512 (const KmDist * dist, const gfloat * panel, guint m,
   s = _mm512_add_pd (_mm512_add_pd (v[0], v[1]), _mm512_add_pd (v[2], v[3]));
   h = _mm256_add_pd (_mm512_castpd512_pd256 (s), _mm512_extractf64x4_pd (s, 1));
   q = _mm_add_pd (_mm256_castpd256_pd128 (h), _mm256_extractf128_pd (h, 1));
-  *sum = _mm_cvtsd_f64 (_mm_add_sd (q, _mm_unpackhi_pd (q, q)));
-  return TRUE;
+  return _mm_cvtsd_f64 (_mm_add_sd (q, _mm_unpackhi_pd (q, q)));
 }
 
 KM_TARGET_AVX512 static void
@@ -1172,8 +1168,8 @@ assign_range_avx512 (const KmDist * dist, const gfloat * x, gsize n,
     }
 
     if (ties == 0 && d <= KM_LANE_EXACT_MAX_D) {
-      finish_lanes_avx512 (dist, panel, m, &st, idx ? idx + base : NULL,
-          out ? out + base : NULL, &sums[base / KM_SUM_BLOCK], dd);
+      sums[base / KM_SUM_BLOCK] = finish_lanes_avx512 (dist, panel, m, &st,
+          idx ? idx + base : NULL, out ? out + base : NULL);
       continue;
     }
     _mm512_storeu_si512 (bi, st.bidx[0]);

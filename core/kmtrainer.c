@@ -287,7 +287,7 @@ accumulate_avx512 (const KmTrainer * trainer, const gfloat * x, gsize n,
 {
   const guint k = trainer->cfg.k, d = trainer->cfg.d;
   gsize i;
-  guint j, t;
+  guint j, t, count_lane;
 
   if (d >= 8) {
     const __mmask16 tail = (__mmask16) ((1u << (d % 8)) - 1);
@@ -326,28 +326,26 @@ accumulate_avx512 (const KmTrainer * trainer, const gfloat * x, gsize n,
       _mm256_storeu_pd (s, _mm256_add_pd (_mm256_loadu_pd (s),
               _mm256_add_pd (p, one)));
     }
-    for (j = 0; j < k; j++) {
-      for (t = 0; t < d; t++)
-        sums[(gsize) j * d + t] = pad[(gsize) j * 8 + t];
-      cnt[j] = pad[(gsize) j * 8 + 3];
-    }
-    return;
-  }
-  for (i = 0; i < n; i++) {
+    count_lane = 3;
+  } else {
     const __mmask16 coords = (__mmask16) ((1u << d) - 1);
     const __m512d one = _mm512_mask_blend_pd (0x80, _mm512_setzero_pd (),
         _mm512_set1_pd (1.0));
-    gdouble *s = pad + (gsize) idx[i] * 8;
-    __m512d p = _mm512_cvtps_pd (_mm512_castps512_ps256
-        (_mm512_maskz_loadu_ps (coords, x + i * d)));
 
-    _mm512_storeu_pd (s, _mm512_add_pd (_mm512_loadu_pd (s),
-            _mm512_add_pd (p, one)));
+    for (i = 0; i < n; i++) {
+      gdouble *s = pad + (gsize) idx[i] * 8;
+      __m512d p = _mm512_cvtps_pd (_mm512_castps512_ps256
+          (_mm512_maskz_loadu_ps (coords, x + i * d)));
+
+      _mm512_storeu_pd (s, _mm512_add_pd (_mm512_loadu_pd (s),
+              _mm512_add_pd (p, one)));
+    }
+    count_lane = 7;
   }
   for (j = 0; j < k; j++) {
     for (t = 0; t < d; t++)
       sums[(gsize) j * d + t] = pad[(gsize) j * 8 + t];
-    cnt[j] = pad[(gsize) j * 8 + 7];
+    cnt[j] = pad[(gsize) j * 8 + count_lane];
   }
 }
 #endif

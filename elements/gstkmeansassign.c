@@ -492,7 +492,7 @@ gst_kmeans_assign_poll_model_file (GstKMeansAssign * self)
   GST_OBJECT_UNLOCK (self);
 
   model = gst_kmeans_model_file_update (&self->model_file,
-      GST_ELEMENT (self), (gint64) MIN (interval / GST_USECOND, G_MAXINT64));
+      GST_ELEMENT (self), interval);
   if (model) {
     gst_kmeans_assign_set_model (self, model);
     self->announce_model = TRUE;
@@ -545,8 +545,8 @@ static gboolean
 gst_kmeans_assign_start (GstBaseTransform * trans)
 {
   GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
-  GError *err = NULL;
-  gboolean reloaded = FALSE;
+  KmModel *model;
+  gboolean ok;
   gchar *location;
 
   GST_OBJECT_LOCK (self);
@@ -559,32 +559,18 @@ gst_kmeans_assign_start (GstBaseTransform * trans)
   self->ws = km_workspace_new ();
   self->warned_bad_input = FALSE;
 
-  if (location && *location) {
-    gst_kmeans_model_file_set_location (&self->model_file, location);
-    if (!gst_kmeans_model_file_poll (&self->model_file, 0, &reloaded, &err))
-      goto load_failed;
-    if (reloaded && self->model_file.model) {
-      gst_kmeans_assign_set_model (self, km_model_ref (self->model_file.model));
-      gst_kmeans_post_model_loaded (GST_ELEMENT (self), location,
-          self->model_file.model);
-      self->announce_model = TRUE;
-    } else {
-      GST_INFO_OBJECT (self, "no checkpoint at %s yet", location);
-    }
-  }
+  ok = gst_kmeans_model_file_start (&self->model_file, GST_ELEMENT (self),
+      location, &model);
   g_free (location);
-  return TRUE;
-
-load_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not read the k-means checkpoint \"%s\".", location),
-        ("%s", err->message));
-    g_clear_error (&err);
-    g_free (location);
+  if (!ok) {
     gst_kmeans_assign_release (self);
     return FALSE;
   }
+  if (model) {
+    gst_kmeans_assign_set_model (self, model);
+    self->announce_model = TRUE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -796,17 +782,11 @@ gst_kmeans_assign_handle_no_model (GstKMeansAssign * self, gsize size)
 static gboolean
 gst_kmeans_assign_check_model (GstKMeansAssign * self, KmModel * model)
 {
-  guint d = km_model_get_d (model), k = km_model_get_k (model);
+  guint k = km_model_get_k (model);
 
-  if (d != self->info.dimensions) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("The k-means model has %u dimensions but the points have %u.",
-            d, self->info.dimensions),
-        ("model version %" G_GUINT64_FORMAT " is %u-dimensional, the "
-            "stream %u-dimensional", km_model_get_version (model), d,
-            self->info.dimensions));
+  if (!gst_kmeans_model_check_dimensions (GST_ELEMENT (self), model,
+          self->info.dimensions))
     return FALSE;
-  }
   if (self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_DISTANCES &&
       k > MAX_DISTANCES_CLUSTERS) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -856,21 +836,9 @@ static gboolean
 gst_kmeans_assign_handle_bad_input (GstKMeansAssign * self,
     GstKMeansReadStatus status, gsize size)
 {
-  GstKMeansOnBadInput policy;
-  guint64 skipped;
-
-  GST_OBJECT_LOCK (self);
-  policy = self->on_bad_input;
-  GST_OBJECT_UNLOCK (self);
-
-  if (!gst_kmeans_points_report_bad (GST_ELEMENT (self), &self->reader,
-          &self->info, status, size, policy, &self->warned_bad_input, &skipped))
-    return FALSE;
-
-  GST_OBJECT_LOCK (self);
-  self->skipped_points += skipped;
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
+  return gst_kmeans_points_handle_bad (GST_ELEMENT (self), &self->reader,
+      &self->info, status, size, &self->on_bad_input, &self->warned_bad_input,
+      &self->skipped_points);
 }
 
 static void

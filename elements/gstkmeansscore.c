@@ -652,7 +652,7 @@ gst_kmeans_score_poll_model_file (GstKMeansScore * self)
   GST_OBJECT_UNLOCK (self);
 
   model = gst_kmeans_model_file_update (&self->model_file,
-      GST_ELEMENT (self), (gint64) MIN (interval / GST_USECOND, G_MAXINT64));
+      GST_ELEMENT (self), interval);
   if (model) {
     gst_kmeans_score_set_model (self, model);
     self->announce_model = TRUE;
@@ -705,8 +705,8 @@ static gboolean
 gst_kmeans_score_start (GstBaseTransform * trans)
 {
   GstKMeansScore *self = GST_KMEANS_SCORE (trans);
-  GError *err = NULL;
-  gboolean reloaded = FALSE;
+  KmModel *model;
+  gboolean ok;
   gchar *location;
 
   GST_OBJECT_LOCK (self);
@@ -721,32 +721,18 @@ gst_kmeans_score_start (GstBaseTransform * trans)
   self->warned_bad_input = FALSE;
   gst_kmeans_score_interval_reset (&self->iv, 0);
 
-  if (location && *location) {
-    gst_kmeans_model_file_set_location (&self->model_file, location);
-    if (!gst_kmeans_model_file_poll (&self->model_file, 0, &reloaded, &err))
-      goto load_failed;
-    if (reloaded && self->model_file.model) {
-      gst_kmeans_score_set_model (self, km_model_ref (self->model_file.model));
-      gst_kmeans_post_model_loaded (GST_ELEMENT (self), location,
-          self->model_file.model);
-      self->announce_model = TRUE;
-    } else {
-      GST_INFO_OBJECT (self, "no checkpoint at %s yet", location);
-    }
-  }
+  ok = gst_kmeans_model_file_start (&self->model_file, GST_ELEMENT (self),
+      location, &model);
   g_free (location);
-  return TRUE;
-
-load_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not read the k-means checkpoint \"%s\".", location),
-        ("%s", err->message));
-    g_clear_error (&err);
-    g_free (location);
+  if (!ok) {
     gst_kmeans_score_release (self);
     return FALSE;
   }
+  if (model) {
+    gst_kmeans_score_set_model (self, model);
+    self->announce_model = TRUE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -830,44 +816,15 @@ gst_kmeans_score_handle_no_model (GstKMeansScore * self, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-static gboolean
-gst_kmeans_score_check_model (GstKMeansScore * self, KmModel * model)
-{
-  guint d = km_model_get_d (model);
-
-  if (d == self->info.dimensions)
-    return TRUE;
-
-  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-      ("The k-means model has %u dimensions but the points have %u.",
-          d, self->info.dimensions),
-      ("model version %" G_GUINT64_FORMAT " is %u-dimensional, the stream "
-          "%u-dimensional", km_model_get_version (model), d,
-          self->info.dimensions));
-  return FALSE;
-}
-
 /* Applies the bad-input policy to what the reader reported.  Returns
  * FALSE after posting an error. */
 static gboolean
 gst_kmeans_score_handle_bad_input (GstKMeansScore * self,
     GstKMeansReadStatus status, gsize size)
 {
-  GstKMeansOnBadInput policy;
-  guint64 skipped;
-
-  GST_OBJECT_LOCK (self);
-  policy = self->on_bad_input;
-  GST_OBJECT_UNLOCK (self);
-
-  if (!gst_kmeans_points_report_bad (GST_ELEMENT (self), &self->reader,
-          &self->info, status, size, policy, &self->warned_bad_input, &skipped))
-    return FALSE;
-
-  GST_OBJECT_LOCK (self);
-  self->skipped_points += skipped;
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
+  return gst_kmeans_points_handle_bad (GST_ELEMENT (self), &self->reader,
+      &self->info, status, size, &self->on_bad_input, &self->warned_bad_input,
+      &self->skipped_points);
 }
 
 static void
@@ -899,7 +856,8 @@ gst_kmeans_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   model = self->model;
   if (model == NULL)
     return gst_kmeans_score_handle_no_model (self, buf);
-  if (!gst_kmeans_score_check_model (self, model))
+  if (!gst_kmeans_model_check_dimensions (GST_ELEMENT (self), model,
+          self->info.dimensions))
     return GST_FLOW_ERROR;
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READ))

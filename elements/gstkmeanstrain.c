@@ -1091,16 +1091,6 @@ consume_rows (GstKMeansTrain * self, const gfloat * rows, gsize n,
 
 /* ---------------------------------------------------------- bad input */
 
-static const gchar *
-sample_format_name (const GstKMeansPointsInfo * info)
-{
-  if (info->format_name)
-    return info->format_name;
-  if (info->format == GST_KMEANS_SAMPLE_F64)
-    return info->is_tensors ? "float64" : "F64LE";
-  return info->is_tensors ? "float32" : "F32LE";
-}
-
 /* Applies the bad-input policy to what the reader reported: an error, or
  * the bad points (a partial-row buffer: all of it) counted and dropped. */
 static GstFlowReturn
@@ -1312,7 +1302,8 @@ gst_kmeans_train_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     return FALSE;
 
   GST_DEBUG_OBJECT (self, "%u-dimensional %s points%s", info.dimensions,
-      sample_format_name (&info), info.is_tensors ? " (tensors)" : "");
+      gst_kmeans_points_info_format_name (&info),
+      info.is_tensors ? " (tensors)" : "");
   self->info = info;
   self->have_info = TRUE;
   return TRUE;
@@ -1348,61 +1339,22 @@ take_config (GstKMeansTrain * self, GValue * centers_value,
   GST_OBJECT_UNLOCK (self);
 }
 
-static gboolean
-value_to_double (const GValue * v, gdouble * out)
-{
-  GValue d = G_VALUE_INIT;
-
-  g_value_init (&d, G_TYPE_DOUBLE);
-  if (!g_value_type_transformable (G_VALUE_TYPE (v), G_TYPE_DOUBLE)
-      || !g_value_transform (v, &d))
-    return FALSE;
-  *out = g_value_get_double (&d);
-  return isfinite (*out);
-}
-
 /* Flattens a GstValueArray of rows of numbers into k*d floats. */
 static gfloat *
 centers_from_value (const GValue * value, guint * k, guint * d, GError ** error)
 {
-  guint rows = gst_value_array_get_size (value);
-  guint cols = 0, i, j;
   gfloat *centers = NULL;
+  guint row, column;
 
-  for (i = 0; i < rows; i++) {
-    const GValue *row = gst_value_array_get_value (value, i);
-
-    if (!GST_VALUE_HOLDS_ARRAY (row) || gst_value_array_get_size (row) == 0
-        || (i > 0 && gst_value_array_get_size (row) != cols))
-      goto bad_row;
-    if (i == 0) {
-      cols = gst_value_array_get_size (row);
-      if (cols > KM_MAX_DIMENSIONS || rows > KM_MAX_CLUSTERS
-          || (guint64) rows * cols > KM_MAX_MODEL_FLOATS)
-        goto bad_row;
-      centers = g_new (gfloat, (gsize) rows * cols);
-    }
-    for (j = 0; j < cols; j++) {
-      gdouble v;
-
-      if (!value_to_double (gst_value_array_get_value (row, j), &v))
-        goto bad_value;
-      centers[(gsize) i * cols + j] = v;
-    }
-  }
-  *k = rows;
-  *d = cols;
-  return centers;
-
-bad_row:
-  g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
-      "row %u is not an array of the same number of values as row 0", i);
-  g_free (centers);
-  return NULL;
-bad_value:
-  g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
-      "value %u of row %u is not a finite number", j, i);
-  g_free (centers);
+  if (gst_kmeans_value_get_centers (value, KM_MAX_CLUSTERS,
+          KM_MAX_MODEL_FLOATS, &centers, k, d, &row, &column))
+    return centers;
+  if (column == G_MAXUINT)
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "row %u is not an array of the same number of values as row 0", row);
+  else
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "value %u of row %u is not a finite number", column, row);
   return NULL;
 }
 

@@ -586,59 +586,23 @@ gst_kmeans_viz_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-static gboolean
-value_to_double (const GValue * v, gdouble * out)
-{
-  GValue d = G_VALUE_INIT;
-
-  g_value_init (&d, G_TYPE_DOUBLE);
-  if (!g_value_type_transformable (G_VALUE_TYPE (v), G_TYPE_DOUBLE)
-      || !g_value_transform (v, &d))
-    return FALSE;
-  *out = g_value_get_double (&d);
-  return isfinite (*out);
-}
-
 /* Flattens rows of numbers into k*d floats; NULL with an explanation in
  * @why when the rows are ragged or hold something else. */
 static gfloat *
 centers_from_value (const GValue * value, guint * k, guint * d, gchar ** why)
 {
-  guint rows = gst_value_array_get_size (value), cols = 0, i, j;
   gfloat *centers = NULL;
+  guint row, column;
 
-  for (i = 0; i < rows; i++) {
-    const GValue *row = gst_value_array_get_value (value, i);
-
-    if (!GST_VALUE_HOLDS_ARRAY (row) || gst_value_array_get_size (row) == 0
-        || (i > 0 && gst_value_array_get_size (row) != cols))
-      goto bad_row;
-    if (i == 0) {
-      cols = gst_value_array_get_size (row);
-      if (cols > KM_MAX_DIMENSIONS || (guint64) rows * cols > MAX_PATH_FLOATS)
-        goto bad_row;
-      centers = g_new (gfloat, (gsize) rows * cols);
-    }
-    for (j = 0; j < cols; j++) {
-      gdouble v;
-
-      if (!value_to_double (gst_value_array_get_value (row, j), &v))
-        goto bad_value;
-      centers[(gsize) i * cols + j] = v;
-    }
-  }
-  *k = rows;
-  *d = cols;
-  return centers;
-
-bad_row:
-  *why = g_strdup_printf ("row %u is not an array of as many numbers as "
-      "row 0", i);
-  g_free (centers);
-  return NULL;
-bad_value:
-  *why = g_strdup_printf ("value %u of row %u is not a finite number", j, i);
-  g_free (centers);
+  if (gst_kmeans_value_get_centers (value, G_MAXUINT, MAX_PATH_FLOATS,
+          &centers, k, d, &row, &column))
+    return centers;
+  if (column == G_MAXUINT)
+    *why = g_strdup_printf ("row %u is not an array of as many numbers as "
+        "row 0", row);
+  else
+    *why = g_strdup_printf ("value %u of row %u is not a finite number",
+        column, row);
   return NULL;
 }
 
@@ -675,7 +639,8 @@ set_view (GstKMeansViz * self, const GValue * value)
   if (n != 4)
     return g_strdup_printf ("view needs 4 numbers, got %u", n);
   for (i = 0; i < 4; i++)
-    if (!value_to_double (gst_value_array_get_value (value, i), &v[i]))
+    if (!gst_kmeans_value_get_double (gst_value_array_get_value (value, i),
+            &v[i]))
       return g_strdup_printf ("view value %u is not a finite number", i);
   if (!(v[0] < v[1]) || !(v[2] < v[3]))
     return g_strdup ("view needs x-min < x-max and y-min < y-max");
@@ -1779,7 +1744,7 @@ poll_model_file (GstKMeansViz * self)
   GST_OBJECT_UNLOCK (self);
 
   model = gst_kmeans_model_file_update (&self->model_file,
-      GST_ELEMENT (self), (gint64) MIN (interval / GST_USECOND, G_MAXINT64));
+      GST_ELEMENT (self), interval);
   if (model)
     set_model (self, model);
 }
@@ -1787,18 +1752,9 @@ poll_model_file (GstKMeansViz * self)
 static gboolean
 check_model (GstKMeansViz * self)
 {
-  KmModel *model = self->model;
-
-  if (model == NULL || km_model_get_d (model) == self->info.dimensions)
-    return TRUE;
-
-  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-      ("The k-means model has %u dimensions but the points have %u.",
-          km_model_get_d (model), self->info.dimensions),
-      ("model version %" G_GUINT64_FORMAT " is %u-dimensional, the stream "
-          "%u-dimensional", km_model_get_version (model),
-          km_model_get_d (model), self->info.dimensions));
-  return FALSE;
+  return self->model == NULL
+      || gst_kmeans_model_check_dimensions (GST_ELEMENT (self), self->model,
+      self->info.dimensions);
 }
 
 /* Applies the bad-input policy to what the reader reported.  Returns
@@ -1806,21 +1762,9 @@ check_model (GstKMeansViz * self)
 static gboolean
 handle_bad_input (GstKMeansViz * self, GstKMeansReadStatus status, gsize size)
 {
-  GstKMeansOnBadInput policy;
-  guint64 skipped;
-
-  GST_OBJECT_LOCK (self);
-  policy = self->on_bad_input;
-  GST_OBJECT_UNLOCK (self);
-
-  if (!gst_kmeans_points_report_bad (GST_ELEMENT (self), &self->reader,
-          &self->info, status, size, policy, &self->warned_bad_input, &skipped))
-    return FALSE;
-
-  GST_OBJECT_LOCK (self);
-  self->skipped_points += skipped;
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
+  return gst_kmeans_points_handle_bad (GST_ELEMENT (self), &self->reader,
+      &self->info, status, size, &self->on_bad_input, &self->warned_bad_input,
+      &self->skipped_points);
 }
 
 static GstFlowReturn
@@ -2126,8 +2070,8 @@ release (GstKMeansViz * self)
 static gboolean
 start (GstKMeansViz * self)
 {
-  GError *err = NULL;
-  gboolean reloaded = FALSE;
+  KmModel *model;
+  gboolean ok;
   gchar *location;
 
   GST_OBJECT_LOCK (self);
@@ -2152,31 +2096,16 @@ start (GstKMeansViz * self)
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
   reset_timing (self);
 
-  if (location && *location) {
-    gst_kmeans_model_file_set_location (&self->model_file, location);
-    if (!gst_kmeans_model_file_poll (&self->model_file, 0, &reloaded, &err))
-      goto load_failed;
-    if (reloaded && self->model_file.model) {
-      gst_kmeans_post_model_loaded (GST_ELEMENT (self), location,
-          self->model_file.model);
-      set_model (self, km_model_ref (self->model_file.model));
-    } else {
-      GST_INFO_OBJECT (self, "no checkpoint at %s yet", location);
-    }
-  }
+  ok = gst_kmeans_model_file_start (&self->model_file, GST_ELEMENT (self),
+      location, &model);
   g_free (location);
-  return TRUE;
-
-load_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not read the k-means checkpoint \"%s\".", location),
-        ("%s", err->message));
-    g_clear_error (&err);
-    g_free (location);
+  if (!ok) {
     release (self);
     return FALSE;
   }
+  if (model)
+    set_model (self, model);
+  return TRUE;
 }
 
 static GstStateChangeReturn

@@ -193,7 +193,6 @@ struct _GstZmqSink
   gboolean have_subscriber;
   GstZmqConnection conn;
   GCancellable *cancellable;    /* unlock() cancels it: wakes zmq_poll */
-  GPollFD cancel_fd;
   gchar *caps_str;              /* of the current caps, for the header */
   guint32 stream_id;
   guint64 sequence;
@@ -313,7 +312,6 @@ gst_zmq_sink_init (GstZmqSink * self)
   self->block = DEFAULT_BLOCK;
   self->wait_for_subscriber = DEFAULT_WAIT_FOR_SUBSCRIBER;
   self->cancellable = g_cancellable_new ();
-  self->cancel_fd.fd = -1;
 }
 
 static void
@@ -430,7 +428,7 @@ gst_zmq_sink_start (GstBaseSink * bsink)
 
   self->have_subscriber = FALSE;
   if (!gst_zmq_connection_open (&self->conn, &self->active, zmq_type, FALSE,
-          &error, &debug)) {
+          self->cancellable, &error, &debug)) {
     GST_ZMQ_POST_ERROR (self, error, debug);
     g_error_free (error);
     g_free (debug);
@@ -438,15 +436,6 @@ gst_zmq_sink_start (GstBaseSink * bsink)
     return FALSE;
   }
 
-  g_cancellable_reset (self->cancellable);
-  /* Without it unlock() could not wake a blocked streaming thread. */
-  if (!g_cancellable_make_pollfd (self->cancellable, &self->cancel_fd)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, (NULL),
-        ("Could not create the wake-up descriptor: %s", g_strerror (errno)));
-    gst_zmq_connection_close (&self->conn);
-    gst_zmq_settings_clear (&self->active);
-    return FALSE;
-  }
   /* Lets receivers tell this run's sequence numbers from another's. */
   self->stream_id = g_random_int ();
   self->sequence = 0;
@@ -475,9 +464,6 @@ gst_zmq_sink_stop (GstBaseSink * bsink)
 
   /* Waits at most the linger time for queued messages. */
   gst_zmq_connection_close (&self->conn);
-  if (self->cancel_fd.fd >= 0)
-    g_cancellable_release_fd (self->cancellable);
-  self->cancel_fd.fd = -1;
   g_clear_pointer (&self->caps_str, g_free);
   gst_zmq_settings_clear (&self->active);
   return TRUE;
@@ -705,7 +691,7 @@ wait_for_subscriber (GstZmqSink * self)
   read_subscriptions (self);
   while (!self->have_subscriber) {
     GST_LOG_OBJECT (self, "waiting for a subscriber");
-    switch (gst_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->cancel_fd.fd,
+    switch (gst_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->conn.cancel_fd,
             -1)) {
       case GST_ZMQ_WAIT_READY:
       case GST_ZMQ_WAIT_TIMEOUT:
@@ -739,7 +725,7 @@ send_first_frame (GstZmqSink * self, zmq_msg_t * frame, gint flags)
       return SEND_FULL;
 
     GST_LOG_OBJECT (self, "waiting for a peer to take the message");
-    switch (gst_zmq_wait (self->conn.socket, ZMQ_POLLOUT, self->cancel_fd.fd,
+    switch (gst_zmq_wait (self->conn.socket, ZMQ_POLLOUT, self->conn.cancel_fd,
             -1)) {
       case GST_ZMQ_WAIT_READY:
       case GST_ZMQ_WAIT_TIMEOUT:

@@ -238,7 +238,6 @@ struct _GstZmqSrc
   GstZmqSrcSocketType active_type;
   GstZmqConnection conn;
   GCancellable *cancellable;    /* unlock() cancels it: wakes zmq_poll */
-  GPollFD cancel_fd;
   zmq_msg_t frames[MAX_FRAMES];
   gchar *stream_caps_str;       /* caps string of the last header */
   gchar *rejected_caps_str;     /* last malformed caps string, not reparsed */
@@ -374,7 +373,6 @@ gst_zmq_src_init (GstZmqSrc * self)
   self->caps = DEFAULT_CAPS;
   self->timeout = DEFAULT_TIMEOUT;
   self->cancellable = g_cancellable_new ();
-  self->cancel_fd.fd = -1;
 
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
   gst_base_src_set_live (GST_BASE_SRC (self), DEFAULT_IS_LIVE);
@@ -539,7 +537,8 @@ gst_zmq_src_start (GstBaseSrc * bsrc)
   GST_OBJECT_UNLOCK (self);
 
   if (!gst_zmq_connection_open (&self->conn, &self->active,
-          zmq_socket_type (self->active_type), TRUE, &error, &debug)) {
+          zmq_socket_type (self->active_type), TRUE, self->cancellable, &error,
+          &debug)) {
     GST_ZMQ_POST_ERROR (self, error, debug);
     g_error_free (error);
     g_free (debug);
@@ -547,15 +546,6 @@ gst_zmq_src_start (GstBaseSrc * bsrc)
     return FALSE;
   }
 
-  g_cancellable_reset (self->cancellable);
-  /* Without it unlock() could not wake a blocked streaming thread. */
-  if (!g_cancellable_make_pollfd (self->cancellable, &self->cancel_fd)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, (NULL),
-        ("Could not create the wake-up descriptor: %s", g_strerror (errno)));
-    gst_zmq_connection_close (&self->conn);
-    gst_zmq_settings_clear (&self->active);
-    return FALSE;
-  }
   for (i = 0; i < MAX_FRAMES; i++)
     zmq_msg_init (&self->frames[i]);
   self->have_segment = FALSE;
@@ -590,9 +580,6 @@ gst_zmq_src_stop (GstBaseSrc * bsrc)
   for (i = 0; i < MAX_FRAMES; i++)
     zmq_msg_close (&self->frames[i]);
   gst_zmq_connection_close (&self->conn);
-  if (self->cancel_fd.fd >= 0)
-    g_cancellable_release_fd (self->cancellable);
-  self->cancel_fd.fd = -1;
   g_clear_pointer (&self->stream_caps_str, g_free);
   g_clear_pointer (&self->rejected_caps_str, g_free);
   gst_zmq_settings_clear (&self->active);
@@ -650,7 +637,7 @@ wait_for_message (GstZmqSrc * self)
       timeout_ms = (glong) MIN ((timeout + GST_MSECOND - 1) / GST_MSECOND,
           G_MAXINT);
 
-    switch (gst_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->cancel_fd.fd,
+    switch (gst_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->conn.cancel_fd,
             timeout_ms)) {
       case GST_ZMQ_WAIT_READY:
         return GST_FLOW_OK;
@@ -765,24 +752,18 @@ free_zmq_msg (gpointer data)
   g_free (data);
 }
 
-/* One payload frame as a GstMemory: ZeroMQ's memory itself when aligned,
- * else an aligned copy.  The frame is left empty or untouched. */
-static GstMemory *
-memory_from_frame (zmq_msg_t * frame)
+static gboolean
+is_payload_aligned (zmq_msg_t * frame)
 {
-  gsize size = zmq_msg_size (frame);
+  return ((guintptr) zmq_msg_data (frame)) % PAYLOAD_ALIGN == 0;
+}
+
+static GstMemory *
+memory_copy_aligned (const void *data, gsize size)
+{
   GstAllocationParams params;
-  zmq_msg_t *owned;
   GstMemory *mem;
   GstMapInfo map;
-
-  owned = g_new (zmq_msg_t, 1);
-  zmq_msg_init (owned);
-  zmq_msg_move (owned, frame);
-  /* Small messages live inside zmq_msg_t: ask for the data after moving. */
-  if (((guintptr) zmq_msg_data (owned)) % PAYLOAD_ALIGN == 0)
-    return gst_memory_new_wrapped (0, zmq_msg_data (owned), size, 0, size,
-        owned, free_zmq_msg);
 
   GST_LOG ("payload frame of %" G_GSIZE_FORMAT " bytes is not %d-byte "
       "aligned: copying it", size, PAYLOAD_ALIGN);
@@ -790,8 +771,35 @@ memory_from_frame (zmq_msg_t * frame)
   params.align = PAYLOAD_ALIGN - 1;
   mem = gst_allocator_alloc (NULL, size, &params);
   gst_memory_map (mem, &map, GST_MAP_WRITE);
-  memcpy (map.data, zmq_msg_data (owned), size);
+  memcpy (map.data, data, size);
   gst_memory_unmap (mem, &map);
+  return mem;
+}
+
+/* One payload frame as a GstMemory: ZeroMQ's memory itself when aligned,
+ * else an aligned copy.  The frame is left empty or untouched. */
+static GstMemory *
+memory_from_frame (zmq_msg_t * frame)
+{
+  gsize size = zmq_msg_size (frame);
+  zmq_msg_t *owned;
+  GstMemory *mem;
+
+  /* The usual case below ZeroMQ's 8 KiB read batch: copied straight from
+   * the frame, which release_frames() closes, without moving it to the
+   * heap first.  Moving keeps the alignment (zmq_msg_t and the heap are
+   * both pointer-aligned), so what is unaligned here stays so. */
+  if (!is_payload_aligned (frame))
+    return memory_copy_aligned (zmq_msg_data (frame), size);
+
+  owned = g_new (zmq_msg_t, 1);
+  zmq_msg_init (owned);
+  zmq_msg_move (owned, frame);
+  /* Small messages live inside zmq_msg_t: ask for the data after moving. */
+  if (is_payload_aligned (owned))
+    return gst_memory_new_wrapped (0, zmq_msg_data (owned), size, 0, size,
+        owned, free_zmq_msg);
+  mem = memory_copy_aligned (zmq_msg_data (owned), size);
   free_zmq_msg (owned);
   return mem;
 }
@@ -1029,13 +1037,12 @@ apply_header_caps (GstZmqSrc * self, const GstZmqFrameHeader * header)
 static void
 update_segment (GstZmqSrc * self, GstClockTime start, GstClockTime end)
 {
-  gboolean live = gst_base_src_is_live (GST_BASE_SRC (self));
-
   if (!self->have_segment || start < self->segment.start) {
     GstClockTime base;
     GstSegment segment;
 
-    if (live)
+    /* Asked only here: it takes the object lock, per buffer otherwise. */
+    if (gst_base_src_is_live (GST_BASE_SRC (self)))
       base = current_running_time (self);
     else if (self->have_segment)
       base = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,

@@ -15,12 +15,11 @@
 # Uses the plugin built in $KMEANS_BUILD_DIR (default <repo>/build).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-build="$(realpath -m "${KMEANS_BUILD_DIR:-$here/../build}")"
-export GST_PLUGIN_PATH="$build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+# shellcheck source=pipelines/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if [ $# -lt 3 ]; then
-  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+  usage >&2
   exit 2
 fi
 points="$1"
@@ -28,10 +27,7 @@ dimensions="$2"
 checkpoint="$3"
 output="${4:-${points%.*}.assignments.bin}"
 
-if [ ! -f "$build/plugin/libgstkmeans.so" ]; then
-  echo "error: no plugin in $build/plugin; run ./scripts/build.sh first" >&2
-  exit 1
-fi
+require_plugin
 for f in "$points" "$checkpoint"; do
   if [ ! -s "$f" ]; then
     echo "error: '$f' is missing or empty" >&2

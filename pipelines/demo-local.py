@@ -22,7 +22,6 @@ The plugin is found through GST_PLUGIN_PATH:
     GST_PLUGIN_PATH=build/plugin /usr/bin/python3 pipelines/demo-local.py
 """
 import argparse
-import math
 import os
 import sys
 import tempfile
@@ -32,6 +31,10 @@ import numpy as np
 
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
+
+# The flagship demo's helpers (pipelines/ is on sys.path: it holds this
+# script).
+from demo import check_plugin, match_centers  # noqa: E402
 
 ELEMENTS = ("kmeans-testsrc", "kmeans-train", "kmeans-assign", "kmeans-score")
 
@@ -57,17 +60,6 @@ def parse_args():
     parser.add_argument("--quiet", action="store_true",
                         help="only print the final comparison")
     return parser.parse_args()
-
-
-def check_plugin():
-    missing = [e for e in ELEMENTS if Gst.ElementFactory.find(e) is None]
-    if missing:
-        sys.stderr.write(
-            "error: element(s) %s not found. Build the plugin and point "
-            "GST_PLUGIN_PATH at <build>/plugin (./scripts/demo.sh does both); "
-            "GST_PLUGIN_PATH is now %r\n"
-            % (", ".join(missing), os.environ.get("GST_PLUGIN_PATH")))
-        sys.exit(1)
 
 
 def build_pipeline(args, checkpoint):
@@ -184,24 +176,6 @@ def rows(value_array):
     return [[float(x) for x in row] for row in value_array]
 
 
-def match_centers(true_centers, learned):
-    """One-to-one matching minimising the total distance (Hungarian when
-    scipy is there, greedy otherwise); returns (true, learned, dist) tuples."""
-    dist = [[math.dist(t, c) for c in learned] for t in true_centers]
-    try:
-        from scipy.optimize import linear_sum_assignment
-        ti, li = linear_sum_assignment(dist)
-        pairs = list(zip(ti.tolist(), li.tolist()))
-    except ImportError:
-        pairs, used = [], set()
-        for i in sorted(range(len(true_centers)), key=lambda i: min(dist[i])):
-            j = min((j for j in range(len(learned)) if j not in used),
-                    key=lambda j: dist[i][j])
-            used.add(j)
-            pairs.append((i, j))
-    return sorted((i, j, dist[i][j]) for i, j in pairs)
-
-
 def report(pipeline, counter, args):
     """Prints the comparison; returns False if --check-distance failed."""
     src = pipeline.get_by_name("src")
@@ -244,7 +218,7 @@ def report(pipeline, counter, args):
 def main():
     args = parse_args()
     Gst.init(None)
-    check_plugin()
+    check_plugin(ELEMENTS)
 
     tmpdir = None
     if args.checkpoint_dir:

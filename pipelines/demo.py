@@ -187,8 +187,10 @@ def true_centers(publisher_lines):
     return centers
 
 
-def check_plugin():
-    missing = [e for e in ELEMENTS if Gst.ElementFactory.find(e) is None]
+def check_plugin(elements=ELEMENTS):
+    """Exits with a hint when any of elements is not found (also
+    used by demo-local.py)."""
+    missing = [e for e in elements if Gst.ElementFactory.find(e) is None]
     if missing:
         sys.stderr.write(
             "error: element(s) %s not found. Build the plugin and point "
@@ -388,7 +390,8 @@ class Flagship:
 
 def match_centers(true, learned):
     """One-to-one matching minimising the total distance (Hungarian when
-    scipy is there, greedy otherwise); returns (true, learned, dist)."""
+    scipy is there, greedy otherwise); returns sorted (true index, learned
+    index, distance) tuples.  Also used by demo-local.py."""
     dist = [[math.dist(t, c) for c in learned] for t in true]
     try:
         from scipy.optimize import linear_sum_assignment

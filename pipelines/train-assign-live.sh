@@ -14,17 +14,11 @@
 # Uses the plugin built in $KMEANS_BUILD_DIR (default <repo>/build).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-build="$(realpath -m "${KMEANS_BUILD_DIR:-$here/../build}")"
-export GST_PLUGIN_PATH="$build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+# shellcheck source=pipelines/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-if [ ! -f "$build/plugin/libgstkmeans.so" ]; then
-  echo "error: no plugin in $build/plugin; run ./scripts/build.sh first" >&2
-  exit 1
-fi
+require_plugin
 
-# -m prints every bus message; leave out the state bookkeeping.
-noise='^Got message .*\((state-changed|stream-status|stream-start|async-done|new-clock|latency|reset-time|need-context|have-context)\)'
 gst-launch-1.0 -m \
   kmeans-testsrc is-live=true clusters=4 dimensions=2 seed=1 \
     points-per-buffer=256 points-per-second=2560 \
@@ -33,4 +27,4 @@ gst-launch-1.0 -m \
   tee name=t \
   t. ! queue ! kmeans-assign ! fakesink \
   t. ! queue ! kmeans-score interval=1000000000 ! fakesink | \
-  grep --line-buffered -v -E "$noise"
+  drop_bookkeeping_messages

@@ -18,12 +18,11 @@
 # Uses the plugin built in $KMEANS_BUILD_DIR (default <repo>/build).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-build="$(realpath -m "${KMEANS_BUILD_DIR:-$here/../build}")"
-export GST_PLUGIN_PATH="$build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+# shellcheck source=pipelines/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if [ $# -lt 3 ]; then
-  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+  usage >&2
   exit 2
 fi
 points="$1"
@@ -32,10 +31,7 @@ checkpoint="$3"
 clusters="${4:-4}"
 shift $(( $# < 4 ? $# : 4 ))
 
-if [ ! -f "$build/plugin/libgstkmeans.so" ]; then
-  echo "error: no plugin in $build/plugin; run ./scripts/build.sh first" >&2
-  exit 1
-fi
+require_plugin
 if [ ! -s "$points" ]; then
   echo "error: no points in '$points'" >&2
   exit 1
@@ -44,8 +40,6 @@ fi
 # 256 whole rows per buffer.
 blocksize=$(( 256 * dimensions * 4 ))
 
-# -m prints every bus message; leave out the state bookkeeping.
-noise='^Got message .*\((state-changed|stream-status|stream-start|async-done|new-clock|latency|reset-time|need-context|have-context)\)'
 gst-launch-1.0 -m \
   filesrc location="$points" blocksize="$blocksize" ! \
   "application/x-points,format=F32LE,dimensions=$dimensions" ! \
@@ -53,4 +47,4 @@ gst-launch-1.0 -m \
     checkpoint-location="$checkpoint" checkpoint-interval=10 \
     progress-interval=1 "$@" ! \
   fakesink | \
-  grep --line-buffered -v -E "$noise"
+  drop_bookkeeping_messages

@@ -16,12 +16,11 @@
 # Uses the plugin built in $KMEANS_BUILD_DIR (default <repo>/build).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-build="$(realpath -m "${KMEANS_BUILD_DIR:-$here/../build}")"
-export GST_PLUGIN_PATH="$build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+# shellcheck source=pipelines/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 case "${1:-}" in -h | --help)
-  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  usage
   exit 0 ;;
 esac
 image="${1:-$here/data/scene.png}"
@@ -30,10 +29,7 @@ name="$(basename "${image%.*}")"
 output="${3:-$(realpath -m "$here/../docs/images/viz-$name-colours.png")}"
 frames=20
 
-if [ ! -f "$build/plugin/libgstkmeans.so" ]; then
-  echo "error: no plugin in $build/plugin; run ./scripts/build.sh first" >&2
-  exit 1
-fi
+require_plugin
 if [ ! -s "$image" ]; then
   echo "error: no image at '$image'" >&2
   exit 1

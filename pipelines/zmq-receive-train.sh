@@ -16,13 +16,12 @@
 # Uses the plugin built in $KMEANS_BUILD_DIR (default <repo>/build).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-build="$(realpath -m "${KMEANS_BUILD_DIR:-$here/../build}")"
-export GST_PLUGIN_PATH="$build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+# shellcheck source=pipelines/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 case "${1:-}" in
   -h | --help)
-    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    usage
     exit 0
     ;;
 esac
@@ -30,15 +29,10 @@ endpoint="${1:-tcp://127.0.0.1:5556}"
 clusters="${2:-4}"
 shift $(( $# < 2 ? $# : 2 ))
 
-if [ ! -f "$build/plugin/libgstkmeans.so" ]; then
-  echo "error: no plugin in $build/plugin; run ./scripts/build.sh first" >&2
-  exit 1
-fi
+require_plugin
 
-# -m prints every bus message; leave out the state bookkeeping.
-noise='^Got message .*\((state-changed|stream-status|stream-start|async-done|new-clock|latency|reset-time|need-context|have-context)\)'
 gst-launch-1.0 -m \
   zmqsrc endpoint="$endpoint" "$@" ! \
   kmeans-train num-clusters="$clusters" init=kmeans++ progress-interval=10 ! \
   fakesink | \
-  grep --line-buffered -v -E "$noise"
+  drop_bookkeeping_messages

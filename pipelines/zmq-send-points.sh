@@ -18,23 +18,19 @@
 # Uses the plugin built in $KMEANS_BUILD_DIR (default <repo>/build).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-build="$(realpath -m "${KMEANS_BUILD_DIR:-$here/../build}")"
-export GST_PLUGIN_PATH="$build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+# shellcheck source=pipelines/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 case "${1:-}" in
   -h | --help)
-    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    usage
     exit 0
     ;;
 esac
 endpoint="${1:-tcp://127.0.0.1:5556}"
 shift $(( $# < 1 ? $# : 1 ))
 
-if [ ! -f "$build/plugin/libgstkmeans.so" ]; then
-  echo "error: no plugin in $build/plugin; run ./scripts/build.sh first" >&2
-  exit 1
-fi
+require_plugin
 
 gst-launch-1.0 \
   kmeans-testsrc is-live=true clusters=4 dimensions=2 seed=1 \

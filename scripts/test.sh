@@ -37,27 +37,6 @@ if [ ! -f "$log" ]; then
   exit 1
 fi
 
-# One JSON object per test; OK and EXPECTEDFAIL pass, SKIP is skipped, the
-# rest (FAIL, TIMEOUT, ERROR, UNEXPECTEDPASS) fail.
-/usr/bin/python3 - "$log" <<'PY' || status=1
-import json, sys
-
-passed = failed = skipped = 0
-with open(sys.argv[1]) as f:
-    for line in f:
-        if not line.strip():
-            continue
-        result = json.loads(line)["result"]
-        if result in ("OK", "EXPECTEDFAIL"):
-            passed += 1
-        elif result == "SKIP":
-            skipped += 1
-        else:
-            failed += 1
-summary = "%d passed, %d failed" % (passed, failed)
-if skipped:
-    summary += ", %d skipped" % skipped
-print(summary)
-sys.exit(1 if failed else 0)
-PY
+# Prints the "N passed, N failed[, N skipped]" line.
+/usr/bin/python3 "$repo/scripts/summarize-tests.py" "$log" || status=1
 exit "$status"

@@ -535,8 +535,8 @@ gst_kmeans_points_read (GstKMeansPointsReader * reader,
   return kept > 0 ? dst : NULL;
 }
 
-static const gchar *
-sample_format_name (const GstKMeansPointsInfo * info)
+const gchar *
+gst_kmeans_points_info_format_name (const GstKMeansPointsInfo * info)
 {
   if (info->format_name)
     return info->format_name;
@@ -572,7 +572,8 @@ gst_kmeans_points_report_bad (GstElement * element,
       GST_ELEMENT_ERROR (element, STREAM, FORMAT,
           ("buffer of %" G_GSIZE_FORMAT " bytes is not a whole number of "
               "%u-dimensional %s points (%" G_GSIZE_FORMAT " bytes each)",
-              size, info->dimensions, sample_format_name (info), row),
+              size, info->dimensions, gst_kmeans_points_info_format_name (info),
+              row),
           ("%" G_GSIZE_FORMAT " bytes left over after %" G_GSIZE_FORMAT
               " points", size % row, size / row));
     else
@@ -595,6 +596,29 @@ gst_kmeans_points_report_bad (GstElement * element,
     GST_WARNING_OBJECT (element, "skipped %" G_GUINT64_FORMAT " bad points "
         "(%s)", *n_skipped, partial ? "partial row" : "NaN/Inf");
   }
+  return TRUE;
+}
+
+gboolean
+gst_kmeans_points_handle_bad (GstElement * element,
+    const GstKMeansPointsReader * reader, const GstKMeansPointsInfo * info,
+    GstKMeansReadStatus status, gsize size, const GstKMeansOnBadInput * policy,
+    gboolean * warned, guint64 * skipped_points)
+{
+  GstKMeansOnBadInput p;
+  guint64 skipped;
+
+  GST_OBJECT_LOCK (element);
+  p = *policy;
+  GST_OBJECT_UNLOCK (element);
+
+  if (!gst_kmeans_points_report_bad (element, reader, info, status, size, p,
+          warned, &skipped))
+    return FALSE;
+
+  GST_OBJECT_LOCK (element);
+  *skipped_points += skipped;
+  GST_OBJECT_UNLOCK (element);
   return TRUE;
 }
 
@@ -768,9 +792,54 @@ gst_kmeans_post_model_loaded (GstElement * element, const gchar * location,
       gst_message_new_element (GST_OBJECT (element), s));
 }
 
+gboolean
+gst_kmeans_model_file_start (GstKMeansModelFile * mf, GstElement * element,
+    const gchar * location, KmModel ** model)
+{
+  GError *err = NULL;
+  gboolean reloaded = FALSE;
+
+  *model = NULL;
+  if (location == NULL || *location == '\0')
+    return TRUE;
+
+  gst_kmeans_model_file_set_location (mf, location);
+  if (!gst_kmeans_model_file_poll (mf, 0, &reloaded, &err)) {
+    GST_ELEMENT_ERROR (element, RESOURCE, READ,
+        ("Could not read the k-means checkpoint \"%s\".", location),
+        ("%s", err->message));
+    g_clear_error (&err);
+    return FALSE;
+  }
+  if (!reloaded || mf->model == NULL) {
+    GST_INFO_OBJECT (element, "no checkpoint at %s yet", location);
+    return TRUE;
+  }
+  gst_kmeans_post_model_loaded (element, location, mf->model);
+  *model = km_model_ref (mf->model);
+  return TRUE;
+}
+
+gboolean
+gst_kmeans_model_check_dimensions (GstElement * element, KmModel * model,
+    guint dimensions)
+{
+  guint d = km_model_get_d (model);
+
+  if (d == dimensions)
+    return TRUE;
+
+  GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+      ("The k-means model has %u dimensions but the points have %u.",
+          d, dimensions),
+      ("model version %" G_GUINT64_FORMAT " is %u-dimensional, the stream "
+          "%u-dimensional", km_model_get_version (model), d, dimensions));
+  return FALSE;
+}
+
 KmModel *
 gst_kmeans_model_file_update (GstKMeansModelFile * mf, GstElement * element,
-    gint64 interval_us)
+    GstClockTime interval)
 {
   GError *err = NULL;
   gboolean reloaded = FALSE;
@@ -778,7 +847,8 @@ gst_kmeans_model_file_update (GstKMeansModelFile * mf, GstElement * element,
   if (mf->location == NULL)
     return NULL;
 
-  if (!gst_kmeans_model_file_poll (mf, interval_us, &reloaded, &err)) {
+  if (!gst_kmeans_model_file_poll (mf,
+          (gint64) MIN (interval / GST_USECOND, G_MAXINT64), &reloaded, &err)) {
     if (g_strcmp0 (err->message, mf->last_error) != 0) {
       GST_ELEMENT_WARNING (element, RESOURCE, READ,
           ("Could not reload the k-means checkpoint \"%s\"; keeping the "
@@ -902,4 +972,59 @@ gst_kmeans_value_set_centers (GValue * value, const gfloat * centers,
       value_array_append_double (&row, centers[(gsize) i * d + j]);
     gst_value_array_append_and_take_value (value, &row);
   }
+}
+
+gboolean
+gst_kmeans_value_get_double (const GValue * value, gdouble * out)
+{
+  GValue d = G_VALUE_INIT;
+
+  g_value_init (&d, G_TYPE_DOUBLE);
+  if (!g_value_type_transformable (G_VALUE_TYPE (value), G_TYPE_DOUBLE)
+      || !g_value_transform (value, &d))
+    return FALSE;
+  *out = g_value_get_double (&d);
+  return isfinite (*out);
+}
+
+gboolean
+gst_kmeans_value_get_centers (const GValue * value, guint max_rows,
+    guint64 max_floats, gfloat ** centers, guint * k, guint * d,
+    guint * bad_row, guint * bad_column)
+{
+  guint rows = gst_value_array_get_size (value), cols = 0, i, j = G_MAXUINT;
+  gfloat *c = NULL;
+
+  for (i = 0; i < rows; i++) {
+    const GValue *row = gst_value_array_get_value (value, i);
+
+    if (!GST_VALUE_HOLDS_ARRAY (row) || gst_value_array_get_size (row) == 0
+        || (i > 0 && gst_value_array_get_size (row) != cols))
+      goto bad;
+    if (i == 0) {
+      cols = gst_value_array_get_size (row);
+      if (cols > KM_MAX_DIMENSIONS || rows > max_rows
+          || (guint64) rows * cols > max_floats)
+        goto bad;
+      c = g_new (gfloat, (gsize) rows * cols);
+    }
+    for (j = 0; j < cols; j++) {
+      gdouble v;
+
+      if (!gst_kmeans_value_get_double (gst_value_array_get_value (row, j), &v))
+        goto bad;
+      c[(gsize) i * cols + j] = v;
+    }
+    j = G_MAXUINT;
+  }
+  *centers = c;
+  *k = rows;
+  *d = cols;
+  return TRUE;
+
+bad:
+  g_free (c);
+  *bad_row = i;
+  *bad_column = j;
+  return FALSE;
 }

@@ -4,7 +4,7 @@
  *   NNStreamer's other/tensors),
  * - reading a buffer of points as float32 rows, with the bad-input policy,
  * - the in-band model event that kmeans-train sends downstream,
- * - a checkpoint file watched for replacement (kmeans-assign, kmeans-score),
+ * - a checkpoint file watched for replacement (kmeans-assign, -score, -viz),
  * - the enum GTypes used by properties.
  */
 #ifndef __GST_KMEANS_ELEMENTS_H__
@@ -112,6 +112,11 @@ gboolean gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
 gsize gst_kmeans_points_info_count (const GstKMeansPointsInfo * info,
     gsize size);
 
+/* The sample format as the caps name it: "F32LE", "float64" (tensors),
+ * "S16LE", "BGRx", ... */
+const gchar *gst_kmeans_points_info_format_name (const GstKMeansPointsInfo *
+    info);
+
 /* NNStreamer dimension string of one tensor: "D", "D:N", with trailing
  * ":1" / ":0" padding allowed ("D:N:1:1").  Exposed on its own so it can
  * be fuzzed. */
@@ -174,6 +179,14 @@ gboolean gst_kmeans_points_report_bad (GstElement * element,
     GstKMeansReadStatus status, gsize size, GstKMeansOnBadInput policy,
     gboolean * warned, guint64 * n_skipped);
 
+/* gst_kmeans_points_report_bad() for an element that keeps its
+ * on-bad-input *@policy and its *@skipped_points count under its object
+ * lock (kmeans-assign, -score, -viz). */
+gboolean gst_kmeans_points_handle_bad (GstElement * element,
+    const GstKMeansPointsReader * reader, const GstKMeansPointsInfo * info,
+    GstKMeansReadStatus status, gsize size, const GstKMeansOnBadInput * policy,
+    gboolean * warned, guint64 * skipped_points);
+
 /* ------------------------------------------------------ the model event */
 
 /* KmModel as a boxed type (ref / unref). */
@@ -216,13 +229,27 @@ void gst_kmeans_model_file_set_location (GstKMeansModelFile * mf,
 gboolean gst_kmeans_model_file_poll (GstKMeansModelFile * mf,
     gint64 interval_us, gboolean * reloaded, GError ** error);
 
-/* What kmeans-assign and kmeans-score do with a watched file while
- * running: polls it; on a (re)load posts the "kmeans-model-loaded" element
- * message and returns the new model (a new reference) for the element to
- * put in force; on a file that cannot be used posts a warning, once per
- * distinct problem, and returns NULL (the current model stays). */
+/* What kmeans-assign, -score and -viz do with their model-location at
+ * start: watch @location (nothing to do when NULL or empty) and load it
+ * now.  FALSE after posting an error when the file exists but cannot be
+ * read.  Otherwise TRUE, with *model the loaded model (a new reference;
+ * "kmeans-model-loaded" posted), or NULL while there is no file yet. */
+gboolean gst_kmeans_model_file_start (GstKMeansModelFile * mf,
+    GstElement * element, const gchar * location, KmModel ** model);
+
+/* What kmeans-assign, -score and -viz do with a watched file while
+ * running: polls it at most every @interval (ns); on a (re)load posts the
+ * "kmeans-model-loaded" element message and returns the new model (a new
+ * reference) for the element to put in force; on a file that cannot be
+ * used posts a warning, once per distinct problem, and returns NULL (the
+ * current model stays). */
 KmModel *gst_kmeans_model_file_update (GstKMeansModelFile * mf,
-    GstElement * element, gint64 interval_us);
+    GstElement * element, GstClockTime interval);
+
+/* FALSE after posting an error when @model is not of the stream's
+ * @dimensions. */
+gboolean gst_kmeans_model_check_dimensions (GstElement * element,
+    KmModel * model, guint dimensions);
 
 /* Posts "kmeans-model-loaded": location (string), model-version, step
  * (guint64), clusters, dimensions (guint). */
@@ -256,6 +283,20 @@ void gst_kmeans_value_set_centers (GValue * value, const gfloat * centers,
 /* Appends doubles to @value (GST_TYPE_ARRAY). */
 void gst_kmeans_value_set_doubles (GValue * value, const gdouble * v,
     guint n);
+
+/* A number of any type that converts to a double; FALSE unless it does
+ * and is finite. */
+gboolean gst_kmeans_value_get_double (const GValue * value, gdouble * out);
+
+/* The reverse of gst_kmeans_value_set_centers: flattens @value's rows of
+ * numbers into *centers, k*d floats (NULL for no rows; g_free).  At most
+ * @max_rows rows, KM_MAX_DIMENSIONS columns and @max_floats values.  FALSE
+ * for ragged or too large rows or a value that is not a finite number:
+ * then *bad_row is the row at fault, *bad_column its value at fault or
+ * G_MAXUINT when the row as a whole is (for the caller's message). */
+gboolean gst_kmeans_value_get_centers (const GValue * value, guint max_rows,
+    guint64 max_floats, gfloat ** centers, guint * k, guint * d,
+    guint * bad_row, guint * bad_column);
 
 G_END_DECLS
 

@@ -75,28 +75,22 @@ write_u64_le (guint8 * p, guint64 v)
   memcpy (p, &v, sizeof (v));
 }
 
-/* gst_caps_from_string() parses nested lists, ranges and arrays
- * recursively: a peer's "{{{{..." a few hundred kilobytes deep overflows
- * the stack (GStreamer 1.22), and each failed level leaks a little.
- * Point caps nest two deep; anything past this is refused unparsed. */
-#define MAX_CAPS_NESTING 16
-
-static gboolean
-caps_nesting_ok (const gchar * caps, gsize len)
+guint
+gst_zmq_caps_nesting (const gchar * caps, gsize len)
 {
-  guint depth = 0;
+  guint depth = 0, deepest = 0;
   gsize i;
 
   for (i = 0; i < len; i++) {
     if (caps[i] == '{' || caps[i] == '[' || caps[i] == '<' || caps[i] == '(') {
-      if (++depth > MAX_CAPS_NESTING)
-        return FALSE;
+      depth++;
+      deepest = MAX (deepest, depth);
     } else if ((caps[i] == '}' || caps[i] == ']' || caps[i] == '>'
             || caps[i] == ')') && depth > 0) {
       depth--;
     }
   }
-  return TRUE;
+  return deepest;
 }
 
 GQuark
@@ -156,9 +150,10 @@ gst_zmq_frame_header_parse (const guint8 * data, gsize size,
           "caps string is not NUL-free UTF-8");
       return FALSE;
     }
-    if (!caps_nesting_ok (caps, caps_len)) {
+    if (gst_zmq_caps_nesting (caps, caps_len) > GST_ZMQ_MAX_CAPS_NESTING) {
       g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_BAD_CAPS,
-          "caps string nests brackets more than %d deep", MAX_CAPS_NESTING);
+          "caps string nests brackets more than %d deep",
+          GST_ZMQ_MAX_CAPS_NESTING);
       return FALSE;
     }
     header->caps = caps;
@@ -1168,10 +1163,36 @@ attach_endpoint (void *socket, const gchar * endpoint, gboolean bind,
   return NULL;
 }
 
+/* Without it unlock() could not wake a streaming thread blocked in
+ * gst_zmq_wait(). */
+static gboolean
+open_cancel_fd (GstZmqConnection * conn, GCancellable * cancellable,
+    gboolean for_reading, GError ** error, gchar ** debug)
+{
+  GPollFD pollfd;
+  gint code = for_reading ? GST_RESOURCE_ERROR_OPEN_READ :
+      GST_RESOURCE_ERROR_OPEN_WRITE;
+  gchar *text, *message;
+
+  g_cancellable_reset (cancellable);
+  if (g_cancellable_make_pollfd (cancellable, &pollfd)) {
+    conn->cancellable = cancellable;
+    conn->cancel_fd = pollfd.fd;
+    return TRUE;
+  }
+  text = g_strdup_printf ("Could not create the wake-up descriptor: %s",
+      g_strerror (errno));
+  message = gst_error_get_message (GST_RESOURCE_ERROR, code);
+  set_open_error (error, debug, code, text, "%s", message);
+  g_free (message);
+  g_free (text);
+  return FALSE;
+}
+
 gboolean
 gst_zmq_connection_open (GstZmqConnection * conn,
     const GstZmqSettings * settings, gint zmq_type, gboolean for_reading,
-    GError ** error, gchar ** debug)
+    GCancellable * cancellable, GError ** error, gchar ** debug)
 {
   CurveConfig cc;
   gchar **endpoints;
@@ -1181,6 +1202,7 @@ gst_zmq_connection_open (GstZmqConnection * conn,
 
   ensure_debug_category ();
   memset (conn, 0, sizeof (*conn));
+  conn->cancel_fd = -1;
 
   endpoints = split_endpoints (settings->endpoint, error, debug);
   if (endpoints == NULL)
@@ -1232,6 +1254,8 @@ gst_zmq_connection_open (GstZmqConnection * conn,
     g_string_append (resolved, one);
     g_free (one);
   }
+  if (!open_cancel_fd (conn, cancellable, for_reading, error, debug))
+    goto failed;
   conn->last_endpoint = g_string_free (resolved, FALSE);
   curve_config_clear (&cc);
   g_strfreev (endpoints);
@@ -1263,6 +1287,10 @@ gst_zmq_connection_close (GstZmqConnection * conn)
     conn->context = NULL;
   }
   g_clear_pointer (&conn->last_endpoint, g_free);
+  if (conn->cancellable != NULL)
+    g_cancellable_release_fd (conn->cancellable);
+  conn->cancellable = NULL;
+  conn->cancel_fd = -1;
 }
 
 guint64

@@ -70,6 +70,17 @@ typedef enum
   GST_ZMQ_FRAME_ERROR_BAD_CAPS          /* caps not UTF-8 / holds NUL */
 } GstZmqFrameError;
 
+/* gst_caps_from_string() parses nested lists, ranges and arrays
+ * recursively: a peer's "{{{{..." a few hundred kilobytes deep overflows
+ * the stack (GStreamer 1.22), and each failed level leaks a little.
+ * Point caps nest two deep; a header whose caps nest deeper than this is
+ * refused unparsed. */
+#define GST_ZMQ_MAX_CAPS_NESTING        16
+
+/* How deep the @len bytes at @caps nest brackets ({[<( and their
+ * closers).  Exposed for the fuzzers. */
+guint gst_zmq_caps_nesting (const gchar * caps, gsize len);
+
 /* Parses one header frame of @size bytes.  Pure: reads only @data and
  * writes only @header (whose caps point into @data).  FALSE with @error
  * on anything that is not exactly one well-formed version-1 header. */
@@ -174,10 +185,15 @@ typedef struct
   void *socket;
   GstZmqZap *zap;               /* NULL unless curve-allowed-clients */
   gchar *last_endpoint;         /* resolved endpoints, comma-separated */
+  GCancellable *cancellable;    /* not owned: the element's unlock() */
+  gint cancel_fd;               /* its descriptor, for gst_zmq_wait() */
 } GstZmqConnection;
 
 /* Creates a context and a socket of ZeroMQ type @zmq_type, applies the
- * settings and binds or connects every endpoint.  On failure returns
+ * settings and binds or connects every endpoint; resets @cancellable
+ * (owned by the element, so unlock() can cancel it at any time) and makes
+ * its descriptor conn->cancel_fd, which lets cancelling it wake a
+ * gst_zmq_wait().  On failure returns
  * FALSE, leaves @conn closed and fills @error (GST_RESOURCE_ERROR:
  * SETTINGS for a bad endpoint, key or option; OPEN_READ / OPEN_WRITE
  * (per @for_reading) for a bind or name lookup that failed; NOT_FOUND
@@ -185,10 +201,10 @@ typedef struct
  * the specifics (zmq_strerror, the endpoint). */
 gboolean gst_zmq_connection_open (GstZmqConnection * conn,
     const GstZmqSettings * settings, gint zmq_type, gboolean for_reading,
-    GError ** error, gchar ** debug);
+    GCancellable * cancellable, GError ** error, gchar ** debug);
 
-/* Closes the socket and terminates the context.  Blocks at most the
- * linger time for messages still queued. */
+/* Closes the socket, terminates the context and releases the cancel
+ * descriptor.  Blocks at most the linger time for messages still queued. */
 void gst_zmq_connection_close (GstZmqConnection * conn);
 
 /* Client connections refused by the ZAP handler so far. */

@@ -8,11 +8,8 @@
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
 
-#include "kmeans.h"
-#include "kmeanselements.h"
+#include "kmeans-test-helpers.h"
 
 #define POINTS_CAPS "application/x-points,format=F32LE,dimensions=2"
 
@@ -34,68 +31,16 @@ static const gfloat two_centers[] = { 0, 0, 100, 0 };
 
 /* ------------------------------------------------------------ helpers */
 
-static KmModel *
-model_new (guint k, guint d, KmMetric metric, const gfloat * centers,
-    guint64 version)
-{
-  GError *err = NULL;
-  KmModel *model = km_model_new (k, d, metric, centers, version, &err);
-
-  fail_unless (model != NULL, "%s", err ? err->message : "");
-  return model;
-}
-
 static void
 push_model (GstHarness * h, guint k, const gfloat * centers, guint64 version)
 {
-  KmModel *model = model_new (k, 2, KM_METRIC_SQUARED_EUCLIDEAN, centers,
-      version);
-
-  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
-  km_model_unref (model);
-}
-
-/* Messages hold their element and the element holds the bus: drop the
- * messages so that both can go. */
-static void
-bus_free (GstBus * bus)
-{
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
+  push_model_full (h, k, 2, KM_METRIC_SQUARED_EUCLIDEAN, centers, version);
 }
 
 static GstBuffer *
 buffer_from (gconstpointer data, gsize size)
 {
   return gst_buffer_new_memdup (data, size);
-}
-
-static GstHarness *
-assign_harness (GstBus * bus, const gchar * first_prop, ...)
-{
-  GstElement *e = gst_element_factory_make ("kmeans-assign", NULL);
-  GstHarness *h;
-  va_list args;
-
-  fail_unless (e != NULL);
-  va_start (args, first_prop);
-  if (first_prop)
-    g_object_set_valist (G_OBJECT (e), first_prop, args);
-  va_end (args);
-  if (bus)
-    gst_element_set_bus (e, bus);
-  h = gst_harness_new_with_element (e, "sink", "src");
-  gst_object_unref (e);
-  return h;
-}
-
-static guint64
-get_u64 (GstHarness * h, const gchar * prop)
-{
-  guint64 v;
-
-  g_object_get (h->element, prop, &v, NULL);
-  return v;
 }
 
 /* Pulls one buffer of assignment records and checks them. */
@@ -181,7 +126,7 @@ pop_element_message (GstBus * bus, const gchar * name)
 
 GST_START_TEST (test_assignments_exact)
 {
-  GstHarness *h = assign_harness (NULL, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, NULL);
 
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   push_model (h, 5, tf_centers, 1);
@@ -200,7 +145,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_distances_exact)
 {
-  GstHarness *h = assign_harness (NULL, "output", 1, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, "output", 1, NULL);
   GstBuffer *buf;
   GstMapInfo map;
   guint i;
@@ -232,7 +177,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_cosine_distances)
 {
-  GstHarness *h = assign_harness (NULL, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, NULL);
   /* 1 − cos: [3,4] vs the x axis is 1 − 3/5; vs the diagonal 1 − 7/(5√2). */
   static const gfloat centers[] = { 2, 0, 1, 1 };
   static const gfloat points[] = { 3, 4, 0, -7 };
@@ -272,7 +217,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_timestamps_preserved)
 {
-  GstHarness *h = assign_harness (NULL, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, NULL);
   GstBuffer *in = buffer_from (tf_points, sizeof (tf_points)), *out;
 
   GST_BUFFER_PTS (in) = 3 * GST_SECOND;
@@ -300,7 +245,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_model_switch_mid_stream)
 {
-  GstHarness *h = assign_harness (NULL, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, NULL);
   static const gint32 idx_b[] = { 1, 1, 1, 0 };
   static const gfloat dist_b[] = { 0, 5, 5, 2 };
   GstEvent *ev;
@@ -337,7 +282,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_f64_input)
 {
-  GstHarness *h = assign_harness (NULL, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, NULL);
   gdouble points[G_N_ELEMENTS (tf_points)];
   guint i;
 
@@ -357,7 +302,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_tensors_input)
 {
-  GstHarness *h = assign_harness (NULL, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, NULL);
 
   gst_harness_set_src_caps_str (h, "other/tensors,format=static,"
       "num_tensors=1,types=float32,dimensions=(string)2:4,framerate=0/1");
@@ -375,7 +320,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_drop_before_model)
 {
-  GstHarness *h = assign_harness (NULL, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, NULL);
   GstBuffer *out;
 
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
@@ -406,7 +351,8 @@ GST_END_TEST;
 GST_START_TEST (test_error_before_model)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = assign_harness (bus, "on-no-model", 1, NULL);
+  GstHarness *h =
+      element_harness ("kmeans-assign", bus, "on-no-model", 1, NULL);
 
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   fail_unless_equals_int (gst_harness_push (h,
@@ -426,7 +372,7 @@ GST_END_TEST;
 GST_START_TEST (test_dimension_mismatch)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = assign_harness (bus, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", bus, NULL);
   static const gfloat centers3[] = { 0, 0, 0, 1, 1, 1 };
   KmModel *model = model_new (2, 3, KM_METRIC_SQUARED_EUCLIDEAN, centers3, 1);
 
@@ -447,7 +393,7 @@ GST_END_TEST;
 GST_START_TEST (test_nan_error)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = assign_harness (bus, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", bus, NULL);
   gfloat points[G_N_ELEMENTS (tf_points)];
 
   memcpy (points, tf_points, sizeof (points));
@@ -469,7 +415,8 @@ GST_END_TEST;
 GST_START_TEST (test_nan_skip)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = assign_harness (bus, "on-bad-input", 1, NULL);
+  GstHarness *h =
+      element_harness ("kmeans-assign", bus, "on-bad-input", 1, NULL);
   gfloat points[G_N_ELEMENTS (tf_points)];
   static const gint32 idx[] = { 0, 1, 4 };
   static const gfloat dist[] = { 0, 1, 0 };
@@ -506,7 +453,7 @@ GST_END_TEST;
 GST_START_TEST (test_partial_row)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = assign_harness (bus, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", bus, NULL);
 
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   push_model (h, 5, tf_centers, 1);
@@ -518,7 +465,7 @@ GST_START_TEST (test_partial_row)
   gst_harness_teardown (h);
 
   /* skip: the whole buffer goes, counted as the 4 rows it touched. */
-  h = assign_harness (bus, "on-bad-input", 1, NULL);
+  h = element_harness ("kmeans-assign", bus, "on-bad-input", 1, NULL);
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   push_model (h, 5, tf_centers, 1);
   fail_unless_equals_int (gst_harness_push (h, buffer_from (tf_points,
@@ -536,30 +483,6 @@ GST_START_TEST (test_partial_row)
 GST_END_TEST;
 
 /* ------------------------------------------------------ model-location */
-
-static void
-save_checkpoint (const gchar * path, guint k, const gfloat * centers,
-    guint64 * version)
-{
-  GError *err = NULL;
-  KmTrainer *t;
-  KmConfig cfg;
-  KmModel *m;
-
-  km_config_init (&cfg);
-  cfg.k = k;
-  cfg.d = 2;
-  cfg.init = KM_INIT_GIVEN;
-  t = km_trainer_new (&cfg, &err);
-  fail_unless (t != NULL, "%s", err ? err->message : "");
-  fail_unless (km_trainer_set_centers (t, centers, k, 2, &err), "%s",
-      err ? err->message : "");
-  fail_unless (km_trainer_save (t, path, &err), "%s", err ? err->message : "");
-  m = km_trainer_get_model (t);
-  *version = km_model_get_version (m);
-  km_model_unref (m);
-  km_trainer_free (t);
-}
 
 /* Saves elsewhere, then renames over @path: how a trainer replaces it. */
 static void
@@ -617,8 +540,7 @@ check_model_event_downstream (GstHarness * h, guint64 version, guint k)
 
 GST_START_TEST (test_model_location_reload)
 {
-  gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  gchar *dir, *path = model_path_new ("kmeans-assign-XXXXXX", &dir);
   static const gint32 idx_b[] = { 1, 1, 1, 0 };
   static const gfloat dist_b[] = { 0, 5, 5, 2 };
   GstBus *bus = gst_bus_new ();
@@ -626,8 +548,8 @@ GST_START_TEST (test_model_location_reload)
   GstHarness *h;
 
   save_checkpoint (path, 5, tf_centers, &va);
-  h = assign_harness (bus, "model-location", path, "model-poll-interval",
-      G_GUINT64_CONSTANT (0), NULL);
+  h = element_harness ("kmeans-assign", bus, "model-location", path,
+      "model-poll-interval", G_GUINT64_CONSTANT (0), NULL);
   check_loaded_message (bus, path, va, 5);
   fail_unless_equals_uint64 (get_u64 (h, "model-version"), va);
 
@@ -654,25 +576,21 @@ GST_START_TEST (test_model_location_reload)
 
   gst_harness_teardown (h);
   bus_free (bus);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  model_path_free (path, dir);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_model_location_missing_then_written)
 {
-  gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  gchar *dir, *path = model_path_new ("kmeans-assign-XXXXXX", &dir);
   GstBus *bus = gst_bus_new ();
   GstHarness *h;
   guint64 va;
 
   /* A missing checkpoint is no error: points are dropped until it comes. */
-  h = assign_harness (bus, "model-location", path, "model-poll-interval",
-      G_GUINT64_CONSTANT (0), NULL);
+  h = element_harness ("kmeans-assign", bus, "model-location", path,
+      "model-poll-interval", G_GUINT64_CONSTANT (0), NULL);
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   fail_unless_equals_int (gst_harness_push (h,
           buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
@@ -687,18 +605,14 @@ GST_START_TEST (test_model_location_missing_then_written)
 
   gst_harness_teardown (h);
   bus_free (bus);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  model_path_free (path, dir);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_corrupt_checkpoint_at_start)
 {
-  gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  gchar *dir, *path = model_path_new ("kmeans-assign-XXXXXX", &dir);
   GstElement *e = gst_element_factory_make ("kmeans-assign", NULL);
   GstBus *bus = gst_bus_new ();
 
@@ -712,18 +626,14 @@ GST_START_TEST (test_corrupt_checkpoint_at_start)
   gst_element_set_state (e, GST_STATE_NULL);
   gst_object_unref (e);
   bus_free (bus);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  model_path_free (path, dir);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_corrupt_replacement_keeps_model)
 {
-  gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  gchar *dir, *path = model_path_new ("kmeans-assign-XXXXXX", &dir);
   gchar *tmp = g_build_filename (dir, "broken", NULL);
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
@@ -731,8 +641,8 @@ GST_START_TEST (test_corrupt_replacement_keeps_model)
   guint64 va;
 
   save_checkpoint (path, 5, tf_centers, &va);
-  h = assign_harness (bus, "model-location", path, "model-poll-interval",
-      G_GUINT64_CONSTANT (0), NULL);
+  h = element_harness ("kmeans-assign", bus, "model-location", path,
+      "model-poll-interval", G_GUINT64_CONSTANT (0), NULL);
   check_loaded_message (bus, path, va, 5);
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
 
@@ -749,19 +659,15 @@ GST_START_TEST (test_corrupt_replacement_keeps_model)
 
   gst_harness_teardown (h);
   bus_free (bus);
-  g_unlink (path);
-  g_rmdir (dir);
   g_free (tmp);
-  g_free (path);
-  g_free (dir);
+  model_path_free (path, dir);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_newest_model_wins)
 {
-  gchar *dir = g_dir_make_tmp ("kmeans-assign-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  gchar *dir, *path = model_path_new ("kmeans-assign-XXXXXX", &dir);
   static const gint32 idx_b[] = { 1, 1, 1, 0 };
   static const gfloat dist_b[] = { 0, 5, 5, 2 };
   GstBus *bus = gst_bus_new ();
@@ -769,8 +675,8 @@ GST_START_TEST (test_newest_model_wins)
   guint64 va, vc;
 
   save_checkpoint (path, 5, tf_centers, &va);
-  h = assign_harness (bus, "model-location", path, "model-poll-interval",
-      G_GUINT64_CONSTANT (0), NULL);
+  h = element_harness ("kmeans-assign", bus, "model-location", path,
+      "model-poll-interval", G_GUINT64_CONSTANT (0), NULL);
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
 
   /* The in-band model arrives after the file's: it is used. */
@@ -789,10 +695,7 @@ GST_START_TEST (test_newest_model_wins)
 
   gst_harness_teardown (h);
   bus_free (bus);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  model_path_free (path, dir);
 }
 
 GST_END_TEST;

@@ -7,9 +7,8 @@
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
-#include <gst/check/gstcheck.h>
 
-#include "kmeanselements.h"
+#include "kmeans-test-helpers.h"
 
 /* --------------------------------------------------- tensor dimensions */
 
@@ -66,18 +65,6 @@ GST_START_TEST (test_tensor_dimensions_refused)
 GST_END_TEST;
 
 /* ----------------------------------------------------------- caps */
-
-static gboolean
-info_from_string (const gchar * str, GstKMeansPointsInfo * info, GError ** err)
-{
-  GstCaps *caps = gst_caps_from_string (str);
-  gboolean ok;
-
-  fail_unless (caps != NULL, "bad caps string %s", str);
-  ok = gst_kmeans_points_info_from_caps (info, caps, err);
-  gst_caps_unref (caps);
-  return ok;
-}
 
 GST_START_TEST (test_caps_points_and_tensors)
 {

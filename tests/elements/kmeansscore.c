@@ -8,11 +8,8 @@
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
 
-#include "kmeans.h"
-#include "kmeanselements.h"
+#include "kmeans-test-helpers.h"
 
 #define POINTS_CAPS "application/x-points,format=F32LE,dimensions=2"
 
@@ -23,40 +20,10 @@ static const gfloat tf_centers[] = { 100, 0, 99, 1, 50, 50, 0, 0, 1, 1 };
 
 /* ------------------------------------------------------------ helpers */
 
-static KmModel *
-model_new (guint k, guint d, KmMetric metric, const gfloat * centers,
-    guint64 version)
-{
-  GError *err = NULL;
-  KmModel *model = km_model_new (k, d, metric, centers, version, &err);
-
-  fail_unless (model != NULL, "%s", err ? err->message : "");
-  return model;
-}
-
-static void
-push_model_full (GstHarness * h, guint k, guint d, KmMetric metric,
-    const gfloat * centers, guint64 version)
-{
-  KmModel *model = model_new (k, d, metric, centers, version);
-
-  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
-  km_model_unref (model);
-}
-
 static void
 push_model (GstHarness * h, guint k, const gfloat * centers, guint64 version)
 {
   push_model_full (h, k, 2, KM_METRIC_SQUARED_EUCLIDEAN, centers, version);
-}
-
-/* Messages hold their element and the element holds the bus: drop the
- * messages so that both can go. */
-static void
-bus_free (GstBus * bus)
-{
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
 }
 
 static GstBuffer *
@@ -74,24 +41,6 @@ timed_buffer (gconstpointer data, gsize size, GstClockTime pts,
   GST_BUFFER_PTS (buf) = pts;
   GST_BUFFER_DURATION (buf) = duration;
   return buf;
-}
-
-static GstHarness *
-score_harness (GstBus * bus, const gchar * first_prop, ...)
-{
-  GstElement *e = gst_element_factory_make ("kmeans-score", NULL);
-  GstHarness *h;
-  va_list args;
-
-  fail_unless (e != NULL);
-  va_start (args, first_prop);
-  if (first_prop)
-    g_object_set_valist (G_OBJECT (e), first_prop, args);
-  va_end (args);
-  gst_element_set_bus (e, bus);
-  h = gst_harness_new_with_element (e, "sink", "src");
-  gst_object_unref (e);
-  return h;
 }
 
 /* Pushes the buffer and drops what comes out (it is the same buffer). */
@@ -188,7 +137,7 @@ check_times (const GstStructure * s, GstClockTime ts, GstClockTime running,
 GST_START_TEST (test_score_exact)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, NULL);
+  GstHarness *h = element_harness ("kmeans-score", bus, NULL);
   static const guint64 counts[] = { 2, 1, 0, 0, 1 };
   static const gdouble scores[] = { 5, 1, 0, 0, 0 };
   const GstStructure *s;
@@ -244,7 +193,7 @@ pull_custom_event (GstHarness * h, const gchar * name)
 GST_START_TEST (test_score_travels_in_band)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, NULL);
+  GstHarness *h = element_harness ("kmeans-score", bus, NULL);
   const GstStructure *s;
   GstMessage *msg;
   GstEvent *ev;
@@ -276,7 +225,7 @@ GST_END_TEST;
 GST_START_TEST (test_passthrough_identity)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, NULL);
+  GstHarness *h = element_harness ("kmeans-score", bus, NULL);
   GstBuffer *in = buffer_from (tf_points, sizeof (tf_points)), *out;
 
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
@@ -302,7 +251,8 @@ static void
 run_interval_split (gboolean with_durations)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, "interval", GST_SECOND, NULL);
+  GstHarness *h =
+      element_harness ("kmeans-score", bus, "interval", GST_SECOND, NULL);
   static const gfloat origin[] = { 0, 0 };
   const GstClockTime base = 10 * GST_SECOND;
   /* With durations an interval ends with the buffer that fills it (9, 19);
@@ -382,7 +332,7 @@ GST_END_TEST;
 GST_START_TEST (test_interval_points_untimed)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, "interval-points",
+  GstHarness *h = element_harness ("kmeans-score", bus, "interval-points",
       G_GUINT64_CONSTANT (3), NULL);
   static const gfloat origin[] = { 0, 0 };
   static const guint64 expect_n[] = { 4, 4, 2 };
@@ -423,7 +373,7 @@ GST_END_TEST;
 GST_START_TEST (test_post_messages_off)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, "post-messages", FALSE,
+  GstHarness *h = element_harness ("kmeans-score", bus, "post-messages", FALSE,
       "interval-points", G_GUINT64_CONSTANT (1), NULL);
   guint64 n;
 
@@ -445,7 +395,7 @@ GST_END_TEST;
 GST_START_TEST (test_score_cosine)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, NULL);
+  GstHarness *h = element_harness ("kmeans-score", bus, NULL);
   static const gfloat points[] = {
     2.5, 0.1, 2, 0.2, 3, 0.1, 4, 0.2, 0.1, 2.5, 0.2, 2, 0.1, 3, 0.2, 4,
   };
@@ -485,7 +435,7 @@ GST_END_TEST;
 GST_START_TEST (test_model_change_of_k_ends_interval)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, NULL);
+  GstHarness *h = element_harness ("kmeans-score", bus, NULL);
   static const gfloat two[] = { 0, 0, 100, 0 };
   static const guint64 counts_a[] = { 4, 2, 0, 0, 2 };
   static const gdouble scores_a[] = { 10, 2, 0, 0, 0 };
@@ -528,7 +478,7 @@ GST_END_TEST;
 GST_START_TEST (test_no_model_drop)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, NULL);
+  GstHarness *h = element_harness ("kmeans-score", bus, NULL);
   const GstStructure *s;
   GstMessage *msg;
   guint64 dropped, version;
@@ -581,7 +531,7 @@ expect_error (GstBus * bus, GQuark domain, gint code, const gchar * fragment)
 GST_START_TEST (test_no_model_error)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, "on-no-model", 1, NULL);
+  GstHarness *h = element_harness ("kmeans-score", bus, "on-no-model", 1, NULL);
 
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   fail_unless_equals_int (gst_harness_push (h,
@@ -597,7 +547,7 @@ GST_END_TEST;
 GST_START_TEST (test_dimension_mismatch)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, NULL);
+  GstHarness *h = element_harness ("kmeans-score", bus, NULL);
   static const gfloat centers3[] = { 0, 0, 0 };
 
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
@@ -616,7 +566,8 @@ GST_END_TEST;
 GST_START_TEST (test_bad_input)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = score_harness (bus, "on-bad-input", 1, NULL);
+  GstHarness *h =
+      element_harness ("kmeans-score", bus, "on-bad-input", 1, NULL);
   gfloat points[G_N_ELEMENTS (tf_points)];
   static const guint64 counts[] = { 1, 1, 0, 0, 1 };
   static const gdouble scores[] = { 0, 1, 0, 0, 0 };
@@ -645,7 +596,7 @@ GST_START_TEST (test_bad_input)
   gst_harness_teardown (h);
 
   /* The default policy is an error. */
-  h = score_harness (bus, NULL);
+  h = element_harness ("kmeans-score", bus, NULL);
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   push_model (h, 5, tf_centers, 1);
   fail_unless_equals_int (gst_harness_push (h,
@@ -660,8 +611,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_model_location)
 {
-  gchar *dir = g_dir_make_tmp ("kmeans-score-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  gchar *dir, *path = model_path_new ("kmeans-score-XXXXXX", &dir);
   GstBus *bus = gst_bus_new ();
   GError *err = NULL;
   const GstStructure *s;
@@ -681,7 +631,7 @@ GST_START_TEST (test_model_location)
   fail_unless (km_trainer_save (t, path, &err), "%s", err ? err->message : "");
   km_trainer_free (t);
 
-  h = score_harness (bus, "model-location", path, NULL);
+  h = element_harness ("kmeans-score", bus, "model-location", path, NULL);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
   fail_unless (msg != NULL && gst_message_has_name (msg,
           "kmeans-model-loaded"));
@@ -713,10 +663,7 @@ GST_START_TEST (test_model_location)
 
   gst_harness_teardown (h);
   bus_free (bus);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  model_path_free (path, dir);
 }
 
 GST_END_TEST;

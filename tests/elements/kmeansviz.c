@@ -11,11 +11,8 @@
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
 
-#include "kmeans.h"
-#include "kmeanselements.h"
+#include "kmeans-test-helpers.h"
 
 #define POINTS_CAPS "application/x-points,format=F32LE,dimensions=2"
 #define WIDTH 320
@@ -77,35 +74,23 @@ set_centers (GstElement * e, const gchar * prop, const gfloat * c, guint k,
 static GstHarness *
 viz_harness (GstBus * bus, const gdouble * view, const gchar * first_prop, ...)
 {
-  GstElement *e = gst_element_factory_make ("kmeans-viz", NULL);
-  GstHarness *h;
+  GstElement *e;
   va_list args;
 
-  fail_unless (e != NULL);
   va_start (args, first_prop);
-  if (first_prop)
-    g_object_set_valist (G_OBJECT (e), first_prop, args);
+  e = element_new_valist ("kmeans-viz", bus, first_prop, args);
   va_end (args);
+  /* Before the harness starts it. */
   if (view)
     set_doubles (e, "view", view, 4);
-  if (bus)
-    gst_element_set_bus (e, bus);
-  h = gst_harness_new_with_element (e, "sink", "src");
-  gst_object_unref (e);
-  return h;
+  return harness_take_element (e);
 }
 
 static void
 push_model (GstHarness * h, guint k, guint d, const gfloat * centers,
     guint64 version)
 {
-  GError *err = NULL;
-  KmModel *model = km_model_new (k, d, KM_METRIC_SQUARED_EUCLIDEAN, centers,
-      version, &err);
-
-  fail_unless (model != NULL, "%s", err ? err->message : "");
-  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
-  km_model_unref (model);
+  push_model_full (h, k, d, KM_METRIC_SQUARED_EUCLIDEAN, centers, version);
 }
 
 static GstFlowReturn
@@ -116,22 +101,6 @@ push_points (GstHarness * h, const gfloat * pts, gsize n_floats,
 
   GST_BUFFER_PTS (buf) = pts_time;
   return gst_harness_push (h, buf);
-}
-
-static guint64
-get_u64 (GstHarness * h, const gchar * prop)
-{
-  guint64 v;
-
-  g_object_get (h->element, prop, &v, NULL);
-  return v;
-}
-
-static void
-bus_free (GstBus * bus)
-{
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
 }
 
 /* Where the element puts (x, y) in a fixed view, as its docs say.  The
@@ -690,34 +659,9 @@ GST_START_TEST (test_bad_input)
 
 GST_END_TEST;
 
-static void
-save_checkpoint (const gchar * path, guint k, const gfloat * centers,
-    guint64 * version)
-{
-  GError *err = NULL;
-  KmTrainer *t;
-  KmConfig cfg;
-  KmModel *m;
-
-  km_config_init (&cfg);
-  cfg.k = k;
-  cfg.d = 2;
-  cfg.init = KM_INIT_GIVEN;
-  t = km_trainer_new (&cfg, &err);
-  fail_unless (t != NULL, "%s", err ? err->message : "");
-  fail_unless (km_trainer_set_centers (t, centers, k, 2, &err), "%s",
-      err ? err->message : "");
-  fail_unless (km_trainer_save (t, path, &err), "%s", err ? err->message : "");
-  m = km_trainer_get_model (t);
-  *version = km_model_get_version (m);
-  km_model_unref (m);
-  km_trainer_free (t);
-}
-
 GST_START_TEST (test_model_location)
 {
-  gchar *dir = g_dir_make_tmp ("kmeans-viz-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "model.kmc", NULL);
+  gchar *dir, *path = model_path_new ("kmeans-viz-XXXXXX", &dir);
   GstBus *bus = gst_bus_new ();
   GstMessage *msg = NULL;
   GstHarness *h;
@@ -745,10 +689,7 @@ GST_START_TEST (test_model_location)
 
   gst_harness_teardown (h);
   bus_free (bus);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  model_path_free (path, dir);
 }
 
 GST_END_TEST;

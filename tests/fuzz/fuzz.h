@@ -52,6 +52,8 @@ fuzz_log_handler (const gchar * domain, GLogLevelFlags level,
 }
 
 #ifdef FUZZ_PARSES_CAPS_STRINGS
+#include "zmqcommon.h"
+
 /* GStreamer 1.22's gst_caps_from_string() leaks the value list it was
  * parsing when a "{...}" list in the string is malformed ("a, b={1,":
  * 208 bytes a call, reproduced with a plain program).  The harnesses
@@ -82,24 +84,6 @@ __asan_default_options (void)
  * campaign's memory.  Point caps nest two deep. */
 #define FUZZ_MAX_CAPS_NESTING 4
 
-/* How deep @len bytes of a caps string nest brackets. */
-static inline guint
-fuzz_caps_nesting (const gchar * str, gsize len)
-{
-  guint depth = 0, deepest = 0;
-  gsize i;
-
-  for (i = 0; i < len && str[i] != '\0'; i++) {
-    if (strchr ("{[<(", str[i])) {
-      depth++;
-      deepest = MAX (deepest, depth);
-    } else if (strchr ("}]>)", str[i]) && depth > 0) {
-      depth--;
-    }
-  }
-  return deepest;
-}
-
 /* gst_caps_from_string(), tolerating its own warnings (see above); NULL
  * for strings nested too deep. */
 static inline GstCaps *
@@ -107,7 +91,7 @@ fuzz_caps_from_string (const gchar * str)
 {
   GstCaps *caps;
 
-  if (fuzz_caps_nesting (str, strlen (str)) > FUZZ_MAX_CAPS_NESTING)
+  if (gst_zmq_caps_nesting (str, strlen (str)) > FUZZ_MAX_CAPS_NESTING)
     return NULL;
   fuzz_in_caps_parser = TRUE;
   caps = gst_caps_from_string (str);

@@ -133,7 +133,8 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   fuzz_check (h.caps_len == 0
       || h.caps == (const gchar *) data + GST_ZMQ_FRAME_HEADER_FIXED_SIZE);
   /* Deeper caps would overflow GStreamer's parser: refused unparsed. */
-  fuzz_check (fuzz_caps_nesting (h.caps, h.caps_len) <= 16);
+  fuzz_check (gst_zmq_caps_nesting (h.caps, h.caps_len)
+      <= GST_ZMQ_MAX_CAPS_NESTING);
   check_round_trip (&h, data, size);
   check_flags (h.flags);
   check_caps (&h);

@@ -8,27 +8,13 @@
 #endif
 
 #include <string.h>
-#include <gst/check/gstcheck.h>
 
-#include "kmeans.h"
-#include "kmeanselements.h"
+#include "../elements/kmeans-test-helpers.h"
 
 static const gchar *video_formats[] = {
   "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB",
   "ABGR", "GRAY8",
 };
-
-static gboolean
-info_from_string (const gchar * str, GstKMeansPointsInfo * info, GError ** err)
-{
-  GstCaps *caps = gst_caps_from_string (str);
-  gboolean ok;
-
-  fail_unless (caps != NULL, "bad caps string %s", str);
-  ok = gst_kmeans_points_info_from_caps (info, caps, err);
-  gst_caps_unref (caps);
-  return ok;
-}
 
 static GstKMeansPointsInfo
 video_info (const gchar * format, gint width, gint height)

@@ -10,48 +10,13 @@
 
 #include <math.h>
 #include <string.h>
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
 
-#include "kmeans.h"
-#include "kmeanselements.h"
-
-static GstHarness *
-harness (const gchar * factory, GstBus * bus, const gchar * first_prop, ...)
-{
-  GstElement *e = gst_element_factory_make (factory, NULL);
-  GstHarness *h;
-  va_list args;
-
-  fail_unless (e != NULL);
-  va_start (args, first_prop);
-  if (first_prop)
-    g_object_set_valist (G_OBJECT (e), first_prop, args);
-  va_end (args);
-  if (bus)
-    gst_element_set_bus (e, bus);
-  h = gst_harness_new_with_element (e, "sink", "src");
-  gst_object_unref (e);
-  return h;
-}
+#include "../elements/kmeans-test-helpers.h"
 
 static void
 push_model (GstHarness * h, guint k, guint d, const gfloat * centers)
 {
-  GError *err = NULL;
-  KmModel *model = km_model_new (k, d, KM_METRIC_SQUARED_EUCLIDEAN, centers,
-      1, &err);
-
-  fail_unless (model != NULL, "%s", err ? err->message : "");
-  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
-  km_model_unref (model);
-}
-
-static void
-bus_free (GstBus * bus)
-{
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
+  push_model_full (h, k, d, KM_METRIC_SQUARED_EUCLIDEAN, centers, 1);
 }
 
 static gchar *
@@ -94,7 +59,7 @@ GST_START_TEST (test_recolor_formats)
       strchr (f, 'B') - f
     };
     gsize stride = GST_ROUND_UP_4 (w * bpp), size = stride * h;
-    GstHarness *hn = harness ("kmeans-assign", NULL, "output", 2, NULL);
+    GstHarness *hn = element_harness ("kmeans-assign", NULL, "output", 2, NULL);
     gchar *caps_str = video_caps (f, w, h);
     GstCaps *caps, *want;
     GstBuffer *in, *out;
@@ -165,7 +130,7 @@ GST_START_TEST (test_recolor_round_and_clamp)
   static const gfloat centers[] = { -20, 127.4f, 300, 9.6f, 255.2f, 0.5f };
   static const guint8 want[] = { 0, 127, 255, 10, 255, 0 };
   guint8 frame[8] = { 0, 120, 250, 0, 10, 250, 10, 0 };
-  GstHarness *h = harness ("kmeans-assign", NULL, "output", 2, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, "output", 2, NULL);
   GstBuffer *out;
   GstMapInfo map;
   gint c;
@@ -194,7 +159,7 @@ GST_START_TEST (test_recolor_gray)
   static const gfloat levels[] = { 30, 220 };
   guint8 frame[8] = { 10, 200, 130, 0x55, 120, 240, 0, 0x55 };
   static const guint8 want[8] = { 30, 220, 220, 0x55, 30, 220, 30, 0x55 };
-  GstHarness *h = harness ("kmeans-assign", NULL, "output", 2, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, "output", 2, NULL);
   GstBuffer *out;
 
   gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=3,"
@@ -216,7 +181,7 @@ GST_START_TEST (test_recolor_shared_frame)
   static const gfloat levels[] = { 30, 220 };
   guint8 frame[4] = { 10, 200, 130, 0 };
   static const guint8 want[4] = { 30, 220, 220 };
-  GstHarness *h = harness ("kmeans-assign", NULL, "output", 2, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, "output", 2, NULL);
   GstBuffer *in = gst_buffer_new_memdup (frame, sizeof (frame)), *out;
 
   gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=3,"
@@ -244,7 +209,7 @@ GST_START_TEST (test_recolor_refusals)
   GstMessage *msg;
 
   /* Points are not a picture. */
-  h = harness ("kmeans-assign", NULL, "output", 2, NULL);
+  h = element_harness ("kmeans-assign", NULL, "output", 2, NULL);
   gst_harness_set_src_caps_str (h,
       "application/x-points,format=F32LE,dimensions=3");
   fail_unless_equals_int (gst_harness_push (h,
@@ -253,7 +218,7 @@ GST_START_TEST (test_recolor_refusals)
   gst_harness_teardown (h);
 
   /* A 2-D model cannot colour RGB pixels. */
-  h = harness ("kmeans-assign", bus, "output", 2, NULL);
+  h = element_harness ("kmeans-assign", bus, "output", 2, NULL);
   gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=1,"
       "height=1,framerate=30/1");
   push_model (h, 1, 2, flat);
@@ -271,7 +236,7 @@ GST_END_TEST;
 GST_START_TEST (test_recolor_before_model)
 {
   guint8 frame[16] = { 0, };
-  GstHarness *h = harness ("kmeans-assign", NULL, "output", 2, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, "output", 2, NULL);
   guint64 dropped;
 
   gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=2,"
@@ -295,7 +260,7 @@ GST_START_TEST (test_assignments_of_pixels)
   guint8 frame[8] = { 190, 5, 120, 0xff, 60, 99, 201, 0xff };
   static const gint32 want_idx[] = { 2, 0, 1, 1, 1, 2 };
   static const gfloat want_dist[] = { 100, 25, 400, 1600, 1, 1 };
-  GstHarness *h = harness ("kmeans-assign", NULL, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", NULL, NULL);
   GstBuffer *out;
   GstMapInfo map;
   guint i;
@@ -329,7 +294,7 @@ GST_START_TEST (test_score_of_frame)
 {
   static const gfloat levels[] = { 0, 100, 200 };
   guint8 frame[8] = { 190, 5, 120, 0xff, 60, 99, 201, 0xff };
-  GstHarness *h = harness ("kmeans-score", NULL, NULL);
+  GstHarness *h = element_harness ("kmeans-score", NULL, NULL);
   GstBuffer *in = gst_buffer_new_memdup (frame, sizeof (frame)), *out;
   guint64 points;
   gdouble score;
@@ -383,8 +348,8 @@ compare_floats (gconstpointer a, gconstpointer b)
  * order, and every frame leaves untouched. */
 GST_START_TEST (test_train_learns_colours)
 {
-  GstHarness *h = harness ("kmeans-train", NULL, "num-clusters", 2, "init",
-      1, NULL);
+  GstHarness *h = element_harness ("kmeans-train", NULL, "num-clusters", 2,
+      "init", 1, NULL);
   guint8 frame[4 * 4 * 2];
   guint f, i, k, d;
   gfloat *centers;
@@ -438,8 +403,8 @@ GST_START_TEST (test_train_learns_audio_frames)
   static const gint16 corners[4][2] = {
     {16384, -8192}, {-16384, -8192}, {16384, 8192}, {-16384, 8192},
   };
-  GstHarness *h = harness ("kmeans-train", NULL, "num-clusters", 4, "init",
-      1, NULL);
+  GstHarness *h = element_harness ("kmeans-train", NULL, "num-clusters", 4,
+      "init", 1, NULL);
   gfloat *centers, xs[4], ys[4];
   guint8 bytes[64 * 4];
   guint i, k, d;

@@ -3,14 +3,14 @@
 key delivers nothing, in either direction, over tcp and ipc."""
 import os
 import sys
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zmq  # noqa: E402
 import zmq.auth  # noqa: E402
 
-from zmqtestlib import (POINTS_CAPS, WATCH, Endpoints, Pipeline,  # noqa
-                        Sender, bind_any, index_of, main, rows, wait_until)
+from zmqtestlib import (POINTS_CAPS, WATCH, PeerTestCase,  # noqa: E402
+                        Pipeline, Sender, bind_any, index_of, main, rows,
+                        wait_until)
 
 
 def curve_client(sock, server_public, keypair=None):
@@ -24,16 +24,11 @@ def key(k):
     return k.decode()
 
 
-class CurveTest(unittest.TestCase):
+class CurveTest(PeerTestCase):
 
     def setUp(self):
-        self.ctx = zmq.Context()
-        self.endpoints = Endpoints()
+        super().setUp()
         self.server_public, self.server_secret = zmq.curve_keypair()
-
-    def tearDown(self):
-        self.ctx.destroy(linger=0)
-        self.endpoints.close()
 
     def curve_publisher(self, transport):
         pub = self.ctx.socket(zmq.PUB)

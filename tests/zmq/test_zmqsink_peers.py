@@ -2,13 +2,12 @@
 """zmqsink read by plain pyzmq receivers: both framings, tcp and ipc."""
 import os
 import sys
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zmq  # noqa: E402
 
-from zmqtestlib import (NONE, POINTS_CAPS, WAIT, WATCH, Endpoints,  # noqa
-                        Gst, Pipeline, main, parse_header, rows)
+from zmqtestlib import (NONE, POINTS_CAPS, WAIT, WATCH,  # noqa: E402
+                        Gst, PeerTestCase, Pipeline, main, parse_header, rows)
 
 MS = 1000000
 
@@ -31,15 +30,7 @@ def recv(sock, timeout=WAIT):
     return sock.recv_multipart()
 
 
-class SinkToPlainReceiverTest(unittest.TestCase):
-
-    def setUp(self):
-        self.ctx = zmq.Context()
-        self.endpoints = Endpoints()
-
-    def tearDown(self):
-        self.ctx.destroy(linger=0)
-        self.endpoints.close()
+class SinkToPlainReceiverTest(PeerTestCase):
 
     def sender(self, endpoint, extra):
         return Pipeline(

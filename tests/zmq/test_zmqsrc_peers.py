@@ -7,22 +7,14 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zmq  # noqa: E402
 
-from zmqtestlib import (POINTS_CAPS, WAIT, Endpoints, Gst,  # noqa: E402
+from zmqtestlib import (POINTS_CAPS, WAIT, Gst, PeerTestCase,  # noqa: E402
                         Pipeline, Sender, bind_any, collect, connected_peers,
                         index_of, main, rows)
 
 
-class RawPublisherTest(unittest.TestCase):
+class RawPublisherTest(PeerTestCase):
     """A plain PUB sends raw float32 rows; zmqsrc framing=raw gives them to
     an appsink, bit for bit, in order, with the caps of its property."""
-
-    def setUp(self):
-        self.ctx = zmq.Context()
-        self.endpoints = Endpoints()
-
-    def tearDown(self):
-        self.ctx.destroy(linger=0)
-        self.endpoints.close()
 
     def run_publisher(self, transport, topic):
         pub = self.ctx.socket(zmq.PUB)
@@ -80,17 +72,9 @@ class RawPublisherTest(unittest.TestCase):
         self.run_publisher("ipc", "points")
 
 
-class FanOutTest(unittest.TestCase):
+class FanOutTest(PeerTestCase):
     """A plain PUSH with two zmqsrc PULL pipelines: each gets a share, and
     together exactly every message, none twice."""
-
-    def setUp(self):
-        self.ctx = zmq.Context()
-        self.endpoints = Endpoints()
-
-    def tearDown(self):
-        self.ctx.destroy(linger=0)
-        self.endpoints.close()
 
     def fan_out(self, transport):
         push = self.ctx.socket(zmq.PUSH)

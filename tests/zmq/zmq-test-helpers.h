@@ -69,6 +69,35 @@ test_socket (void *ctx, gint type)
   return sock;
 }
 
+/* A libzmq socket of @type in a context of its own, bound to a free
+ * loopback port: the "other program" of most tests. */
+typedef struct
+{
+  void *ctx;
+  void *sock;
+  gchar *endpoint;
+} TestPeer;
+
+static inline TestPeer *
+test_peer_bind (gint type)
+{
+  TestPeer *peer = g_new0 (TestPeer, 1);
+
+  peer->ctx = zmq_ctx_new ();
+  peer->sock = test_socket (peer->ctx, type);
+  peer->endpoint = bind_any_port (peer->sock);
+  return peer;
+}
+
+static inline void
+test_peer_free (TestPeer * peer)
+{
+  g_free (peer->endpoint);
+  zmq_close (peer->sock);
+  zmq_ctx_term (peer->ctx);
+  g_free (peer);
+}
+
 /* Sends a message of @n frames. */
 static inline void
 send_parts (void *sock, guint n, const void *const *data, const gsize * sizes)
@@ -175,6 +204,26 @@ pull_buffer (GstHarness * h, gint64 wait_us)
   }
 }
 
+/* Waits (bounded) for an event of @type on the harness, dropping others. */
+static inline GstEvent *
+wait_event (GstHarness * h, GstEventType type)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_US;
+
+  while (g_get_monotonic_time () < end) {
+    GstEvent *ev = gst_harness_try_pull_event (h);
+
+    if (ev == NULL) {
+      g_usleep (POLL_US);
+      continue;
+    }
+    if (GST_EVENT_TYPE (ev) == type)
+      return ev;
+    gst_event_unref (ev);
+  }
+  return NULL;
+}
+
 static inline gboolean
 buffer_equals (GstBuffer * buf, const void *data, gsize size)
 {
@@ -207,6 +256,25 @@ wait_stat (GstElement * element, const gchar * field, guint64 min)
       && g_get_monotonic_time () < end)
     g_usleep (POLL_US);
   return v;
+}
+
+/* The functional promise "stopping never hangs": bounded generously so
+ * that only an element stuck in ZeroMQ fails it. */
+#define STOP_BOUND_US (2 * G_USEC_PER_SEC)
+
+/* Stops @element and checks it took less than STOP_BOUND_US. */
+static inline void
+assert_stops_in_bound (GstElement * element)
+{
+  gint64 start, elapsed;
+
+  start = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  elapsed = g_get_monotonic_time () - start;
+  GST_INFO ("stopped in %" G_GINT64_FORMAT " us", elapsed);
+  fail_unless (elapsed < STOP_BOUND_US, "stopping took %" G_GINT64_FORMAT
+      " us", elapsed);
 }
 
 /* Starts @element alone with a bus and expects the start to fail with an

@@ -4,7 +4,6 @@ Every wait is bounded (a broken element fails a test, it never hangs it) and
 no assertion depends on how fast anything runs: a test that must see
 nothing watches for WATCH seconds while traffic is offered.
 """
-import os
 import shutil
 import struct
 import sys
@@ -69,6 +68,19 @@ class Endpoints:
 
     def close(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PeerTestCase(unittest.TestCase):
+    """A test whose plain pyzmq peers share self.ctx, with self.endpoints
+    for their ipc endpoints; both go after each test."""
+
+    def setUp(self):
+        self.ctx = zmq.Context()
+        self.endpoints = Endpoints()
+
+    def tearDown(self):
+        self.ctx.destroy(linger=0)
+        self.endpoints.close()
 
 
 def bind_any(sock, transport, endpoints, name="sock"):

@@ -1,0 +1,32 @@
+# The set-up every pipelines/*.sh script shares; each sources it right
+# after its header (not a program of its own, so not executable):
+#
+#   . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+#
+# Sets $here (this folder) and $build ($KMEANS_BUILD_DIR, default
+# <repo>/build), puts $build/plugin first on GST_PLUGIN_PATH, and defines
+# the helpers below.
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build="$(realpath -m "${KMEANS_BUILD_DIR:-$here/../build}")"
+export GST_PLUGIN_PATH="$build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+
+# Prints the calling script's usage: its header comment, up to the
+# `set -euo pipefail` line.
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+}
+
+# Exits 1 unless the plugin has been built.
+require_plugin() {
+  if [ ! -f "$build/plugin/libgstkmeans.so" ]; then
+    echo "error: no plugin in $build/plugin; run ./scripts/build.sh first" >&2
+    exit 1
+  fi
+}
+
+# A filter for the output of gst-launch-1.0 -m, which prints every bus
+# message: leaves out the state bookkeeping.
+drop_bookkeeping_messages() {
+  grep --line-buffered -v -E '^Got message .*\((state-changed|stream-status|stream-start|async-done|new-clock|latency|reset-time|need-context|have-context)\)'
+}
