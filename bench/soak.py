@@ -6,7 +6,7 @@
 Runs, as its own process (gst-launch-1.0),
 
     kmeans-testsrc ! kmeans-train ! kmeans-score ! kmeans-assign
-        ! kmeans-format format=csv ! zmqsink (PUB, gst framing, sync=false)
+        ! kmeans-format format=csv ! kmzmqsink (PUB, gst framing, sync=false)
 
 as fast as it goes, and reads it with a pyzmq SUB socket in this process.
 Every SAMPLE seconds it prints the pipeline's VmRSS, the points received
@@ -47,7 +47,7 @@ def pipeline_args(endpoint, args):
             "kmeans-score", "!",
             "kmeans-assign", "!",
             "kmeans-format", "format=csv", "csv-header=false", "!",
-            "zmqsink", "endpoint=" + endpoint, "sync=false"]
+            "kmzmqsink", "endpoint=" + endpoint, "sync=false"]
 
 
 def main():

@@ -6,8 +6,8 @@ Three programs talk over ZeroMQ on loopback tcp (free ports, no broker):
     publisher   pipelines/zmq-publish-points.py: plain pyzmq, PUSH
         |   raw float32 points from blobs whose true centers it prints
         v
-    pipeline    zmqsrc framing=raw ! kmeans-train ! kmeans-score !
-                kmeans-assign ! kmeans-format ! zmqsink framing=raw
+    pipeline    kmzmqsrc framing=raw ! kmeans-train ! kmeans-score !
+                kmeans-assign ! kmeans-format ! kmzmqsink framing=raw
         |   JSON documents (schemas/): model, assignments, score
         v
     subscriber  pipelines/zmq-subscribe.py: plain pyzmq, SUB
@@ -18,8 +18,8 @@ with a [publisher] / [subscriber] prefix, the pipeline's own bus messages
 (training progress, checkpoints) with [pipeline].
 
 Raw framing carries no end of stream, so this application ends the stream
-itself: once the publisher has exited and zmqsrc has gone idle (its
-GstZmqSrcTimeout message), it checks that zmqsrc received every message and
+itself: once the publisher has exited and kmzmqsrc has gone idle (its
+GstKmZmqSrcTimeout message), it checks that kmzmqsrc received every message and
 sends EOS.  kmeans-score then sends its final score, which tells the
 subscriber to stop.  At the end the learned centers (kmeans-train's
 `centers`) are printed next to the true ones.  Exits non-zero on any
@@ -45,9 +45,9 @@ from gi.repository import GLib, Gst  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"
-ELEMENTS = ("zmqsrc", "kmeans-train", "kmeans-score", "kmeans-assign",
-            "kmeans-format", "zmqsink")
-# zmqsrc reports this much silence; the stream ends on the first silence
+ELEMENTS = ("kmzmqsrc", "kmeans-train", "kmeans-score", "kmeans-assign",
+            "kmeans-format", "kmzmqsink")
+# kmzmqsrc reports this much silence; the stream ends on the first silence
 # after the publisher exited.
 IDLE_NS = 200 * Gst.MSECOND
 # Silences (after the publisher exited) to wait for missing messages.
@@ -56,7 +56,7 @@ MAX_IDLE_AFTER_EXIT = 25
 SUBSCRIBER_GRACE = 30
 
 PIPELINE = (
-    "zmqsrc name=src socket-type=pull bind=true endpoint=tcp://127.0.0.1:* "
+    "kmzmqsrc name=src socket-type=pull bind=true endpoint=tcp://127.0.0.1:* "
     "  framing=raw timeout={idle} ! "
     "kmeans-train name=train num-clusters={k} init=kmeans++ seed={seed} "
     "  batch-size={batch} checkpoint-location=\"{ckpt}\" "
@@ -65,7 +65,7 @@ PIPELINE = (
     "kmeans-assign name=assign ! "
     "kmeans-format name=format ! "
     # send-hwm=0: queue every document for a slow subscriber, drop none.
-    "zmqsink name=sink endpoint=tcp://127.0.0.1:* framing=raw "
+    "kmzmqsink name=sink endpoint=tcp://127.0.0.1:* framing=raw "
     "  wait-for-subscriber=true send-hwm=0")
 
 
@@ -295,7 +295,7 @@ class Flagship:
 
     def on_tick(self):
         """Notices a helper program that failed: the stream would wait for
-        it for ever (a blocked zmqsink posts no zmqsrc timeouts)."""
+        it for ever (a blocked kmzmqsink posts no kmzmqsrc timeouts)."""
         status = self.publisher.proc.poll()
         if status:
             self.fail("the publisher failed (exit status %d)" % status)
@@ -325,7 +325,7 @@ class Flagship:
             self.loop.quit()
         elif msg.type == Gst.MessageType.ELEMENT:
             s = msg.get_structure()
-            if s.get_name() == "GstZmqSrcTimeout":
+            if s.get_name() == "GstKmZmqSrcTimeout":
                 self.on_idle()
             else:
                 text = describe(s)
@@ -333,7 +333,7 @@ class Flagship:
                     self.out.line("[pipeline]", text)
 
     def on_idle(self):
-        """zmqsrc heard nothing for IDLE_NS: the end, if the publisher is
+        """kmzmqsrc heard nothing for IDLE_NS: the end, if the publisher is
         done and every message it sent came in."""
         status = self.publisher.proc.poll()
         if status is None or status != 0 or self.eos_sent:
@@ -347,7 +347,7 @@ class Flagship:
             return
         self.idle_after_exit += 1
         if self.idle_after_exit >= MAX_IDLE_AFTER_EXIT:
-            self.fail("zmqsrc received %d of the %d messages sent"
+            self.fail("kmzmqsrc received %d of the %d messages sent"
                       % (received, self.messages))
 
     def finish(self):
@@ -413,7 +413,7 @@ def report(outcome, args, out):
     vec = lambda v: "(" + ", ".join("%7.3f" % x for x in v) + ")"  # noqa
     say = lambda text="": out.line("", text, force=True)  # noqa: E731
     say()
-    say("published %d points in %d messages; zmqsrc received %d messages"
+    say("published %d points in %d messages; kmzmqsrc received %d messages"
         % (outcome["points_published"], outcome["messages_published"],
            outcome["zmqsrc_messages_in"]))
     say("kmeans-train: %d steps, %d points trained, model v%d; "

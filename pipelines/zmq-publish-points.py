@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Publishes random blob points over ZeroMQ, raw framing, as a plain program would.
 
-Shows what `zmqsrc framing=raw` expects from a non-GStreamer sender: each
+Shows what `kmzmqsrc framing=raw` expects from a non-GStreamer sender: each
 message is one payload frame of N rows of D little-endian float32 values
 (`application/x-points, format=F32LE, dimensions=D`), optionally preceded by
 a topic frame.  Nothing else travels: the receiver sets the caps itself:
 
-    gst-launch-1.0 zmqsrc endpoint=tcp://127.0.0.1:5557 framing=raw \\
+    gst-launch-1.0 kmzmqsrc endpoint=tcp://127.0.0.1:5557 framing=raw \\
         caps="application/x-points,format=F32LE,dimensions=2" ! ...
     pipelines/zmq-publish-points.py --endpoint tcp://127.0.0.1:5557
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains k-means on raw float32 points from a plain ZeroMQ program.
 #
-# Shows: zmqsrc framing=raw, for senders that know nothing of GStreamer:
+# Shows: kmzmqsrc framing=raw, for senders that know nothing of GStreamer:
 # every message is one buffer of N rows of DIMENSIONS little-endian float32
 # values, and the caps property says so (no caps travel).  There is no
 # end of stream in raw framing: NUM_BUFFERS (default 100) bounds the run.
@@ -15,7 +15,7 @@
 #   ENDPOINT    default tcp://127.0.0.1:5557
 #   DIMENSIONS  values per point, default 2
 #   CLUSTERS    default 4
-#   PROP=VALUE  more zmqsrc properties, e.g. topic=points is-live=true
+#   PROP=VALUE  more kmzmqsrc properties, e.g. topic=points is-live=true
 #
 # Uses the plugin built in $KMEANS_BUILD_DIR (default <repo>/build).
 set -euo pipefail
@@ -37,7 +37,7 @@ shift $(( $# < 3 ? $# : 3 ))
 require_plugin
 
 gst-launch-1.0 -m \
-  zmqsrc endpoint="$endpoint" framing=raw num-buffers="${NUM_BUFFERS:-100}" \
+  kmzmqsrc endpoint="$endpoint" framing=raw num-buffers="${NUM_BUFFERS:-100}" \
     caps="application/x-points,format=F32LE,dimensions=$dimensions" "$@" ! \
   kmeans-train num-clusters="$clusters" init=kmeans++ progress-interval=10 ! \
   fakesink | \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains k-means on points received from ZeroMQ: network -> pipeline.
 #
-# Shows: zmqsrc restoring what a zmqsink in another pipeline sent (caps,
+# Shows: kmzmqsrc restoring what a kmzmqsink in another pipeline sent (caps,
 # timestamps, EOS: the gst framing), feeding kmeans-train, whose progress
 # messages gst-launch-1.0 -m prints.  Start it before or after
 # pipelines/zmq-send-points.sh; it ends when the sender's EOS arrives.
@@ -10,7 +10,7 @@
 #
 #   ENDPOINT    default tcp://127.0.0.1:5556 (the sender binds it)
 #   CLUSTERS    default 4
-#   PROP=VALUE  more zmqsrc properties, e.g. topic=points timeout=1000000000
+#   PROP=VALUE  more kmzmqsrc properties, e.g. topic=points timeout=1000000000
 #               curve-server-key=...
 #
 # Uses the plugin built in $KMEANS_BUILD_DIR (default <repo>/build).
@@ -32,7 +32,7 @@ shift $(( $# < 2 ? $# : 2 ))
 require_plugin
 
 gst-launch-1.0 -m \
-  zmqsrc endpoint="$endpoint" "$@" ! \
+  kmzmqsrc endpoint="$endpoint" "$@" ! \
   kmeans-train num-clusters="$clusters" init=kmeans++ progress-interval=10 ! \
   fakesink | \
   drop_bookkeeping_messages

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Publishes a live stream of points on ZeroMQ: pipeline -> network.
 #
-# Shows: zmqsink with its default gst framing, so caps, timestamps and the
-# final EOS reach a zmqsrc in another pipeline (pipelines/zmq-receive-train.sh)
+# Shows: kmzmqsink with its default gst framing, so caps, timestamps and the
+# final EOS reach a kmzmqsrc in another pipeline (pipelines/zmq-receive-train.sh)
 # or any ZeroMQ program (pipelines/zmq-subscribe.py, zmq-subscriber).  The
 # PUB socket binds ENDPOINT and waits for a first subscriber before sending.
 #
@@ -10,7 +10,7 @@
 #
 #   ENDPOINT    default tcp://127.0.0.1:5556 (ipc:///tmp/points.ipc on one
 #               host); tcp://0.0.0.0:5556 listens on every interface
-#   PROP=VALUE  more zmqsink properties, e.g. topic=points framing=raw
+#   PROP=VALUE  more kmzmqsink properties, e.g. topic=points framing=raw
 #               curve-server=true curve-secret-key=...
 #
 # NUM_BUFFERS (default 200) buffers of 256 two-dimensional points from four
@@ -36,4 +36,4 @@ gst-launch-1.0 \
   kmeans-testsrc is-live=true clusters=4 dimensions=2 seed=1 \
     points-per-buffer=256 points-per-second=1024 \
     num-buffers="${NUM_BUFFERS:-200}" ! \
-  zmqsink endpoint="$endpoint" wait-for-subscriber=true "$@"
+  kmzmqsink endpoint="$endpoint" wait-for-subscriber=true "$@"

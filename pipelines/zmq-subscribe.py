@@ -1,14 +1,14 @@
 #!/usr/bin/python3
-"""Prints the messages a zmqsink (or any ZeroMQ sender) publishes.
+"""Prints the messages a kmzmqsink (or any ZeroMQ sender) publishes.
 
 Shows both framings from the receiving end, without GStreamer.  A message
-from `zmqsink framing=gst` is `[topic] header payload...`; the 64-byte
+from `kmzmqsink framing=gst` is `[topic] header payload...`; the 64-byte
 header plus caps string (schemas/zmq-framing.md) is decoded here with one
 struct.unpack.  A message from `framing=raw` is `[topic] payload`.  With
 --dtype and --dimensions the payload is also printed as rows:
 
     gst-launch-1.0 kmeans-testsrc is-live=true ! \\
-        zmqsink endpoint=tcp://127.0.0.1:5556 topic=points
+        kmzmqsink endpoint=tcp://127.0.0.1:5556 topic=points
     pipelines/zmq-subscribe.py --endpoint tcp://127.0.0.1:5556 --topic points \\
         --dtype float32 --dimensions 2
 
@@ -20,7 +20,7 @@ distance, a `model` as how far the centers moved since the previous one:
     gst-launch-1.0 kmeans-testsrc points-per-second=10000 \\
         points-per-buffer=500 num-buffers=40 ! kmeans-train num-clusters=4 ! \\
         kmeans-score interval-points=5000 ! kmeans-assign ! kmeans-format ! \\
-        zmqsink endpoint=tcp://127.0.0.1:5556 framing=raw \\
+        kmzmqsink endpoint=tcp://127.0.0.1:5556 framing=raw \\
         wait-for-subscriber=true
     pipelines/zmq-subscribe.py --endpoint tcp://127.0.0.1:5556 --until-final
 

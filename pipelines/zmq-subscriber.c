@@ -1,4 +1,4 @@
-/* A plain libzmq subscriber for zmqsink: no GStreamer, no GLib.
+/* A plain libzmq subscriber for kmzmqsink: no GStreamer, no GLib.
  *
  * Shows what a C program needs to read a gst-kmeans stream: a SUB socket,
  * an optional topic frame, and the 64-byte little-endian header of gst
@@ -10,12 +10,12 @@
  *   zmq-subscriber ENDPOINT [TOPIC]
  *
  *   gst-launch-1.0 kmeans-testsrc is-live=true ! \
- *       zmqsink endpoint=tcp://127.0.0.1:5556 topic=points
+ *       kmzmqsink endpoint=tcp://127.0.0.1:5556 topic=points
  *   build/pipelines/zmq-subscriber tcp://127.0.0.1:5556 points
  *
  *   gst-launch-1.0 kmeans-testsrc num-buffers=100 ! \
  *       kmeans-train num-clusters=4 ! kmeans-assign ! kmeans-format ! \
- *       zmqsink endpoint=tcp://127.0.0.1:5556 framing=raw sync=false \
+ *       kmzmqsink endpoint=tcp://127.0.0.1:5556 framing=raw sync=false \
  *       wait-for-subscriber=true
  *   build/pipelines/zmq-subscriber tcp://127.0.0.1:5556 | grep assignments
  *
@@ -179,7 +179,7 @@ main (int argc, char **argv)
       || strcmp (argv[1], "-h") == 0) {
     fprintf (argc < 2 || argc > 3 ? stderr : stdout,
         "usage: %s ENDPOINT [TOPIC]\n"
-        "Subscribes to a zmqsink (or any ZeroMQ publisher) and prints each "
+        "Subscribes to a kmzmqsink (or any ZeroMQ publisher) and prints each "
         "message,\ndecoding the gst framing header when there is one.\n",
         argv[0]);
     return argc == 2 ? 0 : 2;

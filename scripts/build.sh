@@ -16,4 +16,4 @@ elif [ $# -gt 0 ]; then
 fi
 # Regenerates by itself when a meson.build changed.
 meson compile -C "$build"
-echo "build: plugin at $build/plugin/libgstkmeans.so"
+echo "build: plugins in $build/plugin/"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The quick start: installs what is missing, builds, and runs the flagship
 # demo (pipelines/demo.py) on loopback, no broker needed: a plain ZeroMQ
-# publisher sends points to a zmqsrc ! kmeans-train ! kmeans-score !
-# kmeans-assign ! kmeans-format ! zmqsink pipeline, and a plain ZeroMQ
+# publisher sends points to a kmzmqsrc ! kmeans-train ! kmeans-score !
+# kmeans-assign ! kmeans-format ! kmzmqsink pipeline, and a plain ZeroMQ
 # subscriber prints the assignments, models and scores live; at the end
 # the learned centers are printed next to the true ones.  Exits non-zero
 # if anything failed.  Arguments go to demo.py (--help lists them).

@@ -79,13 +79,58 @@ model_new (guint k, guint d, KmMetric metric, const gfloat * centers,
   return model;
 }
 
+/* The in-band model event as an application builds and reads it (the
+ * layout ARCHITECTURE.md gives): these programs load the plugin and do not
+ * link its glue, so the boxed type is the one the loaded plugin
+ * registered, looked up by name. */
+static inline GType
+test_model_type (void)
+{
+  GstPlugin *plugin = gst_plugin_load_by_name ("kmeans");
+  GType type;
+
+  fail_unless (plugin != NULL, "the kmeans plugin did not load");
+  gst_object_unref (plugin);
+  type = g_type_from_name ("GstKMeansModel");
+  fail_unless (type != 0, "the kmeans plugin registered no GstKMeansModel");
+  return type;
+}
+
+static inline GstEvent *
+test_model_event_new (KmModel * model)
+{
+  KmMetric metric = km_model_get_metric (model);
+  GstStructure *s = gst_structure_new ("kmeans-model",
+      "model", test_model_type (), model,
+      "version", G_TYPE_UINT64, km_model_get_version (model),
+      "step", G_TYPE_UINT64, km_model_get_step (model),
+      "clusters", G_TYPE_UINT, km_model_get_k (model),
+      "dimensions", G_TYPE_UINT, km_model_get_d (model),
+      "metric", G_TYPE_STRING,
+      metric == KM_METRIC_COSINE ? "cosine" : "squared-euclidean", NULL);
+
+  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s);
+}
+
+/* TRUE if @event is a model event; then *model is a new reference. */
+static inline gboolean
+test_model_event_parse (GstEvent * event, KmModel ** model)
+{
+  *model = NULL;
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY
+      || !gst_event_has_name (event, "kmeans-model"))
+    return FALSE;
+  return gst_structure_get (gst_event_get_structure (event), "model",
+      test_model_type (), model, NULL) && *model != NULL;
+}
+
 static inline void
 push_model_full (GstHarness * h, guint k, guint d, KmMetric metric,
     const gfloat * centers, guint64 version)
 {
   KmModel *model = model_new (k, d, metric, centers, version);
 
-  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
+  fail_unless (gst_harness_push_event (h, test_model_event_new (model)));
   km_model_unref (model);
 }
 

@@ -190,7 +190,7 @@ GST_START_TEST (test_cosine_distances)
 
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   model = model_new (2, 2, KM_METRIC_COSINE, centers, 3);
-  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
+  fail_unless (gst_harness_push_event (h, test_model_event_new (model)));
   km_model_unref (model);
   fail_unless_equals_int (gst_harness_push (h,
           buffer_from (points, sizeof (points))), GST_FLOW_OK);
@@ -267,7 +267,7 @@ GST_START_TEST (test_model_switch_mid_stream)
   while ((ev = gst_harness_try_pull_event (h))) {
     KmModel *m = NULL;
 
-    if (gst_kmeans_model_event_parse (ev, &m)) {
+    if (test_model_event_parse (ev, &m)) {
       fail_unless (km_model_get_version (m) == 1
           || km_model_get_version (m) == 2);
       km_model_unref (m);
@@ -377,7 +377,7 @@ GST_START_TEST (test_dimension_mismatch)
   KmModel *model = model_new (2, 3, KM_METRIC_SQUARED_EUCLIDEAN, centers3, 1);
 
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
-  fail_unless (gst_harness_push_event (h, gst_kmeans_model_event_new (model)));
+  fail_unless (gst_harness_push_event (h, test_model_event_new (model)));
   km_model_unref (model);
   fail_unless_equals_int (gst_harness_push (h,
           buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_ERROR);
@@ -526,7 +526,7 @@ check_model_event_downstream (GstHarness * h, guint64 version, guint k)
   KmModel *m = NULL;
 
   while ((ev = gst_harness_try_pull_event (h)) != NULL) {
-    if (gst_kmeans_model_event_parse (ev, &m)) {
+    if (test_model_event_parse (ev, &m)) {
       gst_event_unref (ev);
       break;
     }

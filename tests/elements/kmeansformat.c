@@ -9,7 +9,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
-#include "kmeanselements.h"
+#include "kmeans-test-helpers.h"
 
 #define ASSIGNMENTS_CAPS "application/x-kmeans-assignments, clusters=(int)2"
 
@@ -83,7 +83,7 @@ static void
 push_model (Fixture * f, KmModel * model)
 {
   fail_unless (gst_harness_push_event (f->h,
-          gst_kmeans_model_event_new (model)));
+          test_model_event_new (model)));
 }
 
 /* Pulls one buffer and checks its text and timestamps. */
@@ -418,7 +418,7 @@ GST_START_TEST (test_message_to_json)
 {
   GstElement *format = gst_element_factory_make ("kmeans-format", NULL);
   KmModel *model = make_model (7, 0);
-  GstEvent *event = gst_kmeans_model_event_new (model);
+  GstEvent *event = test_model_event_new (model);
   gchar *json;
 
   json = message_to_json (format, score_structure ());

@@ -655,7 +655,7 @@ GST_START_TEST (test_model_location)
     KmModel *m = NULL;
 
     fail_unless (ev != NULL, "file model not sent downstream");
-    fail_unless (gst_kmeans_model_event_parse (ev, &m));
+    fail_unless (test_model_event_parse (ev, &m));
     fail_unless_equals_int (km_model_get_k (m), 5);
     km_model_unref (m);
     gst_event_unref (ev);

@@ -79,7 +79,7 @@ __asan_default_options (void)
 }
 
 /* Deeper nesting is not parsed: GStreamer's recursive parser overflows
- * its stack on a deep enough string (zmqsrc refuses more than 16 levels
+ * its stack on a deep enough string (kmzmqsrc refuses more than 16 levels
  * before parsing), and its per-level leak on bad lists would exhaust a
  * campaign's memory.  Point caps nest two deep. */
 #define FUZZ_MAX_CAPS_NESTING 4
@@ -91,7 +91,7 @@ fuzz_caps_from_string (const gchar * str)
 {
   GstCaps *caps;
 
-  if (gst_zmq_caps_nesting (str, strlen (str)) > FUZZ_MAX_CAPS_NESTING)
+  if (gst_km_zmq_caps_nesting (str, strlen (str)) > FUZZ_MAX_CAPS_NESTING)
     return NULL;
   fuzz_in_caps_parser = TRUE;
   caps = gst_caps_from_string (str);

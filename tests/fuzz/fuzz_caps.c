@@ -1,6 +1,6 @@
 /* Fuzzes reading caps as a point stream, gst_kmeans_points_info_from_caps()
  * on whatever gst_caps_from_string() makes of the input (the caps of a
- * zmqsrc peer, of a capsfilter in a launch line): points, NNStreamer
+ * kmzmqsrc peer, of a capsfilter in a launch line): points, NNStreamer
  * tensors, raw audio and raw video.  Promises checked: only fixed caps of
  * one structure are accepted, with 1 <= D <= KM_MAX_DIMENSIONS; a refusal
  * comes with an error; fixed caps within the points or audio templates

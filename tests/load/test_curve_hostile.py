@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""zmqsrc as the CURVE server (bind, PULL) against hostile clients: one
+"""kmzmqsrc as the CURVE server (bind, PULL) against hostile clients: one
 without keys (plain ZeroMQ) and one with the wrong server key.  They keep
 sending; nothing they send reaches the pipeline (messages-in stays 0, no
 buffer, no error), while a client with the right key gets through.
-(tests/zmq/test_zmq_curve.py covers zmqsrc as a CURVE client, zmqsink as
+(tests/zmq/test_zmq_curve.py covers kmzmqsrc as a CURVE client, kmzmqsink as
 the server, and clients refused by curve-allowed-clients.)
 """
 import unittest
@@ -25,7 +25,7 @@ class CurveHostileTest(unittest.TestCase):
         server_public, server_secret = zmq.curve_keypair()
         endpoint = ("tcp://127.0.0.1:*" if transport == "tcp"
                     else endpoints.ipc("curve"))
-        p = Pipeline("zmqsrc name=src endpoint=%s bind=true socket-type=pull "
+        p = Pipeline("kmzmqsrc name=src endpoint=%s bind=true socket-type=pull "
                      "framing=raw caps=%s curve-server=true "
                      "curve-secret-key=%s ! appsink name=out sync=false"
                      % (endpoint, CAPS, server_secret.decode()))
@@ -65,7 +65,7 @@ class CurveHostileTest(unittest.TestCase):
             data, _ = p.pull(timeout=WATCH)
             self.assertIsNone(data, "a hostile client got through")
             stats = p.stats("src")
-            print("%s: hostile clients offered %d messages; zmqsrc "
+            print("%s: hostile clients offered %d messages; kmzmqsrc "
                   "messages-in %d, malformed %d" % (
                       transport, offered, stats.get_value("messages-in"),
                       stats.get_value("malformed")))

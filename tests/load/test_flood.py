@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A publisher floods zmqsrc far faster than kmeans-train can train.
+"""A publisher floods kmzmqsrc far faster than kmeans-train can train.
 
 The pipeline (in this process) must keep running, count what ZeroMQ drops
 (gaps in the gst framing's sequence numbers on SUB), and its memory must
@@ -53,7 +53,7 @@ class FloodTest(unittest.TestCase):
         endpoints = Endpoints()
         endpoint = endpoints.ipc("flood")
         p = Pipeline(
-            "zmqsrc name=src endpoint=%s receive-hwm=%d ! "
+            "kmzmqsrc name=src endpoint=%s receive-hwm=%d ! "
             "kmeans-train name=train num-clusters=%d post-messages=false ! "
             "fakesink sync=false" % (endpoint, HWM, K))
         publisher = None

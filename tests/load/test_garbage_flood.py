@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""A peer floods zmqsrc with malformed messages: random bytes, truncated
+"""A peer floods kmzmqsrc with malformed messages: random bytes, truncated
 headers, and the same malformed caps over and over.  Every one is dropped
 and counted as malformed, the stream goes on (a good message afterwards
 comes out), nothing is posted on the bus, and memory does not grow with
 the number of messages (GStreamer 1.22 leaks on some malformed caps
-strings; zmqsrc parses a rejected caps string once, not per message).
+strings; kmzmqsrc parses a rejected caps string once, not per message).
 """
 import unittest
 
@@ -25,12 +25,12 @@ class GarbageFloodTest(unittest.TestCase):
     def test_garbage_flood(self):
         ctx = zmq.Context()
         endpoints = Endpoints()
-        p = Pipeline("zmqsrc name=src endpoint=%s bind=true socket-type=pull "
+        p = Pipeline("kmzmqsrc name=src endpoint=%s bind=true socket-type=pull "
                      "! appsink name=out sync=false max-buffers=1 drop=true"
                      % endpoints.ipc("garbage"))
         push = ctx.socket(zmq.PUSH)
         # Bounded queues (the sender is in this process): sending waits
-        # for zmqsrc to read, at most WAIT s per message.
+        # for kmzmqsrc to read, at most WAIT s per message.
         push.sndhwm = 1000
         push.sndtimeo = int(WAIT * 1000)
         rng = np.random.default_rng(7)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A peer sends a frame larger than zmqsrc's max-message-size.
+"""A peer sends a frame larger than kmzmqsrc's max-message-size.
 
 ZeroMQ checks the size in the frame's length prefix, before it allocates
 anything, and closes the connection: the message never reaches the
@@ -38,7 +38,7 @@ class OversizedTest(unittest.TestCase):
         endpoints = Endpoints()
         endpoint = ("tcp://127.0.0.1:*" if transport == "tcp"
                     else endpoints.ipc("big"))
-        p = Pipeline("zmqsrc name=src endpoint=%s bind=true socket-type=pull "
+        p = Pipeline("kmzmqsrc name=src endpoint=%s bind=true socket-type=pull "
                      "framing=raw caps=%s max-message-size=%d ! "
                      "appsink name=out sync=false" % (endpoint, CAPS, LIMIT))
         bad = ctx.socket(zmq.PUSH)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """1000 NULL -> PLAYING -> NULL cycles of a ZeroMQ pipeline leak nothing.
 
-    zmqsrc (PULL, bind) ! kmeans-train ! kmeans-assign ! zmqsink (PUB, bind)
+    kmzmqsrc (PULL, bind) ! kmeans-train ! kmeans-assign ! kmzmqsink (PUB, bind)
 
 In every DATA_EVERY-th cycle a pyzmq PUSH peer sends points and a pyzmq
 SUB peer waits for the assignments to come out; the other cycles stop a
@@ -33,10 +33,10 @@ class StateCyclesTest(unittest.TestCase):
         points_in = endpoints.ipc("in")
         results_out = endpoints.ipc("out")
         p = Pipeline(
-            "zmqsrc name=src endpoint=%s bind=true socket-type=pull "
+            "kmzmqsrc name=src endpoint=%s bind=true socket-type=pull "
             "framing=raw caps=%s linger=0 ! "
             "kmeans-train num-clusters=2 post-messages=false ! "
-            "kmeans-assign ! zmqsink name=sink endpoint=%s linger=0 "
+            "kmeans-assign ! kmzmqsink name=sink endpoint=%s linger=0 "
             "sync=false" % (points_in, CAPS, results_out))
         ctx = zmq.Context()
         push = ctx.socket(zmq.PUSH)

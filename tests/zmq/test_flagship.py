@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The flagship demo, end to end: pipelines/demo.py as the quick start runs it.
 
-A pyzmq publisher process sends raw float32 points to zmqsrc, the pipeline
-trains, scores, assigns and formats, zmqsink publishes JSON documents and a
+A pyzmq publisher process sends raw float32 points to kmzmqsrc, the pipeline
+trains, scores, assigns and formats, kmzmqsink publishes JSON documents and a
 pyzmq subscriber process receives them.  demo.py --json-out writes what
 happened: the counters, the true and learned centers and the text of every
 document the subscriber received.  These tests check that outcome against
@@ -221,7 +221,7 @@ class TestFlagshipSettings(unittest.TestCase):
     def test_fails_when_a_helper_program_fails(self):
         # demo.py with one of its two programs replaced by one that exits
         # with status 3 at once: it must say so and exit 1, not hang (a
-        # zmqsink waiting for a subscriber would wait for ever).
+        # kmzmqsink waiting for a subscriber would wait for ever).
         for who in ("publisher", "subscriber"):
             with self.subTest(program=who):
                 proc = subprocess.run(

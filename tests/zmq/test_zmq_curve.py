@@ -40,7 +40,7 @@ class CurveTest(PeerTestCase):
         return pub, endpoint, sender
 
     def subscriber(self, endpoint, curve):
-        return Pipeline("zmqsrc name=src endpoint=%s framing=raw caps=%s %s "
+        return Pipeline("kmzmqsrc name=src endpoint=%s framing=raw caps=%s %s "
                         "! appsink name=out sync=false"
                         % (endpoint, POINTS_CAPS, curve))
 
@@ -77,10 +77,10 @@ class CurveTest(PeerTestCase):
         self.check_zmqsrc_client("ipc")
 
     def test_zmqsink_server(self):
-        """zmqsink is the CURVE server: only a subscriber with its public
+        """kmzmqsink is the CURVE server: only a subscriber with its public
         key reads anything; an eavesdropper without it reads nothing."""
         p = Pipeline("appsrc name=in caps=%s format=time is-live=true ! "
-                     "zmqsink name=sink endpoint=tcp://127.0.0.1:* sync=false "
+                     "kmzmqsink name=sink endpoint=tcp://127.0.0.1:* sync=false "
                      "curve-server=true curve-secret-key=%s"
                      % (POINTS_CAPS, key(self.server_secret)))
         p.play()
@@ -112,10 +112,10 @@ class CurveTest(PeerTestCase):
                 s.close(0)
 
     def test_allowed_clients(self):
-        """zmqsrc is the server and admits only the listed publisher."""
+        """kmzmqsrc is the server and admits only the listed publisher."""
         friend = zmq.curve_keypair()
         stranger = zmq.curve_keypair()
-        p = Pipeline("zmqsrc name=src endpoint=tcp://127.0.0.1:* bind=true "
+        p = Pipeline("kmzmqsrc name=src endpoint=tcp://127.0.0.1:* bind=true "
                      "socket-type=pull framing=raw caps=%s curve-server=true "
                      "curve-secret-key=%s curve-allowed-clients=%s ! "
                      "appsink name=out sync=false"
@@ -147,15 +147,15 @@ class CurveTest(PeerTestCase):
 
     def test_key_files_between_pipelines(self):
         """Certificates written by pyzmq (zcert format) on both sides of a
-        zmqsink -> zmqsrc link."""
+        kmzmqsink -> kmzmqsrc link."""
         public_file, secret_file = zmq.auth.create_certificates(
             self.endpoints.dir, "server")
         endpoint = self.endpoints.ipc("curve")
         sink = Pipeline("kmeans-testsrc num-buffers=5 points-per-buffer=4 ! "
-                        "zmqsink name=sink endpoint=%s wait-for-subscriber=true"
+                        "kmzmqsink name=sink endpoint=%s wait-for-subscriber=true"
                         " curve-server=true curve-key-file=%s sync=false"
                         % (endpoint, secret_file))
-        src = Pipeline("zmqsrc name=src endpoint=%s curve-server-key-file=%s "
+        src = Pipeline("kmzmqsrc name=src endpoint=%s curve-server-key-file=%s "
                        "! appsink name=out sync=false" % (endpoint,
                                                          public_file))
         sink.play()

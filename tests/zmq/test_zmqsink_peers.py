@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""zmqsink read by plain pyzmq receivers: both framings, tcp and ipc."""
+"""kmzmqsink read by plain pyzmq receivers: both framings, tcp and ipc."""
 import os
 import sys
 
@@ -34,7 +34,7 @@ class SinkToPlainReceiverTest(PeerTestCase):
 
     def sender(self, endpoint, extra):
         return Pipeline(
-            "appsrc name=in caps=%s format=time ! zmqsink name=sink "
+            "appsrc name=in caps=%s format=time ! kmzmqsink name=sink "
             "endpoint=%s sync=false %s" % (POINTS_CAPS, endpoint, extra))
 
     def check_gst_framing(self, endpoint):
@@ -111,7 +111,7 @@ class SinkToPlainReceiverTest(PeerTestCase):
         pull.bind("tcp://127.0.0.1:*")
         endpoint = pull.last_endpoint.decode()
         p = Pipeline("kmeans-testsrc num-buffers=4 points-per-buffer=16 "
-                     "dimensions=3 ! zmqsink name=sink socket-type=push "
+                     "dimensions=3 ! kmzmqsink name=sink socket-type=push "
                      "bind=false sync=false endpoint=%s" % endpoint)
         p.play()
         try:

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""zmqsrc fed by plain pyzmq senders: PUB/SUB, PUSH/PULL fan-out, tcp, ipc."""
+"""kmzmqsrc fed by plain pyzmq senders: PUB/SUB, PUSH/PULL fan-out, tcp, ipc."""
 import os
 import sys
 import unittest
@@ -13,7 +13,7 @@ from zmqtestlib import (POINTS_CAPS, WAIT, Gst, PeerTestCase,  # noqa: E402
 
 
 class RawPublisherTest(PeerTestCase):
-    """A plain PUB sends raw float32 rows; zmqsrc framing=raw gives them to
+    """A plain PUB sends raw float32 rows; kmzmqsrc framing=raw gives them to
     an appsink, bit for bit, in order, with the caps of its property."""
 
     def run_publisher(self, transport, topic):
@@ -21,7 +21,7 @@ class RawPublisherTest(PeerTestCase):
         endpoint = bind_any(pub, transport, self.endpoints)
         n = 20
         p = Pipeline(
-            "zmqsrc name=src endpoint=%s framing=raw topic=%s caps=%s "
+            "kmzmqsrc name=src endpoint=%s framing=raw topic=%s caps=%s "
             "num-buffers=%d ! appsink name=out sync=false"
             % (endpoint, topic or '""', POINTS_CAPS, n))
         p.play()
@@ -73,7 +73,7 @@ class RawPublisherTest(PeerTestCase):
 
 
 class FanOutTest(PeerTestCase):
-    """A plain PUSH with two zmqsrc PULL pipelines: each gets a share, and
+    """A plain PUSH with two kmzmqsrc PULL pipelines: each gets a share, and
     together exactly every message, none twice."""
 
     def fan_out(self, transport):
@@ -81,7 +81,7 @@ class FanOutTest(PeerTestCase):
         monitor = push.get_monitor_socket()
         endpoint = bind_any(push, transport, self.endpoints)
         receivers = [Pipeline(
-            "zmqsrc name=src endpoint=%s socket-type=pull framing=raw "
+            "kmzmqsrc name=src endpoint=%s socket-type=pull framing=raw "
             "caps=%s ! appsink name=out sync=false" % (endpoint, POINTS_CAPS))
             for _ in range(2)]
         for r in receivers:
@@ -116,16 +116,16 @@ class FanOutTest(PeerTestCase):
 
 
 class StopTest(unittest.TestCase):
-    """A zmqsrc waiting for messages that never come stops at once."""
+    """A kmzmqsrc waiting for messages that never come stops at once."""
 
     def test_stop_while_waiting(self):
-        p = Pipeline("zmqsrc name=src endpoint=tcp://127.0.0.1:* bind=true "
+        p = Pipeline("kmzmqsrc name=src endpoint=tcp://127.0.0.1:* bind=true "
                      "socket-type=pull timeout=50000000 ! appsink name=out")
         p.play()
         msg = p.bus.timed_pop_filtered(int(WAIT * Gst.SECOND),
                                        Gst.MessageType.ELEMENT)
         self.assertIsNotNone(msg)
-        self.assertEqual(msg.get_structure().get_name(), "GstZmqSrcTimeout")
+        self.assertEqual(msg.get_structure().get_name(), "GstKmZmqSrcTimeout")
         # The functional promise, bounded generously.
         self.assertLess(p.stop(), 2.0)
 

@@ -1,4 +1,4 @@
-/* gst-kmeans: helpers shared by the zmqsrc and zmqsink element tests.
+/* gst-kmeans: helpers shared by the kmzmqsrc and kmzmqsink element tests.
  *
  * Real libzmq sockets stand in for the "other program"; nothing is mocked.
  * Every wait is bounded (a failed test ends, it does not hang) and no
@@ -157,7 +157,7 @@ make_header (guint8 flags, guint32 stream, guint64 sequence, GstClockTime pts,
     GstClockTime dts, GstClockTime duration, guint64 offset,
     guint64 offset_end, const gchar * caps)
 {
-  GstZmqFrameHeader h = { 0, };
+  GstKmZmqFrameHeader h = { 0, };
   guint8 *data;
 
   h.flags = flags;
@@ -170,9 +170,9 @@ make_header (guint8 flags, guint32 stream, guint64 sequence, GstClockTime pts,
   h.offset_end = offset_end;
   h.caps = caps;
   h.caps_len = caps ? strlen (caps) : 0;
-  data = g_malloc (gst_zmq_frame_header_size (&h));
-  gst_zmq_frame_header_write (&h, data);
-  return g_bytes_new_take (data, gst_zmq_frame_header_size (&h));
+  data = g_malloc (gst_km_zmq_frame_header_size (&h));
+  gst_km_zmq_frame_header_write (&h, data);
+  return g_bytes_new_take (data, gst_km_zmq_frame_header_size (&h));
 }
 
 static inline void

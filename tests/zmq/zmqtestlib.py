@@ -29,8 +29,8 @@ NONE = 2 ** 64 - 1
 
 
 def require_plugin():
-    if Gst.ElementFactory.find("zmqsrc") is None:
-        print("zmqsrc not found: is GST_PLUGIN_PATH set to the build?",
+    if Gst.ElementFactory.find("kmzmqsrc") is None:
+        print("kmzmqsrc not found: is GST_PLUGIN_PATH set to the build?",
               file=sys.stderr)
         sys.exit(1)
 

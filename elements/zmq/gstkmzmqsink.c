@@ -6,17 +6,17 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 /**
- * SECTION:element-zmqsink
- * @title: zmqsink
- * @see_also: zmqsrc, udpsink, tcpclientsink
+ * SECTION:element-kmzmqsink
+ * @title: kmzmqsink
+ * @see_also: kmzmqsrc, udpsink, tcpclientsink
  *
- * zmqsink sends every buffer as one ZeroMQ message on a PUB or PUSH socket
- * (#GstZmqSink:socket-type).  It binds #GstZmqSink:endpoint (several may
- * be given, comma-separated) or, with #GstZmqSink:bind=false, connects to
+ * kmzmqsink sends every buffer as one ZeroMQ message on a PUB or PUSH socket
+ * (#GstKmZmqSink:socket-type).  It binds #GstKmZmqSink:endpoint (several may
+ * be given, comma-separated) or, with #GstKmZmqSink:bind=false, connects to
  * them.  Each element has its own ZeroMQ context, so `inproc://`
  * endpoints are refused: use `ipc://` on one host, `tcp://` between
  * hosts.  With a wildcard port (`tcp://127.0.0.1:*`) the port chosen is
- * in #GstZmqSink:last-endpoint once the element is started.
+ * in #GstKmZmqSink:last-endpoint once the element is started.
  *
  * Connecting is asynchronous: a peer that is not there yet is not an
  * error, ZeroMQ keeps trying.  What can never work fails the start with an
@@ -27,18 +27,18 @@
  *
  * PUB hands every message to every subscriber of its topic and never
  * blocks: ZeroMQ drops messages for a subscriber that is
- * #GstZmqSink:send-hwm messages behind (a receiving zmqsrc with gst
+ * #GstKmZmqSink:send-hwm messages behind (a receiving kmzmqsrc with gst
  * framing counts them as `dropped`), and everything sent before a
- * subscriber has joined; #GstZmqSink:wait-for-subscriber holds the first
+ * subscriber has joined; #GstKmZmqSink:wait-for-subscriber holds the first
  * message until a subscriber to the topic is there.  PUSH gives each
  * message to one connected puller, in turn, and waits when none is
- * connected or all are #GstZmqSink:send-hwm behind; with
- * #GstZmqSink:block=false it drops the buffer instead (counted as
+ * connected or all are #GstKmZmqSink:send-hwm behind; with
+ * #GstKmZmqSink:block=false it drops the buffer instead (counted as
  * `dropped`).
  *
  * ## Framing
  *
- * With #GstZmqSink:framing `gst` (the default, for a zmqsrc in another
+ * With #GstKmZmqSink:framing `gst` (the default, for a kmzmqsrc in another
  * pipeline) every message is `[topic] header payload...`: the header
  * (byte layout in `schemas/zmq-framing.md`) carries the caps, PTS, DTS,
  * duration, offsets, buffer flags and a sequence number, and each memory
@@ -46,55 +46,55 @@
  * travel in every message, so a subscriber that joins late or a puller
  * that gets every other message still knows them; a receiver only parses
  * them again when they change.  On EOS a header-only message flagged EOS
- * is sent, which ends the receiving zmqsrc's stream too.  Stopping the
+ * is sent, which ends the receiving kmzmqsrc's stream too.  Stopping the
  * pipeline without EOS sends nothing.
  *
  * With `raw` a message is exactly the buffer's bytes in one frame (a
  * buffer of several memories is merged first), for any ZeroMQ program to
  * read; caps, timestamps and EOS are not sent.
  *
- * A #GstZmqSink:topic is sent as a separate first frame in both
+ * A #GstKmZmqSink:topic is sent as a separate first frame in both
  * framings, so ZeroMQ subscribers can filter on it.
  *
- * Like any sink, zmqsink renders each buffer at its running time
+ * Like any sink, kmzmqsink renders each buffer at its running time
  * (#GstBaseSink:sync), so a file or a non-live source is sent at the pace
  * of its timestamps; set sync=false to send as fast as buffers come.
  *
- * Stopping waits at most #GstZmqSink:linger milliseconds for queued
+ * Stopping waits at most #GstKmZmqSink:linger milliseconds for queued
  * messages (the final EOS included) to leave; a render blocked on a PUSH
  * socket with nobody to take the message is woken by unlock() at once.
  *
  * ## Security
  *
- * For CURVE encryption one side is the server: set #GstZmqSink:curve-server
- * and #GstZmqSink:curve-secret-key (or #GstZmqSink:curve-key-file) there,
- * and #GstZmqSink:curve-server-key (the server's public key) on every
+ * For CURVE encryption one side is the server: set #GstKmZmqSink:curve-server
+ * and #GstKmZmqSink:curve-secret-key (or #GstKmZmqSink:curve-key-file) there,
+ * and #GstKmZmqSink:curve-server-key (the server's public key) on every
  * client.  A client that connects with a wrong server key gets nothing,
  * and an eavesdropper sees only ciphertext.  A binding PUB is usually the
  * server; to serve only known subscribers list their public keys in
- * #GstZmqSink:curve-allowed-clients.  Without CURVE anybody who reaches the
+ * #GstKmZmqSink:curve-allowed-clients.  Without CURVE anybody who reaches the
  * endpoint can subscribe.
  *
  * ## Statistics
  *
- * #GstZmqSink:stats is a #GstStructure named `application/x-zmq-stats`:
+ * #GstKmZmqSink:stats is a #GstStructure named `application/x-zmq-stats`:
  *
  * * #guint64 `messages-in`: buffers rendered.
  * * #guint64 `bytes-in`: bytes of those buffers.
  * * #guint64 `messages-out`: ZeroMQ messages queued for sending, the EOS
  *   message included.
  * * #guint64 `bytes-out`: bytes of those messages, every frame counted.
- * * #guint64 `dropped`: buffers dropped because #GstZmqSink:block is false
+ * * #guint64 `dropped`: buffers dropped because #GstKmZmqSink:block is false
  *   and the socket could take nothing (PUB drops silently inside ZeroMQ and
  *   is not counted here).
  * * #guint64 `clients-rejected`: CURVE clients refused by
- *   #GstZmqSink:curve-allowed-clients.
+ *   #GstKmZmqSink:curve-allowed-clients.
  *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 kmeans-testsrc num-buffers=20 points-per-buffer=16 ! \
- *     zmqsink endpoint=ipc:///tmp/points-push.ipc socket-type=push bind=false
- * gst-launch-1.0 zmqsrc endpoint=ipc:///tmp/points-push.ipc socket-type=pull \
+ *     kmzmqsink endpoint=ipc:///tmp/points-push.ipc socket-type=push bind=false
+ * gst-launch-1.0 kmzmqsrc endpoint=ipc:///tmp/points-push.ipc socket-type=pull \
  *     bind=true ! fakesink silent=false -v
  * ]| Two pipelines (start them in either order): the pusher waits for the
  * puller, sends twenty buffers with their caps and timestamps and then
@@ -102,8 +102,8 @@
  * |[
  * gst-launch-1.0 kmeans-testsrc is-live=true points-per-second=40 \
  *     points-per-buffer=4 num-buffers=10 ! \
- *     zmqsink endpoint=ipc:///tmp/points-pub.ipc wait-for-subscriber=true
- * gst-launch-1.0 zmqsrc endpoint=ipc:///tmp/points-pub.ipc ! \
+ *     kmzmqsink endpoint=ipc:///tmp/points-pub.ipc wait-for-subscriber=true
+ * gst-launch-1.0 kmzmqsrc endpoint=ipc:///tmp/points-pub.ipc ! \
  *     fakesink dump=true
  * ]| Publishes ten buffers of four points, ten a second, once a subscriber
  * is there; the subscriber prints them and ends at the EOS.  More
@@ -111,7 +111,7 @@
  * tcp:// from other hosts.
  * |[
  * gst-launch-1.0 kmeans-testsrc is-live=true num-buffers=20 \
- *     points-per-buffer=50 ! zmqsink framing=raw topic=points \
+ *     points-per-buffer=50 ! kmzmqsink framing=raw topic=points \
  *     endpoint=ipc:///tmp/points-raw.ipc
  * pipelines/zmq-subscribe.py --endpoint ipc:///tmp/points-raw.ipc \
  *     --topic points --dtype float32 --dimensions 2
@@ -127,32 +127,32 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "gstzmqsink.h"
+#include "gstkmzmqsink.h"
 #include "zmqcommon.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_zmq_sink_debug);
-#define GST_CAT_DEFAULT gst_zmq_sink_debug
+GST_DEBUG_CATEGORY_STATIC (gst_km_zmq_sink_debug);
+#define GST_CAT_DEFAULT gst_km_zmq_sink_debug
 
 typedef enum
 {
-  GST_ZMQ_SINK_SOCKET_PUB,
-  GST_ZMQ_SINK_SOCKET_PUSH
-} GstZmqSinkSocketType;
+  GST_KM_ZMQ_SINK_SOCKET_PUB,
+  GST_KM_ZMQ_SINK_SOCKET_PUSH
+} GstKmZmqSinkSocketType;
 
 #define DEFAULT_BIND                TRUE
-#define DEFAULT_SOCKET_TYPE         GST_ZMQ_SINK_SOCKET_PUB
-#define DEFAULT_SEND_HWM            GST_ZMQ_DEFAULT_HWM
+#define DEFAULT_SOCKET_TYPE         GST_KM_ZMQ_SINK_SOCKET_PUB
+#define DEFAULT_SEND_HWM            GST_KM_ZMQ_DEFAULT_HWM
 #define DEFAULT_BLOCK               TRUE
 #define DEFAULT_WAIT_FOR_SUBSCRIBER FALSE
 
 #define STATS_NAME                  "application/x-zmq-stats"
 
 /* topic + header + one frame per memory */
-#define MAX_FRAMES                  (2 + GST_ZMQ_MAX_PAYLOAD_FRAMES)
+#define MAX_FRAMES                  (2 + GST_KM_ZMQ_MAX_PAYLOAD_FRAMES)
 
 enum
 {
-  PROP_SOCKET_TYPE = GST_ZMQ_PROP_LAST,
+  PROP_SOCKET_TYPE = GST_KM_ZMQ_PROP_LAST,
   PROP_SEND_HWM,
   PROP_BLOCK,
   PROP_WAIT_FOR_SUBSCRIBER,
@@ -167,31 +167,31 @@ typedef struct
   guint64 bytes_out;
   guint64 dropped;
   guint64 clients_rejected;     /* final count, once stopped */
-} GstZmqSinkStats;
+} GstKmZmqSinkStats;
 
-struct _GstZmqSink
+struct _GstKmZmqSink
 {
   GstBaseSink parent;
 
   /* Properties, under the object lock. */
-  GstZmqSettings settings;
-  GstZmqSinkSocketType socket_type;
+  GstKmZmqSettings settings;
+  GstKmZmqSinkSocketType socket_type;
   gboolean block;
   gboolean wait_for_subscriber;
 
   /* Under the object lock: read by get_property from any thread. */
-  GstZmqSinkStats stats;
-  GstZmqConnection *live_conn;  /* &conn while started: live counters */
+  GstKmZmqSinkStats stats;
+  GstKmZmqConnection *live_conn;  /* &conn while started: live counters */
   gchar *last_endpoint;
 
   /* Streaming state.  start() and stop() run on the application thread,
    * render() and event() on the streaming thread; GstBaseSink never runs
    * them at the same time, so the socket is used by one thread at once. */
-  GstZmqSettings active;        /* snapshot of the settings at start */
+  GstKmZmqSettings active;        /* snapshot of the settings at start */
   gboolean active_block;
   gboolean xpub;                /* PUB that reads subscriptions */
   gboolean have_subscriber;
-  GstZmqConnection conn;
+  GstKmZmqConnection conn;
   GCancellable *cancellable;    /* unlock() cancels it: wakes zmq_poll */
   gchar *caps_str;              /* of the current caps, for the header */
   guint32 stream_id;
@@ -203,62 +203,62 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS_ANY);
 
-#define gst_zmq_sink_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (GstZmqSink, gst_zmq_sink, GST_TYPE_BASE_SINK,
-    GST_DEBUG_CATEGORY_INIT (gst_zmq_sink_debug, "zmqsink", 0, "ZeroMQ sink"));
-GST_ELEMENT_REGISTER_DEFINE (zmq_sink, "zmqsink", GST_RANK_NONE,
-    GST_TYPE_ZMQ_SINK);
+#define gst_km_zmq_sink_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstKmZmqSink, gst_km_zmq_sink, GST_TYPE_BASE_SINK,
+    GST_DEBUG_CATEGORY_INIT (gst_km_zmq_sink_debug, "kmzmqsink", 0, "ZeroMQ sink"));
+GST_ELEMENT_REGISTER_DEFINE (km_zmq_sink, "kmzmqsink", GST_RANK_NONE,
+    GST_TYPE_KM_ZMQ_SINK);
 
-static void gst_zmq_sink_finalize (GObject * object);
-static void gst_zmq_sink_set_property (GObject * object, guint prop_id,
+static void gst_km_zmq_sink_finalize (GObject * object);
+static void gst_km_zmq_sink_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
-static void gst_zmq_sink_get_property (GObject * object, guint prop_id,
+static void gst_km_zmq_sink_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec);
-static gboolean gst_zmq_sink_start (GstBaseSink * bsink);
-static gboolean gst_zmq_sink_stop (GstBaseSink * bsink);
-static gboolean gst_zmq_sink_unlock (GstBaseSink * bsink);
-static gboolean gst_zmq_sink_unlock_stop (GstBaseSink * bsink);
-static gboolean gst_zmq_sink_set_caps (GstBaseSink * bsink, GstCaps * caps);
-static gboolean gst_zmq_sink_event (GstBaseSink * bsink, GstEvent * event);
-static GstFlowReturn gst_zmq_sink_render (GstBaseSink * bsink,
+static gboolean gst_km_zmq_sink_start (GstBaseSink * bsink);
+static gboolean gst_km_zmq_sink_stop (GstBaseSink * bsink);
+static gboolean gst_km_zmq_sink_unlock (GstBaseSink * bsink);
+static gboolean gst_km_zmq_sink_unlock_stop (GstBaseSink * bsink);
+static gboolean gst_km_zmq_sink_set_caps (GstBaseSink * bsink, GstCaps * caps);
+static gboolean gst_km_zmq_sink_event (GstBaseSink * bsink, GstEvent * event);
+static GstFlowReturn gst_km_zmq_sink_render (GstBaseSink * bsink,
     GstBuffer * buffer);
 
-#define GST_TYPE_ZMQ_SINK_SOCKET_TYPE (gst_zmq_sink_socket_type_get_type ())
+#define GST_TYPE_KM_ZMQ_SINK_SOCKET_TYPE (gst_km_zmq_sink_socket_type_get_type ())
 static GType
-gst_zmq_sink_socket_type_get_type (void)
+gst_km_zmq_sink_socket_type_get_type (void)
 {
   static gsize type = 0;
   static const GEnumValue values[] = {
-    {GST_ZMQ_SINK_SOCKET_PUB, "PUB: every subscriber of the topic gets "
+    {GST_KM_ZMQ_SINK_SOCKET_PUB, "PUB: every subscriber of the topic gets "
           "every message; never blocks", "pub"},
-    {GST_ZMQ_SINK_SOCKET_PUSH, "PUSH: each message goes to one puller, in "
+    {GST_KM_ZMQ_SINK_SOCKET_PUSH, "PUSH: each message goes to one puller, in "
           "turn; waits for a puller", "push"},
     {0, NULL, NULL}
   };
 
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstZmqSinkSocketType", values);
+    GType t = g_enum_register_static ("GstKmZmqSinkSocketType", values);
     g_once_init_leave (&type, t);
   }
   return type;
 }
 
 static void
-gst_zmq_sink_class_init (GstZmqSinkClass * klass)
+gst_km_zmq_sink_class_init (GstKmZmqSinkClass * klass)
 {
   GObjectClass *gobject_class = (GObjectClass *) klass;
   GstElementClass *element_class = (GstElementClass *) klass;
   GstBaseSinkClass *basesink_class = (GstBaseSinkClass *) klass;
 
-  gobject_class->set_property = gst_zmq_sink_set_property;
-  gobject_class->get_property = gst_zmq_sink_get_property;
-  gobject_class->finalize = gst_zmq_sink_finalize;
+  gobject_class->set_property = gst_km_zmq_sink_set_property;
+  gobject_class->get_property = gst_km_zmq_sink_get_property;
+  gobject_class->finalize = gst_km_zmq_sink_finalize;
 
-  gst_zmq_install_properties (gobject_class, DEFAULT_BIND, FALSE);
+  gst_km_zmq_install_properties (gobject_class, DEFAULT_BIND, FALSE);
   g_object_class_install_property (gobject_class, PROP_SOCKET_TYPE,
       g_param_spec_enum ("socket-type", "Socket type",
           "ZeroMQ socket type: pub (to SUB) or push (to PULL)",
-          GST_TYPE_ZMQ_SINK_SOCKET_TYPE, DEFAULT_SOCKET_TYPE,
+          GST_TYPE_KM_ZMQ_SINK_SOCKET_TYPE, DEFAULT_SOCKET_TYPE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_SEND_HWM,
@@ -289,24 +289,24 @@ gst_zmq_sink_class_init (GstZmqSinkClass * klass)
   gst_element_class_set_static_metadata (element_class, "ZeroMQ sink",
       "Sink/Network",
       "Sends buffers on a ZeroMQ PUB or PUSH socket, with caps, timestamps "
-      "and EOS for zmqsrc, or raw", "gst-kmeans developers");
+      "and EOS for kmzmqsrc, or raw", "gst-kmeans developers");
 
-  basesink_class->start = GST_DEBUG_FUNCPTR (gst_zmq_sink_start);
-  basesink_class->stop = GST_DEBUG_FUNCPTR (gst_zmq_sink_stop);
-  basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_zmq_sink_unlock);
-  basesink_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_zmq_sink_unlock_stop);
-  basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_zmq_sink_set_caps);
-  basesink_class->event = GST_DEBUG_FUNCPTR (gst_zmq_sink_event);
-  basesink_class->render = GST_DEBUG_FUNCPTR (gst_zmq_sink_render);
+  basesink_class->start = GST_DEBUG_FUNCPTR (gst_km_zmq_sink_start);
+  basesink_class->stop = GST_DEBUG_FUNCPTR (gst_km_zmq_sink_stop);
+  basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_km_zmq_sink_unlock);
+  basesink_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_km_zmq_sink_unlock_stop);
+  basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_km_zmq_sink_set_caps);
+  basesink_class->event = GST_DEBUG_FUNCPTR (gst_km_zmq_sink_event);
+  basesink_class->render = GST_DEBUG_FUNCPTR (gst_km_zmq_sink_render);
 
-  gst_type_mark_as_plugin_api (GST_TYPE_ZMQ_SINK_SOCKET_TYPE, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_ZMQ_FRAMING, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KM_ZMQ_SINK_SOCKET_TYPE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KM_ZMQ_FRAMING, 0);
 }
 
 static void
-gst_zmq_sink_init (GstZmqSink * self)
+gst_km_zmq_sink_init (GstKmZmqSink * self)
 {
-  gst_zmq_settings_init (&self->settings, DEFAULT_BIND);
+  gst_km_zmq_settings_init (&self->settings, DEFAULT_BIND);
   self->settings.hwm = DEFAULT_SEND_HWM;
   self->socket_type = DEFAULT_SOCKET_TYPE;
   self->block = DEFAULT_BLOCK;
@@ -315,11 +315,11 @@ gst_zmq_sink_init (GstZmqSink * self)
 }
 
 static void
-gst_zmq_sink_finalize (GObject * object)
+gst_km_zmq_sink_finalize (GObject * object)
 {
-  GstZmqSink *self = GST_ZMQ_SINK (object);
+  GstKmZmqSink *self = GST_KM_ZMQ_SINK (object);
 
-  gst_zmq_settings_clear (&self->settings);
+  gst_km_zmq_settings_clear (&self->settings);
   g_free (self->last_endpoint);
   g_object_unref (self->cancellable);
 
@@ -327,13 +327,13 @@ gst_zmq_sink_finalize (GObject * object)
 }
 
 static void
-gst_zmq_sink_set_property (GObject * object, guint prop_id,
+gst_km_zmq_sink_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
-  GstZmqSink *self = GST_ZMQ_SINK (object);
+  GstKmZmqSink *self = GST_KM_ZMQ_SINK (object);
 
   GST_OBJECT_LOCK (self);
-  if (gst_zmq_settings_set_property (&self->settings, prop_id, value)) {
+  if (gst_km_zmq_settings_set_property (&self->settings, prop_id, value)) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
@@ -359,7 +359,7 @@ gst_zmq_sink_set_property (GObject * object, guint prop_id,
 
 /* Called with the object lock held. */
 static GstStructure *
-gst_zmq_sink_stats_new (GstZmqSink * self)
+gst_km_zmq_sink_stats_new (GstKmZmqSink * self)
 {
   return gst_structure_new (STATS_NAME,
       "messages-in", G_TYPE_UINT64, self->stats.messages_in,
@@ -368,18 +368,18 @@ gst_zmq_sink_stats_new (GstZmqSink * self)
       "bytes-out", G_TYPE_UINT64, self->stats.bytes_out,
       "dropped", G_TYPE_UINT64, self->stats.dropped,
       "clients-rejected", G_TYPE_UINT64, self->live_conn ?
-      gst_zmq_connection_get_rejected (self->live_conn) :
+      gst_km_zmq_connection_get_rejected (self->live_conn) :
       self->stats.clients_rejected, NULL);
 }
 
 static void
-gst_zmq_sink_get_property (GObject * object, guint prop_id, GValue * value,
+gst_km_zmq_sink_get_property (GObject * object, guint prop_id, GValue * value,
     GParamSpec * pspec)
 {
-  GstZmqSink *self = GST_ZMQ_SINK (object);
+  GstKmZmqSink *self = GST_KM_ZMQ_SINK (object);
 
   GST_OBJECT_LOCK (self);
-  if (gst_zmq_settings_get_property (&self->settings, self->last_endpoint,
+  if (gst_km_zmq_settings_get_property (&self->settings, self->last_endpoint,
           prop_id, value)) {
     GST_OBJECT_UNLOCK (self);
     return;
@@ -398,7 +398,7 @@ gst_zmq_sink_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->wait_for_subscriber);
       break;
     case PROP_STATS:
-      g_value_take_boxed (value, gst_zmq_sink_stats_new (self));
+      g_value_take_boxed (value, gst_km_zmq_sink_stats_new (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -408,31 +408,31 @@ gst_zmq_sink_get_property (GObject * object, guint prop_id, GValue * value,
 }
 
 static gboolean
-gst_zmq_sink_start (GstBaseSink * bsink)
+gst_km_zmq_sink_start (GstBaseSink * bsink)
 {
-  GstZmqSink *self = GST_ZMQ_SINK (bsink);
+  GstKmZmqSink *self = GST_KM_ZMQ_SINK (bsink);
   gint zmq_type;
   GError *error = NULL;
   gchar *debug = NULL;
 
   GST_OBJECT_LOCK (self);
-  gst_zmq_settings_copy (&self->active, &self->settings);
+  gst_km_zmq_settings_copy (&self->active, &self->settings);
   /* XPUB is PUB that also hands us the subscriptions it gets. */
-  self->xpub = self->socket_type == GST_ZMQ_SINK_SOCKET_PUB
+  self->xpub = self->socket_type == GST_KM_ZMQ_SINK_SOCKET_PUB
       && self->wait_for_subscriber;
-  zmq_type = self->socket_type == GST_ZMQ_SINK_SOCKET_PUSH ? ZMQ_PUSH :
+  zmq_type = self->socket_type == GST_KM_ZMQ_SINK_SOCKET_PUSH ? ZMQ_PUSH :
       self->xpub ? ZMQ_XPUB : ZMQ_PUB;
   self->active_block = self->block;
   memset (&self->stats, 0, sizeof (self->stats));
   GST_OBJECT_UNLOCK (self);
 
   self->have_subscriber = FALSE;
-  if (!gst_zmq_connection_open (&self->conn, &self->active, zmq_type, FALSE,
+  if (!gst_km_zmq_connection_open (&self->conn, &self->active, zmq_type, FALSE,
           self->cancellable, &error, &debug)) {
-    GST_ZMQ_POST_ERROR (self, error, debug);
+    GST_KM_ZMQ_POST_ERROR (self, error, debug);
     g_error_free (error);
     g_free (debug);
-    gst_zmq_settings_clear (&self->active);
+    gst_km_zmq_settings_clear (&self->active);
     return FALSE;
   }
 
@@ -452,29 +452,29 @@ gst_zmq_sink_start (GstBaseSink * bsink)
 }
 
 static gboolean
-gst_zmq_sink_stop (GstBaseSink * bsink)
+gst_km_zmq_sink_stop (GstBaseSink * bsink)
 {
-  GstZmqSink *self = GST_ZMQ_SINK (bsink);
+  GstKmZmqSink *self = GST_KM_ZMQ_SINK (bsink);
 
   /* last-endpoint and stats stay readable after the stream. */
   GST_OBJECT_LOCK (self);
-  self->stats.clients_rejected = gst_zmq_connection_get_rejected (&self->conn);
+  self->stats.clients_rejected = gst_km_zmq_connection_get_rejected (&self->conn);
   self->live_conn = NULL;
   GST_OBJECT_UNLOCK (self);
 
   /* Waits at most the linger time for queued messages. */
-  gst_zmq_connection_close (&self->conn);
+  gst_km_zmq_connection_close (&self->conn);
   g_clear_pointer (&self->caps_str, g_free);
-  gst_zmq_settings_clear (&self->active);
+  gst_km_zmq_settings_clear (&self->active);
   return TRUE;
 }
 
 /* Runs on another thread than render(): only signal, never touch the
  * socket. */
 static gboolean
-gst_zmq_sink_unlock (GstBaseSink * bsink)
+gst_km_zmq_sink_unlock (GstBaseSink * bsink)
 {
-  GstZmqSink *self = GST_ZMQ_SINK (bsink);
+  GstKmZmqSink *self = GST_KM_ZMQ_SINK (bsink);
 
   GST_LOG_OBJECT (self, "waking the streaming thread");
   g_cancellable_cancel (self->cancellable);
@@ -482,18 +482,18 @@ gst_zmq_sink_unlock (GstBaseSink * bsink)
 }
 
 static gboolean
-gst_zmq_sink_unlock_stop (GstBaseSink * bsink)
+gst_km_zmq_sink_unlock_stop (GstBaseSink * bsink)
 {
-  GstZmqSink *self = GST_ZMQ_SINK (bsink);
+  GstKmZmqSink *self = GST_KM_ZMQ_SINK (bsink);
 
   g_cancellable_reset (self->cancellable);
   return TRUE;
 }
 
 static gboolean
-gst_zmq_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
+gst_km_zmq_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 {
-  GstZmqSink *self = GST_ZMQ_SINK (bsink);
+  GstKmZmqSink *self = GST_KM_ZMQ_SINK (bsink);
 
   g_free (self->caps_str);
   self->caps_str = gst_caps_to_string (caps);
@@ -554,14 +554,14 @@ frame_from_bytes (zmq_msg_t * frame, const void *data, gsize size)
 }
 
 static void
-frame_from_header (zmq_msg_t * frame, const GstZmqFrameHeader * header)
+frame_from_header (zmq_msg_t * frame, const GstKmZmqFrameHeader * header)
 {
-  zmq_msg_init_size (frame, gst_zmq_frame_header_size (header));
-  gst_zmq_frame_header_write (header, zmq_msg_data (frame));
+  zmq_msg_init_size (frame, gst_km_zmq_frame_header_size (header));
+  gst_km_zmq_frame_header_write (header, zmq_msg_data (frame));
 }
 
 static void
-header_init (GstZmqSink * self, GstZmqFrameHeader * header)
+header_init (GstKmZmqSink * self, GstKmZmqFrameHeader * header)
 {
   memset (header, 0, sizeof (*header));
   header->stream_id = self->stream_id;
@@ -572,7 +572,7 @@ header_init (GstZmqSink * self, GstZmqFrameHeader * header)
 
 /* Topic and header frames; returns how many were made. */
 static guint
-make_envelope (GstZmqSink * self, GstBuffer * buffer, zmq_msg_t * frames)
+make_envelope (GstKmZmqSink * self, GstBuffer * buffer, zmq_msg_t * frames)
 {
   const gchar *topic = self->active.topic;
   guint n = 0;
@@ -580,12 +580,12 @@ make_envelope (GstZmqSink * self, GstBuffer * buffer, zmq_msg_t * frames)
   if (topic != NULL && *topic != '\0')
     frame_from_bytes (&frames[n++], topic, strlen (topic));
 
-  if (self->active.framing == GST_ZMQ_FRAMING_GST) {
-    GstZmqFrameHeader header;
+  if (self->active.framing == GST_KM_ZMQ_FRAMING_GST) {
+    GstKmZmqFrameHeader header;
 
     header_init (self, &header);
     if (buffer != NULL) {
-      header.flags = gst_zmq_frame_flags_from_buffer (buffer);
+      header.flags = gst_km_zmq_frame_flags_from_buffer (buffer);
       header.pts = GST_BUFFER_PTS (buffer);
       header.dts = GST_BUFFER_DTS (buffer);
       header.duration = GST_BUFFER_DURATION (buffer);
@@ -594,7 +594,7 @@ make_envelope (GstZmqSink * self, GstBuffer * buffer, zmq_msg_t * frames)
       header.caps = self->caps_str;
       header.caps_len = self->caps_str ? strlen (self->caps_str) : 0;
     } else {
-      header.flags = GST_ZMQ_FRAME_FLAG_EOS;
+      header.flags = GST_KM_ZMQ_FRAME_FLAG_EOS;
     }
     frame_from_header (&frames[n++], &header);
   }
@@ -603,14 +603,14 @@ make_envelope (GstZmqSink * self, GstBuffer * buffer, zmq_msg_t * frames)
 
 /* Payload frames after frames[n]; FALSE if a memory cannot be mapped. */
 static gboolean
-make_payload (GstZmqSink * self, GstBuffer * buffer, zmq_msg_t * frames,
+make_payload (GstKmZmqSink * self, GstBuffer * buffer, zmq_msg_t * frames,
     guint * n)
 {
   guint i, n_mem = gst_buffer_n_memory (buffer);
 
   /* raw: one frame, as plain programs expect; merging copies only when
    * the buffer has several memories. */
-  if (self->active.framing == GST_ZMQ_FRAMING_RAW) {
+  if (self->active.framing == GST_KM_ZMQ_FRAMING_RAW) {
     if (n_mem == 0)
       return zmq_msg_init (&frames[(*n)++]) == 0;
     if (!frame_from_memory (&frames[*n], gst_buffer_get_all_memory (buffer)))
@@ -646,7 +646,7 @@ typedef enum
 } SendResult;
 
 static SendResult
-post_send_error (GstZmqSink * self, gint err)
+post_send_error (GstKmZmqSink * self, gint err)
 {
   GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
       ("Could not send to the ZeroMQ endpoint \"%s\".",
@@ -658,7 +658,7 @@ post_send_error (GstZmqSink * self, gint err)
 /* A subscription message is 0x01 then the prefix; it matches when the
  * prefix starts our topic. */
 static gboolean
-subscription_matches (GstZmqSink * self, zmq_msg_t * msg)
+subscription_matches (GstKmZmqSink * self, zmq_msg_t * msg)
 {
   const guint8 *data = zmq_msg_data (msg);
   gsize size = zmq_msg_size (msg);
@@ -671,7 +671,7 @@ subscription_matches (GstZmqSink * self, zmq_msg_t * msg)
 /* Reads what XPUB queued (subscribe / unsubscribe messages), so the queue
  * does not grow, noting the first subscription to our topic. */
 static void
-read_subscriptions (GstZmqSink * self)
+read_subscriptions (GstKmZmqSink * self)
 {
   zmq_msg_t msg;
 
@@ -686,19 +686,19 @@ read_subscriptions (GstZmqSink * self)
 }
 
 static SendResult
-wait_for_subscriber (GstZmqSink * self)
+wait_for_subscriber (GstKmZmqSink * self)
 {
   read_subscriptions (self);
   while (!self->have_subscriber) {
     GST_LOG_OBJECT (self, "waiting for a subscriber");
-    switch (gst_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->conn.cancel_fd,
+    switch (gst_km_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->conn.cancel_fd,
             -1)) {
-      case GST_ZMQ_WAIT_READY:
-      case GST_ZMQ_WAIT_TIMEOUT:
+      case GST_KM_ZMQ_WAIT_READY:
+      case GST_KM_ZMQ_WAIT_TIMEOUT:
         break;
-      case GST_ZMQ_WAIT_CANCELLED:
+      case GST_KM_ZMQ_WAIT_CANCELLED:
         return SEND_FLUSHING;
-      case GST_ZMQ_WAIT_ERROR:
+      case GST_KM_ZMQ_WAIT_ERROR:
         return post_send_error (self, errno);
     }
     read_subscriptions (self);
@@ -709,7 +709,7 @@ wait_for_subscriber (GstZmqSink * self)
 /* The first frame decides: ZeroMQ takes the rest of a message it has
  * started, so only that one may have to wait. */
 static SendResult
-send_first_frame (GstZmqSink * self, zmq_msg_t * frame, gint flags)
+send_first_frame (GstKmZmqSink * self, zmq_msg_t * frame, gint flags)
 {
   for (;;) {
     gint err;
@@ -725,14 +725,14 @@ send_first_frame (GstZmqSink * self, zmq_msg_t * frame, gint flags)
       return SEND_FULL;
 
     GST_LOG_OBJECT (self, "waiting for a peer to take the message");
-    switch (gst_zmq_wait (self->conn.socket, ZMQ_POLLOUT, self->conn.cancel_fd,
+    switch (gst_km_zmq_wait (self->conn.socket, ZMQ_POLLOUT, self->conn.cancel_fd,
             -1)) {
-      case GST_ZMQ_WAIT_READY:
-      case GST_ZMQ_WAIT_TIMEOUT:
+      case GST_KM_ZMQ_WAIT_READY:
+      case GST_KM_ZMQ_WAIT_TIMEOUT:
         break;
-      case GST_ZMQ_WAIT_CANCELLED:
+      case GST_KM_ZMQ_WAIT_CANCELLED:
         return SEND_FLUSHING;
-      case GST_ZMQ_WAIT_ERROR:
+      case GST_KM_ZMQ_WAIT_ERROR:
         return post_send_error (self, errno);
     }
   }
@@ -741,7 +741,7 @@ send_first_frame (GstZmqSink * self, zmq_msg_t * frame, gint flags)
 /* Sends frames[0..n).  Sent frames are left empty; on FULL or FLUSHING
  * nothing was sent and the frames are intact for a retry. */
 static SendResult
-send_frames (GstZmqSink * self, zmq_msg_t * frames, guint n)
+send_frames (GstKmZmqSink * self, zmq_msg_t * frames, guint n)
 {
   gsize bytes = 0;
   SendResult res;
@@ -774,9 +774,9 @@ send_frames (GstZmqSink * self, zmq_msg_t * frames, guint n)
 }
 
 static GstFlowReturn
-gst_zmq_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
+gst_km_zmq_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 {
-  GstZmqSink *self = GST_ZMQ_SINK (bsink);
+  GstKmZmqSink *self = GST_KM_ZMQ_SINK (bsink);
   zmq_msg_t frames[MAX_FRAMES];
   GstFlowReturn ret = GST_FLOW_OK;
   SendResult res;
@@ -827,7 +827,7 @@ gst_zmq_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 /* The header-only EOS message of gst framing; best effort when flushing
  * or when nobody can take it without blocking. */
 static void
-send_eos (GstZmqSink * self)
+send_eos (GstKmZmqSink * self)
 {
   zmq_msg_t frames[2];
   guint n = make_envelope (self, NULL, frames);
@@ -847,12 +847,12 @@ send_eos (GstZmqSink * self)
 }
 
 static gboolean
-gst_zmq_sink_event (GstBaseSink * bsink, GstEvent * event)
+gst_km_zmq_sink_event (GstBaseSink * bsink, GstEvent * event)
 {
-  GstZmqSink *self = GST_ZMQ_SINK (bsink);
+  GstKmZmqSink *self = GST_KM_ZMQ_SINK (bsink);
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS
-      && self->active.framing == GST_ZMQ_FRAMING_GST)
+      && self->active.framing == GST_KM_ZMQ_FRAMING_GST)
     send_eos (self);
 
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);

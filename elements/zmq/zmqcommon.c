@@ -1,4 +1,4 @@
-/* gst-kmeans: ZeroMQ glue shared by zmqsrc and zmqsink.
+/* gst-kmeans: ZeroMQ glue shared by kmzmqsrc and kmzmqsink.
  *
  * See zmqcommon.h for what lives here and why, and schemas/zmq-framing.md
  * for the header layout.
@@ -18,8 +18,8 @@
 
 #include "zmqcommon.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_zmq_common_debug);
-#define GST_CAT_DEFAULT gst_zmq_common_debug
+GST_DEBUG_CATEGORY_STATIC (gst_km_zmq_common_debug);
+#define GST_CAT_DEFAULT gst_km_zmq_common_debug
 
 #define Z85_KEY_LENGTH 40
 #define BINARY_KEY_LENGTH 32
@@ -32,8 +32,8 @@ ensure_debug_category (void)
   static gsize done = 0;
 
   if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (gst_zmq_common_debug, "zmqcommon", 0,
-        "ZeroMQ glue shared by zmqsrc and zmqsink");
+    GST_DEBUG_CATEGORY_INIT (gst_km_zmq_common_debug, "zmqcommon", 0,
+        "ZeroMQ glue shared by kmzmqsrc and kmzmqsink");
     g_once_init_leave (&done, 1);
   }
 }
@@ -76,7 +76,7 @@ write_u64_le (guint8 * p, guint64 v)
 }
 
 guint
-gst_zmq_caps_nesting (const gchar * caps, gsize len)
+gst_km_zmq_caps_nesting (const gchar * caps, gsize len)
 {
   guint depth = 0, deepest = 0;
   gsize i;
@@ -94,66 +94,66 @@ gst_zmq_caps_nesting (const gchar * caps, gsize len)
 }
 
 GQuark
-gst_zmq_frame_error_quark (void)
+gst_km_zmq_frame_error_quark (void)
 {
   return g_quark_from_static_string ("gst-zmq-frame-error-quark");
 }
 
 gboolean
-gst_zmq_frame_header_parse (const guint8 * data, gsize size,
-    GstZmqFrameHeader * header, GError ** error)
+gst_km_zmq_frame_header_parse (const guint8 * data, gsize size,
+    GstKmZmqFrameHeader * header, GError ** error)
 {
   guint32 caps_len;
 
   g_return_val_if_fail (header != NULL, FALSE);
   g_return_val_if_fail (data != NULL || size == 0, FALSE);
 
-  if (size >= 4 && read_u32_le (data) != GST_ZMQ_FRAME_MAGIC) {
-    g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_BAD_MAGIC,
+  if (size >= 4 && read_u32_le (data) != GST_KM_ZMQ_FRAME_MAGIC) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR, GST_KM_ZMQ_FRAME_ERROR_BAD_MAGIC,
         "not a framing header: magic is %02x %02x %02x %02x, "
         "expected \"GZMQ\"", data[0], data[1], data[2], data[3]);
     return FALSE;
   }
-  if (size < GST_ZMQ_FRAME_HEADER_FIXED_SIZE) {
-    g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_TRUNCATED,
+  if (size < GST_KM_ZMQ_FRAME_HEADER_FIXED_SIZE) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR, GST_KM_ZMQ_FRAME_ERROR_TRUNCATED,
         "header frame of %" G_GSIZE_FORMAT " bytes is shorter than the "
-        "%d fixed bytes", size, GST_ZMQ_FRAME_HEADER_FIXED_SIZE);
+        "%d fixed bytes", size, GST_KM_ZMQ_FRAME_HEADER_FIXED_SIZE);
     return FALSE;
   }
-  if (data[4] != GST_ZMQ_FRAME_VERSION) {
-    g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_BAD_VERSION,
+  if (data[4] != GST_KM_ZMQ_FRAME_VERSION) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR, GST_KM_ZMQ_FRAME_ERROR_BAD_VERSION,
         "framing version %u is not supported (only %d)", data[4],
-        GST_ZMQ_FRAME_VERSION);
+        GST_KM_ZMQ_FRAME_VERSION);
     return FALSE;
   }
 
   caps_len = read_u32_le (data + 12);
-  if (caps_len > size - GST_ZMQ_FRAME_HEADER_FIXED_SIZE) {
-    g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_TRUNCATED,
+  if (caps_len > size - GST_KM_ZMQ_FRAME_HEADER_FIXED_SIZE) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR, GST_KM_ZMQ_FRAME_ERROR_TRUNCATED,
         "caps string of %u bytes does not fit in a header frame of %"
         G_GSIZE_FORMAT " bytes", caps_len, size);
     return FALSE;
   }
-  if (caps_len < size - GST_ZMQ_FRAME_HEADER_FIXED_SIZE) {
-    g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_BAD_SIZE,
+  if (caps_len < size - GST_KM_ZMQ_FRAME_HEADER_FIXED_SIZE) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR, GST_KM_ZMQ_FRAME_ERROR_BAD_SIZE,
         "header frame of %" G_GSIZE_FORMAT " bytes has %" G_GSIZE_FORMAT
         " bytes after its caps string", size,
-        size - GST_ZMQ_FRAME_HEADER_FIXED_SIZE - caps_len);
+        size - GST_KM_ZMQ_FRAME_HEADER_FIXED_SIZE - caps_len);
     return FALSE;
   }
   if (caps_len > 0) {
-    const gchar *caps = (const gchar *) data + GST_ZMQ_FRAME_HEADER_FIXED_SIZE;
+    const gchar *caps = (const gchar *) data + GST_KM_ZMQ_FRAME_HEADER_FIXED_SIZE;
 
     if (memchr (caps, '\0', caps_len) != NULL
         || !g_utf8_validate_len (caps, caps_len, NULL)) {
-      g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_BAD_CAPS,
+      g_set_error (error, GST_KM_ZMQ_FRAME_ERROR, GST_KM_ZMQ_FRAME_ERROR_BAD_CAPS,
           "caps string is not NUL-free UTF-8");
       return FALSE;
     }
-    if (gst_zmq_caps_nesting (caps, caps_len) > GST_ZMQ_MAX_CAPS_NESTING) {
-      g_set_error (error, GST_ZMQ_FRAME_ERROR, GST_ZMQ_FRAME_ERROR_BAD_CAPS,
+    if (gst_km_zmq_caps_nesting (caps, caps_len) > GST_KM_ZMQ_MAX_CAPS_NESTING) {
+      g_set_error (error, GST_KM_ZMQ_FRAME_ERROR, GST_KM_ZMQ_FRAME_ERROR_BAD_CAPS,
           "caps string nests brackets more than %d deep",
-          GST_ZMQ_MAX_CAPS_NESTING);
+          GST_KM_ZMQ_MAX_CAPS_NESTING);
       return FALSE;
     }
     header->caps = caps;
@@ -175,16 +175,16 @@ gst_zmq_frame_header_parse (const guint8 * data, gsize size,
 }
 
 gsize
-gst_zmq_frame_header_size (const GstZmqFrameHeader * header)
+gst_km_zmq_frame_header_size (const GstKmZmqFrameHeader * header)
 {
-  return GST_ZMQ_FRAME_HEADER_FIXED_SIZE + header->caps_len;
+  return GST_KM_ZMQ_FRAME_HEADER_FIXED_SIZE + header->caps_len;
 }
 
 void
-gst_zmq_frame_header_write (const GstZmqFrameHeader * header, guint8 * data)
+gst_km_zmq_frame_header_write (const GstKmZmqFrameHeader * header, guint8 * data)
 {
-  write_u32_le (data, GST_ZMQ_FRAME_MAGIC);
-  data[4] = GST_ZMQ_FRAME_VERSION;
+  write_u32_le (data, GST_KM_ZMQ_FRAME_MAGIC);
+  data[4] = GST_KM_ZMQ_FRAME_VERSION;
   data[5] = header->flags;
   data[6] = data[7] = 0;
   write_u32_le (data + 8, header->stream_id);
@@ -196,23 +196,23 @@ gst_zmq_frame_header_write (const GstZmqFrameHeader * header, guint8 * data)
   write_u64_le (data + 48, header->offset);
   write_u64_le (data + 56, header->offset_end);
   if (header->caps_len > 0)
-    memcpy (data + GST_ZMQ_FRAME_HEADER_FIXED_SIZE, header->caps,
+    memcpy (data + GST_KM_ZMQ_FRAME_HEADER_FIXED_SIZE, header->caps,
         header->caps_len);
 }
 
 static const struct
 {
-  GstZmqFrameFlags frame;
+  GstKmZmqFrameFlags frame;
   GstBufferFlags buffer;
 } flag_map[] = {
-  {GST_ZMQ_FRAME_FLAG_DISCONT, GST_BUFFER_FLAG_DISCONT},
-  {GST_ZMQ_FRAME_FLAG_DELTA_UNIT, GST_BUFFER_FLAG_DELTA_UNIT},
-  {GST_ZMQ_FRAME_FLAG_GAP, GST_BUFFER_FLAG_GAP},
-  {GST_ZMQ_FRAME_FLAG_HEADER, GST_BUFFER_FLAG_HEADER},
+  {GST_KM_ZMQ_FRAME_FLAG_DISCONT, GST_BUFFER_FLAG_DISCONT},
+  {GST_KM_ZMQ_FRAME_FLAG_DELTA_UNIT, GST_BUFFER_FLAG_DELTA_UNIT},
+  {GST_KM_ZMQ_FRAME_FLAG_GAP, GST_BUFFER_FLAG_GAP},
+  {GST_KM_ZMQ_FRAME_FLAG_HEADER, GST_BUFFER_FLAG_HEADER},
 };
 
 guint8
-gst_zmq_frame_flags_from_buffer (GstBuffer * buffer)
+gst_km_zmq_frame_flags_from_buffer (GstBuffer * buffer)
 {
   guint8 flags = 0;
   guint i;
@@ -224,7 +224,7 @@ gst_zmq_frame_flags_from_buffer (GstBuffer * buffer)
 }
 
 void
-gst_zmq_frame_flags_to_buffer (guint8 flags, GstBuffer * buffer)
+gst_km_zmq_frame_flags_to_buffer (guint8 flags, GstBuffer * buffer)
 {
   guint i;
 
@@ -236,35 +236,35 @@ gst_zmq_frame_flags_to_buffer (guint8 flags, GstBuffer * buffer)
 /* ------------------------------------------------------------ settings */
 
 GType
-gst_zmq_framing_get_type (void)
+gst_km_zmq_framing_get_type (void)
 {
   static gsize type = 0;
   static const GEnumValue values[] = {
-    {GST_ZMQ_FRAMING_RAW, "One message per buffer, payload only: for plain "
+    {GST_KM_ZMQ_FRAMING_RAW, "One message per buffer, payload only: for plain "
           "ZeroMQ programs", "raw"},
-    {GST_ZMQ_FRAMING_GST, "A header with caps, timestamps, flags and EOS "
+    {GST_KM_ZMQ_FRAMING_GST, "A header with caps, timestamps, flags and EOS "
           "before the payload: between GStreamer pipelines", "gst"},
     {0, NULL, NULL}
   };
 
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstZmqFraming", values);
+    GType t = g_enum_register_static ("GstKmZmqFraming", values);
     g_once_init_leave (&type, t);
   }
   return type;
 }
 
 void
-gst_zmq_settings_init (GstZmqSettings * settings, gboolean bind)
+gst_km_zmq_settings_init (GstKmZmqSettings * settings, gboolean bind)
 {
   memset (settings, 0, sizeof (*settings));
-  settings->endpoint = g_strdup (GST_ZMQ_DEFAULT_ENDPOINT);
+  settings->endpoint = g_strdup (GST_KM_ZMQ_DEFAULT_ENDPOINT);
   settings->bind = bind;
-  settings->topic = g_strdup (GST_ZMQ_DEFAULT_TOPIC);
-  settings->framing = GST_ZMQ_DEFAULT_FRAMING;
-  settings->linger = GST_ZMQ_DEFAULT_LINGER;
-  settings->hwm = GST_ZMQ_DEFAULT_HWM;
-  settings->max_message_size = GST_ZMQ_DEFAULT_MAX_MESSAGE_SIZE;
+  settings->topic = g_strdup (GST_KM_ZMQ_DEFAULT_TOPIC);
+  settings->framing = GST_KM_ZMQ_DEFAULT_FRAMING;
+  settings->linger = GST_KM_ZMQ_DEFAULT_LINGER;
+  settings->hwm = GST_KM_ZMQ_DEFAULT_HWM;
+  settings->max_message_size = GST_KM_ZMQ_DEFAULT_MAX_MESSAGE_SIZE;
 }
 
 static void
@@ -276,7 +276,7 @@ clear_secret (gchar ** secret)
 }
 
 void
-gst_zmq_settings_clear (GstZmqSettings * settings)
+gst_km_zmq_settings_clear (GstKmZmqSettings * settings)
 {
   g_clear_pointer (&settings->endpoint, g_free);
   g_clear_pointer (&settings->topic, g_free);
@@ -289,7 +289,7 @@ gst_zmq_settings_clear (GstZmqSettings * settings)
 }
 
 void
-gst_zmq_settings_copy (GstZmqSettings * dest, const GstZmqSettings * src)
+gst_km_zmq_settings_copy (GstKmZmqSettings * dest, const GstKmZmqSettings * src)
 {
   *dest = *src;
   dest->endpoint = g_strdup (src->endpoint);
@@ -306,74 +306,74 @@ gst_zmq_settings_copy (GstZmqSettings * dest, const GstZmqSettings * src)
     (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)
 
 void
-gst_zmq_install_properties (GObjectClass * klass, gboolean bind_default,
+gst_km_zmq_install_properties (GObjectClass * klass, gboolean bind_default,
     gboolean is_source)
 {
   ensure_debug_category ();
 
-  g_object_class_install_property (klass, GST_ZMQ_PROP_ENDPOINT,
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_ENDPOINT,
       g_param_spec_string ("endpoint", "Endpoint",
           "ZeroMQ endpoints to bind or connect, comma-separated, e.g. "
           "\"tcp://127.0.0.1:5556\" or \"ipc:///tmp/points.ipc\" "
           "(tcp://127.0.0.1:* binds a free port: see last-endpoint)",
-          GST_ZMQ_DEFAULT_ENDPOINT, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_BIND,
+          GST_KM_ZMQ_DEFAULT_ENDPOINT, READY_FLAGS));
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_BIND,
       g_param_spec_boolean ("bind", "Bind",
           "Bind the endpoints (listen) instead of connecting to them",
           bind_default, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_TOPIC,
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_TOPIC,
       g_param_spec_string ("topic", "Topic", is_source ?
           "Subscription prefix (SUB) and the first frame of every message, "
           "which is removed (empty: no topic frame, SUB receives all)" :
           "Frame sent first in every message, for subscribers to filter on "
-          "(empty: no topic frame)", GST_ZMQ_DEFAULT_TOPIC, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_FRAMING,
+          "(empty: no topic frame)", GST_KM_ZMQ_DEFAULT_TOPIC, READY_FLAGS));
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_FRAMING,
       g_param_spec_enum ("framing", "Framing", is_source ?
           "How messages become buffers: gst restores caps, timestamps and "
-          "EOS sent by zmqsink; raw takes each message as it is" :
+          "EOS sent by kmzmqsink; raw takes each message as it is" :
           "How buffers become messages: gst adds a header with caps, "
-          "timestamps and EOS for zmqsrc; raw sends the bytes only",
-          GST_TYPE_ZMQ_FRAMING, GST_ZMQ_DEFAULT_FRAMING, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_LINGER,
+          "timestamps and EOS for kmzmqsrc; raw sends the bytes only",
+          GST_TYPE_KM_ZMQ_FRAMING, GST_KM_ZMQ_DEFAULT_FRAMING, READY_FLAGS));
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_LINGER,
       g_param_spec_int ("linger", "Linger",
           "How long stopping waits (ms) to deliver queued messages "
           "(0 = drop them at once, -1 = wait forever: stopping can hang)",
-          -1, G_MAXINT, GST_ZMQ_DEFAULT_LINGER, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_CURVE_SERVER,
+          -1, G_MAXINT, GST_KM_ZMQ_DEFAULT_LINGER, READY_FLAGS));
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_CURVE_SERVER,
       g_param_spec_boolean ("curve-server", "CURVE server",
           "Be the CURVE server (needs curve-secret-key or curve-key-file): "
           "peers must connect with curve-server-key set to our public key",
           FALSE, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_CURVE_SECRET_KEY,
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_CURVE_SECRET_KEY,
       g_param_spec_string ("curve-secret-key", "CURVE secret key",
           "This socket's CURVE secret key, Z85 (40 characters); write-only. "
           "A client without one uses a fresh key pair",
           NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_CURVE_PUBLIC_KEY,
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_CURVE_PUBLIC_KEY,
       g_param_spec_string ("curve-public-key", "CURVE public key",
           "This socket's CURVE public key, Z85 (derived from the secret key "
           "when empty)", NULL, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_CURVE_SERVER_KEY,
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_CURVE_SERVER_KEY,
       g_param_spec_string ("curve-server-key", "CURVE server key",
           "The CURVE server's public key, Z85: makes this socket a CURVE "
           "client that only talks to the holder of the matching secret key",
           NULL, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_CURVE_KEY_FILE,
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_CURVE_KEY_FILE,
       g_param_spec_string ("curve-key-file", "CURVE key file",
           "File with this socket's key pair (a ZeroMQ certificate or "
           "\"public=...\"/\"secret=...\" lines); replaces curve-secret-key "
           "and curve-public-key", NULL, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_CURVE_SERVER_KEY_FILE,
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_CURVE_SERVER_KEY_FILE,
       g_param_spec_string ("curve-server-key-file", "CURVE server key file",
           "File holding the server's public key (same formats as "
           "curve-key-file); replaces curve-server-key", NULL, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_CURVE_ALLOWED_CLIENTS,
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_CURVE_ALLOWED_CLIENTS,
       g_param_spec_string ("curve-allowed-clients", "CURVE allowed clients",
           "CURVE server only: comma-separated Z85 public keys of the only "
           "clients admitted (empty: any client that knows the server key)",
           NULL, READY_FLAGS));
-  g_object_class_install_property (klass, GST_ZMQ_PROP_LAST_ENDPOINT,
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_LAST_ENDPOINT,
       g_param_spec_string ("last-endpoint", "Last endpoint",
           "The endpoints actually bound or connected, comma-separated, once "
           "started (a wildcard port shows the port chosen)", NULL,
@@ -388,45 +388,45 @@ replace_string (gchar ** field, const GValue * value)
 }
 
 gboolean
-gst_zmq_settings_set_property (GstZmqSettings * settings, guint prop_id,
+gst_km_zmq_settings_set_property (GstKmZmqSettings * settings, guint prop_id,
     const GValue * value)
 {
   switch (prop_id) {
-    case GST_ZMQ_PROP_ENDPOINT:
+    case GST_KM_ZMQ_PROP_ENDPOINT:
       replace_string (&settings->endpoint, value);
       break;
-    case GST_ZMQ_PROP_BIND:
+    case GST_KM_ZMQ_PROP_BIND:
       settings->bind = g_value_get_boolean (value);
       break;
-    case GST_ZMQ_PROP_TOPIC:
+    case GST_KM_ZMQ_PROP_TOPIC:
       replace_string (&settings->topic, value);
       break;
-    case GST_ZMQ_PROP_FRAMING:
+    case GST_KM_ZMQ_PROP_FRAMING:
       settings->framing = g_value_get_enum (value);
       break;
-    case GST_ZMQ_PROP_LINGER:
+    case GST_KM_ZMQ_PROP_LINGER:
       settings->linger = g_value_get_int (value);
       break;
-    case GST_ZMQ_PROP_CURVE_SERVER:
+    case GST_KM_ZMQ_PROP_CURVE_SERVER:
       settings->curve_server = g_value_get_boolean (value);
       break;
-    case GST_ZMQ_PROP_CURVE_SECRET_KEY:
+    case GST_KM_ZMQ_PROP_CURVE_SECRET_KEY:
       clear_secret (&settings->curve_secret_key);
       settings->curve_secret_key = g_value_dup_string (value);
       break;
-    case GST_ZMQ_PROP_CURVE_PUBLIC_KEY:
+    case GST_KM_ZMQ_PROP_CURVE_PUBLIC_KEY:
       replace_string (&settings->curve_public_key, value);
       break;
-    case GST_ZMQ_PROP_CURVE_SERVER_KEY:
+    case GST_KM_ZMQ_PROP_CURVE_SERVER_KEY:
       replace_string (&settings->curve_server_key, value);
       break;
-    case GST_ZMQ_PROP_CURVE_KEY_FILE:
+    case GST_KM_ZMQ_PROP_CURVE_KEY_FILE:
       replace_string (&settings->curve_key_file, value);
       break;
-    case GST_ZMQ_PROP_CURVE_SERVER_KEY_FILE:
+    case GST_KM_ZMQ_PROP_CURVE_SERVER_KEY_FILE:
       replace_string (&settings->curve_server_key_file, value);
       break;
-    case GST_ZMQ_PROP_CURVE_ALLOWED_CLIENTS:
+    case GST_KM_ZMQ_PROP_CURVE_ALLOWED_CLIENTS:
       replace_string (&settings->curve_allowed_clients, value);
       break;
     default:
@@ -436,44 +436,44 @@ gst_zmq_settings_set_property (GstZmqSettings * settings, guint prop_id,
 }
 
 gboolean
-gst_zmq_settings_get_property (const GstZmqSettings * settings,
+gst_km_zmq_settings_get_property (const GstKmZmqSettings * settings,
     const gchar * last_endpoint, guint prop_id, GValue * value)
 {
   switch (prop_id) {
-    case GST_ZMQ_PROP_ENDPOINT:
+    case GST_KM_ZMQ_PROP_ENDPOINT:
       g_value_set_string (value, settings->endpoint);
       break;
-    case GST_ZMQ_PROP_BIND:
+    case GST_KM_ZMQ_PROP_BIND:
       g_value_set_boolean (value, settings->bind);
       break;
-    case GST_ZMQ_PROP_TOPIC:
+    case GST_KM_ZMQ_PROP_TOPIC:
       g_value_set_string (value, settings->topic);
       break;
-    case GST_ZMQ_PROP_FRAMING:
+    case GST_KM_ZMQ_PROP_FRAMING:
       g_value_set_enum (value, settings->framing);
       break;
-    case GST_ZMQ_PROP_LINGER:
+    case GST_KM_ZMQ_PROP_LINGER:
       g_value_set_int (value, settings->linger);
       break;
-    case GST_ZMQ_PROP_CURVE_SERVER:
+    case GST_KM_ZMQ_PROP_CURVE_SERVER:
       g_value_set_boolean (value, settings->curve_server);
       break;
-    case GST_ZMQ_PROP_CURVE_PUBLIC_KEY:
+    case GST_KM_ZMQ_PROP_CURVE_PUBLIC_KEY:
       g_value_set_string (value, settings->curve_public_key);
       break;
-    case GST_ZMQ_PROP_CURVE_SERVER_KEY:
+    case GST_KM_ZMQ_PROP_CURVE_SERVER_KEY:
       g_value_set_string (value, settings->curve_server_key);
       break;
-    case GST_ZMQ_PROP_CURVE_KEY_FILE:
+    case GST_KM_ZMQ_PROP_CURVE_KEY_FILE:
       g_value_set_string (value, settings->curve_key_file);
       break;
-    case GST_ZMQ_PROP_CURVE_SERVER_KEY_FILE:
+    case GST_KM_ZMQ_PROP_CURVE_SERVER_KEY_FILE:
       g_value_set_string (value, settings->curve_server_key_file);
       break;
-    case GST_ZMQ_PROP_CURVE_ALLOWED_CLIENTS:
+    case GST_KM_ZMQ_PROP_CURVE_ALLOWED_CLIENTS:
       g_value_set_string (value, settings->curve_allowed_clients);
       break;
-    case GST_ZMQ_PROP_LAST_ENDPOINT:
+    case GST_KM_ZMQ_PROP_LAST_ENDPOINT:
       g_value_set_string (value, last_endpoint);
       break;
     default:
@@ -485,7 +485,7 @@ gst_zmq_settings_get_property (const GstZmqSettings * settings,
 /* ------------------------------------------------------------- errors */
 
 void
-gst_zmq_post_error (GstElement * element, const GError * error,
+gst_km_zmq_post_error (GstElement * element, const GError * error,
     const gchar * debug, const gchar * file, const gchar * function, gint line)
 {
   gst_element_message_full (element, GST_MESSAGE_ERROR, error->domain,
@@ -493,7 +493,7 @@ gst_zmq_post_error (GstElement * element, const GError * error,
       function, line);
 }
 
-/* Fills the error pair of gst_zmq_connection_open. */
+/* Fills the error pair of gst_km_zmq_connection_open. */
 static void
 set_open_error (GError ** error, gchar ** debug, gint code,
     const gchar * debug_text, const gchar * format, ...)
@@ -534,7 +534,7 @@ unquote (gchar * value)
 }
 
 gboolean
-gst_zmq_read_key_file (const gchar * path, gchar ** public_key,
+gst_km_zmq_read_key_file (const gchar * path, gchar ** public_key,
     gchar ** secret_key, GError ** error)
 {
   gchar *contents = NULL;
@@ -607,7 +607,7 @@ load_key_file (const gchar * what, const gchar * path, gchar ** public_key,
 {
   GError *err = NULL;
 
-  if (gst_zmq_read_key_file (path, public_key, secret_key, &err))
+  if (gst_km_zmq_read_key_file (path, public_key, secret_key, &err))
     return TRUE;
   *debug = g_strdup_printf ("%s \"%s\": %s", what, path, err->message);
   g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
@@ -666,7 +666,7 @@ parse_allowed_clients (const gchar * list, GArray ** allowed, GError ** error,
 /* Resolves the CURVE role and keys; refuses every combination that
  * would silently run unencrypted or could never connect. */
 static gboolean
-curve_config_resolve (CurveConfig * cc, const GstZmqSettings * s,
+curve_config_resolve (CurveConfig * cc, const GstKmZmqSettings * s,
     GError ** error, gchar ** debug)
 {
   gchar *public_key = g_strdup (s->curve_public_key);
@@ -792,7 +792,7 @@ done:
  * CURVE client may connect (RFC 27).  One handler per element context,
  * answering from an immutable key list, on its own thread; it ends when
  * the context is shut down. */
-struct _GstZmqZap
+struct _GstKmZmqZap
 {
   void *socket;
   GThread *thread;
@@ -803,7 +803,7 @@ struct _GstZmqZap
 #define ZAP_FRAMES 7
 
 static gboolean
-zap_key_allowed (GstZmqZap * zap, const zmq_msg_t * credentials)
+zap_key_allowed (GstKmZmqZap * zap, const zmq_msg_t * credentials)
 {
   guint i;
 
@@ -859,7 +859,7 @@ zap_receive (void *socket, zmq_msg_t * frames, guint * n_frames)
 static gpointer
 zap_thread_func (gpointer data)
 {
-  GstZmqZap *zap = data;
+  GstKmZmqZap *zap = data;
   zmq_msg_t frames[ZAP_FRAMES];
   guint n, i;
 
@@ -896,10 +896,10 @@ zap_thread_func (gpointer data)
   return NULL;
 }
 
-static GstZmqZap *
+static GstKmZmqZap *
 zap_start (void *context, GArray * allowed, GError ** error, gchar ** debug)
 {
-  GstZmqZap *zap;
+  GstKmZmqZap *zap;
   void *socket = zmq_socket (context, ZMQ_REP);
   gint linger = 0;
 
@@ -914,7 +914,7 @@ zap_start (void *context, GArray * allowed, GError ** error, gchar ** debug)
     return NULL;
   }
   zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof (linger));
-  zap = g_new0 (GstZmqZap, 1);
+  zap = g_new0 (GstKmZmqZap, 1);
   zap->socket = socket;
   zap->allowed = g_array_ref (allowed);
   /* The thread owns the socket from here on. */
@@ -924,7 +924,7 @@ zap_start (void *context, GArray * allowed, GError ** error, gchar ** debug)
 
 /* The context must be shut down first so the thread leaves zmq_recv. */
 static void
-zap_join (GstZmqZap * zap)
+zap_join (GstKmZmqZap * zap)
 {
   g_thread_join (zap->thread);
   g_array_unref (zap->allowed);
@@ -1072,7 +1072,7 @@ set_option (void *socket, gint option, const void *value, gsize size,
     set_option (sock, opt, &(gint) {val}, sizeof (gint), #opt, err, dbg)
 
 static gboolean
-configure_socket (void *socket, gint zmq_type, const GstZmqSettings * s,
+configure_socket (void *socket, gint zmq_type, const GstKmZmqSettings * s,
     const CurveConfig * cc, gboolean ipv6, GError ** error, gchar ** debug)
 {
   if (!SET_INT (socket, ZMQ_LINGER, s->linger, error, debug))
@@ -1164,9 +1164,9 @@ attach_endpoint (void *socket, const gchar * endpoint, gboolean bind,
 }
 
 /* Without it unlock() could not wake a streaming thread blocked in
- * gst_zmq_wait(). */
+ * gst_km_zmq_wait(). */
 static gboolean
-open_cancel_fd (GstZmqConnection * conn, GCancellable * cancellable,
+open_cancel_fd (GstKmZmqConnection * conn, GCancellable * cancellable,
     gboolean for_reading, GError ** error, gchar ** debug)
 {
   GPollFD pollfd;
@@ -1190,8 +1190,8 @@ open_cancel_fd (GstZmqConnection * conn, GCancellable * cancellable,
 }
 
 gboolean
-gst_zmq_connection_open (GstZmqConnection * conn,
-    const GstZmqSettings * settings, gint zmq_type, gboolean for_reading,
+gst_km_zmq_connection_open (GstKmZmqConnection * conn,
+    const GstKmZmqSettings * settings, gint zmq_type, gboolean for_reading,
     GCancellable * cancellable, GError ** error, gchar ** debug)
 {
   CurveConfig cc;
@@ -1266,12 +1266,12 @@ failed:
     g_string_free (resolved, TRUE);
   curve_config_clear (&cc);
   g_strfreev (endpoints);
-  gst_zmq_connection_close (conn);
+  gst_km_zmq_connection_close (conn);
   return FALSE;
 }
 
 void
-gst_zmq_connection_close (GstZmqConnection * conn)
+gst_km_zmq_connection_close (GstKmZmqConnection * conn)
 {
   if (conn->socket != NULL)
     zmq_close (conn->socket);
@@ -1294,15 +1294,15 @@ gst_zmq_connection_close (GstZmqConnection * conn)
 }
 
 guint64
-gst_zmq_connection_get_rejected (GstZmqConnection * conn)
+gst_km_zmq_connection_get_rejected (GstKmZmqConnection * conn)
 {
   return conn->zap ? (guint64) g_atomic_int_get (&conn->zap->rejected) : 0;
 }
 
 /* ---------------------------------------------------------------- wait */
 
-GstZmqWaitResult
-gst_zmq_wait (void *socket, gshort events, gint cancel_fd, glong timeout_ms)
+GstKmZmqWaitResult
+gst_km_zmq_wait (void *socket, gshort events, gint cancel_fd, glong timeout_ms)
 {
   zmq_pollitem_t items[2] = {
     {socket, 0, events, 0},
@@ -1321,13 +1321,13 @@ gst_zmq_wait (void *socket, gshort events, gint cancel_fd, glong timeout_ms)
     if (rc < 0) {
       if (errno == EINTR)
         continue;
-      return GST_ZMQ_WAIT_ERROR;
+      return GST_KM_ZMQ_WAIT_ERROR;
     }
     if (cancel_fd >= 0 && (items[1].revents & ZMQ_POLLIN))
-      return GST_ZMQ_WAIT_CANCELLED;
+      return GST_KM_ZMQ_WAIT_CANCELLED;
     if (items[0].revents & events)
-      return GST_ZMQ_WAIT_READY;
+      return GST_KM_ZMQ_WAIT_READY;
     if (deadline >= 0 && g_get_monotonic_time () >= deadline)
-      return GST_ZMQ_WAIT_TIMEOUT;
+      return GST_KM_ZMQ_WAIT_TIMEOUT;
   }
 }

@@ -20,14 +20,14 @@
  *
  * Caps `text/csv`, `application/json`, `text/x-raw, format=utf8` or
  * `application/octet-stream` (what an untyped source such as filesrc or
- * zmqsrc without caps negotiates).  #GstKMeansParse:format says how to read
+ * kmzmqsrc without caps negotiates).  #GstKMeansParse:format says how to read
  * the text; with `auto` (the default) `text/csv` is CSV, `application/json`
  * is JSON, and for the other two the first non-blank record decides: one
  * starting with `[` or `{` makes the stream JSON, anything else CSV.
  *
  * #GstKMeansParse:mode says how the text is cut into records:
  *
- * * `message` (default): every buffer is one whole message, as zmqsrc
+ * * `message` (default): every buffer is one whole message, as kmzmqsrc
  *   delivers them.  A JSON message is one JSON document; a CSV message
  *   holds one or more lines.  Nothing is carried from one buffer to the
  *   next.

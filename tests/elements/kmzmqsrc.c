@@ -1,4 +1,4 @@
-/* gst-kmeans: zmqsrc tests, against real libzmq sockets.
+/* gst-kmeans: kmzmqsrc tests, against real libzmq sockets.
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Library General Public
@@ -44,21 +44,21 @@ static const guint8 example_eos[] = {
 };
 
 G_STATIC_ASSERT (sizeof (example_header) == 125);
-G_STATIC_ASSERT (sizeof (example_eos) == GST_ZMQ_FRAME_HEADER_FIXED_SIZE);
+G_STATIC_ASSERT (sizeof (example_eos) == GST_KM_ZMQ_FRAME_HEADER_FIXED_SIZE);
 
 /* ------------------------------------------------------------ header */
 
 GST_START_TEST (test_header_schema_examples)
 {
-  GstZmqFrameHeader h;
+  GstKmZmqFrameHeader h;
   GError *err = NULL;
   guint8 out[sizeof (example_header)];
 
-  fail_unless (gst_zmq_frame_header_parse (example_header,
+  fail_unless (gst_km_zmq_frame_header_parse (example_header,
           sizeof (example_header), &h, &err));
   fail_unless (err == NULL);
   fail_unless_equals_int (h.version, 1);
-  fail_unless_equals_int (h.flags, GST_ZMQ_FRAME_FLAG_DISCONT);
+  fail_unless_equals_int (h.flags, GST_KM_ZMQ_FRAME_FLAG_DISCONT);
   fail_unless_equals_uint64 (h.stream_id, 0x1234abcd);
   fail_unless_equals_uint64 (h.sequence, 0);
   fail_unless_equals_uint64 (h.pts, 0);
@@ -70,13 +70,13 @@ GST_START_TEST (test_header_schema_examples)
   fail_unless (memcmp (h.caps, POINTS_CAPS, h.caps_len) == 0);
 
   /* Writing what was read gives the documented bytes back. */
-  fail_unless_equals_int (gst_zmq_frame_header_size (&h), sizeof (out));
-  gst_zmq_frame_header_write (&h, out);
+  fail_unless_equals_int (gst_km_zmq_frame_header_size (&h), sizeof (out));
+  gst_km_zmq_frame_header_write (&h, out);
   fail_unless (memcmp (out, example_header, sizeof (out)) == 0);
 
-  fail_unless (gst_zmq_frame_header_parse (example_eos, sizeof (example_eos),
+  fail_unless (gst_km_zmq_frame_header_parse (example_eos, sizeof (example_eos),
           &h, NULL));
-  fail_unless_equals_int (h.flags, GST_ZMQ_FRAME_FLAG_EOS);
+  fail_unless_equals_int (h.flags, GST_KM_ZMQ_FRAME_FLAG_EOS);
   fail_unless_equals_uint64 (h.sequence, 5);
   fail_unless_equals_uint64 (h.pts, GST_CLOCK_TIME_NONE);
   fail_unless_equals_uint64 (h.offset_end, NONE64);
@@ -89,12 +89,12 @@ GST_END_TEST;
 static void
 expect_parse_error (const guint8 * data, gsize size, gint code)
 {
-  GstZmqFrameHeader h;
+  GstKmZmqFrameHeader h;
   GError *err = NULL;
 
-  fail_if (gst_zmq_frame_header_parse (data, size, &h, &err));
+  fail_if (gst_km_zmq_frame_header_parse (data, size, &h, &err));
   fail_unless (err != NULL);
-  fail_unless (g_error_matches (err, GST_ZMQ_FRAME_ERROR, code),
+  fail_unless (g_error_matches (err, GST_KM_ZMQ_FRAME_ERROR, code),
       "expected code %d, got %d: %s", code, err->code, err->message);
   g_error_free (err);
 }
@@ -103,42 +103,42 @@ GST_START_TEST (test_header_parse_rejects)
 {
   guint8 buf[sizeof (example_header) + 1];
 
-  expect_parse_error (NULL, 0, GST_ZMQ_FRAME_ERROR_TRUNCATED);
-  expect_parse_error (example_header, 10, GST_ZMQ_FRAME_ERROR_TRUNCATED);
-  expect_parse_error (example_header, 63, GST_ZMQ_FRAME_ERROR_TRUNCATED);
+  expect_parse_error (NULL, 0, GST_KM_ZMQ_FRAME_ERROR_TRUNCATED);
+  expect_parse_error (example_header, 10, GST_KM_ZMQ_FRAME_ERROR_TRUNCATED);
+  expect_parse_error (example_header, 63, GST_KM_ZMQ_FRAME_ERROR_TRUNCATED);
   /* Caps cut short. */
   expect_parse_error (example_header, sizeof (example_header) - 1,
-      GST_ZMQ_FRAME_ERROR_TRUNCATED);
+      GST_KM_ZMQ_FRAME_ERROR_TRUNCATED);
   /* One byte too many after the caps. */
   memcpy (buf, example_header, sizeof (example_header));
   buf[sizeof (example_header)] = 'x';
-  expect_parse_error (buf, sizeof (buf), GST_ZMQ_FRAME_ERROR_BAD_SIZE);
+  expect_parse_error (buf, sizeof (buf), GST_KM_ZMQ_FRAME_ERROR_BAD_SIZE);
 
   memcpy (buf, example_header, sizeof (example_header));
   buf[0] = 'X';
   expect_parse_error (buf, sizeof (example_header),
-      GST_ZMQ_FRAME_ERROR_BAD_MAGIC);
+      GST_KM_ZMQ_FRAME_ERROR_BAD_MAGIC);
 
   memcpy (buf, example_header, sizeof (example_header));
   buf[4] = 2;
   expect_parse_error (buf, sizeof (example_header),
-      GST_ZMQ_FRAME_ERROR_BAD_VERSION);
+      GST_KM_ZMQ_FRAME_ERROR_BAD_VERSION);
 
   /* A caps length that would overflow size arithmetic if trusted. */
   memcpy (buf, example_header, sizeof (example_header));
   GST_WRITE_UINT32_LE (buf + 12, 0xffffffff);
   expect_parse_error (buf, sizeof (example_header),
-      GST_ZMQ_FRAME_ERROR_TRUNCATED);
+      GST_KM_ZMQ_FRAME_ERROR_TRUNCATED);
 
   memcpy (buf, example_header, sizeof (example_header));
   buf[70] = '\0';
   expect_parse_error (buf, sizeof (example_header),
-      GST_ZMQ_FRAME_ERROR_BAD_CAPS);
+      GST_KM_ZMQ_FRAME_ERROR_BAD_CAPS);
 
   memcpy (buf, example_header, sizeof (example_header));
   buf[70] = 0xff;
   expect_parse_error (buf, sizeof (example_header),
-      GST_ZMQ_FRAME_ERROR_BAD_CAPS);
+      GST_KM_ZMQ_FRAME_ERROR_BAD_CAPS);
 }
 
 GST_END_TEST;
@@ -152,9 +152,9 @@ GST_START_TEST (test_header_parse_mutations)
   guint v;
 
   for (size = 0; size <= sizeof (example_header); size++) {
-    GstZmqFrameHeader h;
+    GstKmZmqFrameHeader h;
     GError *err = NULL;
-    gboolean ok = gst_zmq_frame_header_parse (example_header, size, &h, &err);
+    gboolean ok = gst_km_zmq_frame_header_parse (example_header, size, &h, &err);
 
     fail_unless (ok == (size == sizeof (example_header)));
     fail_unless (ok == (err == NULL));
@@ -163,17 +163,17 @@ GST_START_TEST (test_header_parse_mutations)
 
   for (i = 0; i < sizeof (buf); i++) {
     for (v = 0; v < 256; v += 17) {
-      GstZmqFrameHeader h;
+      GstKmZmqFrameHeader h;
       GError *err = NULL;
 
       memcpy (buf, example_header, sizeof (buf));
       buf[i] ^= (guint8) (v | 1);
-      if (gst_zmq_frame_header_parse (buf, sizeof (buf), &h, &err)) {
+      if (gst_km_zmq_frame_header_parse (buf, sizeof (buf), &h, &err)) {
         fail_unless (err == NULL);
         fail_unless (h.caps_len == sizeof (buf) - 64);
         fail_unless (h.caps_len == 0 || (h.caps == (gchar *) buf + 64));
       } else {
-        fail_unless (err != NULL && err->domain == GST_ZMQ_FRAME_ERROR);
+        fail_unless (err != NULL && err->domain == GST_KM_ZMQ_FRAME_ERROR);
         g_error_free (err);
       }
     }
@@ -198,7 +198,7 @@ GST_START_TEST (test_key_file)
       public_key, secret_key);
   fail_unless (g_file_set_contents (path, text, -1, NULL));
   g_free (text);
-  fail_unless (gst_zmq_read_key_file (path, &pub, &sec, &err));
+  fail_unless (gst_km_zmq_read_key_file (path, &pub, &sec, &err));
   fail_unless_equals_string (pub, public_key);
   fail_unless_equals_string (sec, secret_key);
   g_free (pub);
@@ -208,18 +208,18 @@ GST_START_TEST (test_key_file)
   text = g_strdup_printf ("public=%s\n", public_key);
   fail_unless (g_file_set_contents (path, text, -1, NULL));
   g_free (text);
-  fail_unless (gst_zmq_read_key_file (path, &pub, &sec, &err));
+  fail_unless (gst_km_zmq_read_key_file (path, &pub, &sec, &err));
   fail_unless_equals_string (pub, public_key);
   fail_unless (sec == NULL);
   g_free (pub);
 
   fail_unless (g_file_set_contents (path, "nothing here\n", -1, NULL));
-  fail_if (gst_zmq_read_key_file (path, &pub, &sec, &err));
+  fail_if (gst_km_zmq_read_key_file (path, &pub, &sec, &err));
   fail_unless (err != NULL);
   g_clear_error (&err);
 
   g_unlink (path);
-  fail_if (gst_zmq_read_key_file (path, &pub, &sec, &err));
+  fail_if (gst_km_zmq_read_key_file (path, &pub, &sec, &err));
   fail_unless (g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT));
   g_clear_error (&err);
 
@@ -236,7 +236,7 @@ static GstHarness *
 new_src (const gchar * endpoint, const gchar * socket_type,
     const gchar * framing)
 {
-  GstHarness *h = gst_harness_new ("zmqsrc");
+  GstHarness *h = gst_harness_new ("kmzmqsrc");
 
   g_object_set (h->element, "endpoint", endpoint, NULL);
   gst_util_set_object_arg (G_OBJECT (h->element), "socket-type", socket_type);
@@ -447,14 +447,14 @@ GST_START_TEST (test_gst_framing)
 
   gst_harness_play (h);
 
-  msg[0] = make_header (GST_ZMQ_FRAME_FLAG_DISCONT, 7, 0, GST_SECOND,
+  msg[0] = make_header (GST_KM_ZMQ_FRAME_FLAG_DISCONT, 7, 0, GST_SECOND,
       GST_CLOCK_TIME_NONE, GST_SECOND / 2, 0, 2, POINTS_CAPS);
   msg[1] = g_bytes_new_static ("0123456789abcdef", 16);
   send_bytes_parts (push->sock, 2, msg);
   g_bytes_unref (msg[0]);
 
   /* One memory per payload frame. */
-  msg[0] = make_header (GST_ZMQ_FRAME_FLAG_DELTA_UNIT, 7, 1,
+  msg[0] = make_header (GST_KM_ZMQ_FRAME_FLAG_DELTA_UNIT, 7, 1,
       3 * GST_SECOND / 2, 14 * GST_SECOND / 10, GST_SECOND / 2, 2, 4,
       POINTS_CAPS);
   msg[2] = g_bytes_new_static ("ABCDEFGH", 8);
@@ -472,7 +472,7 @@ GST_START_TEST (test_gst_framing)
   send_bytes_parts (push->sock, 2, msg);
   g_bytes_unref (msg[0]);
 
-  msg[0] = make_header (GST_ZMQ_FRAME_FLAG_EOS, 7, 3, GST_CLOCK_TIME_NONE,
+  msg[0] = make_header (GST_KM_ZMQ_FRAME_FLAG_EOS, 7, 3, GST_CLOCK_TIME_NONE,
       GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, NONE64, NONE64, NULL);
   send_bytes_parts (push->sock, 1, msg);
   g_bytes_unref (msg[0]);
@@ -653,7 +653,7 @@ GST_START_TEST (test_malformed_counted)
   g_free (deep);
   n_bad++;
   /* EOS with a payload. */
-  parts[0] = make_header (GST_ZMQ_FRAME_FLAG_EOS, 1, 3, 0, 0, 0, 0, 0, NULL);
+  parts[0] = make_header (GST_KM_ZMQ_FRAME_FLAG_EOS, 1, 3, 0, 0, 0, 0, 0, NULL);
   send_bytes_parts (push->sock, 2, parts);
   g_bytes_unref (parts[0]);
   n_bad++;
@@ -750,7 +750,7 @@ GST_START_TEST (test_refused_caps_skipped)
 
 GST_END_TEST;
 
-/* A bound zmqsrc that nobody sends to, with a bus. */
+/* A bound kmzmqsrc that nobody sends to, with a bus. */
 static GstHarness *
 idle_src (GstBus ** bus, guint64 timeout)
 {
@@ -780,7 +780,7 @@ wait_timeout_message (GstBus * bus)
       GST_MESSAGE_ELEMENT);
 
   fail_unless (msg != NULL, "no element message");
-  fail_unless (gst_message_has_name (msg, "GstZmqSrcTimeout"));
+  fail_unless (gst_message_has_name (msg, "GstKmZmqSrcTimeout"));
   return msg;
 }
 
@@ -879,7 +879,7 @@ GST_END_TEST;
 static void
 expect_endpoint_error (const gchar * endpoint, gboolean bind, gint code)
 {
-  GstElement *src = gst_element_factory_make ("zmqsrc", NULL);
+  GstElement *src = gst_element_factory_make ("kmzmqsrc", NULL);
   gchar *debug;
 
   fail_unless (src != NULL);
@@ -920,7 +920,7 @@ GST_END_TEST;
 GST_START_TEST (test_bind_conflict)
 {
   TestPeer *other = test_peer_bind (ZMQ_PUSH);
-  GstElement *src = gst_element_factory_make ("zmqsrc", NULL);
+  GstElement *src = gst_element_factory_make ("kmzmqsrc", NULL);
   gchar *debug;
 
   g_object_set (src, "endpoint", other->endpoint, "bind", TRUE, NULL);
@@ -1081,7 +1081,7 @@ GST_END_TEST;
 static void
 expect_curve_error (const gchar * first_property, ...)
 {
-  GstElement *src = gst_element_factory_make ("zmqsrc", NULL);
+  GstElement *src = gst_element_factory_make ("kmzmqsrc", NULL);
   va_list args;
   gchar *debug;
 
@@ -1115,7 +1115,7 @@ GST_START_TEST (test_curve_settings_errors)
   expect_curve_error ("curve-server", TRUE, "curve-secret-key",
       kp.secret_key, "curve-public-key", other.public_key, NULL);
 
-  src = gst_element_factory_make ("zmqsrc", NULL);
+  src = gst_element_factory_make ("kmzmqsrc", NULL);
   g_object_set (src, "endpoint", "tcp://127.0.0.1:*", "bind", TRUE,
       "curve-server", TRUE, "curve-key-file", "/nonexistent/server.key", NULL);
   debug = expect_start_error (src, GST_RESOURCE_ERROR,
@@ -1127,9 +1127,9 @@ GST_START_TEST (test_curve_settings_errors)
 GST_END_TEST;
 
 static Suite *
-zmqsrc_suite (void)
+kmzmqsrc_suite (void)
 {
-  Suite *s = suite_create ("zmqsrc");
+  Suite *s = suite_create ("kmzmqsrc");
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
@@ -1156,4 +1156,4 @@ zmqsrc_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (zmqsrc);
+GST_CHECK_MAIN (kmzmqsrc);

@@ -1,4 +1,4 @@
-/* gst-kmeans: zmqsink tests, against real libzmq sockets and zmqsrc.
+/* gst-kmeans: kmzmqsink tests, against real libzmq sockets and kmzmqsrc.
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Library General Public
@@ -20,7 +20,7 @@ static GstElement *
 new_sink (const gchar * endpoint, const gchar * socket_type,
     const gchar * framing)
 {
-  GstElement *sink = gst_element_factory_make ("zmqsink", NULL);
+  GstElement *sink = gst_element_factory_make ("kmzmqsink", NULL);
 
   fail_unless (sink != NULL);
   /* The harness runs a test clock: do not wait on it. */
@@ -73,15 +73,15 @@ points_buffer (const gchar * a, const gchar * b, GstClockTime pts,
   return buf;
 }
 
-static GstZmqFrameHeader
+static GstKmZmqFrameHeader
 parse_header_frame (GBytes * frame)
 {
-  GstZmqFrameHeader header;
+  GstKmZmqFrameHeader header;
   GError *err = NULL;
   gsize size;
   const guint8 *data = g_bytes_get_data (frame, &size);
 
-  fail_unless (gst_zmq_frame_header_parse (data, size, &header, &err),
+  fail_unless (gst_km_zmq_frame_header_parse (data, size, &header, &err),
       "%s", err ? err->message : "");
   return header;
 }
@@ -208,7 +208,7 @@ GST_START_TEST (test_gst_push_header)
   GstElement *el = new_sink (pull->endpoint, "push", "gst");
   GstCaps *caps = gst_caps_from_string (POINTS_CAPS);
   gchar *caps_str = gst_caps_to_string (caps);
-  GstZmqFrameHeader header;
+  GstKmZmqFrameHeader header;
   GstHarness *h;
   GstBuffer *buf;
   GPtrArray *msg;
@@ -232,8 +232,8 @@ GST_START_TEST (test_gst_push_header)
   fail_unless (msg != NULL);
   fail_unless_equals_int (msg->len, 3);
   header = parse_header_frame (msg->pdata[0]);
-  fail_unless_equals_int (header.flags, GST_ZMQ_FRAME_FLAG_DISCONT |
-      GST_ZMQ_FRAME_FLAG_HEADER);
+  fail_unless_equals_int (header.flags, GST_KM_ZMQ_FRAME_FLAG_DISCONT |
+      GST_KM_ZMQ_FRAME_FLAG_HEADER);
   fail_unless_equals_uint64 (header.sequence, 0);
   fail_unless_equals_uint64 (header.pts, GST_SECOND);
   fail_unless_equals_uint64 (header.dts, GST_SECOND / 2);
@@ -262,7 +262,7 @@ GST_START_TEST (test_gst_push_header)
   msg = recv_message (pull->sock, WAIT_US);
   fail_unless (msg != NULL && msg->len == 1);
   header = parse_header_frame (msg->pdata[0]);
-  fail_unless_equals_int (header.flags, GST_ZMQ_FRAME_FLAG_EOS);
+  fail_unless_equals_int (header.flags, GST_KM_ZMQ_FRAME_FLAG_EOS);
   fail_unless_equals_uint64 (header.sequence, 2);
   fail_unless_equals_uint64 (header.stream_id, stream);
   g_ptr_array_unref (msg);
@@ -370,12 +370,12 @@ GST_START_TEST (test_pause_while_blocked)
 
 GST_END_TEST;
 
-/* -------------------------------------------------- zmqsink -> zmqsrc */
+/* -------------------------------------------------- kmzmqsink -> kmzmqsrc */
 
 static GstHarness *
 new_src (const gchar * endpoint, const gchar * socket_type)
 {
-  GstHarness *h = gst_harness_new ("zmqsrc");
+  GstHarness *h = gst_harness_new ("kmzmqsrc");
 
   g_object_set (h->element, "endpoint", endpoint, NULL);
   gst_util_set_object_arg (G_OBJECT (h->element), "socket-type", socket_type);
@@ -578,7 +578,7 @@ GST_END_TEST;
 GST_START_TEST (test_bind_conflict)
 {
   TestPeer *other = test_peer_bind (ZMQ_PULL);
-  GstElement *sink = gst_element_factory_make ("zmqsink", NULL);
+  GstElement *sink = gst_element_factory_make ("kmzmqsink", NULL);
   gchar *debug;
 
   g_object_set (sink, "endpoint", other->endpoint, NULL);
@@ -601,7 +601,7 @@ GST_START_TEST (test_bad_endpoints)
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (settings); i++) {
-    GstElement *sink = gst_element_factory_make ("zmqsink", NULL);
+    GstElement *sink = gst_element_factory_make ("kmzmqsink", NULL);
     gchar *debug;
 
     g_object_set (sink, "endpoint", settings[i], NULL);
@@ -615,9 +615,9 @@ GST_START_TEST (test_bad_endpoints)
 GST_END_TEST;
 
 static Suite *
-zmqsink_suite (void)
+kmzmqsink_suite (void)
 {
-  Suite *s = suite_create ("zmqsink");
+  Suite *s = suite_create ("kmzmqsink");
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
@@ -636,4 +636,4 @@ zmqsink_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (zmqsink);
+GST_CHECK_MAIN (kmzmqsink);

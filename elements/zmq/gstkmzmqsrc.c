@@ -6,19 +6,19 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 /**
- * SECTION:element-zmqsrc
- * @title: zmqsrc
- * @see_also: zmqsink, udpsrc, tcpclientsrc
+ * SECTION:element-kmzmqsrc
+ * @title: kmzmqsrc
+ * @see_also: kmzmqsink, udpsrc, tcpclientsrc
  *
- * zmqsrc receives messages from a ZeroMQ SUB or PULL socket
- * (#GstZmqSrc:socket-type) and pushes them downstream as buffers.  It
- * connects to #GstZmqSrc:endpoint (several may be given, comma-separated)
- * or, with #GstZmqSrc:bind, listens on them.  Each element has its own
+ * kmzmqsrc receives messages from a ZeroMQ SUB or PULL socket
+ * (#GstKmZmqSrc:socket-type) and pushes them downstream as buffers.  It
+ * connects to #GstKmZmqSrc:endpoint (several may be given, comma-separated)
+ * or, with #GstKmZmqSrc:bind, listens on them.  Each element has its own
  * ZeroMQ context, so `inproc://` endpoints are refused: use `ipc://`
  * between pipelines of one host, `tcp://` between hosts.
  *
  * Connecting is asynchronous: a peer that is not there yet is not an
- * error, ZeroMQ keeps trying (#GstZmqSrc:timeout tells when nothing
+ * error, ZeroMQ keeps trying (#GstKmZmqSrc:timeout tells when nothing
  * comes).  What can never work fails the start with an error message: a
  * malformed endpoint or tcp port (RESOURCE/SETTINGS), a host name that
  * does not resolve, an address that cannot be bound or is in use
@@ -26,20 +26,20 @@
  *
  * ## Framing
  *
- * With #GstZmqSrc:framing `gst` (the default) every message is
- * `[topic] header [payload...]` as written by zmqsink (byte layout in
+ * With #GstKmZmqSrc:framing `gst` (the default) every message is
+ * `[topic] header [payload...]` as written by kmzmqsink (byte layout in
  * `schemas/zmq-framing.md`): the header restores the caps, PTS, DTS,
  * duration, offsets and buffer flags the sender had, and a header-only
  * message flagged EOS ends the stream (create returns EOS; with several
  * senders on one socket, the first EOS ends it).  The payload
  * frames become the memories of one buffer.  Since a header carries the
- * sender's caps, #GstZmqSrc:caps is only used for messages without caps.
+ * sender's caps, #GstKmZmqSrc:caps is only used for messages without caps.
  *
  * With `raw` each message is one buffer, as any ZeroMQ program sends it:
- * no caps travel, so set #GstZmqSrc:caps; there are no timestamps either
+ * no caps travel, so set #GstKmZmqSrc:caps; there are no timestamps either
  * (see below) and no end of stream.
  *
- * With a #GstZmqSrc:topic the first frame of every message is the topic
+ * With a #GstKmZmqSrc:topic the first frame of every message is the topic
  * and is removed; a SUB socket subscribes to it (ZeroMQ matches it as a
  * prefix), a PULL socket drops messages whose first frame does not start
  * with it (counted as `dropped`).  Without a topic a SUB socket takes
@@ -50,26 +50,26 @@
  * Malformed messages (a bad or truncated header, an unknown version, caps
  * that do not parse or are not fixed, EOS with a payload, a topic frame
  * with nothing after it, more than 16 payload frames) are dropped,
- * logged with GST_WARNING and counted in #GstZmqSrc:stats; they never
+ * logged with GST_WARNING and counted in #GstKmZmqSrc:stats; they never
  * stop the stream.  So are messages whose caps downstream refuses (say a
  * peer sending points of another dimension than the model's): the
  * stream keeps the caps it had, and the first refusal posts a warning
  * message, so no peer can stop the pipeline by sending odd caps.  ZeroMQ
  * itself disconnects a peer whose frame is larger than
- * #GstZmqSrc:max-message-size.
+ * #GstKmZmqSrc:max-message-size.
  *
  * ## Timestamps
  *
  * gst framing: the buffers keep the sender's PTS/DTS/duration (its
- * buffer times, normally stream time from 0).  zmqsrc opens a TIME
+ * buffer times, normally stream time from 0).  kmzmqsrc opens a TIME
  * segment starting at the first timestamp it receives, so running time
- * starts at 0 with the first buffer; with #GstZmqSrc:is-live the segment
+ * starts at 0 with the first buffer; with #GstKmZmqSrc:is-live the segment
  * base is the running time at which that first message arrived, so
  * later buffers keep the sender's pacing on the receiver's clock.  When
  * timestamps jump backwards (the sender restarted) a new segment starts
  * there, continuing the running time.
  *
- * raw framing: with #GstZmqSrc:is-live each buffer's PTS is the running
+ * raw framing: with #GstKmZmqSrc:is-live each buffer's PTS is the running
  * time at which it arrived, as a live network source does; otherwise
  * buffers have no timestamps (set #GstBaseSrc:do-timestamp to stamp them).
  *
@@ -80,37 +80,37 @@
  *
  * ## Stopping
  *
- * zmqsrc waits in zmq_poll() on its socket and on a wake-up descriptor
+ * kmzmqsrc waits in zmq_poll() on its socket and on a wake-up descriptor
  * that unlock() signals, so a state change to READY or NULL returns at
  * once even when no message ever comes.  The socket is created in start,
- * used only by the streaming thread and closed in stop; #GstZmqSrc:linger
+ * used only by the streaming thread and closed in stop; #GstKmZmqSrc:linger
  * bounds how long closing may wait.
  *
  * ## Security
  *
  * CURVE encrypts and authenticates the connection.  The CURVE server
- * (usually the binding side) sets #GstZmqSrc:curve-server and its
- * #GstZmqSrc:curve-secret-key (or #GstZmqSrc:curve-key-file); a client
- * sets #GstZmqSrc:curve-server-key to the server's public key and then
+ * (usually the binding side) sets #GstKmZmqSrc:curve-server and its
+ * #GstKmZmqSrc:curve-secret-key (or #GstKmZmqSrc:curve-key-file); a client
+ * sets #GstKmZmqSrc:curve-server-key to the server's public key and then
  * receives nothing unless the peer holds the matching secret key.  An
  * eavesdropper sees only ciphertext.  A server admits any client that
  * knows its public key, which is not a secret; to admit only known
- * publishers list their public keys in #GstZmqSrc:curve-allowed-clients
+ * publishers list their public keys in #GstKmZmqSrc:curve-allowed-clients
  * (enforced by a ZAP handler on this element's context; refused clients
  * are logged and counted as `clients-rejected`).  Without CURVE anybody
  * who can reach the endpoint can inject messages.
  *
  * ## Messages
  *
- * With #GstZmqSrc:timeout > 0 the element posts an element message named
- * `GstZmqSrcTimeout` each time that long passes without any message, then
+ * With #GstKmZmqSrc:timeout > 0 the element posts an element message named
+ * `GstKmZmqSrcTimeout` each time that long passes without any message, then
  * keeps waiting.  Its field:
  *
  * * #guint64 `timeout`: the timeout that elapsed, in nanoseconds.
  *
  * ## Statistics
  *
- * #GstZmqSrc:stats is a #GstStructure named `application/x-zmq-stats`:
+ * #GstKmZmqSrc:stats is a #GstStructure named `application/x-zmq-stats`:
  *
  * * #guint64 `messages-in`: ZeroMQ messages received (all, even malformed).
  * * #guint64 `bytes-in`: bytes of those messages, every frame counted.
@@ -121,31 +121,31 @@
  *   gst framing on a SUB socket (a PUB sender or this SUB socket hit its
  *   high-water mark), and on PULL messages whose topic did not match.
  * * #guint64 `clients-rejected`: CURVE clients refused by
- *   #GstZmqSrc:curve-allowed-clients.
+ *   #GstKmZmqSrc:curve-allowed-clients.
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 zmqsrc endpoint=ipc:///tmp/points.ipc socket-type=pull \
+ * gst-launch-1.0 kmzmqsrc endpoint=ipc:///tmp/points.ipc socket-type=pull \
  *     bind=true ! fakesink dump=true
  * gst-launch-1.0 kmeans-testsrc num-buffers=5 points-per-buffer=2 ! \
- *     zmqsink endpoint=ipc:///tmp/points.ipc socket-type=push bind=false
+ *     kmzmqsink endpoint=ipc:///tmp/points.ipc socket-type=push bind=false
  * ]| Two pipelines: the second sends five buffers of points with their caps
  * and timestamps, then EOS; the first prints them and ends with EOS too.
  * Between hosts use tcp://, e.g. endpoint=tcp://0.0.0.0:5556 on the
  * receiver and endpoint=tcp://receiver-host:5556 on the sender.
  * |[
- * gst-launch-1.0 zmqsrc endpoint=ipc:///tmp/raw-points.ipc framing=raw \
+ * gst-launch-1.0 kmzmqsrc endpoint=ipc:///tmp/raw-points.ipc framing=raw \
  *     caps="application/x-points,format=F32LE,dimensions=2" num-buffers=10 ! \
  *     fakesink dump=true
  * pipelines/zmq-publish-points.py --endpoint ipc:///tmp/raw-points.ipc
  * ]| Subscribes to a plain ZeroMQ publisher that binds and sends raw
  * float32 points; the caps say what the bytes are.
  * |[
- * gst-launch-1.0 -m zmqsrc endpoint=ipc:///tmp/late.ipc framing=raw \
+ * gst-launch-1.0 -m kmzmqsrc endpoint=ipc:///tmp/late.ipc framing=raw \
  *     timeout=500000000 num-buffers=1 \
  *     caps=application/x-points,format=F32LE,dimensions=2 ! fakesink
  * pipelines/zmq-publish-points.py --endpoint ipc:///tmp/late.ipc --delay 2
- * ]| Prints a GstZmqSrcTimeout element message every half second until the
+ * ]| Prints a GstKmZmqSrcTimeout element message every half second until the
  * publisher starts two seconds later.
  */
 
@@ -157,38 +157,38 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "gstzmqsrc.h"
+#include "gstkmzmqsrc.h"
 #include "zmqcommon.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_zmq_src_debug);
-#define GST_CAT_DEFAULT gst_zmq_src_debug
+GST_DEBUG_CATEGORY_STATIC (gst_km_zmq_src_debug);
+#define GST_CAT_DEFAULT gst_km_zmq_src_debug
 
 typedef enum
 {
-  GST_ZMQ_SRC_SOCKET_SUB,
-  GST_ZMQ_SRC_SOCKET_PULL
-} GstZmqSrcSocketType;
+  GST_KM_ZMQ_SRC_SOCKET_SUB,
+  GST_KM_ZMQ_SRC_SOCKET_PULL
+} GstKmZmqSrcSocketType;
 
 #define DEFAULT_BIND                FALSE
-#define DEFAULT_SOCKET_TYPE         GST_ZMQ_SRC_SOCKET_SUB
-#define DEFAULT_RECEIVE_HWM         GST_ZMQ_DEFAULT_HWM
-#define DEFAULT_MAX_MESSAGE_SIZE    GST_ZMQ_DEFAULT_MAX_MESSAGE_SIZE
+#define DEFAULT_SOCKET_TYPE         GST_KM_ZMQ_SRC_SOCKET_SUB
+#define DEFAULT_RECEIVE_HWM         GST_KM_ZMQ_DEFAULT_HWM
+#define DEFAULT_MAX_MESSAGE_SIZE    GST_KM_ZMQ_DEFAULT_MAX_MESSAGE_SIZE
 #define DEFAULT_CAPS                NULL
 #define DEFAULT_IS_LIVE             FALSE
 #define DEFAULT_TIMEOUT             0
 
-#define TIMEOUT_MESSAGE_NAME        "GstZmqSrcTimeout"
+#define TIMEOUT_MESSAGE_NAME        "GstKmZmqSrcTimeout"
 #define STATS_NAME                  "application/x-zmq-stats"
 
 /* topic + header + payload */
-#define MAX_FRAMES                  (2 + GST_ZMQ_MAX_PAYLOAD_FRAMES)
+#define MAX_FRAMES                  (2 + GST_KM_ZMQ_MAX_PAYLOAD_FRAMES)
 /* Senders whose sequence numbers are followed at once. */
 #define MAX_TRACKED_STREAMS         16
 #define PAYLOAD_ALIGN               8
 
 enum
 {
-  PROP_SOCKET_TYPE = GST_ZMQ_PROP_LAST,
+  PROP_SOCKET_TYPE = GST_KM_ZMQ_PROP_LAST,
   PROP_RECEIVE_HWM,
   PROP_MAX_MESSAGE_SIZE,
   PROP_CAPS,
@@ -206,7 +206,7 @@ typedef struct
   guint64 malformed;
   guint64 dropped;
   guint64 clients_rejected;     /* final count, once stopped */
-} GstZmqSrcStats;
+} GstKmZmqSrcStats;
 
 typedef struct
 {
@@ -215,28 +215,28 @@ typedef struct
   gboolean used;
 } TrackedStream;
 
-struct _GstZmqSrc
+struct _GstKmZmqSrc
 {
   GstPushSrc parent;
 
   /* Properties, under the object lock. */
-  GstZmqSettings settings;
-  GstZmqSrcSocketType socket_type;
+  GstKmZmqSettings settings;
+  GstKmZmqSrcSocketType socket_type;
   GstCaps *caps;
   guint64 timeout;
 
   /* Under the object lock: read by get_property from any thread. */
-  GstZmqSrcStats stats;
-  GstZmqConnection *live_conn;  /* &conn while started: live counters */
+  GstKmZmqSrcStats stats;
+  GstKmZmqConnection *live_conn;  /* &conn while started: live counters */
   gchar *last_endpoint;
   GstCaps *stream_caps;         /* caps of the last header */
 
   /* Streaming state.  start() and stop() run on the application thread,
    * create() on the streaming thread; GstBaseSrc never runs them at the
    * same time, so the socket is only ever used by one thread at once. */
-  GstZmqSettings active;        /* snapshot of the settings at start */
-  GstZmqSrcSocketType active_type;
-  GstZmqConnection conn;
+  GstKmZmqSettings active;        /* snapshot of the settings at start */
+  GstKmZmqSrcSocketType active_type;
+  GstKmZmqConnection conn;
   GCancellable *cancellable;    /* unlock() cancels it: wakes zmq_poll */
   zmq_msg_t frames[MAX_FRAMES];
   gchar *stream_caps_str;       /* caps string of the last header */
@@ -253,62 +253,62 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS_ANY);
 
-#define gst_zmq_src_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (GstZmqSrc, gst_zmq_src, GST_TYPE_PUSH_SRC,
-    GST_DEBUG_CATEGORY_INIT (gst_zmq_src_debug, "zmqsrc", 0, "ZeroMQ source"));
-GST_ELEMENT_REGISTER_DEFINE (zmq_src, "zmqsrc", GST_RANK_NONE,
-    GST_TYPE_ZMQ_SRC);
+#define gst_km_zmq_src_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstKmZmqSrc, gst_km_zmq_src, GST_TYPE_PUSH_SRC,
+    GST_DEBUG_CATEGORY_INIT (gst_km_zmq_src_debug, "kmzmqsrc", 0, "ZeroMQ source"));
+GST_ELEMENT_REGISTER_DEFINE (km_zmq_src, "kmzmqsrc", GST_RANK_NONE,
+    GST_TYPE_KM_ZMQ_SRC);
 
-static void gst_zmq_src_finalize (GObject * object);
-static void gst_zmq_src_set_property (GObject * object, guint prop_id,
+static void gst_km_zmq_src_finalize (GObject * object);
+static void gst_km_zmq_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
-static void gst_zmq_src_get_property (GObject * object, guint prop_id,
+static void gst_km_zmq_src_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec);
-static GstCaps *gst_zmq_src_get_caps (GstBaseSrc * bsrc, GstCaps * filter);
-static gboolean gst_zmq_src_start (GstBaseSrc * bsrc);
-static gboolean gst_zmq_src_stop (GstBaseSrc * bsrc);
-static gboolean gst_zmq_src_unlock (GstBaseSrc * bsrc);
-static gboolean gst_zmq_src_unlock_stop (GstBaseSrc * bsrc);
-static GstFlowReturn gst_zmq_src_create (GstPushSrc * psrc,
+static GstCaps *gst_km_zmq_src_get_caps (GstBaseSrc * bsrc, GstCaps * filter);
+static gboolean gst_km_zmq_src_start (GstBaseSrc * bsrc);
+static gboolean gst_km_zmq_src_stop (GstBaseSrc * bsrc);
+static gboolean gst_km_zmq_src_unlock (GstBaseSrc * bsrc);
+static gboolean gst_km_zmq_src_unlock_stop (GstBaseSrc * bsrc);
+static GstFlowReturn gst_km_zmq_src_create (GstPushSrc * psrc,
     GstBuffer ** outbuf);
 
-#define GST_TYPE_ZMQ_SRC_SOCKET_TYPE (gst_zmq_src_socket_type_get_type ())
+#define GST_TYPE_KM_ZMQ_SRC_SOCKET_TYPE (gst_km_zmq_src_socket_type_get_type ())
 static GType
-gst_zmq_src_socket_type_get_type (void)
+gst_km_zmq_src_socket_type_get_type (void)
 {
   static gsize type = 0;
   static const GEnumValue values[] = {
-    {GST_ZMQ_SRC_SOCKET_SUB, "SUB: receive what publishers send to all "
+    {GST_KM_ZMQ_SRC_SOCKET_SUB, "SUB: receive what publishers send to all "
           "subscribers of the topic", "sub"},
-    {GST_ZMQ_SRC_SOCKET_PULL, "PULL: receive a share of what pushers "
+    {GST_KM_ZMQ_SRC_SOCKET_PULL, "PULL: receive a share of what pushers "
           "distribute among their pullers", "pull"},
     {0, NULL, NULL}
   };
 
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstZmqSrcSocketType", values);
+    GType t = g_enum_register_static ("GstKmZmqSrcSocketType", values);
     g_once_init_leave (&type, t);
   }
   return type;
 }
 
 static void
-gst_zmq_src_class_init (GstZmqSrcClass * klass)
+gst_km_zmq_src_class_init (GstKmZmqSrcClass * klass)
 {
   GObjectClass *gobject_class = (GObjectClass *) klass;
   GstElementClass *element_class = (GstElementClass *) klass;
   GstBaseSrcClass *basesrc_class = (GstBaseSrcClass *) klass;
   GstPushSrcClass *pushsrc_class = (GstPushSrcClass *) klass;
 
-  gobject_class->set_property = gst_zmq_src_set_property;
-  gobject_class->get_property = gst_zmq_src_get_property;
-  gobject_class->finalize = gst_zmq_src_finalize;
+  gobject_class->set_property = gst_km_zmq_src_set_property;
+  gobject_class->get_property = gst_km_zmq_src_get_property;
+  gobject_class->finalize = gst_km_zmq_src_finalize;
 
-  gst_zmq_install_properties (gobject_class, DEFAULT_BIND, TRUE);
+  gst_km_zmq_install_properties (gobject_class, DEFAULT_BIND, TRUE);
   g_object_class_install_property (gobject_class, PROP_SOCKET_TYPE,
       g_param_spec_enum ("socket-type", "Socket type",
           "ZeroMQ socket type: sub (from PUB) or pull (from PUSH)",
-          GST_TYPE_ZMQ_SRC_SOCKET_TYPE, DEFAULT_SOCKET_TYPE,
+          GST_TYPE_KM_ZMQ_SRC_SOCKET_TYPE, DEFAULT_SOCKET_TYPE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_RECEIVE_HWM,
@@ -350,23 +350,23 @@ gst_zmq_src_class_init (GstZmqSrcClass * klass)
   gst_element_class_set_static_metadata (element_class, "ZeroMQ source",
       "Source/Network",
       "Receives buffers from a ZeroMQ SUB or PULL socket, with caps, "
-      "timestamps and EOS when framed by zmqsink", "gst-kmeans developers");
+      "timestamps and EOS when framed by kmzmqsink", "gst-kmeans developers");
 
-  basesrc_class->get_caps = GST_DEBUG_FUNCPTR (gst_zmq_src_get_caps);
-  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_zmq_src_start);
-  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_zmq_src_stop);
-  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_zmq_src_unlock);
-  basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_zmq_src_unlock_stop);
-  pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_zmq_src_create);
+  basesrc_class->get_caps = GST_DEBUG_FUNCPTR (gst_km_zmq_src_get_caps);
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_km_zmq_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_km_zmq_src_stop);
+  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_km_zmq_src_unlock);
+  basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_km_zmq_src_unlock_stop);
+  pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_km_zmq_src_create);
 
-  gst_type_mark_as_plugin_api (GST_TYPE_ZMQ_SRC_SOCKET_TYPE, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_ZMQ_FRAMING, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KM_ZMQ_SRC_SOCKET_TYPE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KM_ZMQ_FRAMING, 0);
 }
 
 static void
-gst_zmq_src_init (GstZmqSrc * self)
+gst_km_zmq_src_init (GstKmZmqSrc * self)
 {
-  gst_zmq_settings_init (&self->settings, DEFAULT_BIND);
+  gst_km_zmq_settings_init (&self->settings, DEFAULT_BIND);
   self->settings.hwm = DEFAULT_RECEIVE_HWM;
   self->settings.max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->socket_type = DEFAULT_SOCKET_TYPE;
@@ -379,11 +379,11 @@ gst_zmq_src_init (GstZmqSrc * self)
 }
 
 static void
-gst_zmq_src_finalize (GObject * object)
+gst_km_zmq_src_finalize (GObject * object)
 {
-  GstZmqSrc *self = GST_ZMQ_SRC (object);
+  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (object);
 
-  gst_zmq_settings_clear (&self->settings);
+  gst_km_zmq_settings_clear (&self->settings);
   gst_clear_caps (&self->caps);
   g_free (self->last_endpoint);
   g_object_unref (self->cancellable);
@@ -392,10 +392,10 @@ gst_zmq_src_finalize (GObject * object)
 }
 
 static void
-gst_zmq_src_set_property (GObject * object, guint prop_id,
+gst_km_zmq_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
-  GstZmqSrc *self = GST_ZMQ_SRC (object);
+  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (object);
 
   /* gst_base_src_set_live takes the object lock itself. */
   if (prop_id == PROP_IS_LIVE) {
@@ -404,7 +404,7 @@ gst_zmq_src_set_property (GObject * object, guint prop_id,
   }
 
   GST_OBJECT_LOCK (self);
-  if (gst_zmq_settings_set_property (&self->settings, prop_id, value)) {
+  if (gst_km_zmq_settings_set_property (&self->settings, prop_id, value)) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
@@ -433,7 +433,7 @@ gst_zmq_src_set_property (GObject * object, guint prop_id,
 
 /* Called with the object lock held. */
 static GstStructure *
-gst_zmq_src_stats_new (GstZmqSrc * self)
+gst_km_zmq_src_stats_new (GstKmZmqSrc * self)
 {
   return gst_structure_new (STATS_NAME,
       "messages-in", G_TYPE_UINT64, self->stats.messages_in,
@@ -443,15 +443,15 @@ gst_zmq_src_stats_new (GstZmqSrc * self)
       "malformed", G_TYPE_UINT64, self->stats.malformed,
       "dropped", G_TYPE_UINT64, self->stats.dropped,
       "clients-rejected", G_TYPE_UINT64, self->live_conn ?
-      gst_zmq_connection_get_rejected (self->live_conn) :
+      gst_km_zmq_connection_get_rejected (self->live_conn) :
       self->stats.clients_rejected, NULL);
 }
 
 static void
-gst_zmq_src_get_property (GObject * object, guint prop_id, GValue * value,
+gst_km_zmq_src_get_property (GObject * object, guint prop_id, GValue * value,
     GParamSpec * pspec)
 {
-  GstZmqSrc *self = GST_ZMQ_SRC (object);
+  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (object);
 
   if (prop_id == PROP_IS_LIVE) {
     g_value_set_boolean (value, gst_base_src_is_live (GST_BASE_SRC (self)));
@@ -459,7 +459,7 @@ gst_zmq_src_get_property (GObject * object, guint prop_id, GValue * value,
   }
 
   GST_OBJECT_LOCK (self);
-  if (gst_zmq_settings_get_property (&self->settings, self->last_endpoint,
+  if (gst_km_zmq_settings_get_property (&self->settings, self->last_endpoint,
           prop_id, value)) {
     GST_OBJECT_UNLOCK (self);
     return;
@@ -481,7 +481,7 @@ gst_zmq_src_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_uint64 (value, self->timeout);
       break;
     case PROP_STATS:
-      g_value_take_boxed (value, gst_zmq_src_stats_new (self));
+      g_value_take_boxed (value, gst_km_zmq_src_stats_new (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -492,9 +492,9 @@ gst_zmq_src_get_property (GObject * object, guint prop_id, GValue * value,
 
 /* The header's caps once known, else the caps property, else anything. */
 static GstCaps *
-gst_zmq_src_get_caps (GstBaseSrc * bsrc, GstCaps * filter)
+gst_km_zmq_src_get_caps (GstBaseSrc * bsrc, GstCaps * filter)
 {
-  GstZmqSrc *self = GST_ZMQ_SRC (bsrc);
+  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (bsrc);
   GstCaps *caps;
 
   GST_OBJECT_LOCK (self);
@@ -516,33 +516,33 @@ gst_zmq_src_get_caps (GstBaseSrc * bsrc, GstCaps * filter)
 }
 
 static gint
-zmq_socket_type (GstZmqSrcSocketType type)
+zmq_socket_type (GstKmZmqSrcSocketType type)
 {
-  return type == GST_ZMQ_SRC_SOCKET_PULL ? ZMQ_PULL : ZMQ_SUB;
+  return type == GST_KM_ZMQ_SRC_SOCKET_PULL ? ZMQ_PULL : ZMQ_SUB;
 }
 
 static gboolean
-gst_zmq_src_start (GstBaseSrc * bsrc)
+gst_km_zmq_src_start (GstBaseSrc * bsrc)
 {
-  GstZmqSrc *self = GST_ZMQ_SRC (bsrc);
+  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (bsrc);
   GError *error = NULL;
   gchar *debug = NULL;
   guint i;
 
   GST_OBJECT_LOCK (self);
-  gst_zmq_settings_copy (&self->active, &self->settings);
+  gst_km_zmq_settings_copy (&self->active, &self->settings);
   self->active_type = self->socket_type;
   memset (&self->stats, 0, sizeof (self->stats));
   gst_clear_caps (&self->stream_caps);
   GST_OBJECT_UNLOCK (self);
 
-  if (!gst_zmq_connection_open (&self->conn, &self->active,
+  if (!gst_km_zmq_connection_open (&self->conn, &self->active,
           zmq_socket_type (self->active_type), TRUE, self->cancellable, &error,
           &debug)) {
-    GST_ZMQ_POST_ERROR (self, error, debug);
+    GST_KM_ZMQ_POST_ERROR (self, error, debug);
     g_error_free (error);
     g_free (debug);
-    gst_zmq_settings_clear (&self->active);
+    gst_km_zmq_settings_clear (&self->active);
     return FALSE;
   }
 
@@ -565,33 +565,33 @@ gst_zmq_src_start (GstBaseSrc * bsrc)
 }
 
 static gboolean
-gst_zmq_src_stop (GstBaseSrc * bsrc)
+gst_km_zmq_src_stop (GstBaseSrc * bsrc)
 {
-  GstZmqSrc *self = GST_ZMQ_SRC (bsrc);
+  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (bsrc);
   guint i;
 
   /* last-endpoint and stats stay readable after the stream. */
   GST_OBJECT_LOCK (self);
-  self->stats.clients_rejected = gst_zmq_connection_get_rejected (&self->conn);
+  self->stats.clients_rejected = gst_km_zmq_connection_get_rejected (&self->conn);
   self->live_conn = NULL;
   gst_clear_caps (&self->stream_caps);
   GST_OBJECT_UNLOCK (self);
 
   for (i = 0; i < MAX_FRAMES; i++)
     zmq_msg_close (&self->frames[i]);
-  gst_zmq_connection_close (&self->conn);
+  gst_km_zmq_connection_close (&self->conn);
   g_clear_pointer (&self->stream_caps_str, g_free);
   g_clear_pointer (&self->rejected_caps_str, g_free);
-  gst_zmq_settings_clear (&self->active);
+  gst_km_zmq_settings_clear (&self->active);
   return TRUE;
 }
 
 /* Runs on another thread than create(): only signal, never touch the
  * socket. */
 static gboolean
-gst_zmq_src_unlock (GstBaseSrc * bsrc)
+gst_km_zmq_src_unlock (GstBaseSrc * bsrc)
 {
-  GstZmqSrc *self = GST_ZMQ_SRC (bsrc);
+  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (bsrc);
 
   GST_LOG_OBJECT (self, "waking the streaming thread");
   g_cancellable_cancel (self->cancellable);
@@ -599,16 +599,16 @@ gst_zmq_src_unlock (GstBaseSrc * bsrc)
 }
 
 static gboolean
-gst_zmq_src_unlock_stop (GstBaseSrc * bsrc)
+gst_km_zmq_src_unlock_stop (GstBaseSrc * bsrc)
 {
-  GstZmqSrc *self = GST_ZMQ_SRC (bsrc);
+  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (bsrc);
 
   g_cancellable_reset (self->cancellable);
   return TRUE;
 }
 
 static void
-post_timeout (GstZmqSrc * self, guint64 timeout)
+post_timeout (GstKmZmqSrc * self, guint64 timeout)
 {
   GstStructure *s = gst_structure_new (TIMEOUT_MESSAGE_NAME,
       "timeout", G_TYPE_UINT64, timeout, NULL);
@@ -622,7 +622,7 @@ post_timeout (GstZmqSrc * self, guint64 timeout)
 /* Blocks until a message is readable, posting a timeout message each
  * time the timeout passes.  FLUSHING when unlock() woke us. */
 static GstFlowReturn
-wait_for_message (GstZmqSrc * self)
+wait_for_message (GstKmZmqSrc * self)
 {
   for (;;) {
     guint64 timeout;
@@ -637,17 +637,17 @@ wait_for_message (GstZmqSrc * self)
       timeout_ms = (glong) MIN ((timeout + GST_MSECOND - 1) / GST_MSECOND,
           G_MAXINT);
 
-    switch (gst_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->conn.cancel_fd,
+    switch (gst_km_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->conn.cancel_fd,
             timeout_ms)) {
-      case GST_ZMQ_WAIT_READY:
+      case GST_KM_ZMQ_WAIT_READY:
         return GST_FLOW_OK;
-      case GST_ZMQ_WAIT_CANCELLED:
+      case GST_KM_ZMQ_WAIT_CANCELLED:
         GST_DEBUG_OBJECT (self, "unlocked while waiting");
         return GST_FLOW_FLUSHING;
-      case GST_ZMQ_WAIT_TIMEOUT:
+      case GST_KM_ZMQ_WAIT_TIMEOUT:
         post_timeout (self, timeout);
         break;
-      case GST_ZMQ_WAIT_ERROR:{
+      case GST_KM_ZMQ_WAIT_ERROR:{
         gint err = errno;
 
         GST_ELEMENT_ERROR (self, RESOURCE, READ,
@@ -664,7 +664,7 @@ wait_for_message (GstZmqSrc * self)
  * beyond MAX_FRAMES are discarded and flagged by *too_many).  *n_frames
  * is 0 when nothing was there after all. */
 static GstFlowReturn
-receive_message (GstZmqSrc * self, guint * n_frames, gboolean * too_many)
+receive_message (GstKmZmqSrc * self, guint * n_frames, gboolean * too_many)
 {
   guint n = 0;
   gsize bytes = 0;
@@ -717,7 +717,7 @@ receive_message (GstZmqSrc * self, guint * n_frames, gboolean * too_many)
 }
 
 static void
-release_frames (GstZmqSrc * self, guint n_frames)
+release_frames (GstKmZmqSrc * self, guint n_frames)
 {
   guint i;
 
@@ -729,7 +729,7 @@ release_frames (GstZmqSrc * self, guint n_frames)
 }
 
 static void
-count_malformed (GstZmqSrc * self, const gchar * why)
+count_malformed (GstKmZmqSrc * self, const gchar * why)
 {
   GST_WARNING_OBJECT (self, "dropping malformed message: %s", why);
   GST_OBJECT_LOCK (self);
@@ -738,7 +738,7 @@ count_malformed (GstZmqSrc * self, const gchar * why)
 }
 
 static void
-count_dropped (GstZmqSrc * self, guint64 n)
+count_dropped (GstKmZmqSrc * self, guint64 n)
 {
   GST_OBJECT_LOCK (self);
   self->stats.dropped += n;
@@ -805,7 +805,7 @@ memory_from_frame (zmq_msg_t * frame)
 }
 
 static GstBuffer *
-buffer_from_frames (GstZmqSrc * self, guint first, guint n_frames)
+buffer_from_frames (GstKmZmqSrc * self, guint first, guint n_frames)
 {
   GstBuffer *buffer = gst_buffer_new ();
   guint i;
@@ -819,7 +819,7 @@ buffer_from_frames (GstZmqSrc * self, guint first, guint n_frames)
 }
 
 static void
-count_pushed (GstZmqSrc * self, GstBuffer * buffer)
+count_pushed (GstKmZmqSrc * self, GstBuffer * buffer)
 {
   GST_OBJECT_LOCK (self);
   self->stats.messages_out++;
@@ -828,7 +828,7 @@ count_pushed (GstZmqSrc * self, GstBuffer * buffer)
 }
 
 static GstClockTime
-current_running_time (GstZmqSrc * self)
+current_running_time (GstKmZmqSrc * self)
 {
   GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
   GstClockTime now, base;
@@ -861,7 +861,7 @@ frame_is_header (zmq_msg_t * frame)
 /* Index of the first frame after the topic; G_MAXUINT when the message
  * is for another topic. */
 static guint
-skip_topic (GstZmqSrc * self, guint n_frames)
+skip_topic (GstKmZmqSrc * self, guint n_frames)
 {
   const gchar *topic = self->active.topic;
 
@@ -872,7 +872,7 @@ skip_topic (GstZmqSrc * self, guint n_frames)
     return 1;
   }
   /* A publisher's topic we did not subscribe to by name. */
-  if (self->active.framing == GST_ZMQ_FRAMING_GST && n_frames >= 2
+  if (self->active.framing == GST_KM_ZMQ_FRAMING_GST && n_frames >= 2
       && !frame_is_header (&self->frames[0])
       && frame_is_header (&self->frames[1]))
     return 1;
@@ -880,7 +880,7 @@ skip_topic (GstZmqSrc * self, guint n_frames)
 }
 
 static GstFlowReturn
-raw_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
+raw_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
     GstBuffer ** outbuf)
 {
   GstBuffer *buffer;
@@ -889,7 +889,7 @@ raw_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
     count_malformed (self, "no payload frame after the topic");
     return GST_FLOW_CUSTOM_SUCCESS;
   }
-  if (n_frames - first > GST_ZMQ_MAX_PAYLOAD_FRAMES) {
+  if (n_frames - first > GST_KM_ZMQ_MAX_PAYLOAD_FRAMES) {
     count_malformed (self, "more than 16 payload frames");
     return GST_FLOW_CUSTOM_SUCCESS;
   }
@@ -904,13 +904,13 @@ raw_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
  * stream should arrive: a gap means messages were lost (high-water mark).
  * PULL only gets its share, so gaps mean nothing there.  TRUE on a gap. */
 static gboolean
-track_sequence (GstZmqSrc * self, const GstZmqFrameHeader * header)
+track_sequence (GstKmZmqSrc * self, const GstKmZmqFrameHeader * header)
 {
   TrackedStream *slot = NULL;
   gboolean gap = FALSE;
   guint i;
 
-  if (self->active_type != GST_ZMQ_SRC_SOCKET_SUB)
+  if (self->active_type != GST_KM_ZMQ_SRC_SOCKET_SUB)
     return FALSE;
 
   for (i = 0; i < MAX_TRACKED_STREAMS && slot == NULL; i++)
@@ -945,7 +945,7 @@ same_caps_string (const gchar * str, const gchar * caps, gsize caps_len)
 }
 
 static void
-remember_rejected_caps (GstZmqSrc * self, gchar * str)
+remember_rejected_caps (GstKmZmqSrc * self, gchar * str)
 {
   g_free (self->rejected_caps_str);
   self->rejected_caps_str = str;
@@ -954,7 +954,7 @@ remember_rejected_caps (GstZmqSrc * self, gchar * str)
 /* Downstream refused a peer's caps: drop the message rather than stop the
  * pipeline (any peer could).  Takes @str. */
 static void
-refuse_downstream_caps (GstZmqSrc * self, gchar * str, GstCaps * caps)
+refuse_downstream_caps (GstKmZmqSrc * self, gchar * str, GstCaps * caps)
 {
   gchar *why = g_strdup_printf ("downstream does not accept caps \"%s\"",
       str);
@@ -974,7 +974,7 @@ refuse_downstream_caps (GstZmqSrc * self, gchar * str, GstCaps * caps)
 /* Asked before sending the caps event: a refused sticky caps event would
  * only fail the next buffer (not-negotiated), stopping the stream. */
 static gboolean
-downstream_accepts (GstZmqSrc * self, GstCaps * caps)
+downstream_accepts (GstKmZmqSrc * self, GstCaps * caps)
 {
   GstPad *pad = GST_BASE_SRC_PAD (self);
 
@@ -984,7 +984,7 @@ downstream_accepts (GstZmqSrc * self, GstCaps * caps)
 /* Applies the header's caps when they changed.  CUSTOM_SUCCESS (skip)
  * when they are malformed or refused downstream. */
 static GstFlowReturn
-apply_header_caps (GstZmqSrc * self, const GstZmqFrameHeader * header)
+apply_header_caps (GstKmZmqSrc * self, const GstKmZmqFrameHeader * header)
 {
   GstCaps *caps;
   gchar *str;
@@ -1035,7 +1035,7 @@ apply_header_caps (GstZmqSrc * self, const GstZmqFrameHeader * header)
 /* Announces a segment that starts at the first timestamp, and again when
  * timestamps go back (a restarted sender), keeping running time going. */
 static void
-update_segment (GstZmqSrc * self, GstClockTime start, GstClockTime end)
+update_segment (GstKmZmqSrc * self, GstClockTime start, GstClockTime end)
 {
   if (!self->have_segment || start < self->segment.start) {
     GstClockTime base;
@@ -1067,8 +1067,8 @@ update_segment (GstZmqSrc * self, GstClockTime start, GstClockTime end)
 }
 
 static void
-restore_timing (GstZmqSrc * self, GstBuffer * buffer,
-    const GstZmqFrameHeader * header)
+restore_timing (GstKmZmqSrc * self, GstBuffer * buffer,
+    const GstKmZmqFrameHeader * header)
 {
   GstClockTime start = header->pts;
 
@@ -1088,10 +1088,10 @@ restore_timing (GstZmqSrc * self, GstBuffer * buffer,
 }
 
 static GstFlowReturn
-framed_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
+framed_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
     GstBuffer ** outbuf)
 {
-  GstZmqFrameHeader header;
+  GstKmZmqFrameHeader header;
   GError *error = NULL;
   GstBuffer *buffer;
   GstFlowReturn ret;
@@ -1101,19 +1101,19 @@ framed_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
     count_malformed (self, "no header frame after the topic");
     return GST_FLOW_CUSTOM_SUCCESS;
   }
-  if (!gst_zmq_frame_header_parse (zmq_msg_data (&self->frames[first]),
+  if (!gst_km_zmq_frame_header_parse (zmq_msg_data (&self->frames[first]),
           zmq_msg_size (&self->frames[first]), &header, &error)) {
     count_malformed (self, error->message);
     g_error_free (error);
     return GST_FLOW_CUSTOM_SUCCESS;
   }
-  if (n_frames - first - 1 > GST_ZMQ_MAX_PAYLOAD_FRAMES) {
+  if (n_frames - first - 1 > GST_KM_ZMQ_MAX_PAYLOAD_FRAMES) {
     count_malformed (self, "more than 16 payload frames");
     return GST_FLOW_CUSTOM_SUCCESS;
   }
   gap = track_sequence (self, &header);
 
-  if (header.flags & GST_ZMQ_FRAME_FLAG_EOS) {
+  if (header.flags & GST_KM_ZMQ_FRAME_FLAG_EOS) {
     if (first + 1 < n_frames) {
       count_malformed (self, "EOS message with a payload");
       return GST_FLOW_CUSTOM_SUCCESS;
@@ -1128,7 +1128,7 @@ framed_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
     return ret;
 
   buffer = buffer_from_frames (self, first + 1, n_frames);
-  gst_zmq_frame_flags_to_buffer (header.flags, buffer);
+  gst_km_zmq_frame_flags_to_buffer (header.flags, buffer);
   if (gap)
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
   restore_timing (self, buffer, &header);
@@ -1138,7 +1138,7 @@ framed_message_to_buffer (GstZmqSrc * self, guint first, guint n_frames,
 
 /* OK with a buffer, EOS, an error, or CUSTOM_SUCCESS to skip. */
 static GstFlowReturn
-message_to_buffer (GstZmqSrc * self, guint n_frames, gboolean too_many,
+message_to_buffer (GstKmZmqSrc * self, guint n_frames, gboolean too_many,
     GstBuffer ** outbuf)
 {
   guint first;
@@ -1153,15 +1153,15 @@ message_to_buffer (GstZmqSrc * self, guint n_frames, gboolean too_many,
     count_dropped (self, 1);
     return GST_FLOW_CUSTOM_SUCCESS;
   }
-  if (self->active.framing == GST_ZMQ_FRAMING_RAW)
+  if (self->active.framing == GST_KM_ZMQ_FRAMING_RAW)
     return raw_message_to_buffer (self, first, n_frames, outbuf);
   return framed_message_to_buffer (self, first, n_frames, outbuf);
 }
 
 static GstFlowReturn
-gst_zmq_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
+gst_km_zmq_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
-  GstZmqSrc *self = GST_ZMQ_SRC (psrc);
+  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (psrc);
 
   for (;;) {
     GstFlowReturn ret;

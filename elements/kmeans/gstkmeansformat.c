@@ -11,7 +11,7 @@
  * @title: kmeans-format
  *
  * kmeans-format writes k-means results as text, so that a subscriber (a
- * zmqsink peer, a file, a web client) can read them without knowing any C
+ * kmzmqsink peer, a file, a web client) can read them without knowing any C
  * struct: one JSON document per output buffer (`application/json`, each
  * document ending in a newline), or CSV rows (`text/csv`), as
  * #GstKMeansFormat:format says.  It also follows the model: the
@@ -91,7 +91,7 @@
  * Bus messages do not flow downstream: an application converts them with
  * the #GstKMeansFormat::message-to-json action signal (or, in C,
  * gst_kmeans_format_message_to_json()) and publishes the text itself, for
- * example through an appsrc ! zmqsink branch.
+ * example through an appsrc ! kmzmqsink branch.
  *
  * ## CSV
  *
