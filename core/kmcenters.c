@@ -157,7 +157,8 @@ km_centers_load_text (const gchar * path, guint * k, guint * d, GError ** error)
   g_return_val_if_fail (k != NULL && d != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!g_file_get_contents (path, &text, &len, &err)) {
+  text = km_file_read_text (path, &len, &err);
+  if (text == NULL) {
     g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
         "cannot read centers file: %s", err->message);
     g_error_free (err);

@@ -259,6 +259,29 @@ sync_directory (const gchar * path, GError ** error)
   return err == 0;
 }
 
+static guint8 *read_checkpoint (const gchar * path, KmCheckpoint * ck,
+    GError ** error);
+
+/* The written file @tmp, read back with the loader's own checks before it
+ * replaces @path: the trainer never leaves a checkpoint it would refuse. */
+static gboolean
+loads_back (const gchar * tmp, const gchar * path, GError ** error)
+{
+  KmCheckpoint ck;
+  GError *err = NULL;
+  guint8 *data = read_checkpoint (tmp, &ck, &err);
+
+  if (data != NULL) {
+    g_free (data);
+    return TRUE;
+  }
+  g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_IO,
+      "checkpoint %s not written, the previous one is kept: what would "
+      "be written does not load back (%s)", path, err->message);
+  g_error_free (err);
+  return FALSE;
+}
+
 gboolean
 km_trainer_save (KmTrainer * trainer, const gchar * path, GError ** error)
 {
@@ -287,6 +310,11 @@ km_trainer_save (KmTrainer * trainer, const gchar * path, GError ** error)
     what = "sync", err = errno;
   if (close (fd) != 0 && what == NULL)
     what = "close", err = errno;
+  if (what == NULL && !loads_back (tmp, path, error)) {
+    g_unlink (tmp);
+    g_free (tmp);
+    return FALSE;
+  }
   if (what == NULL && rename (tmp, path) != 0)
     what = "replace", err = errno;
 
@@ -560,18 +588,15 @@ read_checkpoint (const gchar * path, KmCheckpoint * ck, GError ** error)
   guint64 want;
   gint fd, err = 0;
 
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  fd = km_file_open_regular (path, &st, &err);
   if (fd < 0) {
-    set_io_error (error, "open", path, errno);
+    if (err != 0)
+      set_io_error (error, "open", path, err);
+    else
+      g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_CORRUPT,
+          "checkpoint %s is not a regular file but %s", path,
+          km_file_type_name (st.st_mode));
     return NULL;
-  }
-  if (fstat (fd, &st) != 0) {
-    set_io_error (error, "stat", path, errno);
-    goto out;
-  }
-  if (!S_ISREG (st.st_mode)) {
-    set_corrupt (error, path, "not a regular file");
-    goto out;
   }
   if ((guint64) st.st_size < KM_CKPT_HEADER_SIZE + KM_CKPT_DIGEST_SIZE) {
     set_corrupt (error, path, "truncated (shorter than the header)");

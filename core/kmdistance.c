@@ -1,4 +1,5 @@
-/* gst-kmeans core: nearest-center search and distances (§3).
+/* gst-kmeans core: nearest-center search and distances
+ * (docs/algorithm.md §4).
  *
  * The nearest center maximises the key x.c - ||c||^2/2 (squared
  * Euclidean: ||x - c||^2 = ||x||^2 - 2 key; cosine on unit rows: the key

@@ -4,9 +4,9 @@
  * mini-batch / full-batch updates, forgetting, the relative-tolerance rule
  * and the checkpoint file.  The GStreamer elements only call this API.
  *
- * Behaviour follows TensorFlow's KMeans estimator (see
- * shared/reference/kmeans-semantics.md); section numbers below (§) refer
- * to that document.
+ * Behaviour follows TensorFlow's KMeans estimator, with Spark-style
+ * forgetting; docs/algorithm.md states every rule and where this project
+ * departs from them.  Section numbers below (§) refer to that document.
  *
  * Threading: a KmTrainer is used from one thread at a time.  A KmModel is
  * immutable once created and reference counted atomically, so it can be
@@ -26,6 +26,14 @@
 G_BEGIN_DECLS
 
 #define KM_ERROR (km_error_quark ())
+
+/**
+ * km_error_quark:
+ *
+ * The error domain of the core; its codes are #KmError.
+ *
+ * Returns: the #GQuark of %KM_ERROR.
+ */
 GQuark km_error_quark (void);
 
 typedef enum
@@ -51,8 +59,8 @@ typedef enum
 
 typedef enum
 {
-  KM_INIT_RANDOM = 0,           /* §2.2 greedy batch sampler, with replacement */
-  KM_INIT_KMEANS_PLUS_PLUS = 1, /* §2.3 1+R candidates per center */
+  KM_INIT_RANDOM = 0,           /* §3.2 greedy batch sampler, with replacement */
+  KM_INIT_KMEANS_PLUS_PLUS = 1, /* §3.3 1+R candidates per center */
   KM_INIT_GIVEN = 2             /* km_trainer_set_centers() */
 } KmInit;
 
@@ -68,29 +76,52 @@ typedef struct
   guint d;
   KmMetric metric;
   KmInit init;
-  gboolean mini_batch;          /* FALSE: full batch, one Lloyd step a batch (§1.3) */
-  guint steps_per_sync;         /* >= 1; 1 is §1.1, N > 1 is §1.2 */
-  gint kmeans_plus_plus_retries;        /* < 0: 2 + floor(ln k) */
-  gdouble relative_tolerance;   /* <= 0 disables (§1.4) */
-  gdouble decay_factor;         /* Spark's a, in [0, 1]; 1 = no forgetting (§7.1) */
-  KmTimeUnit time_unit;         /* unit the decay applies per */
+  gboolean mini_batch;          /* FALSE: full batch, one Lloyd step a batch (§2.4) */
+  guint steps_per_sync;         /* >= 1; 1 is §2.2, N > 1 is §2.3 */
+  gint kmeans_plus_plus_retries;        /* < 0: 2 + floor(ln k) (§3.3) */
+  gdouble relative_tolerance;   /* <= 0 disables (§5.3) */
+  gdouble decay_factor;         /* Spark's a, in [0, 1]; 1 = no forgetting (§6) */
+  KmTimeUnit time_unit;         /* unit the decay applies per (§6.2) */
   guint64 seed;
   gdouble initial_count;        /* mini-batch N = 1: count (Spark's weight)
-                                 * each initial center starts with; TF: 1 */
+                                 * each initial center starts with; TF: 1
+                                 * (§2.2) */
 } KmConfig;
 
-/* Fills in the estimator's defaults: k = 2, d = 0 (must be set),
+/**
+ * km_config_init:
+ * @cfg: the configuration to fill in
+ *
+ * Fills in the estimator's defaults (§1.3): k = 2, d = 0 (must be set),
  * squared Euclidean, random init, mini-batch, steps_per_sync = 1,
  * retries = 2, tolerance off, decay 1.0 per batch, seed 0,
- * initial_count 1. */
+ * initial_count 1.
+ */
 void km_config_init (KmConfig * cfg);
 
-/* Checks ranges and limits; TRUE if cfg is usable.  Forgetting
- * (decay_factor < 1) needs mini-batch with steps_per_sync = 1; a decay
- * factor above 1 is rejected (weights would grow without bound). */
+/**
+ * km_config_validate:
+ * @cfg: the configuration to check
+ * @error: return location for a #GError, or %NULL
+ *
+ * Checks ranges and limits (§1.3), before anything is allocated.
+ * Forgetting (decay_factor < 1) needs mini-batch with steps_per_sync = 1;
+ * a decay factor above 1 is rejected (weights would grow without bound,
+ * §6.1).  Sizes beyond the KM_MAX_* limits are %KM_ERROR_TOO_LARGE, any
+ * other problem %KM_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: %TRUE if @cfg is usable, %FALSE with @error set otherwise.
+ */
 gboolean km_config_validate (const KmConfig * cfg, GError ** error);
 
-/* Spark's setHalfLife: a = 0.5^(1/h), h > 0. */
+/**
+ * km_decay_from_half_life:
+ * @half_life: time units after which past points weigh half, > 0
+ *
+ * Spark's setHalfLife (§6.1).
+ *
+ * Returns: the decay factor a = 0.5^(1/@half_life).
+ */
 gdouble km_decay_from_half_life (gdouble half_life);
 
 /* ------------------------------------------------------------------ */
@@ -102,13 +133,57 @@ typedef struct
   guint64 s[4];
 } KmRng;
 
+/**
+ * km_rng_seed:
+ * @rng: the generator
+ * @seed: any value
+ *
+ * Sets the four state words from @seed through splitmix64, which never
+ * gives the all-zero state (§3.5).
+ */
 void km_rng_seed (KmRng * rng, guint64 seed);
+
+/**
+ * km_rng_next:
+ * @rng: the generator
+ *
+ * Advances the generator by one xoshiro256** step.
+ *
+ * Returns: 64 uniform random bits.
+ */
 guint64 km_rng_next (KmRng * rng);
-/* Uniform in [0, n), n > 0, without modulo bias. */
+
+/**
+ * km_rng_uniform_int:
+ * @rng: the generator
+ * @n: the number of values, > 0
+ *
+ * Draws an integer without modulo bias: the lowest 2^64 mod @n outputs
+ * of the generator are rejected.
+ *
+ * Returns: a uniform integer in [0, @n).
+ */
 guint64 km_rng_uniform_int (KmRng * rng, guint64 n);
-/* Uniform in [0, 1). */
+
+/**
+ * km_rng_uniform:
+ * @rng: the generator
+ *
+ * Draws a real from the top 53 bits of one output.
+ *
+ * Returns: a uniform double in [0, 1).
+ */
 gdouble km_rng_uniform (KmRng * rng);
-/* Standard normal. */
+
+/**
+ * km_rng_gaussian:
+ * @rng: the generator
+ *
+ * Draws a normal deviate by Box-Muller, keeping no second value (the
+ * state stays the four words).
+ *
+ * Returns: a standard normal double.
+ */
 gdouble km_rng_gaussian (KmRng * rng);
 
 /* ------------------------------------------------------------------ */
@@ -117,7 +192,21 @@ gdouble km_rng_gaussian (KmRng * rng);
 
 typedef struct _KmWorkspace KmWorkspace;
 
+/**
+ * km_workspace_new:
+ *
+ * Creates an empty workspace; its buffers grow on first use.
+ *
+ * Returns: a new #KmWorkspace, to be freed with km_workspace_free().
+ */
 KmWorkspace *km_workspace_new (void);
+
+/**
+ * km_workspace_free:
+ * @ws: a workspace, or %NULL
+ *
+ * Frees @ws and its buffers.
+ */
 void km_workspace_free (KmWorkspace * ws);
 
 /* ------------------------------------------------------------------ */
@@ -125,41 +214,146 @@ void km_workspace_free (KmWorkspace * ws);
 
 typedef struct _KmModel KmModel;
 
-/* Copies @centers (k*d row-major floats).  Precomputes what distances
+/**
+ * km_model_new:
+ * @k: number of centers
+ * @d: dimensions
+ * @metric: the distance the model assigns with
+ * @centers: k*d row-major floats, copied
+ * @version: the version the model reports
+ * @error: return location for a #GError, or %NULL
+ *
+ * Makes a model without counts, at step 0.  Precomputes what distances
  * need (squared norms; unit rows for cosine).  For cosine the stored
- * centers are kept as given (they may be unnormalised in mini-batch N=1,
- * §3.2) and normalised copies are used for distances. */
+ * centers are kept as given (they may be unnormalised in mini-batch
+ * N = 1, §4.2) and normalised copies are used for distances.  @k and @d
+ * are checked against the limits of km_config_validate().
+ *
+ * Returns: a new #KmModel with one reference, or %NULL with @error set.
+ */
 KmModel *km_model_new (guint k, guint d, KmMetric metric,
     const gfloat * centers, guint64 version, GError ** error);
+
+/**
+ * km_model_ref:
+ * @model: a model
+ *
+ * Adds a reference, atomically: a model may be shared between threads.
+ *
+ * Returns: @model.
+ */
 KmModel *km_model_ref (KmModel * model);
+
+/**
+ * km_model_unref:
+ * @model: a model
+ *
+ * Drops a reference, atomically; the last one frees the model (or keeps
+ * its memory for reuse by the next model of the same shape).
+ */
 void km_model_unref (KmModel * model);
 
+/**
+ * km_model_get_k:
+ * @model: a model
+ *
+ * Returns: the number of centers.
+ */
 guint km_model_get_k (const KmModel * model);
+
+/**
+ * km_model_get_d:
+ * @model: a model
+ *
+ * Returns: the dimension of the centers.
+ */
 guint km_model_get_d (const KmModel * model);
+
+/**
+ * km_model_get_metric:
+ * @model: a model
+ *
+ * Returns: the distance the model assigns with.
+ */
 KmMetric km_model_get_metric (const KmModel * model);
-/* Increases by one with every update of the centers. */
+
+/**
+ * km_model_get_version:
+ * @model: a model
+ *
+ * The version increases by one with every update of the centers
+ * (§2.5).
+ *
+ * Returns: the model's version.
+ */
 guint64 km_model_get_version (const KmModel * model);
-/* Training step the model was taken at. */
+
+/**
+ * km_model_get_step:
+ * @model: a model
+ *
+ * Returns: the training step the model was taken at (§2.5); 0 for the
+ * initial centers and for models made with km_model_new().
+ */
 guint64 km_model_get_step (const KmModel * model);
-/* The stored centers (the estimator's cluster_centers()), k*d floats. */
+
+/**
+ * km_model_get_centers:
+ * @model: a model
+ *
+ * The stored centers, the estimator's cluster_centers(); for cosine in
+ * mini-batch N = 1 they are not unit length (§4.2).
+ *
+ * Returns: k*d row-major floats, owned by @model.
+ */
 const gfloat *km_model_get_centers (const KmModel * model);
-/* Per-cluster counts / weights, k doubles; NULL if the model has none. */
+
+/**
+ * km_model_get_counts:
+ * @model: a model
+ *
+ * The points (or decayed weights) behind each center, as §2.5 defines
+ * them per training mode.
+ *
+ * Returns: k doubles owned by @model, or %NULL if the model has none.
+ */
 const gdouble *km_model_get_counts (const KmModel * model);
 
-/* Nearest center for each of @n points (row-major n*d).  Ties go to the
- * lowest index.  @dist gets the distance to it: squared Euclidean clamped
- * at 0, or 1 - cos.  @idx or @dist may be NULL.  Returns the sum of the
- * distances (the loss / score of those points).  Centers closer than
- * float rounding are told apart on exact (double) distances, and the
- * reported distance is computed directly, so it can differ in the last
- * bits from km_model_distances().  @ws may be NULL (then this call
- * allocates). */
+/**
+ * km_model_assign:
+ * @model: a model
+ * @points: @n row-major points of d floats
+ * @n: number of points
+ * @idx: @n nearest-center indices, or %NULL
+ * @dist: @n distances to them, or %NULL
+ * @ws: a workspace, or %NULL (then this call allocates)
+ *
+ * Finds the nearest center of each point (§4.3).  Ties go to the lowest
+ * index.  @dist gets the distance to it: squared Euclidean (never
+ * negative) or 1 - cos.  Centers closer than float rounding are told
+ * apart on exact (double) distances, and the reported distance is
+ * computed directly, so it can differ in the last bits from
+ * km_model_distances().
+ *
+ * Returns: the sum of the distances (the loss / score of those points,
+ * §5.2), summed in a fixed order (§4.5); 0 when @n is 0.
+ */
 gdouble km_model_assign (const KmModel * model, const gfloat * points,
     gsize n, gint32 * idx, gfloat * dist, KmWorkspace * ws);
 
-/* All k distances per point into @out (n*k row-major), same distance as
- * km_model_assign (expanded form ||x||^2 - 2x.c + ||c||^2, clamped at 0).
- * @ws may be NULL. */
+/**
+ * km_model_distances:
+ * @model: a model
+ * @points: @n row-major points of d floats
+ * @n: number of points
+ * @out: n*k row-major distances
+ * @ws: a workspace, or %NULL (then this call allocates)
+ *
+ * Computes all k distances of each point (§4.4), the same distance as
+ * km_model_assign() in float arithmetic: the expanded form
+ * ||x||^2 - 2x.c + ||c||^2 for squared Euclidean, 1 - x^.c^ for cosine,
+ * both clamped at 0.
+ */
 void km_model_distances (const KmModel * model, const gfloat * points,
     gsize n, gfloat * out, KmWorkspace * ws);
 
@@ -174,73 +368,197 @@ typedef enum
   KM_FEED_TRAINED,              /* one update step was made */
   KM_FEED_CONVERGED,            /* tolerance met on this step: centers updated,
                                  * later batches will not update */
-  KM_FEED_SKIPPED,              /* already converged: no update */
+  KM_FEED_SKIPPED,              /* empty batch, or already converged:
+                                 * no update */
   KM_FEED_ERROR                 /* see GError; the model is unchanged */
 } KmFeedResult;
 
 typedef struct
 {
   guint64 step;                 /* global step after this feed */
-  gdouble loss;                 /* pre-update batch loss (§1.0 step 2) */
+  gdouble loss;                 /* pre-update batch loss (§5.1) */
   gsize num_points;             /* points in the batch */
   guint initialized_centers;    /* rows chosen so far, k when done */
 } KmStepInfo;
 
+/**
+ * km_trainer_new:
+ * @cfg: the configuration, copied
+ * @error: return location for a #GError, or %NULL
+ *
+ * Creates a trainer that has chosen no center yet (§1.2); its random
+ * numbers are seeded from @cfg->seed (§3.5).
+ *
+ * Returns: a new #KmTrainer, or %NULL with @error set when
+ * km_config_validate() refuses @cfg.
+ */
 KmTrainer *km_trainer_new (const KmConfig * cfg, GError ** error);
+
+/**
+ * km_trainer_free:
+ * @trainer: a trainer, or %NULL
+ *
+ * Frees @trainer.  Models taken from it stay valid.
+ */
 void km_trainer_free (KmTrainer * trainer);
+
+/**
+ * km_trainer_get_config:
+ * @trainer: a trainer
+ *
+ * Returns: the trainer's configuration, owned by @trainer.
+ */
 const KmConfig *km_trainer_get_config (const KmTrainer * trainer);
 
-/* Given initial centers (k*d floats).  Normalised when cosine (§2.1).
- * Only valid before initialisation is complete; works whatever cfg->init
- * (rows chosen so far are replaced).  k and d must match the config. */
+/**
+ * km_trainer_set_centers:
+ * @trainer: a trainer
+ * @centers: k*d row-major floats, copied
+ * @k: rows of @centers, must equal the config's k
+ * @d: columns of @centers, must equal the config's d
+ * @error: return location for a #GError, or %NULL
+ *
+ * Gives the initial centers (§3.4), which completes initialisation
+ * (§3.1).  Normalised when cosine.  Only valid before initialisation is
+ * complete; works whatever cfg->init (rows chosen so far are replaced).
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ * (%KM_ERROR_INVALID_ARGUMENT) otherwise.
+ */
 gboolean km_trainer_set_centers (KmTrainer * trainer, const gfloat * centers,
     guint k, guint d, GError ** error);
 
-/* Feeds one batch of @n points (n*d floats; must hold no NaN/Inf: the
- * caller filters).  While not initialised the batch goes to the init rule
- * (and is not trained on, §2.1); afterwards it is one training step.
- * An empty batch (n = 0) changes nothing and returns KM_FEED_SKIPPED, as
- * do batches after convergence; info->loss is 0 then.  Steady-state feeds
- * allocate nothing (but see OpenBLAS's threads in the notes above). */
+/**
+ * km_trainer_feed:
+ * @trainer: a trainer
+ * @points: n*d row-major floats; must hold no NaN/Inf (the caller filters)
+ * @n: number of points, 0 allowed
+ * @info: where to report the step, or %NULL
+ * @error: return location for a #GError, or %NULL
+ *
+ * Feeds one batch.  While not initialised the batch goes to the init rule
+ * (and is not trained on, §3.1); afterwards it is one training step
+ * (§2.1).  An empty batch (n = 0) changes nothing and returns
+ * %KM_FEED_SKIPPED, as do batches after convergence (§5.3); info->loss is
+ * 0 then.  Steady-state feeds allocate nothing (but see OpenBLAS's threads
+ * in the notes above).
+ *
+ * Returns: what the batch was used for; %KM_FEED_ERROR with @error set
+ * (e.g. %KM_ERROR_BATCH_TOO_SMALL for kmeans++, §3.3).
+ */
 KmFeedResult km_trainer_feed (KmTrainer * trainer, const gfloat * points,
     gsize n, KmStepInfo * info, GError ** error);
 
+/**
+ * km_trainer_is_initialized:
+ * @trainer: a trainer
+ *
+ * Returns: %TRUE once all k centers are chosen (§3.1).
+ */
 gboolean km_trainer_is_initialized (const KmTrainer * trainer);
+
+/**
+ * km_trainer_is_converged:
+ * @trainer: a trainer
+ *
+ * Returns: %TRUE once the relative tolerance was met (§5.3); later
+ * batches are skipped.
+ */
 gboolean km_trainer_is_converged (const KmTrainer * trainer);
+
+/**
+ * km_trainer_get_step:
+ * @trainer: a trainer
+ *
+ * Returns: the global step: training steps made so far (initialisation
+ * batches do not count).
+ */
 guint64 km_trainer_get_step (const KmTrainer * trainer);
 
-/* A snapshot of the master centers and counts (a new ref; NULL before
- * initialisation).  Cheap when nothing changed since the last call: the
- * same model is returned again; otherwise it copies k*d floats.
+/**
+ * km_trainer_get_model:
+ * @trainer: a trainer
+ *
+ * Takes a snapshot of the master centers and counts (§2.5).  Cheap when
+ * nothing changed since the last call: the same model is returned again;
+ * otherwise it copies k*d floats.
  *
  * Its version is 1 once initialised and grows by one whenever the master
  * changes: every training step in mini-batch N = 1 and full batch, every
  * sync in N > 1 (so a new version means new centers).  Its counts are the
  * points behind each master center: the (decayed) weights in N = 1, the
  * cluster sizes of the last batch in full batch, and those of the
- * iteration that produced the master in N > 1. */
+ * iteration that produced the master in N > 1.
+ *
+ * Returns: a new reference to the model (km_model_unref() it), or %NULL
+ * before initialisation.
+ */
 KmModel *km_trainer_get_model (KmTrainer * trainer);
 
-/* Writes the whole training state (§5 plus RNG, config) to @path
- * atomically: temporary file in the same folder, fsync, rename, fsync of
- * the folder.  Mode 0600.  On any error the previous file is untouched. */
+/**
+ * km_trainer_save:
+ * @trainer: a trainer
+ * @path: the checkpoint file
+ * @error: return location for a #GError, or %NULL
+ *
+ * Writes the whole training state (§7.1: the estimator's variables plus
+ * RNG, tolerance state and config) to @path atomically (§7.2): temporary
+ * file in the same folder, fsync, rename, fsync of the folder.  Mode
+ * 0600.  The byte format is schemas/checkpoint.md.  On any error the
+ * previous file is untouched, except when only the final fsync of the
+ * folder fails: the new file is then in place.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ * (%KM_ERROR_CHECKPOINT_IO) otherwise.
+ */
 gboolean km_trainer_save (KmTrainer * trainer, const gchar * path,
     GError ** error);
 
-/* Restores state from @path.  The checkpoint's k, d, metric and mode must
- * match the trainer's config (KM_ERROR_CHECKPOINT_MISMATCH otherwise);
- * a damaged file is KM_ERROR_CHECKPOINT_CORRUPT.  On error the trainer is
- * unchanged. */
+/**
+ * km_trainer_load:
+ * @trainer: a trainer
+ * @path: a checkpoint written by km_trainer_save()
+ * @error: return location for a #GError, or %NULL
+ *
+ * Restores the whole training state from @path (§7.4).  The checkpoint's
+ * k, d, metric and mode (mini-batch or not, and N in mini-batch) must
+ * match the trainer's config (%KM_ERROR_CHECKPOINT_MISMATCH otherwise);
+ * the rest of the trainer's config stays in force.  A damaged file is
+ * %KM_ERROR_CHECKPOINT_CORRUPT (§7.3), an unreadable one
+ * %KM_ERROR_CHECKPOINT_IO.  On error the trainer is unchanged.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set otherwise.
+ */
 gboolean km_trainer_load (KmTrainer * trainer, const gchar * path,
     GError ** error);
 
-/* Reads only the model (master centers, counts, version) of a
- * checkpoint, for assignment.  NULL with @error on failure. */
+/**
+ * km_checkpoint_load_model:
+ * @path: a checkpoint written by km_trainer_save()
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads only the model (master centers, counts, version, step) of a
+ * checkpoint, for assignment (§7.5), with the file checks of
+ * km_trainer_load() (§7.3).
+ *
+ * Returns: a new #KmModel, or %NULL with @error set on failure
+ * (%KM_ERROR_INVALID_ARGUMENT when initialisation was not finished).
+ */
 KmModel *km_checkpoint_load_model (const gchar * path, GError ** error);
 
-/* Reads a text file of initial centers: one center per line, values
- * separated by commas or white space, '#' comments.  Returns k*d floats
- * and sets *k and *d. */
+/**
+ * km_centers_load_text:
+ * @path: the text file
+ * @k: return location for the number of centers
+ * @d: return location for their dimension
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads a text file of initial centers (§3.4): one center per line,
+ * values separated by commas or white space, '#' comments.
+ *
+ * Returns: k*d row-major floats (g_free() them) with *@k and *@d set, or
+ * %NULL with @error set.
+ */
 gfloat *km_centers_load_text (const gchar * path, guint * k, guint * d,
     GError ** error);
 

@@ -1,4 +1,5 @@
-/* gst-kmeans core: the initialisation kernels of §2.2 and §2.3. */
+/* gst-kmeans core: the initialisation kernels of docs/algorithm.md §3.2
+ * and §3.3. */
 #include <math.h>
 
 #include "kmprivate.h"

@@ -28,6 +28,7 @@ typedef enum
   KM_WS_PANEL,                  /* assignment: points transposed per tile */
   KM_WS_BLOCK_SUMS,             /* assignment: distance sum per 32 points */
   KM_WS_SUMS_PAD,               /* update step, d < 8: k rows of 8 doubles */
+  KM_WS_BACKUP,                 /* update step: centers and counts before */
   KM_WS_NUM_SLOTS
 } KmWorkspaceSlot;
 
@@ -170,7 +171,8 @@ KmModel *km_model_new_full (guint k, guint d, KmMetric metric,
     guint64 step, GError ** error);
 
 /* ------------------------------------------------------------------ */
-/* Initialisation kernels (§2.2, §2.3).  @out gets the chosen rows. */
+/* Initialisation kernels (docs/algorithm.md §3.2, §3.3).  @out gets the
+ * chosen rows. */
 
 /* TF's greedy batch sampler: the whole batch if n <= remaining (returns
  * n), else @remaining rows drawn with replacement (returns remaining). */
@@ -226,6 +228,25 @@ km_config_has_working_copy (const KmConfig * cfg)
 
 /* Test hook: kmeans++ candidates drawn by this trainer so far. */
 guint64 km_trainer_get_kmeans_plus_plus_draws (const KmTrainer * trainer);
+
+/* ------------------------------------------------------------------ */
+/* Files named by users (kmfile.c): never a blocking open. */
+
+struct stat;
+
+/* Opens @path read-only without blocking (O_NONBLOCK, then fstat) and
+ * returns the fd in blocking mode, with *st filled.  -1 on failure: *err
+ * is the errno, or 0 when @path is not a regular file (then *st tells
+ * what it is). */
+gint km_file_open_regular (const gchar * path, struct stat *st, gint * err);
+
+/* What a file that is not regular is, for messages: "a directory", "a
+ * FIFO (named pipe)", "a device", "a socket". */
+const gchar *km_file_type_name (guint mode);
+
+/* The whole of the regular file @path, NUL-terminated (g_free), its
+ * length in *len; KM_ERROR_INVALID_ARGUMENT naming the path otherwise. */
+gchar *km_file_read_text (const gchar * path, gsize * len, GError ** error);
 
 G_END_DECLS
 

@@ -1,4 +1,5 @@
-/* gst-kmeans core: the training state machine (§1, §2, §7.1).
+/* gst-kmeans core: the training state machine.  docs/algorithm.md states
+ * its rules (§2, §3, §6); the § below are that document's sections.
  *
  * Initialisation consumes batches until k rows are chosen (those batches
  * are not trained on); every later batch is one step: assign with the
@@ -119,7 +120,7 @@ fill_counts (gdouble * counts, guint k, gdouble value)
     counts[j] = value;
 }
 
-/* All k rows chosen: set up the counts and the working copy (§1.1-1.3). */
+/* All k rows chosen: set up the counts and the working copy (§3.1). */
 static void
 finish_init (KmTrainer * trainer)
 {
@@ -210,7 +211,7 @@ feed_init (KmTrainer * trainer, const gfloat * points, gsize n, GError ** error)
   return KM_FEED_INIT;
 }
 
-/* §1.2: before the assignment of steps N+1, 2N+1, ... the working copy
+/* §2.3: before the assignment of steps N+1, 2N+1, ... the working copy
  * becomes the master and the counts restart. */
 static void
 sync_if_due (KmTrainer * trainer)
@@ -231,7 +232,7 @@ sync_if_due (KmTrainer * trainer)
   master_changed (trainer);
 }
 
-/* §1.4; TRUE when this step's loss meets the tolerance. */
+/* §5.3; TRUE when this step's loss meets the tolerance. */
 static gboolean
 tolerance_met (KmTrainer * trainer, gdouble loss)
 {
@@ -368,7 +369,8 @@ accumulate (KmTrainer * trainer, const gfloat * x, gsize n,
 }
 
 /* c_j <- (w_j c_j + sum_j) / (w_j + m_j) for clusters with points: TF's
- * mini-batch rule (§1.1, §1.2) and Spark's update after the discount. */
+ * mini-batch rule (§2.2, §2.3) and Spark's update after the discount
+ * (§6.2). */
 static void
 apply_running_mean (gfloat * centers, gdouble * weights, const gdouble * sums,
     const gdouble * cnt, guint k, guint d)
@@ -389,7 +391,8 @@ apply_running_mean (gfloat * centers, gdouble * weights, const gdouble * sums,
   }
 }
 
-/* §1.3: one Lloyd step in float32 like TF; an empty cluster becomes 0. */
+/* §2.4: one Lloyd step, summed in double and stored as float32 like TF;
+ * an empty cluster becomes 0. */
 static void
 apply_full_batch (KmTrainer * trainer, const gdouble * sums,
     const gdouble * cnt)
@@ -402,15 +405,17 @@ apply_full_batch (KmTrainer * trainer, const gdouble * sums,
     const gdouble *s = sums + (gsize) j * d;
     gfloat denom = (gfloat) cnt[j] + KM_FULL_BATCH_EPSILON;
 
+    /* Divided in double: a float32 sum of large finite points can
+     * overflow where their mean does not. */
     for (t = 0; t < d; t++)
-      c[t] = (gfloat) s[t] / denom;
+      c[t] = (gfloat) (s[t] / denom);
     trainer->counts[j] = cnt[j];
   }
   if (trainer->cfg.metric == KM_METRIC_COSINE)
     km_normalize_rows (trainer->master, trainer->master, k, d);
 }
 
-/* §7.1: every weight decays, whether its cluster got points or not. */
+/* §6.2: every weight decays, whether its cluster got points or not. */
 static void
 apply_discount (KmTrainer * trainer, gsize n)
 {
@@ -423,7 +428,7 @@ apply_discount (KmTrainer * trainer, gsize n)
     trainer->counts[j] *= discount;
 }
 
-/* §7.1: a cluster whose weight fell below 1e-8 of the largest takes half
+/* §6.3: a cluster whose weight fell below 1e-8 of the largest takes half
  * of the largest cluster, which is split in two close centers. */
 static void
 split_dying_cluster (KmTrainer * trainer)
@@ -449,8 +454,9 @@ split_dying_cluster (KmTrainer * trainer)
     gdouble x = cl[t];
     gdouble p = KM_SPLIT_PERTURBATION * MAX (fabs (x), 1.0);
 
-    cl[t] = (gfloat) (x + p);
-    cs[t] = (gfloat) (x - p);
+    /* Clamped, so a center at the edge of float32 stays finite. */
+    cl[t] = (gfloat) CLAMP (x + p, -G_MAXFLOAT, G_MAXFLOAT);
+    cs[t] = (gfloat) CLAMP (x - p, -G_MAXFLOAT, G_MAXFLOAT);
   }
 }
 
@@ -481,13 +487,62 @@ update_centers (KmTrainer * trainer, const gfloat * x, gsize n,
   }
 }
 
+static gboolean
+all_finite (const gfloat * v, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    if (!isfinite (v[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Finite points give finite means on every update path; should a step
+ * still produce a non-finite center, it is undone from @backup (the
+ * centers it updated, then the k counts), so that a model or checkpoint
+ * that cannot be loaded back is never published. */
+static gboolean
+update_is_finite (KmTrainer * trainer, const gfloat * backup, GError ** error)
+{
+  const gsize floats = model_floats (trainer);
+  gfloat *centers = trainer->working ? trainer->working : trainer->master;
+
+  if (all_finite (centers, floats))
+    return TRUE;
+  memcpy (centers, backup, floats * sizeof (gfloat));
+  memcpy (trainer->counts, backup + floats, trainer->cfg.k * sizeof (gdouble));
+  g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+      "training step %" G_GUINT64_FORMAT " gave non-finite centers (points "
+      "too large for float32?); the step was refused and the model kept",
+      trainer->step + 1);
+  return FALSE;
+}
+
+static gfloat *
+backup_update_target (KmTrainer * trainer)
+{
+  const gsize floats = model_floats (trainer);
+  const gsize count_bytes = trainer->cfg.k * sizeof (gdouble);
+  gfloat *backup = km_workspace_get (trainer->ws, KM_WS_BACKUP,
+      floats * sizeof (gfloat) + count_bytes);
+
+  memcpy (backup, trainer->working ? trainer->working : trainer->master,
+      floats * sizeof (gfloat));
+  memcpy (backup + floats, trainer->counts, count_bytes);
+  return backup;
+}
+
 static KmFeedResult
-train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss)
+train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss,
+    GError ** error)
 {
   const KmConfig *cfg = &trainer->cfg;
   const gfloat *x;
   gint32 *idx;
-  gboolean converged;
+  gfloat *backup;
+  gboolean converged, had_prev_loss;
+  gdouble prev_loss;
 
   x = km_prepare_points (cfg->metric, points, n, cfg->d, trainer->ws);
   if (trainer->working != NULL)
@@ -495,9 +550,17 @@ train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss)
 
   idx = km_workspace_get (trainer->ws, KM_WS_IDX, n * sizeof (gint32));
   *loss = km_dist_assign (&trainer->dist, x, n, idx, NULL, trainer->ws);
+  had_prev_loss = trainer->have_prev_loss;
+  prev_loss = trainer->prev_loss;
   converged = tolerance_met (trainer, *loss);
 
+  backup = backup_update_target (trainer);
   update_centers (trainer, x, n, idx);
+  if (!update_is_finite (trainer, backup, error)) {
+    trainer->have_prev_loss = had_prev_loss;
+    trainer->prev_loss = prev_loss;
+    return KM_FEED_ERROR;
+  }
   trainer->step++;
   if (trainer->working == NULL)
     master_changed (trainer);
@@ -532,7 +595,7 @@ km_trainer_feed (KmTrainer * trainer, const gfloat * points, gsize n,
   } else if (trainer->converged) {
     res = KM_FEED_SKIPPED;
   } else {
-    res = train_step (trainer, points, n, &loss);
+    res = train_step (trainer, points, n, &loss, error);
   }
 
   if (info != NULL) {

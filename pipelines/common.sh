@@ -18,11 +18,18 @@ usage() {
 }
 
 # Exits 1 unless the plugin has been built.
+# require_plugin [PLUGIN...]: the built plugins a script needs (default
+# kmeans), with a hint when one was not built.
 require_plugin() {
-  if [ ! -f "$build/plugin/libgstkmeans.so" ]; then
-    echo "error: no plugin in $build/plugin; run ./scripts/build.sh first" >&2
-    exit 1
-  fi
+  local plugin
+  for plugin in "${@:-kmeans}"; do
+    if [ ! -f "$build/plugin/libgst$plugin.so" ]; then
+      echo "error: the $plugin plugin is not in $build/plugin; run" \
+        "./scripts/build.sh first (for kmzmq: ./scripts/build.sh" \
+        "-Dzmq=enabled, which needs libzmq3-dev)" >&2
+      exit 1
+    fi
+  done
 }
 
 # A filter for the output of gst-launch-1.0 -m, which prints every bus

@@ -34,7 +34,7 @@ dimensions="${2:-2}"
 clusters="${3:-4}"
 shift $(( $# < 3 ? $# : 3 ))
 
-require_plugin
+require_plugin kmeans kmzmq
 
 gst-launch-1.0 -m \
   kmzmqsrc endpoint="$endpoint" framing=raw num-buffers="${NUM_BUFFERS:-100}" \

@@ -29,7 +29,7 @@ endpoint="${1:-tcp://127.0.0.1:5556}"
 clusters="${2:-4}"
 shift $(( $# < 2 ? $# : 2 ))
 
-require_plugin
+require_plugin kmeans kmzmq
 
 gst-launch-1.0 -m \
   kmzmqsrc endpoint="$endpoint" "$@" ! \

@@ -30,7 +30,7 @@ esac
 endpoint="${1:-tcp://127.0.0.1:5556}"
 shift $(( $# < 1 ? $# : 1 ))
 
-require_plugin
+require_plugin kmeans kmzmq
 
 gst-launch-1.0 \
   kmeans-testsrc is-live=true clusters=4 dimensions=2 seed=1 \

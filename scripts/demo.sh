@@ -5,7 +5,8 @@
 # kmeans-assign ! kmeans-format ! kmzmqsink pipeline, and a plain ZeroMQ
 # subscriber prints the assignments, models and scores live; at the end
 # the learned centers are printed next to the true ones.  Exits non-zero
-# if anything failed.  Arguments go to demo.py (--help lists them).
+# if anything failed, or at once, saying so, when the build lacks one of
+# the two plugins.  Arguments go to demo.py (--help lists them).
 #
 #   ./scripts/demo.sh [DEMO-OPTION...]
 set -euo pipefail
@@ -16,6 +17,23 @@ export KMEANS_BUILD_DIR
 
 "$repo/scripts/setup-deps.sh"
 "$repo/scripts/build.sh"
+
+# Both plugins are optional in a build (-Dkmeans / -Dzmq, meson_options.txt):
+# say which one this build lacks, rather than let demo.py find no element.
+missing_plugin() {
+  local plugin="$1" option="$2" dependency="$3" hint="${4:-}"
+  echo "demo: $KMEANS_BUILD_DIR has no $plugin plugin ($dependency missing or -D$option=disabled); the demo needs it." >&2
+  echo "demo: rebuild with it: KMEANS_BUILD_DIR=$KMEANS_BUILD_DIR ./scripts/build.sh -D$option=enabled" >&2
+  if [ -n "$hint" ]; then
+    echo "demo: $hint" >&2
+  fi
+  exit 1
+}
+[ -f "$KMEANS_BUILD_DIR/plugin/libgstkmeans.so" ] ||
+  missing_plugin kmeans kmeans OpenBLAS
+[ -f "$KMEANS_BUILD_DIR/plugin/libgstkmzmq.so" ] ||
+  missing_plugin kmzmq zmq libzmq \
+    "pipelines/demo-local.py runs the same pipeline without ZeroMQ."
 
 export GST_PLUGIN_PATH="$KMEANS_BUILD_DIR/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 exec /usr/bin/python3 "$repo/pipelines/demo.py" "$@"

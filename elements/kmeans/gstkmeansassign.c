@@ -20,10 +20,12 @@
  * `application/x-points` (F32LE or F64LE rows of D values) or NNStreamer's
  * `other/tensors` (one float32/float64 tensor of dimensions `D:N`).  F32
  * input is read in place, without a copy.  Raw media are point streams
- * too: in `video/x-raw` (packed RGB family or GRAY8) every pixel is a
- * point, its R, G, B values (or its gray value) as 0..255; in interleaved
- * `audio/x-raw` (F32LE, or S16LE scaled to [-1, 1)) every audio frame is
- * a point of `channels` dimensions.
+ * too: in `video/x-raw` (any RGB or gray format of the video library,
+ * packed or planar, of any depth) every pixel is a point, its R, G, B
+ * values (or its gray value) on the 0..255 scale, read through the
+ * frame's GstVideoMeta when it has one; in interleaved `audio/x-raw`
+ * (F32LE, or S16LE scaled to [-1, 1)) every audio frame is a point of
+ * `channels` dimensions.
  *
  * ## Output
  *
@@ -35,10 +37,12 @@
  *   K little-endian floats per input point, the distance to each center.
  * * `recolor` (raw video input only): the same caps as the input; every
  *   pixel takes the colour of its nearest center (rounded, clamped to
- *   0..255) in the frame's own format, alpha and padding bytes kept: live
- *   colour quantization, or segmentation, of video.  The frame is
- *   rewritten in place (copied first only when it is not writable).  A
- *   frame of the wrong size skipped as bad input passes unchanged.
+ *   0..255; times 257 for formats deeper than 8 bits) in the frame's own
+ *   format and layout, alpha and padding kept: live colour quantization,
+ *   or segmentation, of video.  The frame is rewritten in place (copied
+ *   first only when it is not writable), so a GstVideoMeta goes on with
+ *   it.  A buffer that is not a frame, skipped as bad input, passes
+ *   unchanged.
  *
  * Distances are the model metric's own, never a square root:
  * `‖x − c‖²` (squared Euclidean, clamped at 0) or `1 − x̂·ĉ` (cosine, with
@@ -49,6 +53,13 @@
  * #GstKMeansAssign:on-bad-input) produces no record, so the output then
  * holds fewer records than the input held rows; a buffer left with no
  * record at all is dropped and the next output buffer is marked DISCONT.
+ *
+ * Points come from outside, so bad input does not stop the stream by
+ * default: rows holding NaN or Inf, and buffers that are not a whole number
+ * of rows, are skipped, the first skip posts a warning message, and every
+ * one is logged and counted in #GstKMeansAssign:skipped-points.
+ * #GstKMeansAssign:on-bad-input=error is the strict choice: an error that
+ * ends the stream.
  *
  * ## The model
  *
@@ -71,11 +82,19 @@
  * can tag results with its version.
  * When both sources are used, the model that arrived last is the one in
  * force.  A checkpoint that exists but cannot be read when the element
- * starts is an error; a damaged replacement while running posts a warning
- * and the current model stays.  Points that arrive before any model are
+ * starts is an error.  While running, a new version of the file that
+ * cannot be used, damaged or not fitting the stream (another dimension, or
+ * with output=distances more than 65536 clusters), is rejected: a warning
+ * names the file and the problem (e.g. "model has dimension 5, the stream
+ * has 3"; one warning per distinct problem),
+ * #GstKMeansAssign:rejected-models counts it, no `kmeans-model-loaded` is
+ * posted and the current model stays.  The checkpoint present at start is
+ * loaded before the caps are known; if it does not fit the negotiated
+ * stream, the first buffer stops the stream with an error naming the file,
+ * as an unreadable one does at start.  An in-band model that does not fit
+ * the stream is an error too.  Points that arrive before any model are
  * dropped and counted in #GstKMeansAssign:dropped-points, or stop the
- * stream, as #GstKMeansAssign:on-no-model says.  A model whose dimension is
- * not the stream's is an error.
+ * stream, as #GstKMeansAssign:on-no-model says.
  *
  * The number of clusters K is only known once a model is there.  Until
  * then the src caps are provisional (K fixated to what downstream prefers,
@@ -109,11 +128,9 @@
 #include "config.h"
 #endif
 
-#include <math.h>
 #include <string.h>
 
 #include <gst/gst.h>
-#include <gst/base/gstbasetransform.h>
 
 #include "kmeans.h"
 #include "kmeanselements.h"
@@ -143,61 +160,33 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 
 static GstStaticCaps recolor_caps = GST_STATIC_CAPS (GST_KMEANS_VIDEO_CAPS);
 
+/* The model properties are the base class's; ours come after them. */
 enum
 {
-  PROP_0,
-  PROP_OUTPUT,
-  PROP_MODEL_LOCATION,
-  PROP_MODEL_POLL_INTERVAL,
-  PROP_ON_NO_MODEL,
-  PROP_ON_BAD_INPUT,
-  PROP_MODEL_VERSION,
-  PROP_DROPPED_POINTS,
-  PROP_SKIPPED_POINTS,
+  PROP_OUTPUT = GST_KMEANS_MODEL_FILTER_N_PROPS,
 };
 
 #define DEFAULT_OUTPUT GST_KMEANS_ASSIGN_OUTPUT_ASSIGNMENTS
-#define DEFAULT_MODEL_LOCATION NULL
-#define DEFAULT_MODEL_POLL_INTERVAL (500 * GST_MSECOND)
-#define DEFAULT_ON_NO_MODEL GST_KMEANS_NO_MODEL_DROP
-#define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_ERROR
 
 struct _GstKMeansAssign
 {
-  GstBaseTransform parent;
+  GstKMeansModelFilter parent;
 
   /* Properties, under the object lock. */
   GstKMeansAssignOutput output;
-  gchar *model_location;
-  guint64 model_poll_interval;
-  GstKMeansNoModel on_no_model;
-  GstKMeansOnBadInput on_bad_input;
-
-  /* Counters and the model in force: written by the streaming thread
-   * under the object lock, read by get_property and transform_caps. */
-  guint64 dropped_points;
-  guint64 skipped_points;
-  KmModel *model;
 
   /* Streaming-thread state, set up in start() and freed in stop(). */
-  GstKMeansPointsInfo info;
-  gboolean have_info;
   GstKMeansAssignOutput out_mode;
   guint out_k;                  /* K in the negotiated src caps */
-  GstKMeansPointsReader reader;
-  GstKMeansModelFile model_file;
-  gboolean announce_model;      /* a file-loaded model not yet sent downstream */
   KmWorkspace *ws;
   gint32 *idx;                  /* per-point scratch, grown on demand */
   gfloat *dist;
   gsize scratch_rows;
-  guint8 *colours;              /* recolor: K x D center bytes */
-  gsize colours_size;
-  gboolean warned_bad_input;
 };
 
+#define gst_kmeans_assign_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstKMeansAssign, gst_kmeans_assign,
-    GST_TYPE_BASE_TRANSFORM,
+    GST_TYPE_KMEANS_MODEL_FILTER,
     GST_DEBUG_CATEGORY_INIT (gst_kmeans_assign_debug, "kmeans-assign", 0,
         "k-means nearest-center assignment"));
 GST_ELEMENT_REGISTER_DEFINE (kmeans_assign, "kmeans-assign", GST_RANK_NONE,
@@ -225,7 +214,6 @@ gst_kmeans_assign_output_get_type (void)
   return type;
 }
 
-static void gst_kmeans_assign_finalize (GObject * object);
 static void gst_kmeans_assign_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
 static void gst_kmeans_assign_get_property (GObject * object, guint prop_id,
@@ -234,17 +222,17 @@ static gboolean gst_kmeans_assign_start (GstBaseTransform * trans);
 static gboolean gst_kmeans_assign_stop (GstBaseTransform * trans);
 static GstCaps *gst_kmeans_assign_transform_caps (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, GstCaps * filter);
-static gboolean gst_kmeans_assign_set_caps (GstBaseTransform * trans,
-    GstCaps * incaps, GstCaps * outcaps);
+static gboolean gst_kmeans_assign_set_info (GstKMeansModelFilter * filter,
+    GstCaps * incaps, const GstKMeansPointsInfo * info, GstCaps * outcaps);
+static void gst_kmeans_assign_model_changed (GstKMeansModelFilter * filter,
+    KmModel * model);
+static gboolean gst_kmeans_assign_check_model (GstKMeansModelFilter * filter,
+    KmModel * model, GError ** error);
 static gboolean gst_kmeans_assign_decide_allocation (GstBaseTransform * trans,
     GstQuery * query);
 static gboolean gst_kmeans_assign_transform_size (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, gsize size, GstCaps * othercaps,
     gsize * othersize);
-static gboolean gst_kmeans_assign_sink_event (GstBaseTransform * trans,
-    GstEvent * event);
-static GstFlowReturn gst_kmeans_assign_submit_input_buffer (GstBaseTransform *
-    trans, gboolean is_discont, GstBuffer * buf);
 static GstFlowReturn gst_kmeans_assign_transform (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer * outbuf);
 static GstFlowReturn gst_kmeans_assign_transform_ip (GstBaseTransform * trans,
@@ -256,8 +244,18 @@ gst_kmeans_assign_class_init (GstKMeansAssignClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstKMeansModelFilterClass *filter_class =
+      GST_KMEANS_MODEL_FILTER_CLASS (klass);
+  static const GstKMeansModelBlurbs model_blurbs = {
+    .on_no_model = "What to do with points that arrive before any model: "
+        "drop them (counted in dropped-points) or post an error",
+    .on_bad_input = "What to do with partial rows and rows holding NaN or "
+        "Inf: skip them (counted in skipped-points, the first with a "
+        "warning; a skipped point gets no output record) or post an error "
+        "that stops the stream",
+    .dropped_points = "Points dropped because no model was there yet",
+  };
 
-  gobject_class->finalize = gst_kmeans_assign_finalize;
   gobject_class->set_property = gst_kmeans_assign_set_property;
   gobject_class->get_property = gst_kmeans_assign_get_property;
 
@@ -284,48 +282,8 @@ gst_kmeans_assign_class_init (GstKMeansAssignClass * klass)
    * is reloaded when replaced; a `kmeans-model` event arriving later still
    * takes over until the file changes again.
    */
-  g_object_class_install_property (gobject_class, PROP_MODEL_LOCATION,
-      g_param_spec_string ("model-location", "Model location",
-          "Checkpoint file to load the model from, reloaded when replaced "
-          "(NULL: only take the model from upstream kmeans-model events)",
-          DEFAULT_MODEL_LOCATION,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_MODEL_POLL_INTERVAL,
-      g_param_spec_uint64 ("model-poll-interval", "Model poll interval",
-          "How often to check model-location for a new checkpoint, in "
-          "nanoseconds (0: before every buffer)", 0, G_MAXUINT64,
-          DEFAULT_MODEL_POLL_INTERVAL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_ON_NO_MODEL,
-      g_param_spec_enum ("on-no-model", "On no model",
-          "What to do with points that arrive before any model: drop them "
-          "(counted in dropped-points) or post an error",
-          GST_TYPE_KMEANS_NO_MODEL, DEFAULT_ON_NO_MODEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_ON_BAD_INPUT,
-      g_param_spec_enum ("on-bad-input", "On bad input",
-          "What to do with partial rows and rows holding NaN or Inf: post "
-          "an error, or skip them (counted in skipped-points; a skipped "
-          "point gets no output record)",
-          GST_TYPE_KMEANS_ON_BAD_INPUT, DEFAULT_ON_BAD_INPUT,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_MODEL_VERSION,
-      g_param_spec_uint64 ("model-version", "Model version",
-          "Version of the model in force (0: no model yet)", 0, G_MAXUINT64,
-          0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_DROPPED_POINTS,
-      g_param_spec_uint64 ("dropped-points", "Dropped points",
-          "Points dropped because no model was there yet", 0, G_MAXUINT64,
-          0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_SKIPPED_POINTS,
-      g_param_spec_uint64 ("skipped-points", "Skipped points",
-          "Points skipped as bad input (partial rows, NaN or Inf) with "
-          "on-bad-input=skip", 0, G_MAXUINT64, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  gst_kmeans_model_filter_class_install_properties (filter_class,
+      &model_blurbs);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -338,46 +296,25 @@ gst_kmeans_assign_class_init (GstKMeansAssignClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_kmeans_assign_stop);
   trans_class->transform_caps =
       GST_DEBUG_FUNCPTR (gst_kmeans_assign_transform_caps);
-  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_kmeans_assign_set_caps);
   trans_class->decide_allocation =
       GST_DEBUG_FUNCPTR (gst_kmeans_assign_decide_allocation);
   trans_class->transform_size =
       GST_DEBUG_FUNCPTR (gst_kmeans_assign_transform_size);
-  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_kmeans_assign_sink_event);
-  trans_class->submit_input_buffer =
-      GST_DEBUG_FUNCPTR (gst_kmeans_assign_submit_input_buffer);
   trans_class->transform = GST_DEBUG_FUNCPTR (gst_kmeans_assign_transform);
   trans_class->transform_ip =
       GST_DEBUG_FUNCPTR (gst_kmeans_assign_transform_ip);
+  filter_class->set_info = GST_DEBUG_FUNCPTR (gst_kmeans_assign_set_info);
+  filter_class->model_changed =
+      GST_DEBUG_FUNCPTR (gst_kmeans_assign_model_changed);
+  filter_class->check_model = GST_DEBUG_FUNCPTR (gst_kmeans_assign_check_model);
 
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_ASSIGN_OUTPUT, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_NO_MODEL, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_ON_BAD_INPUT, 0);
 }
 
 static void
 gst_kmeans_assign_init (GstKMeansAssign * self)
 {
   self->output = DEFAULT_OUTPUT;
-  self->model_location = g_strdup (DEFAULT_MODEL_LOCATION);
-  self->model_poll_interval = DEFAULT_MODEL_POLL_INTERVAL;
-  self->on_no_model = DEFAULT_ON_NO_MODEL;
-  self->on_bad_input = DEFAULT_ON_BAD_INPUT;
-
-  gst_kmeans_points_reader_init (&self->reader);
-  gst_kmeans_model_file_init (&self->model_file);
-}
-
-static void
-gst_kmeans_assign_finalize (GObject * object)
-{
-  GstKMeansAssign *self = GST_KMEANS_ASSIGN (object);
-
-  g_free (self->model_location);
-  gst_kmeans_points_reader_clear (&self->reader);
-  gst_kmeans_model_file_clear (&self->model_file);
-
-  G_OBJECT_CLASS (gst_kmeans_assign_parent_class)->finalize (object);
 }
 
 static void
@@ -386,29 +323,17 @@ gst_kmeans_assign_set_property (GObject * object, guint prop_id,
 {
   GstKMeansAssign *self = GST_KMEANS_ASSIGN (object);
 
-  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_OUTPUT:
+      GST_OBJECT_LOCK (self);
       self->output = g_value_get_enum (value);
-      break;
-    case PROP_MODEL_LOCATION:
-      g_free (self->model_location);
-      self->model_location = g_value_dup_string (value);
-      break;
-    case PROP_MODEL_POLL_INTERVAL:
-      self->model_poll_interval = g_value_get_uint64 (value);
-      break;
-    case PROP_ON_NO_MODEL:
-      self->on_no_model = g_value_get_enum (value);
-      break;
-    case PROP_ON_BAD_INPUT:
-      self->on_bad_input = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
+          pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
 }
 
 static void
@@ -417,127 +342,38 @@ gst_kmeans_assign_get_property (GObject * object, guint prop_id,
 {
   GstKMeansAssign *self = GST_KMEANS_ASSIGN (object);
 
-  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_OUTPUT:
+      GST_OBJECT_LOCK (self);
       g_value_set_enum (value, self->output);
-      break;
-    case PROP_MODEL_LOCATION:
-      g_value_set_string (value, self->model_location);
-      break;
-    case PROP_MODEL_POLL_INTERVAL:
-      g_value_set_uint64 (value, self->model_poll_interval);
-      break;
-    case PROP_ON_NO_MODEL:
-      g_value_set_enum (value, self->on_no_model);
-      break;
-    case PROP_ON_BAD_INPUT:
-      g_value_set_enum (value, self->on_bad_input);
-      break;
-    case PROP_MODEL_VERSION:
-      g_value_set_uint64 (value,
-          self->model ? km_model_get_version (self->model) : 0);
-      break;
-    case PROP_DROPPED_POINTS:
-      g_value_set_uint64 (value, self->dropped_points);
-      break;
-    case PROP_SKIPPED_POINTS:
-      g_value_set_uint64 (value, self->skipped_points);
+      GST_OBJECT_UNLOCK (self);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      G_OBJECT_CLASS (parent_class)->get_property (object, prop_id, value,
+          pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
 }
 
-/* Makes @model (transfer full, may be NULL) the model in force.  A change
- * of K needs new src caps: mark the pad so that base transform
+/* A change of K needs new src caps: mark the pad so that base transform
  * renegotiates before the next output buffer. */
 static void
-gst_kmeans_assign_set_model (GstKMeansAssign * self, KmModel * model)
+gst_kmeans_assign_model_changed (GstKMeansModelFilter * filter, KmModel * model)
 {
-  KmModel *old;
+  GstKMeansAssign *self = GST_KMEANS_ASSIGN (filter);
 
-  GST_OBJECT_LOCK (self);
-  old = self->model;
-  self->model = model;
-  GST_OBJECT_UNLOCK (self);
-
-  if (model) {
-    GST_INFO_OBJECT (self, "model version %" G_GUINT64_FORMAT " in force: "
-        "k=%u d=%u", km_model_get_version (model), km_model_get_k (model),
-        km_model_get_d (model));
-    if (self->out_mode != GST_KMEANS_ASSIGN_OUTPUT_RECOLOR &&
-        km_model_get_k (model) != self->out_k)
-      gst_base_transform_reconfigure_src (GST_BASE_TRANSFORM (self));
-  }
-  if (old)
-    km_model_unref (old);
-}
-
-/* Takes the watched file's model when it was (re)loaded; it is announced
- * downstream before the next buffer, as an in-band model would be. */
-static void
-gst_kmeans_assign_poll_model_file (GstKMeansAssign * self)
-{
-  KmModel *model;
-  guint64 interval;
-
-  if (self->model_file.location == NULL)
-    return;
-
-  GST_OBJECT_LOCK (self);
-  interval = self->model_poll_interval;
-  GST_OBJECT_UNLOCK (self);
-
-  model = gst_kmeans_model_file_update (&self->model_file,
-      GST_ELEMENT (self), interval);
-  if (model) {
-    gst_kmeans_assign_set_model (self, model);
-    self->announce_model = TRUE;
-  }
-}
-
-/* Sends a model that came from a file downstream as the in-band model
- * event, so that elements after this one (kmeans-format) know it too. */
-static void
-gst_kmeans_assign_announce_model (GstBaseTransform * trans)
-{
-  GstKMeansAssign *self = (GstKMeansAssign *) trans;
-  KmModel *model = NULL;
-
-  if (!self->announce_model)
-    return;
-  self->announce_model = FALSE;
-
-  GST_OBJECT_LOCK (self);
-  if (self->model)
-    model = km_model_ref (self->model);
-  GST_OBJECT_UNLOCK (self);
-
-  if (model) {
-    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans),
-        gst_kmeans_model_event_new (model));
-    km_model_unref (model);
-  }
+  if (model && self->out_mode != GST_KMEANS_ASSIGN_OUTPUT_RECOLOR &&
+      km_model_get_k (model) != self->out_k)
+    gst_base_transform_reconfigure_src (GST_BASE_TRANSFORM (self));
 }
 
 static void
-gst_kmeans_assign_release (GstKMeansAssign * self)
+release (GstKMeansAssign * self)
 {
-  gst_kmeans_assign_set_model (self, NULL);
-  gst_kmeans_model_file_clear (&self->model_file);
-  gst_kmeans_model_file_init (&self->model_file);
-  gst_kmeans_points_reader_clear (&self->reader);
-  gst_kmeans_points_reader_init (&self->reader);
   g_clear_pointer (&self->ws, km_workspace_free);
   g_clear_pointer (&self->idx, g_free);
   g_clear_pointer (&self->dist, g_free);
   self->scratch_rows = 0;
-  g_clear_pointer (&self->colours, g_free);
-  self->colours_size = 0;
-  self->have_info = FALSE;
   self->out_k = 0;
 }
 
@@ -545,30 +381,16 @@ static gboolean
 gst_kmeans_assign_start (GstBaseTransform * trans)
 {
   GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
-  KmModel *model;
-  gboolean ok;
-  gchar *location;
 
+  /* Set before the base class loads a checkpoint: model_changed reads it. */
   GST_OBJECT_LOCK (self);
-  location = g_strdup (self->model_location);
   self->out_mode = self->output;
-  self->dropped_points = 0;
-  self->skipped_points = 0;
   GST_OBJECT_UNLOCK (self);
-
   self->ws = km_workspace_new ();
-  self->warned_bad_input = FALSE;
 
-  ok = gst_kmeans_model_file_start (&self->model_file, GST_ELEMENT (self),
-      location, &model);
-  g_free (location);
-  if (!ok) {
-    gst_kmeans_assign_release (self);
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->start (trans)) {
+    release (self);
     return FALSE;
-  }
-  if (model) {
-    gst_kmeans_assign_set_model (self, model);
-    self->announce_model = TRUE;
   }
   return TRUE;
 }
@@ -576,21 +398,26 @@ gst_kmeans_assign_start (GstBaseTransform * trans)
 static gboolean
 gst_kmeans_assign_stop (GstBaseTransform * trans)
 {
-  gst_kmeans_assign_release (GST_KMEANS_ASSIGN (trans));
-  return TRUE;
+  release (GST_KMEANS_ASSIGN (trans));
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->stop (trans);
 }
 
 /* Src caps for the model in force; while there is none K is left open and
  * fixated provisionally. */
 static GstCaps *
-gst_kmeans_assign_src_caps (GstKMeansAssign * self)
+src_caps (GstKMeansAssign * self)
 {
+  KmModel *model = gst_kmeans_model_filter_dup_model (GST_KMEANS_MODEL_FILTER
+      (self));
   GstKMeansAssignOutput output;
-  guint k;
+  guint k = 0;
 
+  if (model) {
+    k = km_model_get_k (model);
+    km_model_unref (model);
+  }
   GST_OBJECT_LOCK (self);
   output = self->output;
-  k = self->model ? km_model_get_k (self->model) : 0;
   GST_OBJECT_UNLOCK (self);
 
   if (output == GST_KMEANS_ASSIGN_OUTPUT_DISTANCES) {
@@ -630,7 +457,7 @@ gst_kmeans_assign_transform_caps (GstBaseTransform * trans,
   } else if (direction == GST_PAD_SINK) {
     /* Any point stream gives the same output; the output only depends
      * on the model and the output mode. */
-    res = gst_kmeans_assign_src_caps (self);
+    res = src_caps (self);
   } else {
     res = gst_static_pad_template_get_caps (&sink_template);
   }
@@ -647,24 +474,20 @@ gst_kmeans_assign_transform_caps (GstBaseTransform * trans,
 }
 
 static gboolean
-gst_kmeans_assign_set_caps (GstBaseTransform * trans, GstCaps * incaps,
-    GstCaps * outcaps)
+gst_kmeans_assign_set_info (GstKMeansModelFilter * filter, GstCaps * incaps,
+    const GstKMeansPointsInfo * info, GstCaps * outcaps)
 {
-  GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
+  GstKMeansAssign *self = GST_KMEANS_ASSIGN (filter);
   GstStructure *s = gst_caps_get_structure (outcaps, 0);
-  GError *err = NULL;
   gint k = 0;
 
-  if (!gst_kmeans_points_info_from_caps (&self->info, incaps, &err))
-    goto bad_input_caps;
-
   /* Recolor rewrites the frame in place; the other outputs are new. */
-  gst_base_transform_set_in_place (trans,
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self),
       self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_RECOLOR);
   if (self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_RECOLOR) {
-    self->have_info = TRUE;
-    GST_DEBUG_OBJECT (self, "recoloring %ux%u %s video", self->info.width,
-        self->info.height, self->info.format_name);
+    GST_DEBUG_OBJECT (self, "recoloring %dx%d %s video",
+        GST_VIDEO_INFO_WIDTH (&info->video),
+        GST_VIDEO_INFO_HEIGHT (&info->video), info->format_name);
     return TRUE;
   }
 
@@ -672,19 +495,11 @@ gst_kmeans_assign_set_caps (GstBaseTransform * trans, GstCaps * incaps,
       !gst_structure_get_int (s, "dimensions", &k))
     goto bad_output_caps;
 
-  self->have_info = TRUE;
   self->out_k = k;
   GST_DEBUG_OBJECT (self, "%u-dimensional input, output %" GST_PTR_FORMAT,
-      self->info.dimensions, outcaps);
+      info->dimensions, outcaps);
   return TRUE;
 
-bad_input_caps:
-  {
-    GST_WARNING_OBJECT (self, "unusable input caps %" GST_PTR_FORMAT ": %s",
-        incaps, err->message);
-    g_clear_error (&err);
-    return FALSE;
-  }
 bad_output_caps:
   {
     GST_WARNING_OBJECT (self, "no K in output caps %" GST_PTR_FORMAT, outcaps);
@@ -701,148 +516,64 @@ gst_kmeans_assign_decide_allocation (GstBaseTransform * trans, GstQuery * query)
     gst_query_remove_nth_allocation_pool (query, 0);
 
   return
-      GST_BASE_TRANSFORM_CLASS
-      (gst_kmeans_assign_parent_class)->decide_allocation (trans, query);
+      GST_BASE_TRANSFORM_CLASS (parent_class)->decide_allocation (trans, query);
 }
 
 static gsize
-gst_kmeans_assign_record_bytes (GstKMeansAssign * self)
+record_bytes (GstKMeansAssign * self)
 {
   if (self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_DISTANCES)
     return (gsize) self->out_k * sizeof (gfloat);
   return sizeof (GstKMeansAssignment);
 }
 
-/* Room for one record per whole input row; transform() shrinks the
- * buffer when rows are skipped. */
+/* Room for one record per whole input row (per pixel of a frame, whatever
+ * padding its GstVideoMeta describes); transform() shrinks the buffer when
+ * rows are skipped. */
 static gboolean
 gst_kmeans_assign_transform_size (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, gsize size, GstCaps * othercaps,
     gsize * othersize)
 {
   GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
+  const GstKMeansPointsInfo *info =
+      gst_kmeans_model_filter_get_info (GST_KMEANS_MODEL_FILTER (self));
 
-  if (direction != GST_PAD_SINK || !self->have_info)
+  if (direction != GST_PAD_SINK || info == NULL)
     return FALSE;
 
   if (self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_RECOLOR)
     *othersize = size;
+  else if (info->media == GST_KMEANS_MEDIA_VIDEO)
+    *othersize = gst_kmeans_points_info_frame_pixels (info) *
+        record_bytes (self);
   else
-    *othersize = gst_kmeans_points_info_count (&self->info, size) *
-        gst_kmeans_assign_record_bytes (self);
+    *othersize = gst_kmeans_points_info_count (info, size) *
+        record_bytes (self);
   return TRUE;
 }
 
+/* K must fit the output caps (the base class checked D, and reports a
+ * refusal: a warning for a replacement checkpoint, else an error). */
 static gboolean
-gst_kmeans_assign_sink_event (GstBaseTransform * trans, GstEvent * event)
+gst_kmeans_assign_check_model (GstKMeansModelFilter * filter, KmModel * model,
+    GError ** error)
 {
-  GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
-  KmModel *model = NULL;
-
-  if (gst_kmeans_model_event_parse (event, &model)) {
-    GST_DEBUG_OBJECT (self, "in-band model version %" G_GUINT64_FORMAT,
-        km_model_get_version (model));
-    gst_kmeans_assign_set_model (self, model);
-  }
-
-  return
-      GST_BASE_TRANSFORM_CLASS (gst_kmeans_assign_parent_class)->sink_event
-      (trans, event);
-}
-
-/* Points of @size bytes came before any model. */
-static GstFlowReturn
-gst_kmeans_assign_handle_no_model (GstKMeansAssign * self, gsize size)
-{
-  GstKMeansNoModel policy;
-  guint64 rows = gst_kmeans_points_info_count (&self->info, size);
-
-  GST_OBJECT_LOCK (self);
-  policy = self->on_no_model;
-  if (policy == GST_KMEANS_NO_MODEL_DROP)
-    self->dropped_points += rows;
-  GST_OBJECT_UNLOCK (self);
-
-  if (policy == GST_KMEANS_NO_MODEL_ERROR) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("no model yet: points arrived before any k-means model."),
-        ("%" G_GUINT64_FORMAT " points arrived before a kmeans-model event "
-            "or a checkpoint at '%s'", rows,
-            GST_STR_NULL (self->model_file.location)));
-    return GST_FLOW_ERROR;
-  }
-
-  GST_LOG_OBJECT (self, "no model yet, dropped %" G_GUINT64_FORMAT " points",
-      rows);
-  return GST_BASE_TRANSFORM_FLOW_DROPPED;
-}
-
-/* The model must read points of the stream's dimension, and K must fit
- * the output caps. */
-static gboolean
-gst_kmeans_assign_check_model (GstKMeansAssign * self, KmModel * model)
-{
+  GstKMeansAssign *self = GST_KMEANS_ASSIGN (filter);
   guint k = km_model_get_k (model);
 
-  if (!gst_kmeans_model_check_dimensions (GST_ELEMENT (self), model,
-          self->info.dimensions))
-    return FALSE;
   if (self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_DISTANCES &&
       k > MAX_DISTANCES_CLUSTERS) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("The k-means model has %u clusters; output=distances supports at "
-            "most %u.", k, MAX_DISTANCES_CLUSTERS),
-        ("K=%u does not fit application/x-points dimensions", k));
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "model has %u clusters, output=distances carries at most %u", k,
+        MAX_DISTANCES_CLUSTERS);
     return FALSE;
   }
   return TRUE;
-}
-
-/* Before base transform sees a buffer: pick up a replaced checkpoint (so
- * that renegotiation for a new K happens right away), and deal with
- * points that have no usable model. */
-static GstFlowReturn
-gst_kmeans_assign_submit_input_buffer (GstBaseTransform * trans,
-    gboolean is_discont, GstBuffer * buf)
-{
-  GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
-
-  gst_kmeans_assign_poll_model_file (self);
-  gst_kmeans_assign_announce_model (trans);
-
-  /* Without caps, let base transform report not-negotiated. */
-  if (self->have_info) {
-    GstFlowReturn ret = GST_FLOW_OK;
-
-    if (self->model == NULL)
-      ret = gst_kmeans_assign_handle_no_model (self, gst_buffer_get_size (buf));
-    else if (!gst_kmeans_assign_check_model (self, self->model))
-      ret = GST_FLOW_ERROR;
-    if (ret != GST_FLOW_OK) {
-      gst_buffer_unref (buf);
-      return ret;
-    }
-  }
-
-  return
-      GST_BASE_TRANSFORM_CLASS
-      (gst_kmeans_assign_parent_class)->submit_input_buffer (trans, is_discont,
-      buf);
-}
-
-/* Applies the bad-input policy to what the reader reported.  Returns
- * FALSE after posting an error. */
-static gboolean
-gst_kmeans_assign_handle_bad_input (GstKMeansAssign * self,
-    GstKMeansReadStatus status, gsize size)
-{
-  return gst_kmeans_points_handle_bad (GST_ELEMENT (self), &self->reader,
-      &self->info, status, size, &self->on_bad_input, &self->warned_bad_input,
-      &self->skipped_points);
 }
 
 static void
-gst_kmeans_assign_ensure_scratch (GstKMeansAssign * self, gsize rows)
+ensure_scratch (GstKMeansAssign * self, gsize rows)
 {
   if (rows <= self->scratch_rows)
     return;
@@ -870,28 +601,21 @@ write_records (guint8 * restrict out, const gint32 * restrict idx,
 }
 
 static void
-gst_kmeans_assign_write_assignments (GstKMeansAssign * self, KmModel * model,
+write_assignments (GstKMeansAssign * self, KmModel * model,
     const gfloat * points, gsize n, guint8 * out)
 {
-  gst_kmeans_assign_ensure_scratch (self, n);
+  ensure_scratch (self, n);
   km_model_assign (model, points, n, self->idx, self->dist, self->ws);
   write_records (out, self->idx, self->dist, n);
 }
 
 static void
-gst_kmeans_assign_write_distances (GstKMeansAssign * self, KmModel * model,
+write_distances (GstKMeansAssign * self, KmModel * model,
     const gfloat * points, gsize n, guint8 * out)
 {
+  /* Host floats are F32LE: the common library builds on little-endian
+   * hosts only. */
   km_model_distances (model, points, n, (gfloat *) out, self->ws);
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-  {
-    guint32 *v = (guint32 *) out;
-    gsize i;
-
-    for (i = 0; i < n * km_model_get_k (model); i++)
-      v[i] = GUINT32_TO_LE (v[i]);
-  }
-#endif
 }
 
 static GstFlowReturn
@@ -899,29 +623,24 @@ gst_kmeans_assign_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     GstBuffer * outbuf)
 {
   GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
-  KmModel *model = self->model;
+  GstKMeansModelFilter *filter = GST_KMEANS_MODEL_FILTER (trans);
   GstMapInfo in_map, out_map;
-  GstKMeansReadStatus status;
   const gfloat *points;
   gsize n = 0, out_size;
+  KmModel *model;
+  GstFlowReturn ret;
 
-  /* Only when caps were first negotiated inside base transform's submit,
-   * after the checks there. */
-  if (G_UNLIKELY (model == NULL))
-    return gst_kmeans_assign_handle_no_model (self,
-        gst_buffer_get_size (inbuf));
-  if (G_UNLIKELY (!gst_kmeans_assign_check_model (self, model)))
-    return GST_FLOW_ERROR;
+  ret = gst_kmeans_model_filter_model_for_buffer (filter, inbuf, &model);
+  if (G_UNLIKELY (ret != GST_FLOW_OK))
+    return ret;
   if (G_UNLIKELY (km_model_get_k (model) != self->out_k))
     goto not_negotiated;
 
   if (!gst_buffer_map (inbuf, &in_map, GST_MAP_READ))
     goto map_failed;
 
-  points = gst_kmeans_points_read (&self->reader, &self->info, in_map.data,
-      in_map.size, &n, &status);
-  if (status != GST_KMEANS_READ_OK &&
-      !gst_kmeans_assign_handle_bad_input (self, status, in_map.size)) {
+  if (!gst_kmeans_model_filter_read_points (filter, inbuf, &in_map, &points,
+          &n)) {
     gst_buffer_unmap (inbuf, &in_map);
     return GST_FLOW_ERROR;
   }
@@ -931,7 +650,7 @@ gst_kmeans_assign_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
 
-  out_size = n * gst_kmeans_assign_record_bytes (self);
+  out_size = n * record_bytes (self);
   if (gst_buffer_get_size (outbuf) < out_size ||
       !gst_buffer_map (outbuf, &out_map, GST_MAP_WRITE)) {
     gst_buffer_unmap (inbuf, &in_map);
@@ -939,9 +658,9 @@ gst_kmeans_assign_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   }
 
   if (self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_DISTANCES)
-    gst_kmeans_assign_write_distances (self, model, points, n, out_map.data);
+    write_distances (self, model, points, n, out_map.data);
   else
-    gst_kmeans_assign_write_assignments (self, model, points, n, out_map.data);
+    write_assignments (self, model, points, n, out_map.data);
 
   gst_buffer_unmap (outbuf, &out_map);
   gst_buffer_unmap (inbuf, &in_map);
@@ -967,86 +686,40 @@ map_failed:
   }
 }
 
-/* The centers as pixel values, K rows of D bytes. */
-static const guint8 *
-gst_kmeans_assign_center_colours (GstKMeansAssign * self, KmModel * model)
-{
-  const gfloat *centers = km_model_get_centers (model);
-  gsize i, n = (gsize) km_model_get_k (model) * km_model_get_d (model);
-
-  if (n > self->colours_size) {
-    self->colours = g_renew (guint8, self->colours, n);
-    self->colours_size = n;
-  }
-  for (i = 0; i < n; i++)
-    self->colours[i] = (guint8) CLAMP (lrintf (centers[i]), 0, 255);
-  return self->colours;
-}
-
-/* Writes each pixel's center colour over its colour channels; alpha and
- * padding bytes stay as they were. */
-static void
-recolor_frame (const GstKMeansPointsInfo * info, guint8 * frame,
-    const gint32 * idx, const guint8 * colours)
-{
-  guint x, y, c, d = info->dimensions;
-
-  for (y = 0; y < info->height; y++) {
-    guint8 *px = frame + y * info->stride;
-
-    for (x = 0; x < info->width; x++, px += info->pixel_stride, idx++) {
-      const guint8 *colour = colours + (gsize) * idx * d;
-
-      for (c = 0; c < d; c++)
-        px[info->channel_offset[c]] = colour[c];
-    }
-  }
-}
-
-/* output=recolor: base transform made @buf writable. */
+/* output=recolor: base transform made @buf writable; the frame is
+ * rewritten where it lies, in the layout its GstVideoMeta (or the caps)
+ * gives, so the buffer goes on with the same meta.  A buffer that is not
+ * a frame, skipped as bad input, passes unchanged. */
 static GstFlowReturn
 gst_kmeans_assign_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
-  KmModel *model = self->model;
+  GstKMeansModelFilter *filter = GST_KMEANS_MODEL_FILTER (trans);
+  const GstKMeansPointsInfo *info = gst_kmeans_model_filter_get_info (filter);
   GstKMeansReadStatus status;
+  GstVideoFrame frame;
   const gfloat *points;
-  GstMapInfo map;
   gsize n = 0;
+  KmModel *model;
+  GstFlowReturn ret;
 
-  if (G_UNLIKELY (model == NULL))
-    return gst_kmeans_assign_handle_no_model (self, gst_buffer_get_size (buf));
-  if (G_UNLIKELY (!gst_kmeans_assign_check_model (self, model)))
-    return GST_FLOW_ERROR;
+  ret = gst_kmeans_model_filter_model_for_buffer (filter, buf, &model);
+  if (G_UNLIKELY (ret != GST_FLOW_OK))
+    return ret;
 
-  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE))
-    goto map_failed;
+  points = gst_kmeans_points_read_frame (gst_kmeans_model_filter_get_reader
+      (filter), info, buf, GST_MAP_READWRITE, &frame, &n, &status);
+  if (status != GST_KMEANS_READ_OK)
+    return gst_kmeans_model_filter_handle_bad_input (filter, status,
+        gst_buffer_get_size (buf)) ? GST_FLOW_OK : GST_FLOW_ERROR;
 
-  points = gst_kmeans_points_read (&self->reader, &self->info, map.data,
-      map.size, &n, &status);
-  if (status != GST_KMEANS_READ_OK &&
-      !gst_kmeans_assign_handle_bad_input (self, status, map.size)) {
-    gst_buffer_unmap (buf, &map);
-    return GST_FLOW_ERROR;
-  }
-
-  if (n > 0) {
-    gst_kmeans_assign_ensure_scratch (self, n);
-    km_model_assign (model, points, n, self->idx, NULL, self->ws);
-    recolor_frame (&self->info, map.data, self->idx,
-        gst_kmeans_assign_center_colours (self, model));
-  }
-  gst_buffer_unmap (buf, &map);
+  ensure_scratch (self, n);
+  km_model_assign (model, points, n, self->idx, NULL, self->ws);
+  gst_kmeans_points_write_frame (info, &frame, self->idx,
+      km_model_get_centers (model), km_model_get_k (model));
+  gst_video_frame_unmap (&frame);
 
   GST_LOG_OBJECT (self, "recolored %" G_GSIZE_FORMAT " pixels with model "
       "version %" G_GUINT64_FORMAT, n, km_model_get_version (model));
   return GST_FLOW_OK;
-
-map_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
-        ("could not map a buffer of %" G_GSIZE_FORMAT " bytes for writing",
-            gst_buffer_get_size (buf)));
-    return GST_FLOW_ERROR;
-  }
 }

@@ -2,13 +2,13 @@
 #define __GST_KMEANS_ASSIGN_H__
 
 #include <gst/gst.h>
-#include <gst/base/gstbasetransform.h>
+#include "gstkmeansmodelfilter.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_KMEANS_ASSIGN (gst_kmeans_assign_get_type ())
 G_DECLARE_FINAL_TYPE (GstKMeansAssign, gst_kmeans_assign, GST, KMEANS_ASSIGN,
-    GstBaseTransform);
+    GstKMeansModelFilter);
 
 /**
  * GstKMeansAssignOutput:

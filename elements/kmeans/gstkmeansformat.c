@@ -81,8 +81,8 @@
  * the buffer PTS and duration taken from its `timestamp` and `duration`
  * fields when it has them.  kmeans-score's `kmeans-score` gives `type`
  * `"score"`: `timestamp`, `stream_time`, `running_time`, `duration`,
- * `num_points`, `score`, `mean`, `model_version`, `cluster_counts`,
- * `cluster_scores`, `final`.  The structures of kmeans-train's
+ * `num_points`, `skipped_points`, `score`, `mean`, `model_version`,
+ * `cluster_counts`, `cluster_scores`, `final`.  The structures of kmeans-train's
  * `kmeans-train` (`"progress"`), `kmeans-checkpoint` (`"checkpoint"`),
  * `kmeans-initialized` (`"initialized"`) and `kmeans-converged`
  * (`"converged"`) messages, and kmeans-assign's `kmeans-model-loaded`
@@ -131,8 +131,8 @@
 #include "gstkmeansformat.h"
 #include "kmeanselements.h"
 
-GST_DEBUG_CATEGORY_STATIC (kmeans_format_debug);
-#define GST_CAT_DEFAULT kmeans_format_debug
+GST_DEBUG_CATEGORY_STATIC (gst_kmeans_format_debug);
+#define GST_CAT_DEFAULT gst_kmeans_format_debug
 
 typedef enum
 {
@@ -215,7 +215,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 #define gst_kmeans_format_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstKMeansFormat, gst_kmeans_format,
     GST_TYPE_ELEMENT,
-    GST_DEBUG_CATEGORY_INIT (kmeans_format_debug, "kmeans-format", 0,
+    GST_DEBUG_CATEGORY_INIT (gst_kmeans_format_debug, "kmeans-format", 0,
         "k-means results to JSON / CSV"));
 GST_ELEMENT_REGISTER_DEFINE (kmeans_format, "kmeans-format", GST_RANK_NONE,
     GST_TYPE_KMEANS_FORMAT);
@@ -366,7 +366,7 @@ gst_kmeans_format_init (GstKMeansFormat * self)
 }
 
 static void
-gst_kmeans_format_reset (GstKMeansFormat * self)
+reset (GstKMeansFormat * self)
 {
   self->kind = INPUT_NONE;
   self->clusters = 0;
@@ -382,7 +382,7 @@ gst_kmeans_format_reset (GstKMeansFormat * self)
 static void
 gst_kmeans_format_finalize (GObject * object)
 {
-  gst_kmeans_format_reset (GST_KMEANS_FORMAT (object));
+  reset (GST_KMEANS_FORMAT (object));
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -456,7 +456,7 @@ gst_kmeans_format_change_state (GstElement * element, GstStateChange transition)
   GstStateChangeReturn ret;
 
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-    gst_kmeans_format_reset (self);
+    reset (self);
     GST_OBJECT_LOCK (self);
     self->out_format = self->format;
     self->out_csv_header = self->csv_header;
@@ -469,7 +469,7 @@ gst_kmeans_format_change_state (GstElement * element, GstStateChange transition)
     return ret;
 
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    gst_kmeans_format_reset (self);
+    reset (self);
   return ret;
 }
 
@@ -971,7 +971,7 @@ csv_rows (GstKMeansFormat * self, GstBuffer * buf, const guint8 * data, gsize n)
 /* ------------------------------------------------------------ output */
 
 static gboolean
-gst_kmeans_format_send_caps (GstKMeansFormat * self)
+send_caps (GstKMeansFormat * self)
 {
   GstCaps *caps;
   gboolean ok;
@@ -999,7 +999,7 @@ push_text (GstKMeansFormat * self, GString * text, GstClockTime pts,
   gchar *data = g_string_free (text, FALSE);
   GstBuffer *buf;
 
-  if (!gst_kmeans_format_send_caps (self)) {
+  if (!send_caps (self)) {
     g_free (data);
     return GST_FLOW_NOT_NEGOTIATED;
   }
@@ -1137,7 +1137,7 @@ done:
 /* ------------------------------------------------------------ events */
 
 static gboolean
-gst_kmeans_format_set_sink_caps (GstKMeansFormat * self, GstCaps * caps)
+set_sink_caps (GstKMeansFormat * self, GstCaps * caps)
 {
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   InputKind old_kind = self->kind;
@@ -1167,7 +1167,7 @@ gst_kmeans_format_set_sink_caps (GstKMeansFormat * self, GstCaps * caps)
   if (self->kind != old_kind || (self->kind == INPUT_POINTS
           && self->points.dimensions != old_columns))
     self->header_due = self->out_csv_header;
-  return gst_kmeans_format_send_caps (self);
+  return send_caps (self);
 }
 
 /* A new model in force; its document waits for the next buffer. */
@@ -1224,7 +1224,7 @@ gst_kmeans_format_sink_event (GstPad * pad, GstObject * parent,
       gboolean ok;
 
       gst_event_parse_caps (event, &caps);
-      ok = gst_kmeans_format_set_sink_caps (self, caps);
+      ok = set_sink_caps (self, caps);
       gst_event_unref (event);
       return ok;
     }
@@ -1253,6 +1253,6 @@ gst_kmeans_format_sink_event (GstPad * pad, GstObject * parent,
   if (GST_EVENT_IS_STICKY (event) && !self->caps_sent
       && GST_EVENT_TYPE (event) != GST_EVENT_STREAM_START
       && GST_EVENT_TYPE (event) != GST_EVENT_EOS)
-    gst_kmeans_format_send_caps (self);
+    send_caps (self);
   return gst_pad_event_default (pad, parent, event);
 }

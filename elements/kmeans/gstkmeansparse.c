@@ -82,6 +82,12 @@
  * or with integers beyond 18 digits (write them with an exponent) are
  * malformed.
  *
+ * JSON needs json-glib.  A kmeans-parse built without it (meson option
+ * `json`) reads CSV only: with format=json it fails to start, and JSON
+ * met while running (`application/json` caps, or with format=auto a first
+ * record starting with `[` or `{`) stops the stream with an error saying
+ * the plugin was built without JSON support.
+ *
  * ## Output
  *
  * The point dimension D is #GstKMeansParse:dimensions, or, when that is 0,
@@ -98,10 +104,11 @@
  * field that is not a number, a value that is NaN, infinite or beyond the
  * range of the output format (`nan`, `inf`, `1e999`, or `1e39` for F32LE),
  * or a width other than D.  In a JSON array of points each point is a
- * record of its own.  With #GstKMeansParse:on-bad-input=error (the default)
- * the first one stops the stream with an error; with `skip` it is left out,
- * logged, counted in #GstKMeansParse:malformed-records, and the first one
- * posts a warning message.  Garbage never crashes the element: binary
+ * record of its own.  Records come from outside, so with
+ * #GstKMeansParse:on-bad-input=skip (the default) a malformed one is left
+ * out, logged and counted in #GstKMeansParse:malformed-records, the first
+ * one also posting a warning message, and the stream goes on; `error` is
+ * the strict choice: the first one stops the stream with an error.  Garbage never crashes the element: binary
  * bytes, invalid UTF-8, huge numbers, deep nesting and empty messages are
  * all just malformed (or empty) records.
  *
@@ -138,13 +145,16 @@
 #include <string.h>
 
 #include <gst/base/gstadapter.h>
-#include <json-glib/json-glib.h>
 
 #include "gstkmeansparse.h"
+#include "kmcsvreader.h"
+#ifdef HAVE_JSON_GLIB
+#include "kmjsonreader.h"
+#endif
 #include "kmeanselements.h"
 
-GST_DEBUG_CATEGORY_STATIC (kmeans_parse_debug);
-#define GST_CAT_DEFAULT kmeans_parse_debug
+GST_DEBUG_CATEGORY_STATIC (gst_kmeans_parse_debug);
+#define GST_CAT_DEFAULT gst_kmeans_parse_debug
 
 typedef enum
 {
@@ -175,16 +185,10 @@ typedef enum
 #define DEFAULT_DIMENSIONS 0
 #define DEFAULT_OUTPUT_FORMAT GST_KMEANS_SAMPLE_F32
 #define DEFAULT_MAX_LINE_LENGTH (1024 * 1024)
-#define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_ERROR
+/* Records come from outside: a malformed one is counted, not fatal. */
+#define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_SKIP
 
 #define MIN_MAX_LINE_LENGTH 16
-/* JSON nesting json-glib may see: it recurses per level and would overflow
- * the stack on a few hundred thousand brackets.  Our forms need 4. */
-#define MAX_JSON_DEPTH 32
-/* json-glib wraps integers beyond int64 silently; refuse them instead. */
-#define MAX_JSON_INTEGER_DIGITS 18
-/* Longest CSV field read as a number. */
-#define MAX_NUMBER_LENGTH 255
 
 enum
 {
@@ -217,29 +221,6 @@ typedef struct
   guint max_line_length;
 } Settings;
 
-/* The columns a point is made of. */
-typedef struct
-{
-  guint n;                      /* columns chosen; 0 = every (numeric) one */
-  guint *index;                 /* n field indices, valid when resolved */
-  gchar **names;                /* n names when chosen by name, else NULL */
-  gboolean resolved;            /* index[] can be used */
-  gboolean automatic;           /* chosen from the first accepted CSV line */
-  guint fields;                 /* automatic: that line's field count */
-} Columns;
-
-typedef struct
-{
-  guint start;
-  guint len;
-} Span;
-
-typedef enum
-{
-  HEADER_EXPECTED,              /* the next non-blank CSV line may be one */
-  HEADER_DONE
-} HeaderState;
-
 struct _GstKMeansParse
 {
   GstElement parent;
@@ -256,20 +237,19 @@ struct _GstKMeansParse
   /* Streaming state, set up in READY->PAUSED. */
   Settings cfg;
   gchar delimiter;
-  Columns cols;
+  KmColumns cols;               /* shared by both readers */
   GstKMeansParseFormat caps_format;     /* what the sink caps say */
   GstKMeansParseFormat format;  /* in force; AUTO until sniffed */
-  HeaderState header_state;
+  KmCsvReader *csv;
+#ifdef HAVE_JSON_GLIB
+  KmJsonReader *json;
+#endif
+  GstFlowReturn flow;           /* what the sink callbacks last returned */
   guint d;                      /* 0 until the first accepted point */
   gboolean caps_sent;
   GQueue held_events;           /* sticky events waiting for our caps */
   GstAdapter *adapter;          /* lines mode: the unfinished line */
   gboolean skipping_line;       /* dropping an over-long line */
-  JsonParser *parser;
-  GArray *spans;                /* CSV fields of the current line */
-  gdouble *row;                 /* values of the current point */
-  guint *row_index;             /* automatic columns: where they came from */
-  guint row_alloc;
   guint8 *out;                  /* points of the output buffer being made */
   gsize out_len;
   gsize out_alloc;
@@ -292,7 +272,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 
 #define gst_kmeans_parse_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstKMeansParse, gst_kmeans_parse, GST_TYPE_ELEMENT,
-    GST_DEBUG_CATEGORY_INIT (kmeans_parse_debug, "kmeans-parse", 0,
+    GST_DEBUG_CATEGORY_INIT (gst_kmeans_parse_debug, "kmeans-parse", 0,
         "CSV / JSON text to points"));
 GST_ELEMENT_REGISTER_DEFINE (kmeans_parse, "kmeans-parse", GST_RANK_NONE,
     GST_TYPE_KMEANS_PARSE);
@@ -390,6 +370,8 @@ static gboolean gst_kmeans_parse_src_query (GstPad * pad, GstObject * parent,
     GstQuery * query);
 static GstFlowReturn gst_kmeans_parse_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buffer);
+static void gst_kmeans_parse_make_readers (GstKMeansParse * self);
+static void gst_kmeans_parse_free_readers (GstKMeansParse * self);
 
 /* ---------------------------------------------------------- class setup */
 
@@ -512,15 +494,16 @@ gst_kmeans_parse_class_init (GstKMeansParseClass * klass)
   /**
    * GstKMeansParse:on-bad-input:
    *
-   * What a malformed record does: `error` stops the stream with an
-   * error message; `skip` leaves it out, logs it and counts it in
-   * #GstKMeansParse:malformed-records (the first one also posts a warning
-   * message).
+   * What a malformed record does: `skip` (the default) leaves it out,
+   * logs it and counts it in #GstKMeansParse:malformed-records (the first
+   * one also posts a warning message); `error` stops the stream with an
+   * error message.
    */
   g_object_class_install_property (gobject_class, PROP_ON_BAD_INPUT,
       g_param_spec_enum ("on-bad-input", "On bad input",
-          "What a malformed record does: stop with an error, or skip it "
-          "(logged and counted in malformed-records)",
+          "What a malformed record does: skip it (logged and counted in "
+          "malformed-records, the first with a warning) or stop with an "
+          "error",
           GST_TYPE_KMEANS_ON_BAD_INPUT, DEFAULT_ON_BAD_INPUT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -579,7 +562,6 @@ gst_kmeans_parse_init (GstKMeansParse * self)
 
   g_queue_init (&self->held_events);
   self->adapter = gst_adapter_new ();
-  self->spans = g_array_new (FALSE, FALSE, sizeof (Span));
 }
 
 static void
@@ -601,25 +583,15 @@ settings_copy (Settings * dst, const Settings * src)
 }
 
 static void
-columns_clear (Columns * cols)
-{
-  g_free (cols->index);
-  g_strfreev (cols->names);
-  memset (cols, 0, sizeof (*cols));
-}
-
-static void
 gst_kmeans_parse_finalize (GObject * object)
 {
   GstKMeansParse *self = GST_KMEANS_PARSE (object);
 
   settings_clear (&self->props);
   settings_clear (&self->cfg);
-  columns_clear (&self->cols);
+  gst_kmeans_parse_free_readers (self);
+  km_columns_clear (&self->cols);
   g_object_unref (self->adapter);
-  g_array_unref (self->spans);
-  g_free (self->row);
-  g_free (self->row_index);
   g_free (self->out);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -726,82 +698,17 @@ gst_kmeans_parse_get_property (GObject * object, guint prop_id,
 
 /* ------------------------------------------------------ settings checks */
 
-static gboolean
-delimiter_from_string (const gchar * str, gchar * delimiter)
+#ifndef HAVE_JSON_GLIB
+/* This build has no JSON reader: json-glib was not found. */
+static void
+json_unsupported (GstKMeansParse * self, const gchar * why)
 {
-  if (g_strcmp0 (str, "\\t") == 0 || g_strcmp0 (str, "tab") == 0) {
-    *delimiter = '\t';
-    return TRUE;
-  }
-  if (str == NULL || strlen (str) != 1 || str[0] == '"')
-    return FALSE;
-  if (!g_ascii_isprint (str[0]) && str[0] != '\t')
-    return FALSE;
-  *delimiter = str[0];
-  return TRUE;
+  GST_ELEMENT_ERROR (self, CORE, NOT_IMPLEMENTED,
+      ("kmeans-parse was built without JSON support."),
+      ("%s, but the kmeans plugin was built without json-glib (meson option "
+          "json), so kmeans-parse reads CSV only", why));
 }
-
-static gboolean
-is_column_index (const gchar * token, guint * index)
-{
-  guint64 v;
-
-  if (!g_ascii_isdigit (token[0]))
-    return FALSE;
-  if (!g_ascii_string_to_unsigned (token, 10, 0, G_MAXINT, &v, NULL))
-    return FALSE;
-  *index = (guint) v;
-  return TRUE;
-}
-
-/* Parses the columns property: all indices or all names. */
-static gboolean
-columns_parse (Columns * cols, const gchar * spec, GError ** error)
-{
-  gchar **tokens;
-  guint i, n, names = 0;
-
-  columns_clear (cols);
-  if (spec == NULL || spec[0] == '\0')
-    return TRUE;
-
-  tokens = g_strsplit (spec, ",", -1);
-  n = g_strv_length (tokens);
-  if (n > KM_MAX_DIMENSIONS) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "columns lists %u columns, more than %u", n, KM_MAX_DIMENSIONS);
-    g_strfreev (tokens);
-    return FALSE;
-  }
-  cols->n = n;
-  cols->index = g_new0 (guint, n);
-  for (i = 0; i < n; i++) {
-    g_strstrip (tokens[i]);
-    if (tokens[i][0] == '\0') {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "columns \"%s\": entry %u is empty", spec, i + 1);
-      goto fail;
-    }
-    if (!is_column_index (tokens[i], &cols->index[i]))
-      names++;
-  }
-  if (names > 0 && names < n) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "columns \"%s\" mixes indices and names; use one or the other", spec);
-    goto fail;
-  }
-  if (names > 0)
-    cols->names = tokens;
-  else
-    g_strfreev (tokens);
-  cols->resolved = names == 0;
-  return TRUE;
-
-fail:
-  g_strfreev (tokens);
-  columns_clear (cols);
-  return FALSE;
-}
+#endif
 
 /* Takes the settings for this run and checks them. */
 static gboolean
@@ -811,13 +718,13 @@ gst_kmeans_parse_configure (GstKMeansParse * self, GError ** error)
   settings_copy (&self->cfg, &self->props);
   GST_OBJECT_UNLOCK (self);
 
-  if (!delimiter_from_string (self->cfg.delimiter, &self->delimiter)) {
+  if (!km_csv_delimiter_from_string (self->cfg.delimiter, &self->delimiter)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
         "delimiter \"%s\" is not one printable ASCII character (other than "
         "a double quote), \\t or tab", GST_STR_NULL (self->cfg.delimiter));
     return FALSE;
   }
-  if (!columns_parse (&self->cols, self->cfg.columns, error))
+  if (!km_columns_parse (&self->cols, self->cfg.columns, error))
     return FALSE;
   if (self->cfg.dimensions != 0 && self->cols.n != 0
       && self->cols.n != self->cfg.dimensions) {
@@ -842,16 +749,15 @@ gst_kmeans_parse_configure (GstKMeansParse * self, GError ** error)
 static void
 gst_kmeans_parse_reset (GstKMeansParse * self)
 {
-  columns_clear (&self->cols);
+  gst_kmeans_parse_free_readers (self);
+  km_columns_clear (&self->cols);
   self->caps_format = GST_KMEANS_PARSE_FORMAT_AUTO;
   self->format = GST_KMEANS_PARSE_FORMAT_AUTO;
-  self->header_state = HEADER_EXPECTED;
   self->d = 0;
   self->caps_sent = FALSE;
   g_queue_clear_full (&self->held_events, (GDestroyNotify) gst_event_unref);
   gst_adapter_clear (self->adapter);
   self->skipping_line = FALSE;
-  g_clear_object (&self->parser);
   self->out_len = 0;
   self->discont = TRUE;
   self->record = 0;
@@ -870,8 +776,14 @@ gst_kmeans_parse_start (GstKMeansParse * self)
     g_clear_error (&err);
     return FALSE;
   }
+#ifndef HAVE_JSON_GLIB
+  if (self->cfg.format == GST_KMEANS_PARSE_FORMAT_JSON) {
+    json_unsupported (self, "format is json");
+    return FALSE;
+  }
+#endif
   self->d = self->cfg.dimensions;
-  self->parser = json_parser_new_immutable ();
+  gst_kmeans_parse_make_readers (self);
 
   GST_OBJECT_LOCK (self);
   self->parsed_points = 0;
@@ -900,22 +812,6 @@ gst_kmeans_parse_change_state (GstElement * element, GstStateChange transition)
 }
 
 /* ------------------------------------------------------ bad records */
-
-/* Copies up to 24 bytes of @text for a log line, printable ASCII only. */
-static const gchar *
-excerpt (const gchar * text, gsize len, gchar buf[32])
-{
-  gsize i, n = MIN (len, 24);
-
-  for (i = 0; i < n; i++)
-    buf[i] = g_ascii_isprint (text[i]) ? text[i] : '?';
-  if (len > n) {
-    memcpy (buf + n, "...", 3);
-    n += 3;
-  }
-  buf[n] = '\0';
-  return buf;
-}
 
 /* *INDENT-OFF* */
 static GstFlowReturn record_malformed (GstKMeansParse * self,
@@ -1001,16 +897,6 @@ sample_size (GstKMeansParse * self)
 }
 
 static void
-ensure_row (GstKMeansParse * self, guint n)
-{
-  if (n <= self->row_alloc)
-    return;
-  self->row_alloc = MAX (n, 2 * self->row_alloc);
-  self->row = g_renew (gdouble, self->row, self->row_alloc);
-  self->row_index = g_renew (guint, self->row_index, self->row_alloc);
-}
-
-static void
 append_point (GstKMeansParse * self, const gdouble * v, guint width)
 {
   gsize bytes = (gsize) width * sample_size (self);
@@ -1020,7 +906,7 @@ append_point (GstKMeansParse * self, const gdouble * v, guint width)
     self->out_alloc = MAX (self->out_len + bytes, 2 * self->out_alloc);
     self->out = g_realloc (self->out, self->out_alloc);
   }
-  /* kmeanselements.c refuses big-endian hosts: native is LE here. */
+  /* The glue refuses big-endian hosts (gstkmeanscaps.c): native is LE. */
   if (self->cfg.output_format == GST_KMEANS_SAMPLE_F64) {
     memcpy (self->out + self->out_len, v, bytes);
   } else {
@@ -1116,459 +1002,107 @@ push_points (GstKMeansParse * self, GstBuffer * inbuf, gboolean in_lines)
   return gst_pad_push (self->srcpad, outbuf);
 }
 
-/* ---------------------------------------------------------------- CSV */
+/* ------------------------------------------------------------ readers */
 
-static gboolean
-is_blank (gchar c)
+/* The CSV and JSON readers (kmcsvreader.h, kmjsonreader.h) hand what they
+ * find to these: points to accept_point(), malformed records to the
+ * on-bad-input policy.  self->flow keeps what made them stop. */
+static KmPointVerdict
+reader_point (const gdouble * values, guint width, gpointer user_data)
 {
-  return c == ' ' || c == '\t';
-}
+  GstKMeansParse *self = user_data;
+  gboolean accepted;
 
-/* Splits @line into field spans (quotes removed, blanks trimmed).  FALSE
- * on an unterminated quote or text after a closing quote. */
-static gboolean
-split_csv (const gchar * line, guint len, gchar delim, GArray * spans)
-{
-  guint i = 0;
-
-  g_array_set_size (spans, 0);
-  while (TRUE) {
-    Span f;
-
-    while (i < len && is_blank (line[i]) && line[i] != delim)
-      i++;
-    if (i < len && line[i] == '"') {
-      guint j = i + 1;
-
-      while (TRUE) {
-        if (j >= len)
-          return FALSE;
-        if (line[j] == '"') {
-          if (j + 1 < len && line[j + 1] == '"') {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      f.start = i + 1;
-      f.len = j - f.start;
-      i = j + 1;
-      while (i < len && is_blank (line[i]) && line[i] != delim)
-        i++;
-      if (i < len && line[i] != delim)
-        return FALSE;
-    } else {
-      guint j = i;
-
-      while (j < len && line[j] != delim)
-        j++;
-      f.start = i;
-      f.len = j - i;
-      while (f.len > 0 && is_blank (line[f.start + f.len - 1])
-          && line[f.start + f.len - 1] != delim)
-        f.len--;
-      i = j;
-    }
-    g_array_append_val (spans, f);
-    if (i >= len)
-      return TRUE;
-    i++;                        /* the delimiter */
-  }
-}
-
-/* Reads a whole field as a number (any double, NaN and Inf included). */
-static gboolean
-parse_number (const gchar * text, guint len, gdouble * value)
-{
-  gchar buf[MAX_NUMBER_LENGTH + 1];
-  gchar *end;
-
-  if (len == 0 || len > MAX_NUMBER_LENGTH)
-    return FALSE;
-  memcpy (buf, text, len);
-  buf[len] = '\0';
-  *value = g_ascii_strtod (buf, &end);
-  return end == buf + len && end != buf;
+  self->flow = accept_point (self, values, width, &accepted);
+  if (self->flow != GST_FLOW_OK)
+    return KM_POINT_STOP;
+  return accepted ? KM_POINT_ACCEPTED : KM_POINT_REFUSED;
 }
 
 static gboolean
-span_number (const gchar * line, const Span * f, gdouble * value)
+reader_malformed (const gchar * reason, gpointer user_data)
 {
-  return parse_number (line + f->start, f->len, value);
-}
+  GstKMeansParse *self = user_data;
 
-/* Compares a field, "" standing for one quote, with @name. */
-static gboolean
-span_equals (const gchar * line, const Span * f, const gchar * name)
-{
-  guint i = 0;
-  const gchar *p = line + f->start;
-
-  while (i < f->len) {
-    if (*name == '\0' || p[i] != *name)
-      return FALSE;
-    i += (p[i] == '"' && i + 1 < f->len && p[i + 1] == '"') ? 2 : 1;
-    name++;
-  }
-  return *name == '\0';
-}
-
-static gboolean
-line_has_number (const gchar * line, GArray * spans)
-{
-  guint i;
-  gdouble v;
-
-  for (i = 0; i < spans->len; i++) {
-    if (span_number (line, &g_array_index (spans, Span, i), &v))
-      return TRUE;
-  }
-  return FALSE;
-}
-
-static GstFlowReturn
-csv_header (GstKMeansParse * self, const gchar * line)
-{
-  Columns *cols = &self->cols;
-  guint i, j;
-
-  GST_DEBUG_OBJECT (self, "header line with %u fields", self->spans->len);
-  if (cols->names == NULL)
-    return GST_FLOW_OK;
-
-  cols->resolved = FALSE;
-  for (i = 0; i < cols->n; i++) {
-    for (j = 0; j < self->spans->len; j++) {
-      if (span_equals (line, &g_array_index (self->spans, Span, j),
-              cols->names[i]))
-        break;
-    }
-    if (j == self->spans->len)
-      return record_malformed (self, "the header has no column \"%s\"",
-          cols->names[i]);
-    cols->index[i] = j;
-  }
-  cols->resolved = TRUE;
-  return GST_FLOW_OK;
-}
-
-/* Every numeric field, while the columns are not chosen yet. */
-static guint
-csv_numeric_fields (GstKMeansParse * self, const gchar * line)
-{
-  guint j, width = 0;
-
-  ensure_row (self, self->spans->len);
-  for (j = 0; j < self->spans->len; j++) {
-    if (span_number (line, &g_array_index (self->spans, Span, j),
-            &self->row[width]))
-      self->row_index[width++] = j;
-  }
-  return width;
+  self->flow = record_malformed (self, "%s", reason);
+  return self->flow == GST_FLOW_OK;
 }
 
 static void
-columns_fix_automatic (GstKMeansParse * self, guint width, guint fields)
+reader_log (GLogLevelFlags level, const gchar * message, gpointer user_data)
 {
-  Columns *cols = &self->cols;
+  GstKMeansParse *self = user_data;
 
-  cols->n = width;
-  cols->index = g_memdup2 (self->row_index, width * sizeof (guint));
-  cols->resolved = TRUE;
-  cols->automatic = TRUE;
-  cols->fields = fields;
-  GST_INFO_OBJECT (self, "using the %u numeric columns of %u", width, fields);
-}
-
-static GstFlowReturn
-csv_data (GstKMeansParse * self, const gchar * line)
-{
-  Columns *cols = &self->cols;
-  guint nf = self->spans->len, i, width;
-  gboolean accepted;
-  gchar buf[32];
-  GstFlowReturn ret;
-
-  if (cols->names != NULL && !cols->resolved)
-    return record_malformed (self, "no header line names the columns");
-
-  if (cols->n == 0) {
-    width = csv_numeric_fields (self, line);
-    if (width == 0)
-      return record_malformed (self, "no field is a number");
-    ret = accept_point (self, self->row, width, &accepted);
-    if (accepted)
-      columns_fix_automatic (self, width, nf);
-    return ret;
-  }
-
-  if (cols->automatic && nf != cols->fields)
-    return record_malformed (self, "the line has %u fields, the first one "
-        "had %u", nf, cols->fields);
-  ensure_row (self, cols->n);
-  for (i = 0; i < cols->n; i++) {
-    const Span *f;
-
-    if (cols->index[i] >= nf)
-      return record_malformed (self, "the line has %u fields, column %u is "
-          "missing", nf, cols->index[i]);
-    f = &g_array_index (self->spans, Span, cols->index[i]);
-    if (!span_number (line, f, &self->row[i]))
-      return record_malformed (self, "column %u (\"%s\") is not a number",
-          cols->index[i], excerpt (line + f->start, f->len, buf));
-  }
-  width = cols->n;
-  return accept_point (self, self->row, width, &accepted);
-}
-
-static GstFlowReturn
-csv_line (GstKMeansParse * self, const gchar * line, guint len)
-{
-  gboolean header;
-
-  if (!g_utf8_validate_len (line, len, NULL))
-    return record_malformed (self, "the line is not valid UTF-8 text");
-  if (!split_csv (line, len, self->delimiter, self->spans))
-    return record_malformed (self, "unbalanced double quotes");
-
-  if (self->header_state == HEADER_EXPECTED) {
-    self->header_state = HEADER_DONE;
-    switch (self->cfg.header) {
-      case GST_KMEANS_PARSE_HEADER_PRESENT:
-        header = TRUE;
-        break;
-      case GST_KMEANS_PARSE_HEADER_ABSENT:
-        header = FALSE;
-        break;
-      default:
-        header = !line_has_number (line, self->spans);
-        break;
-    }
-    if (header)
-      return csv_header (self, line);
-  }
-  return csv_data (self, line);
-}
-
-/* --------------------------------------------------------------- JSON */
-
-/* Checks what json-glib cannot be trusted with before it parses: nesting
- * depth (it recurses), integers beyond int64 (it wraps them silently) and
- * more than one top-level value (it ignores the rest).  Returns NULL when
- * the text may be parsed, else the reason. */
-static const gchar *
-json_prescan (const gchar * text, gsize len)
-{
-  guint depth = 0, top = 0;
-  gsize i;
-
-  for (i = 0; i < len; i++) {
-    gchar c = text[i];
-
-    switch (c) {
-      case ' ':
-      case '\t':
-      case '\r':
-      case '\n':
-        break;
-      case '"':
-        if (depth == 0)
-          return "the document is not a JSON array or object";
-        for (i++; i < len && text[i] != '"'; i++) {
-          if (text[i] == '\\')
-            i++;
-        }
-        if (i >= len)
-          return "unterminated JSON string";
-        break;
-      case '[':
-      case '{':
-        if (depth == 0 && ++top > 1)
-          return "more than one JSON value in one record";
-        if (++depth > MAX_JSON_DEPTH)
-          return "JSON nested more than 32 levels deep";
-        break;
-      case ']':
-      case '}':
-        if (depth == 0)
-          return "unbalanced JSON brackets";
-        depth--;
-        break;
-      default:
-        if (depth == 0)
-          return "the document is not a JSON array or object";
-        if (c == '-' || g_ascii_isdigit (c)) {
-          guint digits = 0;
-          gboolean integer = TRUE;
-
-          if (c == '-')
-            i++;
-          for (; i < len; i++) {
-            if (g_ascii_isdigit (text[i])) {
-              digits += integer;
-            } else if (text[i] == '.' || text[i] == 'e' || text[i] == 'E') {
-              integer = FALSE;
-            } else if (!(text[i] == '+' || text[i] == '-') || integer) {
-              break;
-            }
-          }
-          i--;
-          if (integer && digits > MAX_JSON_INTEGER_DIGITS)
-            return "JSON integer with more than 18 digits (use an exponent)";
-        }
-        break;
-    }
-  }
-  return NULL;
-}
-
-static gboolean
-json_number (JsonNode * node, gdouble * value)
-{
-  GType type;
-
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
-    *value = (gdouble) json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE)
-    *value = json_node_get_double (node);
+  if (level & G_LOG_LEVEL_INFO)
+    GST_INFO_OBJECT (self, "%s", message);
   else
-    return FALSE;
-  return TRUE;
+    GST_DEBUG_OBJECT (self, "%s", message);
 }
 
-static GstFlowReturn
-json_point (GstKMeansParse * self, JsonArray * array)
+static KmCsvHeader
+csv_header_mode (GstKMeansParseHeader header)
 {
-  Columns *cols = &self->cols;
-  guint n = json_array_get_length (array), i, width;
-  gboolean accepted;
-
-  if (cols->names != NULL)
-    return record_malformed (self, "columns are names, but the point is an "
-        "array, not an object");
-  width = cols->n > 0 ? cols->n : n;
-  if (width > KM_MAX_DIMENSIONS)
-    return record_malformed (self, "the point has %u values, more than %u",
-        width, KM_MAX_DIMENSIONS);
-  ensure_row (self, width);
-  for (i = 0; i < width; i++) {
-    guint index = cols->n > 0 ? cols->index[i] : i;
-
-    if (index >= n)
-      return record_malformed (self, "the point has %u values, element %u "
-          "is missing", n, index);
-    if (!json_number (json_array_get_element (array, index), &self->row[i]))
-      return record_malformed (self, "element %u of the point is not a "
-          "number", index);
+  switch (header) {
+    case GST_KMEANS_PARSE_HEADER_PRESENT:
+      return KM_CSV_HEADER_PRESENT;
+    case GST_KMEANS_PARSE_HEADER_ABSENT:
+      return KM_CSV_HEADER_ABSENT;
+    default:
+      return KM_CSV_HEADER_AUTO;
   }
-  return accept_point (self, self->row, width, &accepted);
 }
 
-/* A point built from the members named by columns. */
-static GstFlowReturn
-json_named_point (GstKMeansParse * self, JsonObject * object)
+/* Both readers share self->cols: names resolved by a CSV header and
+ * columns fixed by the first CSV line hold for JSON too. */
+static void
+gst_kmeans_parse_make_readers (GstKMeansParse * self)
 {
-  Columns *cols = &self->cols;
-  gboolean accepted;
-  guint i;
+  const KmPointSink sink = { reader_point, reader_malformed, reader_log,
+    self
+  };
 
-  ensure_row (self, cols->n);
-  for (i = 0; i < cols->n; i++) {
-    JsonNode *member = json_object_get_member (object, cols->names[i]);
-
-    if (member == NULL)
-      return record_malformed (self, "the object has no member \"%s\"",
-          cols->names[i]);
-    if (!json_number (member, &self->row[i]))
-      return record_malformed (self, "member \"%s\" is not a number",
-          cols->names[i]);
-  }
-  return accept_point (self, self->row, cols->n, &accepted);
+  self->csv = km_csv_reader_new (&self->cols, self->delimiter,
+      csv_header_mode (self->cfg.header), &sink);
+#ifdef HAVE_JSON_GLIB
+  self->json = km_json_reader_new (&self->cols, self->cfg.field, &sink);
+#endif
 }
 
-static GstFlowReturn json_object_points (GstKMeansParse * self,
-    JsonObject * object);
-
-static gboolean
-is_container (JsonNode * node)
+static void
+gst_kmeans_parse_free_readers (GstKMeansParse * self)
 {
-  return JSON_NODE_HOLDS_ARRAY (node) || JSON_NODE_HOLDS_OBJECT (node);
+  g_clear_pointer (&self->csv, km_csv_reader_free);
+#ifdef HAVE_JSON_GLIB
+  g_clear_pointer (&self->json, km_json_reader_free);
+#endif
 }
 
-/* An array is one point when its first element is not a container, else a
- * list of points (arrays), or of objects when @objects. */
-static GstFlowReturn
-json_array_points (GstKMeansParse * self, JsonArray * array, gboolean objects)
+static void
+expect_csv_header (GstKMeansParse * self)
 {
-  guint n = json_array_get_length (array), i;
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  if (n == 0)
-    return GST_FLOW_OK;
-  if (!is_container (json_array_get_element (array, 0)))
-    return json_point (self, array);
-
-  for (i = 0; i < n && ret == GST_FLOW_OK; i++) {
-    JsonNode *node = json_array_get_element (array, i);
-
-    if (JSON_NODE_HOLDS_ARRAY (node))
-      ret = json_point (self, json_node_get_array (node));
-    else if (objects && JSON_NODE_HOLDS_OBJECT (node))
-      ret = json_object_points (self, json_node_get_object (node));
-    else
-      ret = record_malformed (self, "element %u of the list is not a point", i);
-  }
-  return ret;
+  if (self->csv != NULL)
+    km_csv_reader_expect_header (self->csv);
 }
 
 static GstFlowReturn
-json_object_points (GstKMeansParse * self, JsonObject * object)
+read_csv_line (GstKMeansParse * self, const gchar * line, guint len)
 {
-  const gchar *field = self->cfg.field;
-  JsonNode *member;
-
-  if (self->cols.names != NULL)
-    return json_named_point (self, object);
-  if (field == NULL || field[0] == '\0')
-    return record_malformed (self, "a JSON object, but the field property "
-        "is empty");
-  member = json_object_get_member (object, field);
-  if (member == NULL)
-    return record_malformed (self, "the object has no member \"%s\"", field);
-  if (!JSON_NODE_HOLDS_ARRAY (member))
-    return record_malformed (self, "member \"%s\" is not an array", field);
-  return json_array_points (self, json_node_get_array (member), FALSE);
+  self->flow = GST_FLOW_OK;
+  km_csv_reader_read_line (self->csv, line, len);
+  return self->flow;
 }
 
 static GstFlowReturn
-json_record (GstKMeansParse * self, const gchar * text, gsize len)
+read_json_record (GstKMeansParse * self, const gchar * text, gsize len)
 {
-  GError *err = NULL;
-  const gchar *problem;
-  JsonNode *root;
-  GstFlowReturn ret;
-
-  if (!g_utf8_validate_len (text, len, NULL))
-    return record_malformed (self, "the record is not valid UTF-8 text");
-  problem = json_prescan (text, len);
-  if (problem != NULL)
-    return record_malformed (self, "%s", problem);
-  if (!json_parser_load_from_data (self->parser, text, len, &err)) {
-    ret = record_malformed (self, "%s", err->message);
-    g_clear_error (&err);
-    return ret;
-  }
-  root = json_parser_get_root (self->parser);
-  if (root == NULL)
-    return GST_FLOW_OK;
-  if (JSON_NODE_HOLDS_ARRAY (root))
-    return json_array_points (self, json_node_get_array (root), TRUE);
-  return json_object_points (self, json_node_get_object (root));
+#ifdef HAVE_JSON_GLIB
+  self->flow = GST_FLOW_OK;
+  km_json_reader_read (self->json, text, len);
+  return self->flow;
+#else
+  json_unsupported (self, "the input is JSON");
+  return GST_FLOW_ERROR;
+#endif
 }
 
 /* ------------------------------------------------------------ records */
@@ -1616,8 +1150,8 @@ parse_record (GstKMeansParse * self, const gchar * text, gsize len)
   self->record++;
   sniff_format (self, text[first]);
   if (self->format == GST_KMEANS_PARSE_FORMAT_JSON)
-    return json_record (self, text, len);
-  return csv_line (self, text, (guint) len);
+    return read_json_record (self, text, len);
+  return read_csv_line (self, text, (guint) len);
 }
 
 static GstFlowReturn
@@ -1631,10 +1165,10 @@ parse_message (GstKMeansParse * self, const gchar * data, gsize size)
   sniff_format (self, data[first]);
   if (self->format == GST_KMEANS_PARSE_FORMAT_JSON) {
     self->record++;
-    return json_record (self, data, size);
+    return read_json_record (self, data, size);
   }
 
-  self->header_state = HEADER_EXPECTED;
+  expect_csv_header (self);
   while (pos < size && ret == GST_FLOW_OK) {
     const gchar *nl = memchr (data + pos, '\n', size - pos);
     gsize len = nl ? (gsize) (nl - (data + pos)) : size - pos;
@@ -1874,7 +1408,7 @@ gst_kmeans_parse_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     }
     case GST_EVENT_STREAM_START:
       if (self->cfg.mode == GST_KMEANS_PARSE_MODE_LINES)
-        self->header_state = HEADER_EXPECTED;
+        expect_csv_header (self);
       break;
     case GST_EVENT_FLUSH_STOP:
       gst_adapter_clear (self->adapter);

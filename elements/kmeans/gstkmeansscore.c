@@ -17,9 +17,11 @@
  * so the score is the SSE; `1 − x̂·ĉ` for cosine; never a square root).
  * Buffers pass through untouched (the element works in place, without a
  * copy).  Besides `application/x-points` and NNStreamer's `other/tensors`
- * it scores raw media: every pixel of `video/x-raw` (packed RGB family or
- * GRAY8; its R, G, B or gray values as 0..255) and every audio frame of
- * interleaved `audio/x-raw` (F32LE, or S16LE scaled to [-1, 1)) is a point.
+ * it scores raw media: every pixel of `video/x-raw` (any RGB or gray
+ * format, packed or planar; its R, G, B or gray values on the 0..255
+ * scale, through its GstVideoMeta when it has one) and every audio frame
+ * of interleaved `audio/x-raw` (F32LE, or S16LE scaled to [-1, 1)) is a
+ * point.
  *
  * Like `level`, when #GstKMeansScore:post-messages is %TRUE it posts an
  * element message named `kmeans-score` after each #GstKMeansScore:interval
@@ -34,6 +36,8 @@
  *   buffer of the interval (its timestamp plus its duration, or its
  *   timestamp when it has no duration).
  * * #guint64 `num-points`: points scored in the interval.
+ * * #guint64 `skipped-points`: points of the interval's buffers skipped as
+ *   bad input, not scored (see #GstKMeansScore:on-bad-input).
  * * #gdouble `score`: the sum of their distances to the nearest center.
  * * #gdouble `mean`: `score` / `num-points`, 0 when there were none.
  * * #guint64 `model-version`: the version of the model the interval's last
@@ -84,13 +88,27 @@
  * When both sources are used, the model that arrived last is the one in
  * force.  A new model with another K first ends the current interval (its
  * message is posted with `final` = %FALSE).  A checkpoint that exists but
- * cannot be read when the element starts is an error; a damaged replacement
- * while running posts a warning and the current model stays.  Points that
- * arrive before any model are not scored and are counted in
+ * cannot be read when the element starts is an error.  While running, a new
+ * version of the file that cannot be used, damaged or of another dimension
+ * than the stream, is rejected: a warning names the file and the problem
+ * (e.g. "model has dimension 5, the stream has 3"; one warning per
+ * distinct problem), #GstKMeansScore:rejected-models counts it, no
+ * `kmeans-model-loaded` is posted and the current model stays.  The
+ * checkpoint present at start is loaded before the caps are known; if it
+ * does not fit the negotiated stream, the first buffer stops the stream
+ * with an error naming the file, as an unreadable one does at start.  An
+ * in-band model of another dimension is an error too.  Points that arrive
+ * before any model are not scored and are counted in
  * #GstKMeansScore:dropped-points (their buffers still pass through), or
- * stop the stream, as #GstKMeansScore:on-no-model says.  A model whose
- * dimension is not the stream's is an error.  Points skipped as bad input
- * (see #GstKMeansScore:on-bad-input) are not scored.
+ * stop the stream, as #GstKMeansScore:on-no-model says.
+ *
+ * Points come from outside, so bad input does not stop the stream by
+ * default: rows holding NaN or Inf, and buffers that are not a whole number
+ * of rows, are skipped unscored (the buffers still pass), the first skip
+ * posts a warning message, and every one is logged and counted in
+ * #GstKMeansScore:skipped-points and in the interval's `skipped-points`.
+ * #GstKMeansScore:on-bad-input=error is the strict choice: an error that
+ * ends the stream.
  *
  * ## Example launch lines
  * |[
@@ -113,7 +131,6 @@
 #include <string.h>
 
 #include <gst/gst.h>
-#include <gst/base/gstbasetransform.h>
 
 #include "kmeans.h"
 #include "kmeanselements.h"
@@ -132,30 +149,19 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS (GST_KMEANS_MEDIA_SINK_CAPS));
 
+/* The model properties are the base class's; ours come after them. */
 enum
 {
-  PROP_0,
-  PROP_POST_MESSAGES,
+  PROP_POST_MESSAGES = GST_KMEANS_MODEL_FILTER_N_PROPS,
   PROP_INTERVAL,
   PROP_INTERVAL_POINTS,
-  PROP_MODEL_LOCATION,
-  PROP_MODEL_POLL_INTERVAL,
-  PROP_ON_NO_MODEL,
-  PROP_ON_BAD_INPUT,
   PROP_SCORE,
   PROP_NUM_POINTS,
-  PROP_MODEL_VERSION,
-  PROP_DROPPED_POINTS,
-  PROP_SKIPPED_POINTS,
 };
 
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_INTERVAL GST_SECOND
 #define DEFAULT_INTERVAL_POINTS 0
-#define DEFAULT_MODEL_LOCATION NULL
-#define DEFAULT_MODEL_POLL_INTERVAL (500 * GST_MSECOND)
-#define DEFAULT_ON_NO_MODEL GST_KMEANS_NO_MODEL_DROP
-#define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_ERROR
 
 /* What one message reports. */
 typedef struct
@@ -164,6 +170,7 @@ typedef struct
   GstClockTime start;           /* timestamp of its first timed buffer */
   GstClockTime end;             /* end of its last timed buffer */
   guint64 num_points;
+  guint64 skipped_points;
   gdouble score;
   guint k;
   guint64 *counts;              /* k */
@@ -173,55 +180,40 @@ typedef struct
 
 struct _GstKMeansScore
 {
-  GstBaseTransform parent;
+  GstKMeansModelFilter parent;
 
   /* Properties, under the object lock. */
   gboolean post_messages;
   guint64 interval;
   guint64 interval_points;
-  gchar *model_location;
-  guint64 model_poll_interval;
-  GstKMeansNoModel on_no_model;
-  GstKMeansOnBadInput on_bad_input;
 
-  /* Totals and the model in force: written by the streaming thread under
-   * the object lock, read by get_property. */
+  /* Totals: written by the streaming thread under the object lock, read
+   * by get_property. */
   gdouble score;
   guint64 num_points;
-  guint64 dropped_points;
-  guint64 skipped_points;
-  KmModel *model;
 
   /* Streaming-thread state, set up in start() and freed in stop(). */
-  GstKMeansPointsInfo info;
-  gboolean have_info;
-  GstKMeansPointsReader reader;
-  GstKMeansModelFile model_file;
-  gboolean announce_model;      /* a file-loaded model not yet sent downstream */
   KmWorkspace *ws;
   gint32 *idx;                  /* per-point scratch, grown on demand */
   gfloat *dist;
   gsize scratch_rows;
-  gboolean warned_bad_input;
   GstKMeansScoreInterval iv;
 };
 
+#define gst_kmeans_score_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstKMeansScore, gst_kmeans_score,
-    GST_TYPE_BASE_TRANSFORM,
+    GST_TYPE_KMEANS_MODEL_FILTER,
     GST_DEBUG_CATEGORY_INIT (gst_kmeans_score_debug, "kmeans-score", 0,
         "k-means score of a point stream"));
 GST_ELEMENT_REGISTER_DEFINE (kmeans_score, "kmeans-score", GST_RANK_NONE,
     GST_TYPE_KMEANS_SCORE);
 
-static void gst_kmeans_score_finalize (GObject * object);
 static void gst_kmeans_score_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
 static void gst_kmeans_score_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec);
 static gboolean gst_kmeans_score_start (GstBaseTransform * trans);
 static gboolean gst_kmeans_score_stop (GstBaseTransform * trans);
-static gboolean gst_kmeans_score_set_caps (GstBaseTransform * trans,
-    GstCaps * incaps, GstCaps * outcaps);
 static gboolean gst_kmeans_score_sink_event (GstBaseTransform * trans,
     GstEvent * event);
 static GstFlowReturn gst_kmeans_score_transform_ip (GstBaseTransform * trans,
@@ -233,8 +225,17 @@ gst_kmeans_score_class_init (GstKMeansScoreClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstKMeansModelFilterClass *filter_class =
+      GST_KMEANS_MODEL_FILTER_CLASS (klass);
+  static const GstKMeansModelBlurbs model_blurbs = {
+    .on_no_model = "What to do with points that arrive before any model: "
+        "leave them unscored (counted in dropped-points) or post an error",
+    .on_bad_input = "What to do with partial rows and rows holding NaN or "
+        "Inf: skip them unscored (counted in skipped-points, the first with "
+        "a warning) or post an error that stops the stream",
+    .dropped_points = "Points left unscored because no model was there yet",
+  };
 
-  gobject_class->finalize = gst_kmeans_score_finalize;
   gobject_class->set_property = gst_kmeans_score_set_property;
   gobject_class->get_property = gst_kmeans_score_get_property;
 
@@ -263,34 +264,8 @@ gst_kmeans_score_class_init (GstKMeansScoreClass * klass)
    * is reloaded when replaced; a `kmeans-model` event arriving later still
    * takes over until the file changes again.
    */
-  g_object_class_install_property (gobject_class, PROP_MODEL_LOCATION,
-      g_param_spec_string ("model-location", "Model location",
-          "Checkpoint file to load the model from, reloaded when replaced "
-          "(NULL: only take the model from upstream kmeans-model events)",
-          DEFAULT_MODEL_LOCATION,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_MODEL_POLL_INTERVAL,
-      g_param_spec_uint64 ("model-poll-interval", "Model poll interval",
-          "How often to check model-location for a new checkpoint, in "
-          "nanoseconds (0: before every buffer)", 0, G_MAXUINT64,
-          DEFAULT_MODEL_POLL_INTERVAL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_ON_NO_MODEL,
-      g_param_spec_enum ("on-no-model", "On no model",
-          "What to do with points that arrive before any model: leave them "
-          "unscored (counted in dropped-points) or post an error",
-          GST_TYPE_KMEANS_NO_MODEL, DEFAULT_ON_NO_MODEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_ON_BAD_INPUT,
-      g_param_spec_enum ("on-bad-input", "On bad input",
-          "What to do with partial rows and rows holding NaN or Inf: post "
-          "an error, or skip them unscored (counted in skipped-points)",
-          GST_TYPE_KMEANS_ON_BAD_INPUT, DEFAULT_ON_BAD_INPUT,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+  gst_kmeans_model_filter_class_install_properties (filter_class,
+      &model_blurbs);
   g_object_class_install_property (gobject_class, PROP_SCORE,
       g_param_spec_double ("score", "Score",
           "Sum of the distances of all scored points to their nearest "
@@ -299,19 +274,6 @@ gst_kmeans_score_class_init (GstKMeansScoreClass * klass)
   g_object_class_install_property (gobject_class, PROP_NUM_POINTS,
       g_param_spec_uint64 ("num-points", "Number of points",
           "Points scored since the element started", 0, G_MAXUINT64, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_MODEL_VERSION,
-      g_param_spec_uint64 ("model-version", "Model version",
-          "Version of the model in force (0: no model yet)", 0, G_MAXUINT64,
-          0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_DROPPED_POINTS,
-      g_param_spec_uint64 ("dropped-points", "Dropped points",
-          "Points left unscored because no model was there yet", 0,
-          G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_SKIPPED_POINTS,
-      g_param_spec_uint64 ("skipped-points", "Skipped points",
-          "Points skipped as bad input (partial rows, NaN or Inf) with "
-          "on-bad-input=skip", 0, G_MAXUINT64, 0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -323,12 +285,10 @@ gst_kmeans_score_class_init (GstKMeansScoreClass * klass)
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_kmeans_score_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_kmeans_score_stop);
-  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_kmeans_score_set_caps);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_kmeans_score_sink_event);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_kmeans_score_transform_ip);
-
-  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_NO_MODEL, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_ON_BAD_INPUT, 0);
+  /* Buffers before any model still pass, unscored. */
+  filter_class->pass_without_model = TRUE;
 }
 
 static void
@@ -337,30 +297,11 @@ gst_kmeans_score_init (GstKMeansScore * self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->interval = DEFAULT_INTERVAL;
   self->interval_points = DEFAULT_INTERVAL_POINTS;
-  self->model_location = g_strdup (DEFAULT_MODEL_LOCATION);
-  self->model_poll_interval = DEFAULT_MODEL_POLL_INTERVAL;
-  self->on_no_model = DEFAULT_ON_NO_MODEL;
-  self->on_bad_input = DEFAULT_ON_BAD_INPUT;
-
-  gst_kmeans_points_reader_init (&self->reader);
-  gst_kmeans_model_file_init (&self->model_file);
   self->iv.start = self->iv.end = GST_CLOCK_TIME_NONE;
 
   /* Only reads the points: buffers go through untouched. */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
-}
-
-static void
-gst_kmeans_score_finalize (GObject * object)
-{
-  GstKMeansScore *self = GST_KMEANS_SCORE (object);
-
-  g_free (self->model_location);
-  gst_kmeans_points_reader_clear (&self->reader);
-  gst_kmeans_model_file_clear (&self->model_file);
-
-  G_OBJECT_CLASS (gst_kmeans_score_parent_class)->finalize (object);
 }
 
 static void
@@ -380,22 +321,11 @@ gst_kmeans_score_set_property (GObject * object, guint prop_id,
     case PROP_INTERVAL_POINTS:
       self->interval_points = g_value_get_uint64 (value);
       break;
-    case PROP_MODEL_LOCATION:
-      g_free (self->model_location);
-      self->model_location = g_value_dup_string (value);
-      break;
-    case PROP_MODEL_POLL_INTERVAL:
-      self->model_poll_interval = g_value_get_uint64 (value);
-      break;
-    case PROP_ON_NO_MODEL:
-      self->on_no_model = g_value_get_enum (value);
-      break;
-    case PROP_ON_BAD_INPUT:
-      self->on_bad_input = g_value_get_enum (value);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+      GST_OBJECT_UNLOCK (self);
+      G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
+          pspec);
+      return;
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -417,37 +347,17 @@ gst_kmeans_score_get_property (GObject * object, guint prop_id,
     case PROP_INTERVAL_POINTS:
       g_value_set_uint64 (value, self->interval_points);
       break;
-    case PROP_MODEL_LOCATION:
-      g_value_set_string (value, self->model_location);
-      break;
-    case PROP_MODEL_POLL_INTERVAL:
-      g_value_set_uint64 (value, self->model_poll_interval);
-      break;
-    case PROP_ON_NO_MODEL:
-      g_value_set_enum (value, self->on_no_model);
-      break;
-    case PROP_ON_BAD_INPUT:
-      g_value_set_enum (value, self->on_bad_input);
-      break;
     case PROP_SCORE:
       g_value_set_double (value, self->score);
       break;
     case PROP_NUM_POINTS:
       g_value_set_uint64 (value, self->num_points);
       break;
-    case PROP_MODEL_VERSION:
-      g_value_set_uint64 (value,
-          self->model ? km_model_get_version (self->model) : 0);
-      break;
-    case PROP_DROPPED_POINTS:
-      g_value_set_uint64 (value, self->dropped_points);
-      break;
-    case PROP_SKIPPED_POINTS:
-      g_value_set_uint64 (value, self->skipped_points);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+      GST_OBJECT_UNLOCK (self);
+      G_OBJECT_CLASS (parent_class)->get_property (object, prop_id, value,
+          pspec);
+      return;
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -456,7 +366,7 @@ gst_kmeans_score_get_property (GObject * object, guint prop_id,
 
 /* Empties the interval, keeping room for @k clusters. */
 static void
-gst_kmeans_score_interval_reset (GstKMeansScoreInterval * iv, guint k)
+interval_reset (GstKMeansScoreInterval * iv, guint k)
 {
   if (k != iv->k) {
     iv->counts = g_renew (guint64, iv->counts, k);
@@ -470,20 +380,21 @@ gst_kmeans_score_interval_reset (GstKMeansScoreInterval * iv, guint k)
   iv->open = FALSE;
   iv->start = iv->end = GST_CLOCK_TIME_NONE;
   iv->num_points = 0;
+  iv->skipped_points = 0;
   iv->score = 0;
 }
 
 static void
-gst_kmeans_score_interval_clear (GstKMeansScoreInterval * iv)
+interval_clear (GstKMeansScoreInterval * iv)
 {
   g_clear_pointer (&iv->counts, g_free);
   g_clear_pointer (&iv->scores, g_free);
   iv->k = 0;
-  gst_kmeans_score_interval_reset (iv, 0);
+  interval_reset (iv, 0);
 }
 
 static void
-gst_kmeans_score_value_set_uint64s (GValue * value, const guint64 * v, guint n)
+value_set_uint64s (GValue * value, const guint64 * v, guint n)
 {
   GValue item = G_VALUE_INIT;
   guint i;
@@ -498,7 +409,7 @@ gst_kmeans_score_value_set_uint64s (GValue * value, const guint64 * v, guint n)
 }
 
 static GstMessage *
-gst_kmeans_score_message_new (GstKMeansScore * self, gboolean final)
+message_new (GstKMeansScore * self, gboolean final)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstKMeansScoreInterval *iv = &self->iv;
@@ -524,12 +435,13 @@ gst_kmeans_score_message_new (GstKMeansScore * self, gboolean final)
       "running-time", G_TYPE_UINT64, running_time,
       "duration", G_TYPE_UINT64, duration,
       "num-points", G_TYPE_UINT64, iv->num_points,
+      "skipped-points", G_TYPE_UINT64, iv->skipped_points,
       "score", G_TYPE_DOUBLE, iv->score,
       "mean", G_TYPE_DOUBLE,
       iv->num_points ? iv->score / (gdouble) iv->num_points : 0.0,
       "model-version", G_TYPE_UINT64, iv->model_version, NULL);
 
-  gst_kmeans_score_value_set_uint64s (&counts, iv->counts, iv->k);
+  value_set_uint64s (&counts, iv->counts, iv->k);
   gst_structure_take_value (s, "cluster-counts", &counts);
   gst_value_array_init (&scores, iv->k);
   gst_kmeans_value_set_doubles (&scores, iv->scores, iv->k);
@@ -542,7 +454,7 @@ gst_kmeans_score_message_new (GstKMeansScore * self, gboolean final)
 /* Posts the interval (when it saw a buffer, or always when @final) and
  * starts a new one. */
 static void
-gst_kmeans_score_end_interval (GstKMeansScore * self, gboolean final)
+end_interval (GstKMeansScore * self, gboolean final)
 {
   gboolean post;
 
@@ -551,7 +463,7 @@ gst_kmeans_score_end_interval (GstKMeansScore * self, gboolean final)
   GST_OBJECT_UNLOCK (self);
 
   if (post && (self->iv.open || final)) {
-    GstMessage *msg = gst_kmeans_score_message_new (self, final);
+    GstMessage *msg = message_new (self, final);
 
     GST_DEBUG_OBJECT (self, "interval of %" G_GUINT64_FORMAT " points, "
         "score %g%s", self->iv.num_points, self->iv.score,
@@ -563,14 +475,14 @@ gst_kmeans_score_end_interval (GstKMeansScore * self, gboolean final)
             gst_structure_copy (gst_message_get_structure (msg))));
     gst_element_post_message (GST_ELEMENT (self), msg);
   }
-  gst_kmeans_score_interval_reset (&self->iv, self->iv.k);
+  interval_reset (&self->iv, self->iv.k);
 }
 
-/* Adds @n scored points of @buf to the interval, ending it when its time
- * or point budget is spent. */
+/* Adds @n scored points of @buf, and the @skipped ones left out of it, to
+ * the interval, ending it when its time or point budget is spent. */
 static void
-gst_kmeans_score_account (GstKMeansScore * self, GstBuffer * buf,
-    KmModel * model, gsize n, gdouble sum)
+account (GstKMeansScore * self, GstBuffer * buf,
+    KmModel * model, gsize n, guint64 skipped, gdouble sum)
 {
   GstKMeansScoreInterval *iv = &self->iv;
   GstClockTime ts = GST_BUFFER_PTS (buf);
@@ -586,14 +498,14 @@ gst_kmeans_score_account (GstKMeansScore * self, GstBuffer * buf,
 
   /* Per-cluster figures only add up under one K. */
   if (km_model_get_k (model) != iv->k) {
-    gst_kmeans_score_end_interval (self, FALSE);
-    gst_kmeans_score_interval_reset (iv, km_model_get_k (model));
+    end_interval (self, FALSE);
+    interval_reset (iv, km_model_get_k (model));
   }
 
   if (GST_CLOCK_TIME_IS_VALID (ts)) {
     /* Time ran out before this buffer (untimed durations or a gap). */
     if (GST_CLOCK_TIME_IS_VALID (iv->start) && ts - iv->start >= interval)
-      gst_kmeans_score_end_interval (self, FALSE);
+      end_interval (self, FALSE);
     if (!GST_CLOCK_TIME_IS_VALID (iv->start))
       iv->start = ts;
     if (GST_BUFFER_DURATION_IS_VALID (buf))
@@ -604,6 +516,7 @@ gst_kmeans_score_account (GstKMeansScore * self, GstBuffer * buf,
 
   iv->open = TRUE;
   iv->num_points += n;
+  iv->skipped_points += skipped;
   iv->score += sum;
   iv->model_version = km_model_get_version (model);
   for (i = 0; i < n; i++) {
@@ -613,124 +526,37 @@ gst_kmeans_score_account (GstKMeansScore * self, GstBuffer * buf,
 
   if ((GST_CLOCK_TIME_IS_VALID (iv->start) && iv->end - iv->start >= interval)
       || (interval_points > 0 && iv->num_points >= interval_points))
-    gst_kmeans_score_end_interval (self, FALSE);
-}
-
-/* --------------------------------------------------------------- model */
-
-static void
-gst_kmeans_score_set_model (GstKMeansScore * self, KmModel * model)
-{
-  KmModel *old;
-
-  GST_OBJECT_LOCK (self);
-  old = self->model;
-  self->model = model;
-  GST_OBJECT_UNLOCK (self);
-
-  if (model)
-    GST_INFO_OBJECT (self, "model version %" G_GUINT64_FORMAT " in force: "
-        "k=%u d=%u", km_model_get_version (model), km_model_get_k (model),
-        km_model_get_d (model));
-  if (old)
-    km_model_unref (old);
-}
-
-/* Takes the watched file's model when it was (re)loaded; it is announced
- * downstream before the next buffer, as an in-band model would be. */
-static void
-gst_kmeans_score_poll_model_file (GstKMeansScore * self)
-{
-  KmModel *model;
-  guint64 interval;
-
-  if (self->model_file.location == NULL)
-    return;
-
-  GST_OBJECT_LOCK (self);
-  interval = self->model_poll_interval;
-  GST_OBJECT_UNLOCK (self);
-
-  model = gst_kmeans_model_file_update (&self->model_file,
-      GST_ELEMENT (self), interval);
-  if (model) {
-    gst_kmeans_score_set_model (self, model);
-    self->announce_model = TRUE;
-  }
-}
-
-/* Sends a model that came from a file downstream as the in-band model
- * event, so that elements after this one (kmeans-format) know it too. */
-static void
-gst_kmeans_score_announce_model (GstBaseTransform * trans)
-{
-  GstKMeansScore *self = (GstKMeansScore *) trans;
-  KmModel *model = NULL;
-
-  if (!self->announce_model)
-    return;
-  self->announce_model = FALSE;
-
-  GST_OBJECT_LOCK (self);
-  if (self->model)
-    model = km_model_ref (self->model);
-  GST_OBJECT_UNLOCK (self);
-
-  if (model) {
-    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans),
-        gst_kmeans_model_event_new (model));
-    km_model_unref (model);
-  }
+    end_interval (self, FALSE);
 }
 
 /* ------------------------------------------------------------- states */
 
 static void
-gst_kmeans_score_release (GstKMeansScore * self)
+release (GstKMeansScore * self)
 {
-  gst_kmeans_score_set_model (self, NULL);
-  gst_kmeans_model_file_clear (&self->model_file);
-  gst_kmeans_model_file_init (&self->model_file);
-  gst_kmeans_points_reader_clear (&self->reader);
-  gst_kmeans_points_reader_init (&self->reader);
   g_clear_pointer (&self->ws, km_workspace_free);
   g_clear_pointer (&self->idx, g_free);
   g_clear_pointer (&self->dist, g_free);
-  gst_kmeans_score_interval_clear (&self->iv);
+  interval_clear (&self->iv);
   self->scratch_rows = 0;
-  self->have_info = FALSE;
 }
 
 static gboolean
 gst_kmeans_score_start (GstBaseTransform * trans)
 {
   GstKMeansScore *self = GST_KMEANS_SCORE (trans);
-  KmModel *model;
-  gboolean ok;
-  gchar *location;
 
   GST_OBJECT_LOCK (self);
-  location = g_strdup (self->model_location);
   self->score = 0;
   self->num_points = 0;
-  self->dropped_points = 0;
-  self->skipped_points = 0;
   GST_OBJECT_UNLOCK (self);
 
   self->ws = km_workspace_new ();
-  self->warned_bad_input = FALSE;
-  gst_kmeans_score_interval_reset (&self->iv, 0);
+  interval_reset (&self->iv, 0);
 
-  ok = gst_kmeans_model_file_start (&self->model_file, GST_ELEMENT (self),
-      location, &model);
-  g_free (location);
-  if (!ok) {
-    gst_kmeans_score_release (self);
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->start (trans)) {
+    release (self);
     return FALSE;
-  }
-  if (model) {
-    gst_kmeans_score_set_model (self, model);
-    self->announce_model = TRUE;
   }
   return TRUE;
 }
@@ -738,97 +564,33 @@ gst_kmeans_score_start (GstBaseTransform * trans)
 static gboolean
 gst_kmeans_score_stop (GstBaseTransform * trans)
 {
-  gst_kmeans_score_release (GST_KMEANS_SCORE (trans));
-  return TRUE;
-}
-
-static gboolean
-gst_kmeans_score_set_caps (GstBaseTransform * trans, GstCaps * incaps,
-    GstCaps * outcaps)
-{
-  GstKMeansScore *self = GST_KMEANS_SCORE (trans);
-  GError *err = NULL;
-
-  if (!gst_kmeans_points_info_from_caps (&self->info, incaps, &err)) {
-    GST_WARNING_OBJECT (self, "unusable caps %" GST_PTR_FORMAT ": %s",
-        incaps, err->message);
-    g_clear_error (&err);
-    return FALSE;
-  }
-  self->have_info = TRUE;
-  return TRUE;
+  release (GST_KMEANS_SCORE (trans));
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->stop (trans);
 }
 
 static gboolean
 gst_kmeans_score_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstKMeansScore *self = GST_KMEANS_SCORE (trans);
-  KmModel *model = NULL;
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-      gst_kmeans_score_end_interval (self, TRUE);
+      end_interval (self, TRUE);
       break;
     case GST_EVENT_FLUSH_STOP:
-      gst_kmeans_score_interval_reset (&self->iv, self->iv.k);
+      interval_reset (&self->iv, self->iv.k);
       break;
     default:
-      if (gst_kmeans_model_event_parse (event, &model)) {
-        GST_DEBUG_OBJECT (self, "in-band model version %" G_GUINT64_FORMAT,
-            km_model_get_version (model));
-        gst_kmeans_score_set_model (self, model);
-      }
       break;
   }
 
-  return
-      GST_BASE_TRANSFORM_CLASS (gst_kmeans_score_parent_class)->sink_event
-      (trans, event);
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 /* ---------------------------------------------------------- streaming */
 
-static GstFlowReturn
-gst_kmeans_score_handle_no_model (GstKMeansScore * self, GstBuffer * buf)
-{
-  GstKMeansNoModel policy;
-  guint64 rows;
-
-  rows = gst_kmeans_points_info_count (&self->info, gst_buffer_get_size (buf));
-
-  GST_OBJECT_LOCK (self);
-  policy = self->on_no_model;
-  if (policy == GST_KMEANS_NO_MODEL_DROP)
-    self->dropped_points += rows;
-  GST_OBJECT_UNLOCK (self);
-
-  if (policy == GST_KMEANS_NO_MODEL_ERROR) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("no model yet: points arrived before any k-means model."),
-        ("%" G_GUINT64_FORMAT " points arrived before a kmeans-model event "
-            "or a checkpoint at '%s'", rows,
-            GST_STR_NULL (self->model_file.location)));
-    return GST_FLOW_ERROR;
-  }
-
-  GST_LOG_OBJECT (self, "no model yet, %" G_GUINT64_FORMAT " points not "
-      "scored", rows);
-  return GST_FLOW_OK;
-}
-
-/* Applies the bad-input policy to what the reader reported.  Returns
- * FALSE after posting an error. */
-static gboolean
-gst_kmeans_score_handle_bad_input (GstKMeansScore * self,
-    GstKMeansReadStatus status, gsize size)
-{
-  return gst_kmeans_points_handle_bad (GST_ELEMENT (self), &self->reader,
-      &self->info, status, size, &self->on_bad_input, &self->warned_bad_input,
-      &self->skipped_points);
-}
-
 static void
-gst_kmeans_score_ensure_scratch (GstKMeansScore * self, gsize rows)
+ensure_scratch (GstKMeansScore * self, gsize rows)
 {
   if (rows <= self->scratch_rows)
     return;
@@ -841,43 +603,35 @@ static GstFlowReturn
 gst_kmeans_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstKMeansScore *self = GST_KMEANS_SCORE (trans);
-  KmModel *model;
-  GstMapInfo map;
-  GstKMeansReadStatus status;
+  GstKMeansModelFilter *filter = GST_KMEANS_MODEL_FILTER (trans);
   const gfloat *points;
   gdouble sum = 0;
+  GstMapInfo map;
   gsize n = 0;
+  KmModel *model;
+  GstFlowReturn ret;
 
-  if (G_UNLIKELY (!self->have_info))
-    return GST_FLOW_NOT_NEGOTIATED;
-
-  gst_kmeans_score_poll_model_file (self);
-  gst_kmeans_score_announce_model (trans);
-  model = self->model;
-  if (model == NULL)
-    return gst_kmeans_score_handle_no_model (self, buf);
-  if (!gst_kmeans_model_check_dimensions (GST_ELEMENT (self), model,
-          self->info.dimensions))
-    return GST_FLOW_ERROR;
+  /* Without a model the buffer passes unscored. */
+  ret = gst_kmeans_model_filter_model_for_buffer (filter, buf, &model);
+  if (ret != GST_FLOW_OK || model == NULL)
+    return ret;
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READ))
     goto map_failed;
 
-  points = gst_kmeans_points_read (&self->reader, &self->info, map.data,
-      map.size, &n, &status);
-  if (status != GST_KMEANS_READ_OK &&
-      !gst_kmeans_score_handle_bad_input (self, status, map.size)) {
+  if (!gst_kmeans_model_filter_read_points (filter, buf, &map, &points, &n)) {
     gst_buffer_unmap (buf, &map);
     return GST_FLOW_ERROR;
   }
 
   if (n > 0) {
-    gst_kmeans_score_ensure_scratch (self, n);
+    ensure_scratch (self, n);
     sum = km_model_assign (model, points, n, self->idx, self->dist, self->ws);
   }
   gst_buffer_unmap (buf, &map);
 
-  gst_kmeans_score_account (self, buf, model, n, sum);
+  account (self, buf, model, n,
+      gst_kmeans_model_filter_get_buffer_skipped (filter), sum);
   return GST_FLOW_OK;
 
 map_failed:

@@ -2,13 +2,13 @@
 #define __GST_KMEANS_SCORE_H__
 
 #include <gst/gst.h>
-#include <gst/base/gstbasetransform.h>
+#include "gstkmeansmodelfilter.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_KMEANS_SCORE (gst_kmeans_score_get_type ())
 G_DECLARE_FINAL_TYPE (GstKMeansScore, gst_kmeans_score, GST, KMEANS_SCORE,
-    GstBaseTransform);
+    GstKMeansModelFilter);
 
 GST_ELEMENT_REGISTER_DECLARE (kmeans_score);
 

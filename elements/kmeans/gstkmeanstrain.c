@@ -55,22 +55,27 @@
  * link).
  *
  * Points holding NaN or Inf, and buffers whose size is not a whole number
- * of points, are handled as #GstKMeansTrain:on-bad-input says: an error
- * that stops the stream, or a logged skip counted in
+ * of points, are handled as #GstKMeansTrain:on-bad-input says.  Points come
+ * from outside, so by default (`skip`) they are skipped: the first skip
+ * posts a warning message, every one is logged and counted in
  * #GstKMeansTrain:skipped-points (and #GstKMeansTrain:skipped-buffers for
- * buffers dropped whole).  Either way the buffer itself passes unchanged;
- * a skipped point never reaches the centers.
+ * buffers dropped whole) and in the progress messages, and the stream goes
+ * on.  `error` is the strict choice: an error that stops the stream.
+ * Either way the buffer itself passes unchanged; a skipped point never
+ * reaches the centers.
  *
  * When #GstKMeansTrain:relative-tolerance is met the centers stop changing;
  * the points keep flowing.
  *
- * Raw media are point streams too.  In `video/x-raw` (RGB, BGR, RGBx,
- * BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR or GRAY8) every pixel is a
- * point: its R, G, B values (whatever the byte order; alpha and padding
- * ignored), or its gray value, as floats 0..255, so the centers are
- * colours.  In interleaved `audio/x-raw` every audio frame is a point of
- * `channels` dimensions: F32LE as it is, S16LE scaled by 1/32768 to
- * [-1, 1).  Video frames must have GStreamer's default strides.
+ * Raw media are point streams too.  In `video/x-raw` (every RGB and gray
+ * format of the video library, packed or planar: RGB, BGRx, GRAY8, RGB16,
+ * GBR, ARGB64, GRAY16_LE, ...) every pixel is a point: its R, G, B values
+ * (whatever the layout; alpha and padding ignored), or its gray value, as
+ * floats on the 0..255 scale (formats deeper than 8 bits divided by 257,
+ * so 0xffff is 255), so the centers are colours.  Frames are read through
+ * their GstVideoMeta (padded strides, plane offsets) when they have one.
+ * In interleaved `audio/x-raw` every audio frame is a point of `channels`
+ * dimensions: F32LE as it is, S16LE scaled by 1/32768 to [-1, 1).
  *
  * ## Messages
  *
@@ -89,6 +94,10 @@
  *   Euclidean, or 1 - cos for cosine).
  * - #guint64 `batch-points`: the points in the batch.
  * - #guint64 `points`: the points trained on since the element started.
+ * - #guint64 `skipped-points`: the points skipped as bad input since the
+ *   element started (#GstKMeansTrain:skipped-points).
+ * - #guint64 `skipped-buffers`: the buffers among them dropped whole
+ *   (#GstKMeansTrain:skipped-buffers).
  * - #guint64 `model-version`: the version of the model after the update.
  *
  * `kmeans-initialized`, once the initial centers are chosen or given:
@@ -140,8 +149,8 @@
 #include "gstkmeanstrain.h"
 #include "kmeanselements.h"
 
-GST_DEBUG_CATEGORY_STATIC (kmeans_train_debug);
-#define GST_CAT_DEFAULT kmeans_train_debug
+GST_DEBUG_CATEGORY_STATIC (gst_kmeans_train_debug);
+#define GST_CAT_DEFAULT gst_kmeans_train_debug
 
 #define MAX_BATCH_SIZE (1u << 24)
 
@@ -158,7 +167,8 @@ GST_DEBUG_CATEGORY_STATIC (kmeans_train_debug);
 #define DEFAULT_HALF_LIFE 0.0
 #define DEFAULT_TIME_UNIT KM_TIME_UNIT_BATCHES
 #define DEFAULT_BATCH_SIZE 0
-#define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_ERROR
+/* Points come from outside: a bad one is skipped and counted, not fatal. */
+#define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_SKIP
 #define DEFAULT_CHECKPOINT_LOCATION NULL
 #define DEFAULT_CHECKPOINT_INTERVAL 100
 #define DEFAULT_CHECKPOINT_INTERVAL_TIME (600 * GST_SECOND)
@@ -277,7 +287,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 #define gst_kmeans_train_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstKMeansTrain, gst_kmeans_train,
     GST_TYPE_BASE_TRANSFORM,
-    GST_DEBUG_CATEGORY_INIT (kmeans_train_debug, "kmeans-train", 0,
+    GST_DEBUG_CATEGORY_INIT (gst_kmeans_train_debug, "kmeans-train", 0,
         "streaming k-means training"));
 GST_ELEMENT_REGISTER_DEFINE (kmeans_train, "kmeans-train", GST_RANK_NONE,
     GST_TYPE_KMEANS_TRAIN);
@@ -437,8 +447,9 @@ gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
   g_object_class_install_property (gobject_class, PROP_ON_BAD_INPUT,
       g_param_spec_enum ("on-bad-input", "On bad input",
           "What to do with points holding NaN/Inf and with buffers that are "
-          "not a whole number of points: post an error, or skip and count "
-          "them in skipped-points", GST_TYPE_KMEANS_ON_BAD_INPUT,
+          "not a whole number of points: skip them (counted in "
+          "skipped-points, the first with a warning) or post an error that "
+          "stops the stream", GST_TYPE_KMEANS_ON_BAD_INPUT,
           DEFAULT_ON_BAD_INPUT, rw | GST_PARAM_MUTABLE_PLAYING));
 
   g_object_class_install_property (gobject_class, PROP_CHECKPOINT_LOCATION,
@@ -514,9 +525,9 @@ gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
 
   g_object_class_install_property (gobject_class, PROP_SKIPPED_POINTS,
       g_param_spec_uint64 ("skipped-points", "Skipped points",
-          "Points dropped by on-bad-input=skip: those holding NaN/Inf, plus "
-          "every point (the partial one included) of buffers dropped for "
-          "not holding whole points", 0, G_MAXUINT64, 0, ro));
+          "Points dropped by on-bad-input=skip (the default): those holding "
+          "NaN/Inf, plus every point (the partial one included) of buffers "
+          "dropped for not holding whole points", 0, G_MAXUINT64, 0, ro));
 
   g_object_class_install_property (gobject_class, PROP_SKIPPED_BUFFERS,
       g_param_spec_uint64 ("skipped-buffers", "Skipped buffers",
@@ -827,6 +838,8 @@ post_progress (GstKMeansTrain * self, const KmStepInfo * info, guint64 version)
           "loss", G_TYPE_DOUBLE, info->loss,
           "batch-points", G_TYPE_UINT64, (guint64) info->num_points,
           "points", G_TYPE_UINT64, self->points_trained,
+          "skipped-points", G_TYPE_UINT64, self->points_skipped,
+          "skipped-buffers", G_TYPE_UINT64, self->buffers_skipped,
           "model-version", G_TYPE_UINT64, version, NULL));
 }
 
@@ -1159,8 +1172,8 @@ gst_kmeans_train_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return GST_FLOW_ERROR;
   }
 
-  rows = gst_kmeans_points_read (&self->reader, &self->info, map.data,
-      map.size, &n, &status);
+  rows = gst_kmeans_points_read_buffer (&self->reader, &self->info, buf,
+      &map, &n, &status);
   if (status != GST_KMEANS_READ_OK)
     ret = handle_bad_input (self, &live, status, map.size);
 

@@ -25,6 +25,10 @@
  * point of `channels` values; S16LE scaled to [-1, 1)).  The element keeps
  * the last #GstKMeansViz:max-points points; a buffer holding more is
  * sampled evenly (with a fixed jitter, so video rows do not alias).
+ * Rows holding NaN or Inf, and buffers that are not a whole number of rows,
+ * are skipped by default: the first skip posts a warning message, every one
+ * is logged and counted in #GstKMeansViz:skipped-points, and the stream
+ * goes on; #GstKMeansViz:on-bad-input=error stops it instead.
  *
  * ## The model
  *
@@ -41,8 +45,17 @@
  * * #guint `dimensions`: D.
  *
  * When both are used, the model that arrived last is drawn.  Model events
- * are consumed here, not forwarded: downstream is video.  A model whose
- * dimension is not the stream's is an error.
+ * are consumed here, not forwarded: downstream is video.  A checkpoint that
+ * exists but cannot be read when the element starts is an error.  While
+ * running, a new version of the file that cannot be used, damaged or of
+ * another dimension than the stream, is rejected: a warning names the file
+ * and the problem (e.g. "model has dimension 5, the stream has 3"; one
+ * warning per distinct problem), #GstKMeansViz:rejected-models counts it,
+ * no `kmeans-model-loaded` is posted and the current model stays drawn.
+ * The checkpoint present at start is loaded before the caps are known; if
+ * it does not fit the negotiated stream, the first buffer stops the stream
+ * with an error naming the file.  An in-band model of another dimension is
+ * an error too.
  *
  * ## The picture
  *
@@ -128,8 +141,10 @@
 #include <gst/gst.h>
 
 #include "kmeans.h"
+#include "kmpca.h"
 #include "kmeanselements.h"
 #include "gstkmeansviz.h"
+#include "kmvizdraw.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_kmeans_viz_debug);
 #define GST_CAT_DEFAULT gst_kmeans_viz_debug
@@ -161,12 +176,10 @@ enum
   PROP_VIEW,
   PROP_TRUE_CENTERS,
   PROP_PATH_LENGTH,
-  PROP_MODEL_LOCATION,
-  PROP_MODEL_POLL_INTERVAL,
-  PROP_ON_BAD_INPUT,
   PROP_FRAMES,
-  PROP_MODEL_VERSION,
-  PROP_SKIPPED_POINTS,
+  /* The shared model properties, GST_KMEANS_MODEL_N_PROPS ids from here
+   * (gst_kmeans_model_install_properties). */
+  PROP_MODEL_FIRST,
 };
 
 #define DEFAULT_WIDTH 320
@@ -177,9 +190,6 @@ enum
 #define DEFAULT_FADE 0.75
 #define DEFAULT_PROJECTION GST_KMEANS_VIZ_PROJECTION_FIRST_TWO
 #define DEFAULT_PATH_LENGTH 256
-#define DEFAULT_MODEL_LOCATION NULL
-#define DEFAULT_MODEL_POLL_INTERVAL (500 * GST_MSECOND)
-#define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_ERROR
 
 #define MIN_SIZE 16
 #define MAX_SIZE 8192
@@ -194,92 +204,16 @@ enum
 #define VIEW_PADDING 0.08
 #define SWATCHES_MAX 16
 
-typedef struct
-{
-  guint8 r, g, b;
-} Rgb;
-
-static const Rgb palette[] = {
+static const KmVizRgb palette[] = {
   {78, 154, 241}, {245, 166, 35}, {126, 211, 33}, {232, 71, 95},
   {181, 126, 220}, {80, 227, 194}, {248, 231, 28}, {255, 126, 185},
   {192, 138, 90}, {154, 208, 245}, {212, 240, 140}, {255, 184, 140},
 };
 
-static const Rgb background = { 20, 23, 28 };
-static const Rgb no_model_colour = { 160, 160, 160 };
-static const Rgb text_colour = { 240, 240, 240 };
-static const Rgb black = { 0, 0, 0 };
-static const Rgb white = { 255, 255, 255 };
-
-/* 5x7 glyphs for ASCII 32..95, one byte a row, bit 4 leftmost; lower
- * case is drawn as upper case.  Built in so that a fresh machine without
- * fonts draws the same pixels. */
-static const guint8 font5x7[64][7] = {
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* ' ' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* '!' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* '"' */
-  {0x0a, 0x0a, 0x1f, 0x0a, 0x1f, 0x0a, 0x0a},   /* '#' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* '$' */
-  {0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03},   /* '%' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* '&' */
-  {0x04, 0x04, 0x08, 0x00, 0x00, 0x00, 0x00},   /* "'" */
-  {0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02},   /* '(' */
-  {0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08},   /* ')' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* '*' */
-  {0x00, 0x04, 0x04, 0x1f, 0x04, 0x04, 0x00},   /* '+' */
-  {0x00, 0x00, 0x00, 0x00, 0x0c, 0x04, 0x08},   /* ',' */
-  {0x00, 0x00, 0x00, 0x1f, 0x00, 0x00, 0x00},   /* '-' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, 0x0c},   /* '.' */
-  {0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x00},   /* slash */
-  {0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e},   /* '0' */
-  {0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e},   /* '1' */
-  {0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f},   /* '2' */
-  {0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e},   /* '3' */
-  {0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02},   /* '4' */
-  {0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e},   /* '5' */
-  {0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e},   /* '6' */
-  {0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08},   /* '7' */
-  {0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e},   /* '8' */
-  {0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c},   /* '9' */
-  {0x00, 0x0c, 0x0c, 0x00, 0x0c, 0x0c, 0x00},   /* ':' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* ';' */
-  {0x02, 0x04, 0x08, 0x10, 0x08, 0x04, 0x02},   /* '<' */
-  {0x00, 0x00, 0x1f, 0x00, 0x1f, 0x00, 0x00},   /* '=' */
-  {0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08},   /* '>' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* '?' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* '@' */
-  {0x0e, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11},   /* 'A' */
-  {0x1e, 0x11, 0x11, 0x1e, 0x11, 0x11, 0x1e},   /* 'B' */
-  {0x0e, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0e},   /* 'C' */
-  {0x1c, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1c},   /* 'D' */
-  {0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x1f},   /* 'E' */
-  {0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x10},   /* 'F' */
-  {0x0e, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0f},   /* 'G' */
-  {0x11, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11},   /* 'H' */
-  {0x0e, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0e},   /* 'I' */
-  {0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0c},   /* 'J' */
-  {0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11},   /* 'K' */
-  {0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1f},   /* 'L' */
-  {0x11, 0x1b, 0x15, 0x15, 0x11, 0x11, 0x11},   /* 'M' */
-  {0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11},   /* 'N' */
-  {0x0e, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e},   /* 'O' */
-  {0x1e, 0x11, 0x11, 0x1e, 0x10, 0x10, 0x10},   /* 'P' */
-  {0x0e, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0d},   /* 'Q' */
-  {0x1e, 0x11, 0x11, 0x1e, 0x14, 0x12, 0x11},   /* 'R' */
-  {0x0f, 0x10, 0x10, 0x0e, 0x01, 0x01, 0x1e},   /* 'S' */
-  {0x1f, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04},   /* 'T' */
-  {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e},   /* 'U' */
-  {0x11, 0x11, 0x11, 0x11, 0x11, 0x0a, 0x04},   /* 'V' */
-  {0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0a},   /* 'W' */
-  {0x11, 0x11, 0x0a, 0x04, 0x0a, 0x11, 0x11},   /* 'X' */
-  {0x11, 0x11, 0x11, 0x0a, 0x04, 0x04, 0x04},   /* 'Y' */
-  {0x1f, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1f},   /* 'Z' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* '[' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* '\' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* ']' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},   /* '^' */
-  {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1f},   /* '_' */
-};
+static const KmVizRgb background = { 20, 23, 28 };
+static const KmVizRgb no_model_colour = { 160, 160, 160 };
+static const KmVizRgb text_colour = { 240, 240, 240 };
+static const KmVizRgb white = { 255, 255, 255 };
 
 struct _GstKMeansViz
 {
@@ -303,14 +237,12 @@ struct _GstKMeansViz
   guint true_d;
   guint true_centers_serial;    /* counts changes, for warning once each */
   guint path_length;
-  gchar *model_location;
-  guint64 model_poll_interval;
-  GstKMeansOnBadInput on_bad_input;
+  /* model-location, on-bad-input, ... and skipped-points. */
+  GstKMeansModelSettings model_settings;
 
   /* Counters and the model drawn: written by the streaming thread under
    * the object lock, read by get_property. */
   guint64 frames;
-  guint64 skipped_points;
   KmModel *model;
 
   /* Streaming-thread state, set up on the way to PAUSED. */
@@ -336,7 +268,7 @@ struct _GstKMeansViz
   guint64 sampled;              /* rows sampled so far (jitter seed) */
   gint32 *idx;                  /* per window point, for each frame */
   gfloat *xy;
-  Rgb *colours;                 /* per cluster */
+  KmVizRgb *colours;            /* per cluster */
   guint colours_k;
 
   /* Centers of the model versions seen, oldest at path_start. */
@@ -347,11 +279,10 @@ struct _GstKMeansViz
   guint path_k;
   KmModel *path_model;          /* the last one recorded */
 
-  /* Projection: mean and two axes, D each. */
+  /* Projection: origin and two axes, D each, and the PCA finding them. */
   gdouble *origin;
   gdouble *axes;
-  gdouble *pca_scratch;
-  gboolean pca_valid;
+  KmPca *pca;
   gdouble content[4];           /* smoothed bounds of what is drawn */
   gboolean content_valid;
   GstKMeansVizProjection last_projection;
@@ -432,6 +363,15 @@ gst_kmeans_viz_class_init (GstKMeansVizClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+  /* No on-no-model: points before any model are drawn grey. */
+  static const GstKMeansModelBlurbs model_blurbs = {
+    .on_bad_input = "What to do with partial rows and rows holding NaN or "
+        "Inf: skip them (counted in skipped-points, the first with a "
+        "warning) or post an error that stops the stream",
+    .model_version = "Version of the model drawn (0: no model yet)",
+    .skipped_points = "Points skipped as bad input with on-bad-input=skip "
+        "(the default)",
+  };
 
   gobject_class->finalize = gst_kmeans_viz_finalize;
   gobject_class->set_property = gst_kmeans_viz_set_property;
@@ -495,33 +435,11 @@ gst_kmeans_viz_class_init (GstKMeansVizClass * klass)
           "How many model versions of each center's path to draw (0: no "
           "paths)", 0, MAX_PATH_LENGTH, DEFAULT_PATH_LENGTH,
           rw | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_MODEL_LOCATION,
-      g_param_spec_string ("model-location", "Model location",
-          "Checkpoint file to load the model from, reloaded when replaced "
-          "(NULL: only take the model from upstream kmeans-model events)",
-          DEFAULT_MODEL_LOCATION, rw | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_MODEL_POLL_INTERVAL,
-      g_param_spec_uint64 ("model-poll-interval", "Model poll interval",
-          "How often to check model-location for a new checkpoint, in "
-          "nanoseconds (0: before every buffer)", 0, G_MAXUINT64,
-          DEFAULT_MODEL_POLL_INTERVAL, rw | GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_ON_BAD_INPUT,
-      g_param_spec_enum ("on-bad-input", "On bad input",
-          "What to do with partial rows and rows holding NaN or Inf: post "
-          "an error, or skip them (counted in skipped-points)",
-          GST_TYPE_KMEANS_ON_BAD_INPUT, DEFAULT_ON_BAD_INPUT,
-          rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_FRAMES,
       g_param_spec_uint64 ("frames", "Frames",
           "Frames pushed since the element started", 0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_MODEL_VERSION,
-      g_param_spec_uint64 ("model-version", "Model version",
-          "Version of the model drawn (0: no model yet)", 0, G_MAXUINT64, 0,
-          ro));
-  g_object_class_install_property (gobject_class, PROP_SKIPPED_POINTS,
-      g_param_spec_uint64 ("skipped-points", "Skipped points",
-          "Points skipped as bad input with on-bad-input=skip", 0,
-          G_MAXUINT64, 0, ro));
+  gst_kmeans_model_install_properties (gobject_class, PROP_MODEL_FIRST,
+      &model_blurbs);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -562,9 +480,7 @@ gst_kmeans_viz_init (GstKMeansViz * self)
   self->fade = DEFAULT_FADE;
   self->projection = DEFAULT_PROJECTION;
   self->path_length = DEFAULT_PATH_LENGTH;
-  self->model_location = g_strdup (DEFAULT_MODEL_LOCATION);
-  self->model_poll_interval = DEFAULT_MODEL_POLL_INTERVAL;
-  self->on_bad_input = DEFAULT_ON_BAD_INPUT;
+  gst_kmeans_model_settings_init (&self->model_settings);
 
   gst_kmeans_points_reader_init (&self->reader);
   gst_kmeans_model_file_init (&self->model_file);
@@ -576,7 +492,7 @@ gst_kmeans_viz_finalize (GObject * object)
 {
   GstKMeansViz *self = GST_KMEANS_VIZ (object);
 
-  g_free (self->model_location);
+  gst_kmeans_model_settings_clear (&self->model_settings);
   g_free (self->true_centers);
   gst_kmeans_points_reader_clear (&self->reader);
   gst_kmeans_model_file_clear (&self->model_file);
@@ -686,18 +602,10 @@ gst_kmeans_viz_set_property (GObject * object, guint prop_id,
     case PROP_PATH_LENGTH:
       self->path_length = g_value_get_uint (value);
       break;
-    case PROP_MODEL_LOCATION:
-      g_free (self->model_location);
-      self->model_location = g_value_dup_string (value);
-      break;
-    case PROP_MODEL_POLL_INTERVAL:
-      self->model_poll_interval = g_value_get_uint64 (value);
-      break;
-    case PROP_ON_BAD_INPUT:
-      self->on_bad_input = g_value_get_enum (value);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_kmeans_model_settings_set_property (&self->model_settings,
+              PROP_MODEL_FIRST, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -747,172 +655,22 @@ gst_kmeans_viz_get_property (GObject * object, guint prop_id,
     case PROP_PATH_LENGTH:
       g_value_set_uint (value, self->path_length);
       break;
-    case PROP_MODEL_LOCATION:
-      g_value_set_string (value, self->model_location);
-      break;
-    case PROP_MODEL_POLL_INTERVAL:
-      g_value_set_uint64 (value, self->model_poll_interval);
-      break;
-    case PROP_ON_BAD_INPUT:
-      g_value_set_enum (value, self->on_bad_input);
-      break;
     case PROP_FRAMES:
       g_value_set_uint64 (value, self->frames);
       break;
-    case PROP_MODEL_VERSION:
-      g_value_set_uint64 (value,
-          self->model ? km_model_get_version (self->model) : 0);
-      break;
-    case PROP_SKIPPED_POINTS:
-      g_value_set_uint64 (value, self->skipped_points);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_kmeans_model_settings_get_property (&self->model_settings,
+              self->model, PROP_MODEL_FIRST, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
 }
 
-/* ------------------------------------------------------------- drawing */
-
-typedef struct
-{
-  guint8 *data;
-  gint width;
-  gint height;
-  gsize stride;
-} Canvas;
-
-static inline void
-put_pixel (const Canvas * c, gint x, gint y, Rgb colour)
-{
-  guint8 *p;
-
-  if (x < 0 || y < 0 || x >= c->width || y >= c->height)
-    return;
-  p = c->data + y * c->stride + x * 4;
-  p[0] = colour.r;
-  p[1] = colour.g;
-  p[2] = colour.b;
-  p[3] = 255;
-}
-
-static void
-fill_rect (const Canvas * c, gint x0, gint y0, gint w, gint h, Rgb colour)
-{
-  gint x, y;
-
-  for (y = MAX (y0, 0); y < MIN (y0 + h, c->height); y++)
-    for (x = MAX (x0, 0); x < MIN (x0 + w, c->width); x++)
-      put_pixel (c, x, y, colour);
-}
-
-static void
-fill_background (const Canvas * c)
-{
-  gint x;
-
-  for (x = 0; x < c->width; x++)
-    put_pixel (c, x, 0, background);
-  for (x = 1; x < c->height; x++)
-    memcpy (c->data + x * c->stride, c->data, c->width * 4);
-}
-
-/* Multiplies the colour of a band of rows, so text over it stands out. */
-static void
-darken_rows (const Canvas * c, gint rows, guint keep_256)
-{
-  gint x, y;
-
-  for (y = 0; y < MIN (rows, c->height); y++) {
-    guint8 *p = c->data + y * c->stride;
-
-    for (x = 0; x < c->width * 4; x++)
-      if ((x & 3) != 3)
-        p[x] = p[x] * keep_256 / 256;
-  }
-}
-
-static Rgb
-mix (Rgb from, Rgb to, gdouble amount)
-{
-  Rgb out;
-
-  out.r = (guint8) lrint (from.r + (to.r - from.r) * amount);
-  out.g = (guint8) lrint (from.g + (to.g - from.g) * amount);
-  out.b = (guint8) lrint (from.b + (to.b - from.b) * amount);
-  return out;
-}
-
-static void
-draw_line (const Canvas * c, gint x0, gint y0, gint x1, gint y1, Rgb colour)
-{
-  gint dx = ABS (x1 - x0), dy = -ABS (y1 - y0);
-  gint sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1, err = dx + dy;
-
-  /* Both ends lie within a few frame sizes (see to_pixel). */
-  for (;;) {
-    gint e2 = 2 * err;
-
-    put_pixel (c, x0, y0, colour);
-    if (x0 == x1 && y0 == y1)
-      break;
-    if (e2 >= dy) {
-      err += dy;
-      x0 += sx;
-    }
-    if (e2 <= dx) {
-      err += dx;
-      y0 += sy;
-    }
-  }
-}
-
-/* A hollow ring: pixels whose distance to (cx, cy) is in [r0, r1]. */
-static void
-draw_ring (const Canvas * c, gint cx, gint cy, gint r0, gint r1, Rgb colour)
-{
-  gint x, y;
-
-  for (y = -r1; y <= r1; y++)
-    for (x = -r1; x <= r1; x++) {
-      gint q = x * x + y * y;
-
-      if (q >= r0 * r0 && q <= r1 * r1 + r1)
-        put_pixel (c, cx + x, cy + y, colour);
-    }
-}
-
-/* Filled square in the cluster's colour, outlined black then white. */
-static void
-draw_center_marker (const Canvas * c, gint x, gint y, gint r, Rgb colour)
-{
-  fill_rect (c, x - r - 2, y - r - 2, 2 * r + 5, 2 * r + 5, white);
-  fill_rect (c, x - r - 1, y - r - 1, 2 * r + 3, 2 * r + 3, black);
-  fill_rect (c, x - r, y - r, 2 * r + 1, 2 * r + 1, colour);
-}
-
-/* Returns the x after the text. */
-static gint
-draw_text (const Canvas * c, gint x, gint y, gint scale, const gchar * text,
-    Rgb colour)
-{
-  for (; *text; text++, x += 6 * scale) {
-    guint ch = (guint8) g_ascii_toupper (*text);
-    guint row, col;
-
-    if (ch < 32 || ch > 95)
-      continue;
-    for (row = 0; row < 7; row++)
-      for (col = 0; col < 5; col++)
-        if (font5x7[ch - 32][row] & (0x10 >> col))
-          fill_rect (c, x + col * scale, y + row * scale, scale, scale, colour);
-  }
-  return x;
-}
+/* ------------------------------------------------------------- colours */
 
 /* Colour i of the palette, then hues a golden angle apart. */
-static Rgb
+static KmVizRgb
 cluster_colour (guint i)
 {
   /* HSV to RGB: which of v, q, p, t each channel takes, per hue sector. */
@@ -922,7 +680,7 @@ cluster_colour (guint i)
   const gdouble s = 0.6, v = 0.95;
   gdouble h, f, vqpt[4];
   gint sector;
-  Rgb out;
+  KmVizRgb out;
 
   if (i < G_N_ELEMENTS (palette))
     return palette[i];
@@ -979,80 +737,17 @@ set_first_two_axes (GstKMeansViz * self)
     self->axes[d + 1] = 1.0;
 }
 
+/* The window as the PCA reads it: the two runs of the ring, in order. */
 static void
-remove_component (gdouble * v, const gdouble * unit, guint d)
+window_runs (const GstKMeansViz * self, KmPcaRun runs[2])
 {
-  gdouble dot = 0;
-  guint j;
+  guint d = self->info.dimensions;
+  gsize first = MIN (self->ring_len, self->ring_cap - self->ring_start);
 
-  for (j = 0; j < d; j++)
-    dot += v[j] * unit[j];
-  for (j = 0; j < d; j++)
-    v[j] -= dot * unit[j];
-}
-
-static gdouble
-normalise (gdouble * v, guint d)
-{
-  gdouble norm = 0;
-  guint j;
-
-  for (j = 0; j < d; j++)
-    norm += v[j] * v[j];
-  norm = sqrt (norm);
-  if (norm > 0)
-    for (j = 0; j < d; j++)
-      v[j] /= norm;
-  return norm;
-}
-
-/* One power iteration for @axis: axis <- normalised C axis, with C the
- * covariance of the window (never formed: two passes over the points).
- * @other, if not NULL, is projected out to get the second component. */
-static gboolean
-power_step (GstKMeansViz * self, gdouble * axis, const gdouble * other)
-{
-  guint j, d = self->info.dimensions;
-  gdouble *w = self->pca_scratch;
-  gsize i;
-
-  if (other)
-    remove_component (axis, other, d);
-  memset (w, 0, d * sizeof (gdouble));
-  for (i = 0; i < self->ring_len; i++) {
-    const gfloat *p = window_row (self, i);
-    gdouble dot = 0;
-
-    for (j = 0; j < d; j++)
-      dot += (p[j] - self->origin[j]) * axis[j];
-    for (j = 0; j < d; j++)
-      w[j] += dot * (p[j] - self->origin[j]);
-  }
-  if (other)
-    remove_component (w, other, d);
-  if (normalise (w, d) < 1e-12)
-    return FALSE;
-  memcpy (axis, w, d * sizeof (gdouble));
-  return TRUE;
-}
-
-/* Keeps the axes pointing the way they did, so the picture does not flip
- * from frame to frame; the first time, the largest component is made
- * positive. */
-static void
-orient (gdouble * axis, const gdouble * before, gboolean have_before, guint d)
-{
-  gdouble dot = 0, largest = 0;
-  guint j;
-
-  for (j = 0; j < d; j++) {
-    dot += axis[j] * before[j];
-    if (fabs (axis[j]) > fabs (largest))
-      largest = axis[j];
-  }
-  if (have_before ? dot < 0 : largest < 0)
-    for (j = 0; j < d; j++)
-      axis[j] = -axis[j];
+  runs[0].rows = self->ring + self->ring_start * d;
+  runs[0].n = first;
+  runs[1].rows = self->ring;
+  runs[1].n = self->ring_len - first;
 }
 
 /* The first two principal components of the window, warm-started from the
@@ -1061,60 +756,16 @@ orient (gdouble * axis, const gdouble * before, gboolean have_before, guint d)
 static void
 update_pca (GstKMeansViz * self)
 {
-  guint j, c, it, d = self->info.dimensions;
-  gdouble *before = self->pca_scratch + d;
-  gsize i;
+  guint d = self->info.dimensions;
+  KmPcaRun runs[2];
 
-  if (self->ring_len < 2) {
+  window_runs (self, runs);
+  if (!km_pca_update (self->pca, runs, G_N_ELEMENTS (runs), PCA_ITERATIONS)) {
     set_first_two_axes (self);
-    self->pca_valid = FALSE;
     return;
   }
-  memset (self->origin, 0, d * sizeof (gdouble));
-  for (i = 0; i < self->ring_len; i++) {
-    const gfloat *p = window_row (self, i);
-
-    for (j = 0; j < d; j++)
-      self->origin[j] += p[j];
-  }
-  for (j = 0; j < d; j++)
-    self->origin[j] /= self->ring_len;
-
-  if (!self->pca_valid) {
-    memset (self->axes, 0, 2 * d * sizeof (gdouble));
-    /* A start with a share of every dimension, not orthogonal to much. */
-    for (j = 0; j < d; j++) {
-      self->axes[j] = 1.0 + j;
-      self->axes[d + j] = (j % 2) ? -1.0 : 1.0 + 0.5 * j;
-    }
-    normalise (self->axes, d);
-  }
-
-  for (c = 0; c < MIN (d, 2); c++) {
-    gdouble *axis = self->axes + c * d;
-    const gdouble *other = c ? self->axes : NULL;
-
-    memcpy (before, axis, d * sizeof (gdouble));
-    for (it = 0; it < PCA_ITERATIONS; it++) {
-      if (!power_step (self, axis, other)) {
-        if (c == 0) {
-          set_first_two_axes (self);
-          self->pca_valid = FALSE;
-          return;
-        }
-        /* No spread across the first component: any orthogonal axis. */
-        memcpy (axis, before, d * sizeof (gdouble));
-        remove_component (axis, other, d);
-        if (normalise (axis, d) < 1e-12)
-          memset (axis, 0, d * sizeof (gdouble));
-        break;
-      }
-    }
-    orient (axis, before, self->pca_valid, d);
-  }
-  if (d == 1)
-    self->axes[1] = 0;
-  self->pca_valid = TRUE;
+  memcpy (self->origin, km_pca_get_mean (self->pca), d * sizeof (gdouble));
+  memcpy (self->axes, km_pca_get_axes (self->pca), 2 * d * sizeof (gdouble));
 }
 
 /* -------------------------------------------------------------- the view */
@@ -1248,7 +899,8 @@ static void
 window_clear (GstKMeansViz * self)
 {
   self->ring_len = self->ring_start = 0;
-  self->pca_valid = FALSE;
+  if (self->pca)
+    km_pca_reset (self->pca);
   self->content_valid = FALSE;
 }
 
@@ -1260,7 +912,7 @@ free_window (GstKMeansViz * self)
   g_clear_pointer (&self->xy, g_free);
   g_clear_pointer (&self->origin, g_free);
   g_clear_pointer (&self->axes, g_free);
-  g_clear_pointer (&self->pca_scratch, g_free);
+  g_clear_pointer (&self->pca, km_pca_free);
   self->ring_cap = 0;
   window_clear (self);
 }
@@ -1288,7 +940,7 @@ allocate_window (GstKMeansViz * self, guint d)
   self->xy = g_new (gfloat, 2 * cap);
   self->origin = g_new0 (gdouble, d);
   self->axes = g_new0 (gdouble, 2 * d);
-  self->pca_scratch = g_new0 (gdouble, 2 * d);
+  self->pca = km_pca_new (d);
   self->ring_cap = cap;
   return TRUE;
 
@@ -1416,7 +1068,7 @@ prepare_colours (GstKMeansViz * self, guint k)
 
   if (k <= self->colours_k)
     return;
-  self->colours = g_renew (Rgb, self->colours, k);
+  self->colours = g_renew (KmVizRgb, self->colours, k);
   for (i = self->colours_k; i < k; i++)
     self->colours[i] = cluster_colour (i);
   self->colours_k = k;
@@ -1472,32 +1124,32 @@ choose_view (GstKMeansViz * self, const FrameSettings * fs,
 }
 
 static void
-draw_points (GstKMeansViz * self, const Canvas * canvas, const View * view,
+draw_points (GstKMeansViz * self, const KmVizCanvas * canvas, const View * view,
     KmModel * model, gdouble fade)
 {
   gsize r, n = self->ring_len;
   gint px, py;
 
   for (r = 0; r < n; r++) {
-    Rgb colour = model ? self->colours[self->idx[r]] : no_model_colour;
+    KmVizRgb colour = model ? self->colours[self->idx[r]] : no_model_colour;
 
     if (!to_pixel (view, self->xy[2 * r], self->xy[2 * r + 1], &px, &py))
       continue;
     /* Age 1 for the oldest point, 0 for the newest. */
     if (fade > 0 && n > 1)
-      colour = mix (colour, background, fade * (n - 1 - r) / (n - 1));
-    fill_rect (canvas, px, py, 2, 2, colour);
+      colour = km_viz_mix (colour, background, fade * (n - 1 - r) / (n - 1));
+    km_viz_fill_rect (canvas, px, py, 2, 2, colour);
   }
 }
 
 static void
-draw_paths (GstKMeansViz * self, const Canvas * canvas, const View * view)
+draw_paths (GstKMeansViz * self, const KmVizCanvas * canvas, const View * view)
 {
   guint c, e, d = self->info.dimensions;
   gsize row = (gsize) self->path_k * d;
 
   for (c = 0; self->path_len > 1 && c < self->path_k; c++) {
-    Rgb colour = mix (cluster_colour (c), background, 0.4);
+    KmVizRgb colour = km_viz_mix (cluster_colour (c), background, 0.4);
     gint x0 = 0, y0 = 0, x1, y1;
     gboolean have_prev = FALSE;
 
@@ -1510,7 +1162,7 @@ draw_paths (GstKMeansViz * self, const Canvas * canvas, const View * view)
       project (self, p, &x, &y);
       ok = to_pixel (view, x, y, &x1, &y1);
       if (ok && have_prev)
-        draw_line (canvas, x0, y0, x1, y1, colour);
+        km_viz_draw_line (canvas, x0, y0, x1, y1, colour);
       have_prev = ok;
       x0 = x1;
       y0 = y1;
@@ -1519,7 +1171,7 @@ draw_paths (GstKMeansViz * self, const Canvas * canvas, const View * view)
 }
 
 static void
-draw_true_centers (GstKMeansViz * self, const Canvas * canvas,
+draw_true_centers (GstKMeansViz * self, const KmVizCanvas * canvas,
     const View * view, const FrameSettings * fs, gint r)
 {
   guint i, d = self->info.dimensions;
@@ -1540,13 +1192,13 @@ draw_true_centers (GstKMeansViz * self, const Canvas * canvas,
   for (i = 0; i < fs->true_k; i++) {
     project (self, fs->true_centers + (gsize) i * d, &x, &y);
     if (to_pixel (view, x, y, &px, &py))
-      draw_ring (canvas, px, py, r + 4, r + 5, white);
+      km_viz_draw_ring (canvas, px, py, r + 4, r + 5, white);
   }
 }
 
 static void
-draw_centers (GstKMeansViz * self, const Canvas * canvas, const View * view,
-    KmModel * model, gint r)
+draw_centers (GstKMeansViz * self, const KmVizCanvas * canvas,
+    const View * view, KmModel * model, gint r)
 {
   guint i, d = self->info.dimensions;
   gdouble x, y;
@@ -1555,12 +1207,12 @@ draw_centers (GstKMeansViz * self, const Canvas * canvas, const View * view,
   for (i = 0; model && i < km_model_get_k (model); i++) {
     project (self, km_model_get_centers (model) + (gsize) i * d, &x, &y);
     if (to_pixel (view, x, y, &px, &py))
-      draw_center_marker (canvas, px, py, r, self->colours[i]);
+      km_viz_draw_marker (canvas, px, py, r, self->colours[i]);
   }
 }
 
 static void
-draw_legend (GstKMeansViz * self, const Canvas * canvas, gint scale,
+draw_legend (GstKMeansViz * self, const KmVizCanvas * canvas, gint scale,
     KmModel * model, gdouble loss, GstKMeansVizProjection projection)
 {
   guint i, k = model ? km_model_get_k (model) : 0, d = self->info.dimensions;
@@ -1568,7 +1220,7 @@ draw_legend (GstKMeansViz * self, const Canvas * canvas, gint scale,
   gsize n = self->ring_len;
   gchar text[128];
 
-  darken_rows (canvas, legend_rows (scale), 90);
+  km_viz_darken_rows (canvas, legend_rows (scale), 90);
 
   if (model)
     g_snprintf (text, sizeof (text), "K %u  STEP %" G_GUINT64_FORMAT
@@ -1576,7 +1228,7 @@ draw_legend (GstKMeansViz * self, const Canvas * canvas, gint scale,
         km_model_get_version (model));
   else
     g_strlcpy (text, "NO MODEL YET", sizeof (text));
-  draw_text (canvas, pad, y, scale, text, text_colour);
+  km_viz_draw_text (canvas, pad, y, scale, text, text_colour);
 
   y += line;
   if (model && n > 0)
@@ -1584,19 +1236,19 @@ draw_legend (GstKMeansViz * self, const Canvas * canvas, gint scale,
         " PTS", loss, loss / n, n);
   else
     g_snprintf (text, sizeof (text), "%" G_GSIZE_FORMAT " PTS", n);
-  draw_text (canvas, pad, y, scale, text, text_colour);
+  km_viz_draw_text (canvas, pad, y, scale, text, text_colour);
 
   y += line;
   x = pad;
   for (i = 0; i < MIN (k, SWATCHES_MAX); i++) {
-    fill_rect (canvas, x, y, 5 * scale, 7 * scale, self->colours[i]);
+    km_viz_fill_rect (canvas, x, y, 5 * scale, 7 * scale, self->colours[i]);
     g_snprintf (text, sizeof (text), "%u", i);
-    x = draw_text (canvas, x + 6 * scale, y, scale, text, text_colour);
+    x = km_viz_draw_text (canvas, x + 6 * scale, y, scale, text, text_colour);
     x += 3 * scale;
   }
   if (k > SWATCHES_MAX) {
     g_snprintf (text, sizeof (text), "+%u ", k - SWATCHES_MAX);
-    x = draw_text (canvas, x, y, scale, text, text_colour);
+    x = km_viz_draw_text (canvas, x, y, scale, text, text_colour);
   }
   if (projection == GST_KMEANS_VIZ_PROJECTION_PCA)
     g_snprintf (text, sizeof (text), " PCA OF %u DIMS", d);
@@ -1604,14 +1256,14 @@ draw_legend (GstKMeansViz * self, const Canvas * canvas, gint scale,
     g_snprintf (text, sizeof (text), " DIMS 0,1 OF %u", d);
   else
     g_strlcpy (text, " DIM 0 OF 1", sizeof (text));
-  draw_text (canvas, x, y, scale, text, text_colour);
+  km_viz_draw_text (canvas, x, y, scale, text, text_colour);
 }
 
 static void
 render_frame (GstKMeansViz * self, const FrameSettings * fs, KmModel * model,
     guint8 * data)
 {
-  Canvas canvas = { data, self->out_width, self->out_height,
+  KmVizCanvas canvas = { data, self->out_width, self->out_height,
     (gsize) self->out_width * 4
   };
   gint scale = MAX (1, MIN (self->out_width / 320, self->out_height / 240));
@@ -1631,13 +1283,13 @@ render_frame (GstKMeansViz * self, const FrameSettings * fs, KmModel * model,
     update_pca (self);
   } else {
     set_first_two_axes (self);
-    self->pca_valid = FALSE;
+    km_pca_reset (self->pca);
   }
 
   project_all (self, model, fs, bounds);
   choose_view (self, fs, bounds, scale, &view);
 
-  fill_background (&canvas);
+  km_viz_fill (&canvas, background);
   draw_points (self, &canvas, &view, model, fs->fade);
   draw_paths (self, &canvas, &view);
   draw_true_centers (self, &canvas, &view, fs, 3 * scale);
@@ -1730,21 +1382,13 @@ advance_to (GstKMeansViz * self, GstClockTime ts)
   return ret;
 }
 
+/* With caps only: a replacement of another dimension is rejected. */
 static void
 poll_model_file (GstKMeansViz * self)
 {
-  guint64 interval;
-  KmModel *model;
+  KmModel *model = gst_kmeans_model_settings_poll (&self->model_settings,
+      &self->model_file, GST_ELEMENT (self), self->info.dimensions, NULL);
 
-  if (self->model_file.location == NULL)
-    return;
-
-  GST_OBJECT_LOCK (self);
-  interval = self->model_poll_interval;
-  GST_OBJECT_UNLOCK (self);
-
-  model = gst_kmeans_model_file_update (&self->model_file,
-      GST_ELEMENT (self), interval);
   if (model)
     set_model (self, model);
 }
@@ -1753,8 +1397,8 @@ static gboolean
 check_model (GstKMeansViz * self)
 {
   return self->model == NULL
-      || gst_kmeans_model_check_dimensions (GST_ELEMENT (self), self->model,
-      self->info.dimensions);
+      || gst_kmeans_model_check_in_force (GST_ELEMENT (self),
+      &self->model_file, self->model, self->info.dimensions, NULL);
 }
 
 /* Applies the bad-input policy to what the reader reported.  Returns
@@ -1763,8 +1407,8 @@ static gboolean
 handle_bad_input (GstKMeansViz * self, GstKMeansReadStatus status, gsize size)
 {
   return gst_kmeans_points_handle_bad (GST_ELEMENT (self), &self->reader,
-      &self->info, status, size, &self->on_bad_input, &self->warned_bad_input,
-      &self->skipped_points);
+      &self->info, status, size, &self->model_settings.on_bad_input,
+      &self->warned_bad_input, &self->model_settings.skipped_points);
 }
 
 static GstFlowReturn
@@ -1781,8 +1425,8 @@ take_points (GstKMeansViz * self, GstBuffer * buf)
             gst_buffer_get_size (buf)));
     return GST_FLOW_ERROR;
   }
-  rows = gst_kmeans_points_read (&self->reader, &self->info, map.data,
-      map.size, &n, &status);
+  rows = gst_kmeans_points_read_buffer (&self->reader, &self->info, buf,
+      &map, &n, &status);
   if (status != GST_KMEANS_READ_OK
       && !handle_bad_input (self, status, map.size)) {
     gst_buffer_unmap (buf, &map);
@@ -2071,8 +1715,6 @@ static gboolean
 start (GstKMeansViz * self)
 {
   KmModel *model;
-  gboolean ok;
-  gchar *location;
 
   GST_OBJECT_LOCK (self);
   self->out_width = self->width;
@@ -2081,9 +1723,7 @@ start (GstKMeansViz * self)
   self->out_fps_d = self->fps_d;
   self->ring_limit = self->max_points;
   self->path_limit = self->path_length;
-  location = g_strdup (self->model_location);
   self->frames = 0;
-  self->skipped_points = 0;
   GST_OBJECT_UNLOCK (self);
 
   self->frame_duration = gst_util_uint64_scale_int (GST_SECOND,
@@ -2096,10 +1736,8 @@ start (GstKMeansViz * self)
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
   reset_timing (self);
 
-  ok = gst_kmeans_model_file_start (&self->model_file, GST_ELEMENT (self),
-      location, &model);
-  g_free (location);
-  if (!ok) {
+  if (!gst_kmeans_model_settings_start (&self->model_settings,
+          &self->model_file, GST_ELEMENT (self), &model)) {
     release (self);
     return FALSE;
   }

@@ -128,7 +128,9 @@
 #include <zmq.h>
 
 #include "gstkmzmqsink.h"
-#include "zmqcommon.h"
+#include "zmqbufferflags.h"
+#include "zmqframing.h"
+#include "zmqsocket.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_km_zmq_sink_debug);
 #define GST_CAT_DEFAULT gst_km_zmq_sink_debug
@@ -181,13 +183,13 @@ struct _GstKmZmqSink
 
   /* Under the object lock: read by get_property from any thread. */
   GstKmZmqSinkStats stats;
-  GstKmZmqConnection *live_conn;  /* &conn while started: live counters */
+  GstKmZmqConnection *live_conn;        /* &conn while started: live counters */
   gchar *last_endpoint;
 
   /* Streaming state.  start() and stop() run on the application thread,
    * render() and event() on the streaming thread; GstBaseSink never runs
    * them at the same time, so the socket is used by one thread at once. */
-  GstKmZmqSettings active;        /* snapshot of the settings at start */
+  GstKmZmqSettings active;      /* snapshot of the settings at start */
   gboolean active_block;
   gboolean xpub;                /* PUB that reads subscriptions */
   gboolean have_subscriber;
@@ -205,7 +207,8 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
 
 #define gst_km_zmq_sink_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstKmZmqSink, gst_km_zmq_sink, GST_TYPE_BASE_SINK,
-    GST_DEBUG_CATEGORY_INIT (gst_km_zmq_sink_debug, "kmzmqsink", 0, "ZeroMQ sink"));
+    GST_DEBUG_CATEGORY_INIT (gst_km_zmq_sink_debug, "kmzmqsink", 0,
+        "ZeroMQ sink"));
 GST_ELEMENT_REGISTER_DEFINE (km_zmq_sink, "kmzmqsink", GST_RANK_NONE,
     GST_TYPE_KM_ZMQ_SINK);
 
@@ -359,7 +362,7 @@ gst_km_zmq_sink_set_property (GObject * object, guint prop_id,
 
 /* Called with the object lock held. */
 static GstStructure *
-gst_km_zmq_sink_stats_new (GstKmZmqSink * self)
+stats_new (GstKmZmqSink * self)
 {
   return gst_structure_new (STATS_NAME,
       "messages-in", G_TYPE_UINT64, self->stats.messages_in,
@@ -398,7 +401,7 @@ gst_km_zmq_sink_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->wait_for_subscriber);
       break;
     case PROP_STATS:
-      g_value_take_boxed (value, gst_km_zmq_sink_stats_new (self));
+      g_value_take_boxed (value, stats_new (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -458,7 +461,8 @@ gst_km_zmq_sink_stop (GstBaseSink * bsink)
 
   /* last-endpoint and stats stay readable after the stream. */
   GST_OBJECT_LOCK (self);
-  self->stats.clients_rejected = gst_km_zmq_connection_get_rejected (&self->conn);
+  self->stats.clients_rejected =
+      gst_km_zmq_connection_get_rejected (&self->conn);
   self->live_conn = NULL;
   GST_OBJECT_UNLOCK (self);
 
@@ -691,8 +695,8 @@ wait_for_subscriber (GstKmZmqSink * self)
   read_subscriptions (self);
   while (!self->have_subscriber) {
     GST_LOG_OBJECT (self, "waiting for a subscriber");
-    switch (gst_km_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->conn.cancel_fd,
-            -1)) {
+    switch (gst_km_zmq_wait (self->conn.socket, ZMQ_POLLIN,
+            self->conn.cancel_fd, -1)) {
       case GST_KM_ZMQ_WAIT_READY:
       case GST_KM_ZMQ_WAIT_TIMEOUT:
         break;
@@ -725,8 +729,8 @@ send_first_frame (GstKmZmqSink * self, zmq_msg_t * frame, gint flags)
       return SEND_FULL;
 
     GST_LOG_OBJECT (self, "waiting for a peer to take the message");
-    switch (gst_km_zmq_wait (self->conn.socket, ZMQ_POLLOUT, self->conn.cancel_fd,
-            -1)) {
+    switch (gst_km_zmq_wait (self->conn.socket, ZMQ_POLLOUT,
+            self->conn.cancel_fd, -1)) {
       case GST_KM_ZMQ_WAIT_READY:
       case GST_KM_ZMQ_WAIT_TIMEOUT:
         break;

@@ -34,10 +34,18 @@
  * senders on one socket, the first EOS ends it).  The payload
  * frames become the memories of one buffer.  Since a header carries the
  * sender's caps, #GstKmZmqSrc:caps is only used for messages without caps.
+ * kmzmqsink puts its caps in every message; other senders may send them
+ * only with their first, so a subscriber that joins late can see capless
+ * messages before any caps are known: those are dropped and counted as
+ * `dropped`, with one warning message, until a message brings caps.
  *
  * With `raw` each message is one buffer, as any ZeroMQ program sends it:
  * no caps travel, so set #GstKmZmqSrc:caps; there are no timestamps either
- * (see below) and no end of stream.
+ * (see below) and no end of stream.  When those caps are
+ * `application/x-points`, a message that is not a whole number of points
+ * (D values of the format) is dropped and counted as malformed, with one
+ * warning message, so that no peer can stop the pipeline with a stray
+ * message.
  *
  * With a #GstKmZmqSrc:topic the first frame of every message is the topic
  * and is removed; a SUB socket subscribes to it (ZeroMQ matches it as a
@@ -119,7 +127,9 @@
  * * #guint64 `malformed`: messages dropped as malformed.
  * * #guint64 `dropped`: messages known lost: gaps in the sequence numbers of
  *   gst framing on a SUB socket (a PUB sender or this SUB socket hit its
- *   high-water mark), and on PULL messages whose topic did not match.
+ *   high-water mark; messages that arrived malformed are not counted
+ *   again here), on PULL messages whose topic did not match, and gst-framed
+ *   messages without caps that arrive before any caps are known.
  * * #guint64 `clients-rejected`: CURVE clients refused by
  *   #GstKmZmqSrc:curve-allowed-clients.
  *
@@ -158,7 +168,9 @@
 #include <zmq.h>
 
 #include "gstkmzmqsrc.h"
-#include "zmqcommon.h"
+#include "zmqbufferflags.h"
+#include "zmqframing.h"
+#include "zmqsocket.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_km_zmq_src_debug);
 #define GST_CAT_DEFAULT gst_km_zmq_src_debug
@@ -227,14 +239,14 @@ struct _GstKmZmqSrc
 
   /* Under the object lock: read by get_property from any thread. */
   GstKmZmqSrcStats stats;
-  GstKmZmqConnection *live_conn;  /* &conn while started: live counters */
+  GstKmZmqConnection *live_conn;        /* &conn while started: live counters */
   gchar *last_endpoint;
   GstCaps *stream_caps;         /* caps of the last header */
 
   /* Streaming state.  start() and stop() run on the application thread,
    * create() on the streaming thread; GstBaseSrc never runs them at the
    * same time, so the socket is only ever used by one thread at once. */
-  GstKmZmqSettings active;        /* snapshot of the settings at start */
+  GstKmZmqSettings active;      /* snapshot of the settings at start */
   GstKmZmqSrcSocketType active_type;
   GstKmZmqConnection conn;
   GCancellable *cancellable;    /* unlock() cancels it: wakes zmq_poll */
@@ -242,6 +254,10 @@ struct _GstKmZmqSrc
   gchar *stream_caps_str;       /* caps string of the last header */
   gchar *rejected_caps_str;     /* last malformed caps string, not reparsed */
   gboolean warned_refused_caps; /* the one warning message was posted */
+  gboolean warned_capless;      /* ... for messages before any caps */
+  gboolean warned_partial;      /* ... for raw messages of partial records */
+  gsize raw_record_size;        /* raw framing: bytes of one record, or 0 */
+  guint64 unparsed_since_header;        /* malformed since the last header */
   GstSegment segment;           /* the segment announced, gst framing */
   gboolean have_segment;
   TrackedStream streams[MAX_TRACKED_STREAMS];
@@ -255,7 +271,8 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 
 #define gst_km_zmq_src_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstKmZmqSrc, gst_km_zmq_src, GST_TYPE_PUSH_SRC,
-    GST_DEBUG_CATEGORY_INIT (gst_km_zmq_src_debug, "kmzmqsrc", 0, "ZeroMQ source"));
+    GST_DEBUG_CATEGORY_INIT (gst_km_zmq_src_debug, "kmzmqsrc", 0,
+        "ZeroMQ source"));
 GST_ELEMENT_REGISTER_DEFINE (km_zmq_src, "kmzmqsrc", GST_RANK_NONE,
     GST_TYPE_KM_ZMQ_SRC);
 
@@ -433,7 +450,7 @@ gst_km_zmq_src_set_property (GObject * object, guint prop_id,
 
 /* Called with the object lock held. */
 static GstStructure *
-gst_km_zmq_src_stats_new (GstKmZmqSrc * self)
+stats_new (GstKmZmqSrc * self)
 {
   return gst_structure_new (STATS_NAME,
       "messages-in", G_TYPE_UINT64, self->stats.messages_in,
@@ -481,7 +498,7 @@ gst_km_zmq_src_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_uint64 (value, self->timeout);
       break;
     case PROP_STATS:
-      g_value_take_boxed (value, gst_km_zmq_src_stats_new (self));
+      g_value_take_boxed (value, stats_new (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -521,6 +538,31 @@ zmq_socket_type (GstKmZmqSrcSocketType type)
   return type == GST_KM_ZMQ_SRC_SOCKET_PULL ? ZMQ_PULL : ZMQ_SUB;
 }
 
+/* Bytes of one record when @caps describe a stream of fixed-size
+ * records, 0 when a message may have any size.  Rows of
+ * application/x-points (D values of F32LE or F64LE) are the one such
+ * layout ZeroMQ peers send raw. */
+static gsize
+record_size_from_caps (const GstCaps * caps)
+{
+  const GstStructure *s;
+  const gchar *format;
+  gint d;
+
+  if (caps == NULL || gst_caps_get_size (caps) != 1)
+    return 0;
+  s = gst_caps_get_structure (caps, 0);
+  format = gst_structure_get_string (s, "format");
+  if (!gst_structure_has_name (s, "application/x-points") || format == NULL
+      || !gst_structure_get_int (s, "dimensions", &d) || d <= 0)
+    return 0;
+  if (strcmp (format, "F32LE") == 0)
+    return (gsize) d *4;
+  if (strcmp (format, "F64LE") == 0)
+    return (gsize) d *8;
+  return 0;
+}
+
 static gboolean
 gst_km_zmq_src_start (GstBaseSrc * bsrc)
 {
@@ -534,6 +576,7 @@ gst_km_zmq_src_start (GstBaseSrc * bsrc)
   self->active_type = self->socket_type;
   memset (&self->stats, 0, sizeof (self->stats));
   gst_clear_caps (&self->stream_caps);
+  self->raw_record_size = record_size_from_caps (self->caps);
   GST_OBJECT_UNLOCK (self);
 
   if (!gst_km_zmq_connection_open (&self->conn, &self->active,
@@ -550,6 +593,9 @@ gst_km_zmq_src_start (GstBaseSrc * bsrc)
     zmq_msg_init (&self->frames[i]);
   self->have_segment = FALSE;
   self->warned_refused_caps = FALSE;
+  self->warned_capless = FALSE;
+  self->warned_partial = FALSE;
+  self->unparsed_since_header = 0;
   memset (self->streams, 0, sizeof (self->streams));
   self->next_stream_slot = 0;
 
@@ -572,7 +618,8 @@ gst_km_zmq_src_stop (GstBaseSrc * bsrc)
 
   /* last-endpoint and stats stay readable after the stream. */
   GST_OBJECT_LOCK (self);
-  self->stats.clients_rejected = gst_km_zmq_connection_get_rejected (&self->conn);
+  self->stats.clients_rejected =
+      gst_km_zmq_connection_get_rejected (&self->conn);
   self->live_conn = NULL;
   gst_clear_caps (&self->stream_caps);
   GST_OBJECT_UNLOCK (self);
@@ -637,8 +684,8 @@ wait_for_message (GstKmZmqSrc * self)
       timeout_ms = (glong) MIN ((timeout + GST_MSECOND - 1) / GST_MSECOND,
           G_MAXINT);
 
-    switch (gst_km_zmq_wait (self->conn.socket, ZMQ_POLLIN, self->conn.cancel_fd,
-            timeout_ms)) {
+    switch (gst_km_zmq_wait (self->conn.socket, ZMQ_POLLIN,
+            self->conn.cancel_fd, timeout_ms)) {
       case GST_KM_ZMQ_WAIT_READY:
         return GST_FLOW_OK;
       case GST_KM_ZMQ_WAIT_CANCELLED:
@@ -879,6 +926,36 @@ skip_topic (GstKmZmqSrc * self, guint n_frames)
   return 0;
 }
 
+/* Raw messages carry no caps of their own: with record caps (points), one
+ * that is not a whole number of records could only be garbage or a
+ * broken peer.  It is dropped as malformed, with one warning message,
+ * rather than handed on to stop the pipeline downstream. */
+static gboolean
+whole_records (GstKmZmqSrc * self, guint first, guint n_frames)
+{
+  gsize size = 0;
+  guint i;
+
+  if (self->raw_record_size == 0)
+    return TRUE;
+  for (i = first; i < n_frames; i++)
+    size += zmq_msg_size (&self->frames[i]);
+  if (size % self->raw_record_size == 0)
+    return TRUE;
+
+  count_malformed (self, "raw message not a whole number of records");
+  if (!self->warned_partial) {
+    self->warned_partial = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Dropping messages that are not a whole number of points."),
+        ("a raw message of %" G_GSIZE_FORMAT " bytes is not a whole number "
+            "of %" G_GSIZE_FORMAT "-byte records of the caps property; such "
+            "messages are counted as malformed in stats", size,
+            self->raw_record_size));
+  }
+  return FALSE;
+}
+
 static GstFlowReturn
 raw_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
     GstBuffer ** outbuf)
@@ -893,6 +970,8 @@ raw_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
     count_malformed (self, "more than 16 payload frames");
     return GST_FLOW_CUSTOM_SUCCESS;
   }
+  if (!whole_records (self, first, n_frames))
+    return GST_FLOW_CUSTOM_SUCCESS;
   buffer = buffer_from_frames (self, first, n_frames);
   if (gst_base_src_is_live (GST_BASE_SRC (self)))
     GST_BUFFER_PTS (buffer) = current_running_time (self);
@@ -924,15 +1003,20 @@ track_sequence (GstKmZmqSrc * self, const GstKmZmqFrameHeader * header)
     slot->used = TRUE;
     slot->stream_id = header->stream_id;
   } else if (header->sequence > slot->next_sequence) {
-    guint64 lost = header->sequence - slot->next_sequence;
+    guint64 missing = header->sequence - slot->next_sequence;
+    /* Messages that arrived but whose header did not parse were counted
+     * as malformed already: only the rest are lost. */
+    guint64 lost = missing - MIN (missing, self->unparsed_since_header);
 
     GST_WARNING_OBJECT (self, "%" G_GUINT64_FORMAT " messages of stream "
-        "%08x lost before sequence %" G_GUINT64_FORMAT, lost,
-        header->stream_id, header->sequence);
+        "%08x missing before sequence %" G_GUINT64_FORMAT ", %"
+        G_GUINT64_FORMAT " of them malformed", missing, header->stream_id,
+        header->sequence, missing - lost);
     count_dropped (self, lost);
     gap = TRUE;
   }
   slot->next_sequence = header->sequence + 1;
+  self->unparsed_since_header = 0;
   return gap;
 }
 
@@ -981,8 +1065,41 @@ downstream_accepts (GstKmZmqSrc * self, GstCaps * caps)
   return !gst_pad_is_linked (pad) || gst_pad_peer_query_accept_caps (pad, caps);
 }
 
+/* TRUE once the stream has caps: from a header, or the caps property. */
+static gboolean
+have_caps (GstKmZmqSrc * self)
+{
+  gboolean have;
+
+  GST_OBJECT_LOCK (self);
+  have = self->stream_caps != NULL || self->caps != NULL;
+  GST_OBJECT_UNLOCK (self);
+  return have;
+}
+
+/* The framing lets a sender leave caps out after its first message, so a
+ * subscriber that joins late may see capless messages first.  Nothing
+ * downstream could read them: they are dropped and counted until a
+ * message brings caps, with one warning, and the stream goes on. */
+static GstFlowReturn
+drop_capless (GstKmZmqSrc * self)
+{
+  GST_DEBUG_OBJECT (self, "dropping a message without caps: none known yet");
+  count_dropped (self, 1);
+  if (!self->warned_capless) {
+    self->warned_capless = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Dropping messages that arrive before their caps are known."),
+        ("a message without caps came before any with caps and the caps "
+            "property is not set; such messages are counted as dropped in "
+            "stats until a message carries caps"));
+  }
+  return GST_FLOW_CUSTOM_SUCCESS;
+}
+
 /* Applies the header's caps when they changed.  CUSTOM_SUCCESS (skip)
- * when they are malformed or refused downstream. */
+ * when they are malformed or refused downstream, or when there are none
+ * and none are known yet. */
 static GstFlowReturn
 apply_header_caps (GstKmZmqSrc * self, const GstKmZmqFrameHeader * header)
 {
@@ -990,7 +1107,7 @@ apply_header_caps (GstKmZmqSrc * self, const GstKmZmqFrameHeader * header)
   gchar *str;
 
   if (header->caps_len == 0)
-    return GST_FLOW_OK;
+    return have_caps (self) ? GST_FLOW_OK : drop_capless (self);
   if (same_caps_string (self->stream_caps_str, header->caps, header->caps_len))
     return GST_FLOW_OK;
   /* GStreamer 1.22 leaks a little on some malformed caps strings: a peer
@@ -1105,6 +1222,7 @@ framed_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
           zmq_msg_size (&self->frames[first]), &header, &error)) {
     count_malformed (self, error->message);
     g_error_free (error);
+    self->unparsed_since_header++;
     return GST_FLOW_CUSTOM_SUCCESS;
   }
   if (n_frames - first - 1 > GST_KM_ZMQ_MAX_PAYLOAD_FRAMES) {

@@ -1,6 +1,7 @@
-/* Forgetting, Spark StreamingKMeans style (§7.1): discount of all
- * weights per batch or per point, the weighted update, the dying-cluster
- * split, and Spark's StreamingKMeansSuite cases. */
+/* Forgetting, Spark StreamingKMeans style (docs/algorithm.md §6):
+ * discount of all weights per batch or per point, the weighted update,
+ * the dying-cluster split, and Spark's StreamingKMeansSuite cases
+ * (§8.5, §8.6, §8.10). */
 #include "kmtest.h"
 
 static KmConfig

@@ -1,5 +1,6 @@
-/* Distances and nearest centers (§3): TF's NearestCenters tests, ties,
- * clamping, cosine, and both computation paths (loop and GEMM). */
+/* Distances and nearest centers (docs/algorithm.md §4): TF's
+ * NearestCenters tests, ties, clamping, cosine, and both computation
+ * paths (loop and GEMM). */
 #include "kmtest.h"
 
 static KmModel *
@@ -360,7 +361,8 @@ test_clamped_at_zero (void)
 }
 
 /* Cosine: 1 - x^.c^, inputs and centers normalised; the data set B table
- * of §6.2 (distances of each point to the true centers). */
+ * of docs/algorithm.md §8.9 (distances of each point to the true
+ * centers). */
 static void
 test_cosine_table (void)
 {

@@ -1,6 +1,7 @@
-/* Initialisation (§2): the greedy random sampler, the kmeans++ kernel
- * (TF's KmeansPlusPlusInitializationTest, candidate counts, D^2
- * sampling, degenerate data), given centers and the centers text file. */
+/* Initialisation (docs/algorithm.md §3): the greedy random sampler, the
+ * kmeans++ kernel (TF's KmeansPlusPlusInitializationTest, candidate
+ * counts, D^2 sampling, degenerate data), given centers and the centers
+ * text file. */
 #include "kmtest.h"
 
 static KmConfig

@@ -1,7 +1,8 @@
-/* TF's estimator tests (kmeans_test.py v2.4.0, §6.2) on the fixtures
- * written by tests/data/make_fixtures.py.  TF's own RNG cannot be
- * reproduced, so the seed-dependent tests run over many seeds and must
- * pass for the vast majority; the RNG-free ones must pass exactly. */
+/* TF's estimator tests (kmeans_test.py v2.4.0, docs/algorithm.md §8.9)
+ * on the fixtures written by tests/data/make_fixtures.py.  TF's own RNG
+ * cannot be reproduced, so the seed-dependent tests run over many seeds
+ * and must pass for the vast majority; the RNG-free ones must pass
+ * exactly. */
 #include "kmtest.h"
 
 #define A_TRUE_SCORE 792093.0
@@ -339,7 +340,7 @@ test_a_infer (gconstpointer data)
  * empty cluster), so full batch fails some seeds.  In mini-batch N = 1
  * the centers are running means over 40 random pairs, including the
  * initial center and never point 7: TF's atol 1e-2 on centers[predict]
- * holds only for lucky seeds (an independent numpy emulation of §1.1
+ * holds only for lucky seeds (an independent numpy emulation of §2.2
  * passes 42% of seeds), hence the low rate for that variant. */
 static const Variant b_variants[] = {
   {"full-batch", FALSE, 1, 0, FALSE, 0.75},

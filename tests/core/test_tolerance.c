@@ -1,4 +1,4 @@
-/* Relative-tolerance stopping (§1.4, §6.4). */
+/* Relative-tolerance stopping (docs/algorithm.md §5.3, §8.4). */
 #include "kmtest.h"
 
 /* k = 1, d = 1, mini-batch with N = 100: the master stays at 0 for 100

@@ -1,5 +1,6 @@
-/* Update rules of §1.1-1.3, the worked examples of §1.5 and the model
- * snapshots (counts, versions, caching). */
+/* Update rules of docs/algorithm.md §2.2-2.4, its worked examples
+ * §8.1-8.3 and the model snapshots of §2.5 (counts, versions,
+ * caching). */
 #include "kmtest.h"
 
 static KmConfig
@@ -29,7 +30,7 @@ feed_loss (KmTrainer * t, const gfloat * x, gsize n, KmFeedResult expect)
   return info.loss;
 }
 
-/* §1.5, mini-batch N = 1: counts start at 1, exact running mean. */
+/* §8.1, mini-batch N = 1: counts start at 1, exact running mean. */
 static void
 test_micro_n1 (void)
 {
@@ -56,7 +57,7 @@ test_micro_n1 (void)
   km_trainer_free (t);
 }
 
-/* §1.5, N = 2: working copy, counts from 0, sync before assign. */
+/* §8.2, N = 2: working copy, counts from 0, sync before assign. */
 static void
 test_micro_n2 (void)
 {
@@ -99,7 +100,7 @@ test_micro_n2 (void)
   km_trainer_free (t);
 }
 
-/* §1.5, full batch: sum / (cnt + 1e-6) in float, empty cluster -> 0. */
+/* §8.3, full batch: sum / (cnt + 1e-6) in float, empty cluster -> 0. */
 static void
 test_micro_full_batch (void)
 {
@@ -131,7 +132,7 @@ test_micro_full_batch (void)
   km_trainer_free (t);
 }
 
-/* §6.4: with N > 1 the master changes only before steps N+1, 2N+1, ... */
+/* §2.3: with N > 1 the master changes only before steps N+1, 2N+1, ... */
 static void
 test_sync_timing (void)
 {
@@ -203,7 +204,7 @@ test_iteration_is_lloyd (void)
   km_trainer_free (t);
 }
 
-/* Reference for §1.1 computed independently, compared on random data,
+/* Reference for §2.2 computed independently, compared on random data,
  * once on the loop path and once on the GEMM path of the distances. */
 static void
 check_n1_against_reference (guint k, guint d)
@@ -305,7 +306,7 @@ test_running_mean_includes_initial_center (void)
   km_trainer_free (t);
 }
 
-/* §6.4: cosine N = 1 keeps the stored center unnormalised; predictions
+/* §4.2: cosine N = 1 keeps the stored center unnormalised; predictions
  * use its normalised version. */
 static void
 test_cosine_n1_unnormalised (void)
@@ -471,7 +472,7 @@ test_model_snapshots (void)
   km_model_unref (c);
 }
 
-/* §6.4: full batch with an empty cluster gives the zero vector, and the
+/* §2.4: full batch with an empty cluster gives the zero vector, and the
  * zero center then never wins squared-Euclidean ties over a real one. */
 static void
 test_full_batch_empty_cluster (void)

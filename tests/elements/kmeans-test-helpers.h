@@ -134,11 +134,11 @@ push_model_full (GstHarness * h, guint k, guint d, KmMetric metric,
   km_model_unref (model);
 }
 
-/* Writes a checkpoint of @k two-dimensional @centers to @path, as
+/* Writes a checkpoint of @k @d-dimensional @centers to @path, as
  * kmeans-train would; @version is the saved model's. */
 static inline void
-save_checkpoint (const gchar * path, guint k, const gfloat * centers,
-    guint64 * version)
+save_checkpoint_d (const gchar * path, guint k, guint d,
+    const gfloat * centers, guint64 * version)
 {
   GError *err = NULL;
   KmTrainer *t;
@@ -147,17 +147,25 @@ save_checkpoint (const gchar * path, guint k, const gfloat * centers,
 
   km_config_init (&cfg);
   cfg.k = k;
-  cfg.d = 2;
+  cfg.d = d;
   cfg.init = KM_INIT_GIVEN;
   t = km_trainer_new (&cfg, &err);
   fail_unless (t != NULL, "%s", err ? err->message : "");
-  fail_unless (km_trainer_set_centers (t, centers, k, 2, &err), "%s",
+  fail_unless (km_trainer_set_centers (t, centers, k, d, &err), "%s",
       err ? err->message : "");
   fail_unless (km_trainer_save (t, path, &err), "%s", err ? err->message : "");
   m = km_trainer_get_model (t);
   *version = km_model_get_version (m);
   km_model_unref (m);
   km_trainer_free (t);
+}
+
+/* save_checkpoint_d() of two-dimensional centers. */
+static inline void
+save_checkpoint (const gchar * path, guint k, const gfloat * centers,
+    guint64 * version)
+{
+  save_checkpoint_d (path, k, 2, centers, version);
 }
 
 /* The path of a model file (not created) in a fresh temporary folder;

@@ -81,31 +81,54 @@ check_src_caps (GstHarness * h, const gchar * expected)
   gst_caps_unref (want);
 }
 
-/* Pops the next error on @bus and checks its domain, code and that its
- * text or debug string holds each of the NULL-terminated fragments. */
+/* Pops the next error or warning (@type) on @bus and checks its domain,
+ * code and that its text or debug string holds each fragment of @args. */
 static void
-expect_error (GstBus * bus, GQuark domain, gint code, ...)
+expect_message_valist (GstBus * bus, GstMessageType type, GQuark domain,
+    gint code, va_list args)
 {
-  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GstMessage *msg = gst_bus_pop_filtered (bus, type);
   GError *err = NULL;
   gchar *debug = NULL, *all;
   const gchar *fragment;
-  va_list args;
 
-  fail_unless (msg != NULL, "no error posted");
-  gst_message_parse_error (msg, &err, &debug);
-  fail_unless (g_error_matches (err, domain, code), "unexpected error %s "
-      "(%s)", err->message, debug);
+  fail_unless (msg != NULL, "no %s posted", gst_message_type_get_name (type));
+  if (type == GST_MESSAGE_ERROR)
+    gst_message_parse_error (msg, &err, &debug);
+  else
+    gst_message_parse_warning (msg, &err, &debug);
+  fail_unless (g_error_matches (err, domain, code), "unexpected %s %s (%s)",
+      gst_message_type_get_name (type), err->message, debug);
   all = g_strconcat (err->message, " | ", debug, NULL);
-  va_start (args, code);
   while ((fragment = va_arg (args, const gchar *)))
       fail_unless (strstr (all, fragment) != NULL, "\"%s\" not in \"%s\"",
         fragment, all);
-  va_end (args);
   g_free (all);
   g_free (debug);
   g_error_free (err);
   gst_message_unref (msg);
+}
+
+/* The next error on @bus, holding the NULL-terminated fragments. */
+static void
+expect_error (GstBus * bus, GQuark domain, gint code, ...)
+{
+  va_list args;
+
+  va_start (args, code);
+  expect_message_valist (bus, GST_MESSAGE_ERROR, domain, code, args);
+  va_end (args);
+}
+
+/* The next warning on @bus, holding the NULL-terminated fragments. */
+static void
+expect_warning (GstBus * bus, GQuark domain, gint code, ...)
+{
+  va_list args;
+
+  va_start (args, code);
+  expect_message_valist (bus, GST_MESSAGE_WARNING, domain, code, args);
+  va_end (args);
 }
 
 /* Pops element messages until one named @name; NULL if none. */
@@ -393,7 +416,8 @@ GST_END_TEST;
 GST_START_TEST (test_nan_error)
 {
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = element_harness ("kmeans-assign", bus, NULL);
+  GstHarness *h = element_harness ("kmeans-assign", bus, "on-bad-input",
+      GST_KMEANS_ON_BAD_INPUT_ERROR, NULL);
   gfloat points[G_N_ELEMENTS (tf_points)];
 
   memcpy (points, tf_points, sizeof (points));
@@ -450,10 +474,58 @@ GST_START_TEST (test_nan_skip)
 
 GST_END_TEST;
 
-GST_START_TEST (test_partial_row)
+/* Points come from outside: by default bad ones are skipped and counted,
+ * with one warning for the first, and the stream goes on. */
+GST_START_TEST (test_default_skips_and_warns_once)
 {
   GstBus *bus = gst_bus_new ();
   GstHarness *h = element_harness ("kmeans-assign", bus, NULL);
+  gfloat points[G_N_ELEMENTS (tf_points)];
+  static const gint32 idx[] = { 0, 1, 4 };
+  static const gfloat dist[] = { 0, 1, 0 };
+  GstKMeansOnBadInput policy;
+  GstMessage *msg;
+
+  g_object_get (h->element, "on-bad-input", &policy, NULL);
+  fail_unless_equals_int (policy, GST_KMEANS_ON_BAD_INPUT_SKIP);
+  memcpy (points, tf_points, sizeof (points));
+  points[3] = NAN;              /* point 1 */
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (points, sizeof (points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, idx, dist, 3);
+  /* 3.5 rows: the whole buffer goes. */
+  fail_unless_equals_int (gst_harness_push (h, buffer_from (tf_points,
+              sizeof (tf_points) - sizeof (gfloat))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (points, sizeof (points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, idx, dist, 3);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  fail_unless_equals_uint64 (get_u64 (h, "skipped-points"), 1 + 4 + 1);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "the first skip posted no warning");
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
+      "more than one warning");
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_partial_row)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = element_harness ("kmeans-assign", bus, "on-bad-input",
+      GST_KMEANS_ON_BAD_INPUT_ERROR, NULL);
 
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   push_model (h, 5, tf_centers, 1);
@@ -665,6 +737,141 @@ GST_START_TEST (test_corrupt_replacement_keeps_model)
 
 GST_END_TEST;
 
+/* A replacement the stream cannot use (issue 11, defect 3): the current
+ * model stays, one warning names the file and the mismatch, it is counted,
+ * and no kmeans-model-loaded announces it. */
+GST_START_TEST (test_unfit_replacement_keeps_model)
+{
+  gchar *dir, *path = model_path_new ("kmeans-assign-XXXXXX", &dir);
+  gchar *tmp = g_build_filename (dir, "next", NULL);
+  static const gfloat centers3[] = { 0, 0, 0, 1, 1, 1 };
+  static const gint32 idx_b[] = { 1, 1, 1, 0 };
+  static const gfloat dist_b[] = { 0, 5, 5, 2 };
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  guint64 va, vbad, vb;
+
+  save_checkpoint (path, 5, tf_centers, &va);
+  h = element_harness ("kmeans-assign", bus, "model-location", path,
+      "model-poll-interval", G_GUINT64_CONSTANT (0), NULL);
+  check_loaded_message (bus, path, va, 5);
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+  fail_unless_equals_uint64 (get_u64 (h, "rejected-models"), 0);
+
+  /* A 3-D model for a 2-D stream. */
+  save_checkpoint_d (tmp, 2, 3, centers3, &vbad);
+  fail_unless (g_rename (tmp, path) == 0);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+  expect_warning (bus, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT, path,
+      "model has dimension 3, the stream has 2", NULL);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  fail_unless (pop_element_message (bus, "kmeans-model-loaded") == NULL);
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), va);
+  fail_unless_equals_uint64 (get_u64 (h, "rejected-models"), 1);
+
+  /* That version is not tried again. */
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, tf_dist, 4);
+  fail_unless_equals_uint64 (get_u64 (h, "rejected-models"), 1);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+
+  /* A fitting replacement is taken as usual. */
+  replace_checkpoint (path, 2, two_centers, &vb);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  check_loaded_message (bus, path, vb, 2);
+  pull_and_check_assignments (h, idx_b, dist_b, 4);
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), vb);
+  fail_unless_equals_uint64 (get_u64 (h, "rejected-models"), 1);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+  g_free (tmp);
+  model_path_free (path, dir);
+}
+
+GST_END_TEST;
+
+/* The element's own check goes through the same path: output=distances
+ * cannot carry more than 65536 clusters. */
+GST_START_TEST (test_replacement_with_too_many_clusters)
+{
+  gchar *dir, *path = model_path_new ("kmeans-assign-XXXXXX", &dir);
+  gchar *tmp = g_build_filename (dir, "next", NULL);
+  static const gfloat one_d[] = { 0, 10 }, points[] = { 1, 9 };
+  static const gfloat expected[] = { 1, 81, 81, 1 };
+  const guint big_k = 65537;
+  gfloat *many = g_new (gfloat, big_k);
+  GstBus *bus = gst_bus_new ();
+  GstBuffer *out;
+  GstHarness *h;
+  guint64 va, vbig;
+  guint i;
+
+  for (i = 0; i < big_k; i++)
+    many[i] = (gfloat) i;
+  save_checkpoint_d (path, 2, 1, one_d, &va);
+  h = element_harness ("kmeans-assign", bus, "model-location", path,
+      "model-poll-interval", G_GUINT64_CONSTANT (0), "output", 1, NULL);
+  gst_harness_set_src_caps_str (h,
+      "application/x-points,format=F32LE,dimensions=1");
+
+  save_checkpoint_d (tmp, big_k, 1, many, &vbig);
+  fail_unless (g_rename (tmp, path) == 0);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (points, sizeof (points))), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out != NULL);
+  fail_unless (gst_buffer_memcmp (out, 0, expected, sizeof (expected)) == 0);
+  gst_buffer_unref (out);
+  expect_warning (bus, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT, path,
+      "model has 65537 clusters", NULL);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), va);
+  fail_unless_equals_uint64 (get_u64 (h, "rejected-models"), 1);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+  g_free (many);
+  g_free (tmp);
+  model_path_free (path, dir);
+}
+
+GST_END_TEST;
+
+/* The checkpoint present at start is read before the caps are known: one
+ * that does not fit the negotiated stream stops it, with an error that
+ * names the file, as an unreadable one does at start. */
+GST_START_TEST (test_unfit_checkpoint_at_start)
+{
+  gchar *dir, *path = model_path_new ("kmeans-assign-XXXXXX", &dir);
+  static const gfloat centers3[] = { 0, 0, 0, 1, 1, 1 };
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  guint64 v;
+
+  save_checkpoint_d (path, 2, 3, centers3, &v);
+  h = element_harness ("kmeans-assign", bus, "model-location", path, NULL);
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_ERROR);
+  expect_error (bus, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT, path,
+      "3 dimensions", "points have 2", NULL);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+  model_path_free (path, dir);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_newest_model_wins)
 {
   gchar *dir, *path = model_path_new ("kmeans-assign-XXXXXX", &dir);
@@ -719,11 +926,15 @@ kmeansassign_suite (void)
   tcase_add_test (tc, test_dimension_mismatch);
   tcase_add_test (tc, test_nan_error);
   tcase_add_test (tc, test_nan_skip);
+  tcase_add_test (tc, test_default_skips_and_warns_once);
   tcase_add_test (tc, test_partial_row);
   tcase_add_test (tc, test_model_location_reload);
   tcase_add_test (tc, test_model_location_missing_then_written);
   tcase_add_test (tc, test_corrupt_checkpoint_at_start);
   tcase_add_test (tc, test_corrupt_replacement_keeps_model);
+  tcase_add_test (tc, test_unfit_replacement_keeps_model);
+  tcase_add_test (tc, test_replacement_with_too_many_clusters);
+  tcase_add_test (tc, test_unfit_checkpoint_at_start);
   tcase_add_test (tc, test_newest_model_wins);
   return s;
 }

@@ -82,8 +82,7 @@ make_model (guint64 version, gfloat offset)
 static void
 push_model (Fixture * f, KmModel * model)
 {
-  fail_unless (gst_harness_push_event (f->h,
-          test_model_event_new (model)));
+  fail_unless (gst_harness_push_event (f->h, test_model_event_new (model)));
 }
 
 /* Pulls one buffer and checks its text and timestamps. */

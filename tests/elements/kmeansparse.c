@@ -267,6 +267,10 @@ GST_END_TEST;
 
 /* ----------------------------------------------------------------- JSON */
 
+/* The JSON tests need a kmeans-parse built with json-glib; without it,
+ * the tests under "without json-glib" check that JSON is refused. */
+#ifdef HAVE_JSON_GLIB
+
 GST_START_TEST (test_json_point_and_points)
 {
   Fixture *f = fixture_new ("application/json", NULL);
@@ -377,6 +381,7 @@ GST_START_TEST (test_json_malformed_points_counted)
 }
 
 GST_END_TEST;
+#endif /* HAVE_JSON_GLIB */
 
 /* ---------------------------------------------------------------- lines */
 
@@ -413,6 +418,7 @@ GST_START_TEST (test_lines_split_across_buffers)
 
 GST_END_TEST;
 
+#ifdef HAVE_JSON_GLIB
 GST_START_TEST (test_lines_json)
 {
   Fixture *f = fixture_new ("application/octet-stream", "mode", "lines",
@@ -430,6 +436,7 @@ GST_START_TEST (test_lines_json)
 }
 
 GST_END_TEST;
+#endif /* HAVE_JSON_GLIB */
 
 GST_START_TEST (test_lines_too_long)
 {
@@ -487,7 +494,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_malformed_error)
 {
-  Fixture *f = fixture_new ("text/csv", NULL);
+  Fixture *f = fixture_new ("text/csv", "on-bad-input", "error", NULL);
   GstMessage *msg;
   GError *err = NULL;
   gchar *debug = NULL;
@@ -525,6 +532,30 @@ GST_START_TEST (test_malformed_skip_warns_once)
   fail_unless_equals_uint64 (get_u64 (f, "parsed-points"), 2);
   msg = pop_message (f, GST_MESSAGE_WARNING);
   fail_unless (msg != NULL);
+  gst_message_unref (msg);
+  fail_unless (pop_message (f, GST_MESSAGE_WARNING) == NULL);
+  fail_unless (pop_message (f, GST_MESSAGE_ERROR) == NULL);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* Records come from outside: by default a malformed one is skipped,
+ * counted and warned about once, and the stream goes on. */
+GST_START_TEST (test_default_skips_malformed)
+{
+  Fixture *f = fixture_new ("text/csv", NULL);
+  static const gfloat expected[] = { 1, 2, 5, 6 };
+  static const gfloat later[] = { 7, 8 };
+  GstMessage *msg;
+
+  fail_unless_equals_int (push_text (f, "1,2\n3,abc\n5,6\n", 0), GST_FLOW_OK);
+  check_f32 (f, expected, 4);
+  fail_unless_equals_int (push_text (f, "nan,1\n7,8\n", 0), GST_FLOW_OK);
+  check_f32 (f, later, 2);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 2);
+  msg = pop_message (f, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "the first malformed record posted no warning");
   gst_message_unref (msg);
   fail_unless (pop_message (f, GST_MESSAGE_WARNING) == NULL);
   fail_unless (pop_message (f, GST_MESSAGE_ERROR) == NULL);
@@ -591,7 +622,12 @@ GST_START_TEST (test_garbage_never_crashes)
     "{\"point\":[1,2],}", "[1,2,3", "\"", "[\"\\", "-", "[-]", "[1e]",
   };
   const gchar *modes[] = { "message", "lines" };
+#ifdef HAVE_JSON_GLIB
   const gchar *formats[] = { "json", "csv", "auto" };
+#else
+  /* JSON, or auto meeting it, would stop the stream with an error. */
+  const gchar *formats[] = { "csv" };
+#endif
   guint m, fmt, i;
   GRand *rand = g_rand_new_with_seed (42);
   gsize big = 1 << 20;
@@ -641,6 +677,7 @@ GST_START_TEST (test_garbage_never_crashes)
 
 GST_END_TEST;
 
+#ifdef HAVE_JSON_GLIB
 GST_START_TEST (test_json_guards)
 {
   Fixture *f = fixture_new ("application/json", "on-bad-input", "skip",
@@ -667,10 +704,12 @@ GST_START_TEST (test_json_guards)
 }
 
 GST_END_TEST;
+#endif /* HAVE_JSON_GLIB */
 
 /* ------------------------------------------------- formats, caps, events */
 
-GST_START_TEST (test_auto_format_from_first_record)
+#ifdef HAVE_JSON_GLIB
+GST_START_TEST (test_auto_format_json_from_first_record)
 {
   Fixture *f = fixture_new ("text/x-raw, format=utf8", NULL);
   static const gfloat expected[] = { 1, 2 };
@@ -678,9 +717,19 @@ GST_START_TEST (test_auto_format_from_first_record)
   fail_unless_equals_int (push_text (f, "  [1, 2]", 0), GST_FLOW_OK);
   check_f32 (f, expected, 2);
   fixture_free (f);
+}
+
+GST_END_TEST;
+#endif /* HAVE_JSON_GLIB */
+
+GST_START_TEST (test_auto_format_from_first_record)
+{
+  Fixture *f;
+  static const gfloat expected[] = { 1, 2 };
 
   /* Sniffed as CSV: with the default ',' "1;2" is not a number. */
-  f = fixture_new ("text/x-raw, format=utf8", "header", "absent", NULL);
+  f = fixture_new ("text/x-raw, format=utf8", "header", "absent",
+      "on-bad-input", "error", NULL);
   fail_unless_equals_int (push_text (f, "1;2\n", 0), GST_FLOW_ERROR);
   fixture_free (f);
 
@@ -774,6 +823,72 @@ GST_START_TEST (test_restart_resets)
 
 GST_END_TEST;
 
+/* -------------------------------------------------- without json-glib */
+
+#ifndef HAVE_JSON_GLIB
+static void
+check_no_json_error (GstBus * bus)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+
+  fail_unless (msg != NULL, "no error message");
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_CORE_ERROR,
+          GST_CORE_ERROR_NOT_IMPLEMENTED), "%s", err->message);
+  fail_unless (strstr (err->message, "without JSON support") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+}
+
+GST_START_TEST (test_no_json_format_refused)
+{
+  GstElement *e = gst_element_factory_make ("kmeans-parse", NULL);
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (e, bus);
+  gst_util_set_object_arg (G_OBJECT (e), "format", "json");
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  check_no_json_error (bus);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_no_json_input_refused)
+{
+  static const gfloat expected[] = { 1, 2 };
+  Fixture *f;
+
+  /* format=auto: a record starting with [ is JSON. */
+  f = fixture_new ("application/octet-stream", "on-bad-input", "skip", NULL);
+  fail_unless_equals_int (push_text (f, "[1,2]\n", 0), GST_FLOW_ERROR);
+  check_no_output (f);
+  check_no_json_error (f->bus);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 0);
+  fixture_free (f);
+
+  /* application/json caps say JSON, whatever the text. */
+  f = fixture_new ("application/json", NULL);
+  fail_unless_equals_int (push_text (f, "1,2\n", 0), GST_FLOW_ERROR);
+  check_no_json_error (f->bus);
+  fixture_free (f);
+
+  /* CSV still works. */
+  f = fixture_new ("application/octet-stream", NULL);
+  fail_unless_equals_int (push_text (f, "1,2\n", 0), GST_FLOW_OK);
+  check_f32 (f, expected, 2);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+#endif /* !HAVE_JSON_GLIB */
+
 static Suite *
 kmeansparse_suite (void)
 {
@@ -788,21 +903,30 @@ kmeansparse_suite (void)
   tcase_add_test (tc, test_csv_header_present_and_absent);
   tcase_add_test (tc, test_csv_quotes_and_delimiter);
   tcase_add_test (tc, test_csv_unbalanced_quotes);
+#ifdef HAVE_JSON_GLIB
   tcase_add_test (tc, test_json_point_and_points);
   tcase_add_test (tc, test_json_objects);
   tcase_add_test (tc, test_json_named_members_and_indices);
   tcase_add_test (tc, test_json_reads_kmeans_format_points);
   tcase_add_test (tc, test_json_malformed_points_counted);
-  tcase_add_test (tc, test_lines_split_across_buffers);
   tcase_add_test (tc, test_lines_json);
+  tcase_add_test (tc, test_json_guards);
+  tcase_add_test (tc, test_auto_format_json_from_first_record);
+#else
+  g_print ("kmeans-parse is built without json-glib: skipping its JSON "
+      "tests, checking that JSON is refused instead\n");
+  tcase_add_test (tc, test_no_json_format_refused);
+  tcase_add_test (tc, test_no_json_input_refused);
+#endif
+  tcase_add_test (tc, test_lines_split_across_buffers);
   tcase_add_test (tc, test_lines_too_long);
   tcase_add_test (tc, test_lines_discont_loses_line);
   tcase_add_test (tc, test_malformed_error);
   tcase_add_test (tc, test_malformed_skip_warns_once);
+  tcase_add_test (tc, test_default_skips_malformed);
   tcase_add_test (tc, test_fixed_dimensions);
   tcase_add_test (tc, test_non_finite_values);
   tcase_add_test (tc, test_garbage_never_crashes);
-  tcase_add_test (tc, test_json_guards);
   tcase_add_test (tc, test_auto_format_from_first_record);
   tcase_add_test (tc, test_events_follow_caps);
   tcase_add_test (tc, test_invalid_settings);

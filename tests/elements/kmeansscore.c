@@ -595,8 +595,9 @@ GST_START_TEST (test_bad_input)
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
   gst_harness_teardown (h);
 
-  /* The default policy is an error. */
-  h = element_harness ("kmeans-score", bus, NULL);
+  /* The strict policy is an error. */
+  h = element_harness ("kmeans-score", bus, "on-bad-input",
+      GST_KMEANS_ON_BAD_INPUT_ERROR, NULL);
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   push_model (h, 5, tf_centers, 1);
   fail_unless_equals_int (gst_harness_push (h,
@@ -605,6 +606,146 @@ GST_START_TEST (test_bad_input)
   gst_harness_teardown (h);
 
   bus_free (bus);
+}
+
+GST_END_TEST;
+
+/* By default bad input is skipped: counted in the property and in the
+ * interval's message, one warning for the first skip, no error. */
+GST_START_TEST (test_default_skips_and_counts)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = element_harness ("kmeans-score", bus, NULL);
+  gfloat points[G_N_ELEMENTS (tf_points)];
+  const GstStructure *s;
+  GstMessage *msg;
+
+  memcpy (points, tf_points, sizeof (points));
+  points[3] = NAN;              /* point 1 */
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  push_through (h, buffer_from (points, sizeof (points)));
+  push_through (h, buffer_from (tf_points, 3 * sizeof (gfloat)));
+  push_through (h, buffer_from (points, sizeof (points)));
+  push_eos (h);
+
+  fail_unless_equals_uint64 (get_u64 (h, "skipped-points"), 1 + 2 + 1);
+  /* Popping by type drops what comes before: the warning came first. */
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "the first skip posted no warning");
+  gst_message_unref (msg);
+  msg = pop_score (bus);
+  fail_unless (msg != NULL);
+  s = gst_message_get_structure (msg);
+  fail_unless_equals_uint64 (field_u64 (s, "num-points"), 6);
+  fail_unless_equals_uint64 (field_u64 (s, "skipped-points"), 4);
+  fail_unless_equals_float (field_double (s, "score"), 2);
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
+/* Each interval counts its own skips. */
+GST_START_TEST (test_skipped_points_per_interval)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = element_harness ("kmeans-score", bus, "interval-points",
+      G_GUINT64_CONSTANT (4), NULL);
+  gfloat points[G_N_ELEMENTS (tf_points)];
+  const GstStructure *s;
+  GstMessage *msg;
+
+  memcpy (points, tf_points, sizeof (points));
+  points[3] = NAN;
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  push_through (h, buffer_from (points, sizeof (points)));      /* 3 + 1 */
+  push_through (h, buffer_from (points, sizeof (points)));      /* 3 + 1 */
+  push_through (h, buffer_from (tf_points, sizeof (tf_points)));        /* 4 */
+
+  msg = pop_score (bus);
+  fail_unless (msg != NULL);
+  s = gst_message_get_structure (msg);
+  fail_unless_equals_uint64 (field_u64 (s, "num-points"), 6);
+  fail_unless_equals_uint64 (field_u64 (s, "skipped-points"), 2);
+  gst_message_unref (msg);
+  msg = pop_score (bus);
+  fail_unless (msg != NULL);
+  s = gst_message_get_structure (msg);
+  fail_unless_equals_uint64 (field_u64 (s, "num-points"), 4);
+  fail_unless_equals_uint64 (field_u64 (s, "skipped-points"), 0);
+  gst_message_unref (msg);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
+/* Issue 11, defect 3: a replacement checkpoint of another dimension is
+ * rejected with a warning; the current model keeps scoring. */
+GST_START_TEST (test_unfit_replacement_keeps_model)
+{
+  gchar *dir, *path = model_path_new ("kmeans-score-XXXXXX", &dir);
+  gchar *tmp = g_build_filename (dir, "next", NULL);
+  static const gfloat centers3[] = { 0, 0, 0 };
+  GstBus *bus = gst_bus_new ();
+  const GstStructure *s;
+  GstMessage *msg;
+  GstHarness *h;
+  guint64 va, vbad;
+
+  save_checkpoint (path, 5, tf_centers, &va);
+  h = element_harness ("kmeans-score", bus, "model-location", path,
+      "model-poll-interval", G_GUINT64_CONSTANT (0), NULL);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  fail_unless (msg != NULL && gst_message_has_name (msg,
+          "kmeans-model-loaded"));
+  gst_message_unref (msg);
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_through (h, buffer_from (tf_points, sizeof (tf_points)));
+
+  save_checkpoint_d (tmp, 1, 3, centers3, &vbad);
+  fail_unless (g_rename (tmp, path) == 0);
+  push_through (h, buffer_from (tf_points, sizeof (tf_points)));
+  push_eos (h);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning about the unfit checkpoint");
+  {
+    GError *err = NULL;
+
+    gst_message_parse_warning (msg, &err, NULL);
+    fail_unless (strstr (err->message, path) != NULL, "%s", err->message);
+    fail_unless (strstr (err->message, "model has dimension 3, the stream "
+            "has 2") != NULL, "%s", err->message);
+    g_error_free (err);
+  }
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  /* Both buffers scored with the first model; no second model announced. */
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    fail_if (gst_message_has_name (msg, "kmeans-model-loaded"));
+    if (gst_message_has_name (msg, "kmeans-score")) {
+      s = gst_message_get_structure (msg);
+      fail_unless_equals_uint64 (field_u64 (s, "num-points"), 8);
+      fail_unless_equals_float (field_double (s, "score"), 12);
+      fail_unless_equals_uint64 (field_u64 (s, "model-version"), va);
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_uint64 (get_u64 (h, "rejected-models"), 1);
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), va);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+  g_free (tmp);
+  model_path_free (path, dir);
 }
 
 GST_END_TEST;
@@ -689,6 +830,9 @@ kmeansscore_suite (void)
   tcase_add_test (tc, test_dimension_mismatch);
   tcase_add_test (tc, test_bad_input);
   tcase_add_test (tc, test_model_location);
+  tcase_add_test (tc, test_default_skips_and_counts);
+  tcase_add_test (tc, test_skipped_points_per_interval);
+  tcase_add_test (tc, test_unfit_replacement_keeps_model);
   return s;
 }
 

@@ -466,8 +466,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_given_centers_exact)
 {
-  /* §1.5: c0 = [0,0]; {[2,0],[4,0]} -> [2,0], count 3; {[5,0]} -> [2.75,0],
-   * count 4. */
+  /* docs/algorithm.md §8.1: c0 = [0,0]; {[2,0],[4,0]} -> [2,0], count 3;
+   * {[5,0]} -> [2.75,0], count 4. */
   static const gfloat batch1[] = { 2, 0, 4, 0 };
   static const gfloat batch2[] = { 5, 0 };
   static const gdouble after1[] = { 2, 0 }, after2[] = { 2.75, 0 };
@@ -889,7 +889,8 @@ GST_START_TEST (test_nan_error)
 {
   const gfloat pts[] = { 1, 2, NAN, 4, 5, 6 };
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = start_harness (new_train (bus, NULL), CAPS_F32_2D);
+  GstHarness *h = start_harness (new_train (bus, "on-bad-input",
+          GST_KMEANS_ON_BAD_INPUT_ERROR, NULL), CAPS_F32_2D);
 
   fail_unless_equals_int (gst_harness_push (h, points_buffer (pts, 6, 0)),
       GST_FLOW_ERROR);
@@ -974,7 +975,8 @@ GST_START_TEST (test_partial_row_error)
 {
   static const guint8 bytes[10] = { 0 };
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = start_harness (new_train (bus, NULL), CAPS_F32_3D);
+  GstHarness *h = start_harness (new_train (bus, "on-bad-input",
+          GST_KMEANS_ON_BAD_INPUT_ERROR, NULL), CAPS_F32_3D);
 
   fail_unless_equals_int (push_bytes (h, bytes, sizeof (bytes)),
       GST_FLOW_ERROR);
@@ -1007,6 +1009,59 @@ GST_START_TEST (test_partial_row_skip)
   assert_centers (h->element, NULL, 0, 0);
   push_points (h, good, 4);
   assert_centers (h->element, (const gdouble[]) { 1, 2, 3, 4 }, 2, 2);
+  assert_no_error (bus);
+  gst_harness_teardown (h);
+  drop_bus (bus);
+}
+
+GST_END_TEST;
+
+/* By default bad input is skipped: counted in the properties and in the
+ * progress messages, one warning for the first skip, no error. */
+GST_START_TEST (test_default_skips_and_counts)
+{
+  static const gfloat zero[] = { 0, 0 };
+  const gfloat with_nan[] = { 2, 0, NAN, 1, 4, 0 };
+  static const gfloat partial[] = { 1, 2, 3 };
+  GstBus *bus = gst_bus_new ();
+  GstElement *train = new_train (bus, "num-clusters", 1,
+      "progress-interval", 1, NULL);
+  GstKMeansOnBadInput policy;
+  GstMessage *msg;
+  GstHarness *h;
+  GList *msgs, *l;
+  const GstStructure *s;
+
+  g_object_get (train, "on-bad-input", &policy, NULL);
+  fail_unless_equals_int (policy, GST_KMEANS_ON_BAD_INPUT_SKIP);
+  set_initial_centers (train, zero, 1, 2);
+  h = start_harness (train, CAPS_F32_2D);
+
+  push_points (h, with_nan, 6);
+  fail_unless_equals_int (push_bytes (h, partial, sizeof (partial)),
+      GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+  push_points (h, with_nan, 6);
+
+  fail_unless_equals_uint64 (get_u64 (h->element, "skipped-points"), 4);
+  fail_unless_equals_uint64 (get_u64 (h->element, "skipped-buffers"), 1);
+  fail_unless_equals_uint64 (get_u64 (h->element, "points"), 4);
+  /* Popping by type drops what comes before: the warning came first. */
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "the first skip posted no warning");
+  gst_message_unref (msg);
+  msgs = pop_messages (bus, "kmeans-train");
+  fail_unless_equals_int (g_list_length (msgs), 2);
+  s = msgs->data;
+  fail_unless_equals_uint64 (field_u64 (s, "skipped-points"), 1);
+  fail_unless_equals_uint64 (field_u64 (s, "skipped-buffers"), 0);
+  s = msgs->next->data;
+  fail_unless_equals_uint64 (field_u64 (s, "skipped-points"), 4);
+  fail_unless_equals_uint64 (field_u64 (s, "skipped-buffers"), 1);
+  for (l = msgs; l; l = l->next)
+    fail_unless_equals_uint64 (field_u64 (l->data, "batch-points"), 2);
+  free_messages (msgs);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
   assert_no_error (bus);
   gst_harness_teardown (h);
   drop_bus (bus);
@@ -1448,6 +1503,7 @@ kmeanstrain_suite (void)
   tcase_add_test (tc, test_nan_skip);
   tcase_add_test (tc, test_partial_row_error);
   tcase_add_test (tc, test_partial_row_skip);
+  tcase_add_test (tc, test_default_skips_and_counts);
   tcase_add_test (tc, test_checkpoint_resume_matches_uninterrupted);
   tcase_add_test (tc, test_checkpoint_interval_and_eos);
   tcase_add_test (tc, test_checkpoint_interval_time);

@@ -574,7 +574,8 @@ GST_START_TEST (test_video_input)
   static const guint8 frame[12] = {
     200, 12, 12, 12, 200, 12, 12, 12, 200, 0xee, 0xee, 0xee
   };
-  GstHarness *h = viz_harness (NULL, view, "fade", 0.0, NULL);
+  GstHarness *h = viz_harness (NULL, view, "fade", 0.0, "on-bad-input",
+      GST_KMEANS_ON_BAD_INPUT_ERROR, NULL);
   Frame f;
   guint i;
 
@@ -630,8 +631,9 @@ GST_START_TEST (test_bad_input)
   Frame f;
   gint px, py;
 
-  /* Default: an error naming the point. */
-  h = viz_harness (bus, NULL, NULL);
+  /* error: an error naming the point. */
+  h = viz_harness (bus, NULL, "on-bad-input", GST_KMEANS_ON_BAD_INPUT_ERROR,
+      NULL);
   gst_harness_set_src_caps_str (h, POINTS_CAPS);
   fail_unless_equals_int (push_points (h, p, 6, GST_CLOCK_TIME_NONE),
       GST_FLOW_ERROR);
@@ -653,6 +655,38 @@ GST_START_TEST (test_bad_input)
   to_pixel (square_view, p[4], p[5], &px, &py);
   assert_pixel (&f, px, py, no_model);
   frame_release (&f);
+  gst_harness_teardown (h);
+  bus_free (bus);
+}
+
+GST_END_TEST;
+
+/* The default skips bad points, counts them and warns once. */
+GST_START_TEST (test_default_skips_bad_input)
+{
+  const gfloat p[] = { 1, 1, NAN, 2, -3, 2.2 };
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = viz_harness (bus, square_view, "fade", 0.0, NULL);
+  GstMessage *msg;
+  Frame f;
+  gint px, py;
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  fail_unless_equals_int (push_points (h, p, 6, GST_CLOCK_TIME_NONE),
+      GST_FLOW_OK);
+  frame_pull (h, &f);
+  to_pixel (square_view, p[4], p[5], &px, &py);
+  assert_pixel (&f, px, py, no_model);
+  frame_release (&f);
+  /* A partial row: the whole buffer goes. */
+  fail_unless_equals_int (push_points (h, p, 5, GST_CLOCK_TIME_NONE),
+      GST_FLOW_OK);
+  fail_unless_equals_uint64 (get_u64 (h, "skipped-points"), 1 + 3);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "the first skip posted no warning");
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
   gst_harness_teardown (h);
   bus_free (bus);
 }
@@ -689,6 +723,64 @@ GST_START_TEST (test_model_location)
 
   gst_harness_teardown (h);
   bus_free (bus);
+  model_path_free (path, dir);
+}
+
+GST_END_TEST;
+
+/* Issue 11, defect 3: a replacement checkpoint of another dimension is
+ * rejected with a warning naming it; the current model stays drawn. */
+GST_START_TEST (test_unfit_replacement_keeps_model)
+{
+  gchar *dir, *path = model_path_new ("kmeans-viz-XXXXXX", &dir);
+  gchar *tmp = g_build_filename (dir, "next", NULL);
+  static const gfloat c3[] = { 0, 0, 0 };
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+  GstHarness *h;
+  guint64 version, vbad;
+  Frame f;
+  guint i;
+
+  make_twelve_points ();
+  save_checkpoint (path, 3, three_centers, &version);
+  h = viz_harness (bus, square_view, "model-location", path,
+      "model-poll-interval", G_GUINT64_CONSTANT (0), NULL);
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  fail_unless_equals_int (push_points (h, twelve_points, 24,
+          GST_CLOCK_TIME_NONE), GST_FLOW_OK);
+  frame_pull (h, &f);
+  frame_release (&f);
+
+  save_checkpoint_d (tmp, 1, 3, c3, &vbad);
+  fail_unless (g_rename (tmp, path) == 0);
+  fail_unless_equals_int (push_points (h, twelve_points, 24,
+          GST_CLOCK_TIME_NONE), GST_FLOW_OK);
+  frame_pull (h, &f);
+  for (i = 0; i < 3; i++)
+    assert_marker (&f, square_view, three_centers + 2 * i, palette[i]);
+  frame_release (&f);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning about the unfit checkpoint");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, path) != NULL, "%s", err->message);
+  fail_unless (strstr (err->message, "model has dimension 3, the stream "
+          "has 2") != NULL, "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    fail_if (gst_message_has_name (msg, "kmeans-model-loaded"));
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_uint64 (get_u64 (h, "model-version"), version);
+  fail_unless_equals_uint64 (get_u64 (h, "rejected-models"), 1);
+
+  gst_harness_teardown (h);
+  bus_free (bus);
+  g_free (tmp);
   model_path_free (path, dir);
 }
 
@@ -777,6 +869,8 @@ kmeansviz_suite (void)
   tcase_add_test (tc, test_model_dimension_mismatch);
   tcase_add_test (tc, test_bad_input);
   tcase_add_test (tc, test_model_location);
+  tcase_add_test (tc, test_default_skips_bad_input);
+  tcase_add_test (tc, test_unfit_replacement_keeps_model);
   tcase_add_test (tc, test_automatic_view);
   tcase_add_test (tc, test_many_clusters);
   return s;

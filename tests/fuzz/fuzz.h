@@ -52,7 +52,7 @@ fuzz_log_handler (const gchar * domain, GLogLevelFlags level,
 }
 
 #ifdef FUZZ_PARSES_CAPS_STRINGS
-#include "zmqcommon.h"
+#include "zmqframing.h"
 
 /* GStreamer 1.22's gst_caps_from_string() leaks the value list it was
  * parsing when a "{...}" list in the string is malformed ("a, b={1,":

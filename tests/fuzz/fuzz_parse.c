@@ -1,218 +1,381 @@
-/* Fuzzes kmeans-parse, CSV and JSON text to points, in process through a
- * GstHarness: the real element with its real pads, so the parsing code,
- * the line reassembly across buffers and the bad-input policy are all
- * exercised as in a pipeline.
+/* Fuzzes kmeans-parse's text readers, kmcsvreader.h and kmjsonreader.h,
+ * directly, without GStreamer: the text is cut into records the way
+ * kmeans-parse cuts it (messages, or lines across buffers), each record
+ * goes to the reader of its format, and a sink standing in for the
+ * element takes points (learning D, refusing points of another width or
+ * out of range) and applies the bad-input policy.
  *
  * Input: three option bytes, then the text, cut into buffers at every
  * 0xff byte (never valid UTF-8, so no text is lost by it).
  *   byte 0: bits 0-1 format (auto, csv, json, auto), bit 2 lines mode,
  *           bits 3-4 header (auto, present, absent, auto), bit 5
  *           output-format=F64LE, bit 6 on-bad-input=skip, bit 7 DISCONT
- *           on every buffer after the first;
- *   byte 1: bits 0-1 input caps, bits 2-3 columns ("", "1,0", "x,y",
- *           "y"), bits 4-5 delimiter (",", ";", "\t", " "), bits 6-7
- *           dimensions (0-3);
- *   byte 2: max-line-length, 16 + byte (0: the default).
+ *           on every buffer after the first (lines mode: the unfinished
+ *           line is lost);
+ *   byte 1: bits 0-1 input caps (what format=auto follows), bits 2-3
+ *           columns ("", "1,0", "x,y", "y"), bits 4-5 delimiter (",",
+ *           ";", "\t", " "), bits 6-7 dimensions (0-3);
+ *   byte 2: max-line-length, 16 + byte (0: the default); longer lines
+ *           never reach a reader.
  *
- * Promises checked: output buffers hold whole points of the D in the
- * caps, all finite, and parsed-points counts them; GST_FLOW_ERROR only
- * after an error message; with on-bad-input=skip no error at all, and one
- * warning message exactly when a record was malformed. */
+ * Promises checked: after the sink says stop, a reader calls nothing more
+ * and reports that it stopped; every reason is non-empty UTF-8 text of at
+ * most 255 bytes; a CSV line gives at most one point or malformed record
+ * (exactly one without a header), a forced header none; with columns
+ * chosen every point has that many values, and the first point accepted
+ * with automatic CSV columns fixes them to its width. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <math.h>
 #include <string.h>
-#include <gst/gst.h>
-#include <gst/check/gstharness.h>
 
 #include "fuzz.h"
-#include "gstkmeansparse.h"
-#include "kmeanselements.h"
+#include "kmeans.h"
+#include "kmcsvreader.h"
+#ifdef HAVE_JSON_GLIB
+#include "kmjsonreader.h"
+#endif
 
-static const gchar *const input_caps[] = {
-  "application/octet-stream", "text/csv", "application/json",
-  "text/x-raw, format=(string)utf8"
+typedef enum
+{
+  FORMAT_AUTO,
+  FORMAT_CSV,
+  FORMAT_JSON
+} Format;
+
+static const Format caps_formats[] = {
+  FORMAT_AUTO, FORMAT_CSV, FORMAT_JSON, FORMAT_AUTO
 };
-static const gchar *const formats[] = { "auto", "csv", "json", "auto" };
-static const gchar *const headers[] = { "auto", "present", "absent", "auto" };
+
+static const Format formats[] = {
+  FORMAT_AUTO, FORMAT_CSV, FORMAT_JSON, FORMAT_AUTO
+};
+
+static const KmCsvHeader headers[] = {
+  KM_CSV_HEADER_AUTO, KM_CSV_HEADER_PRESENT, KM_CSV_HEADER_ABSENT,
+  KM_CSV_HEADER_AUTO
+};
 static const gchar *const columns[] = { "", "1,0", "x,y", "y" };
 static const gchar *const delimiters[] = { ",", ";", "\\t", " " };
+
+#define DEFAULT_MAX_LINE_LENGTH (1024 * 1024)
+
+/* The element's side of the readers, and what one read call did. */
+typedef struct
+{
+  gboolean skip;                /* on-bad-input=skip */
+  gboolean f64;
+  guint d;                      /* 0 until learnt */
+  KmColumns cols;
+  KmCsvHeader header;
+  Format format;                /* in force; AUTO until sniffed */
+  gsize max_line_length;
+  KmCsvReader *csv;
+#ifdef HAVE_JSON_GLIB
+  KmJsonReader *json;
+#endif
+  gboolean ended;               /* a stop ends the stream, as an error does */
+  GString *line;                /* lines mode: the unfinished line */
+  gboolean too_long;            /* ... is longer than max_line_length */
+
+  /* One read call. */
+  guint width_wanted;           /* columns chosen when it began, 0 if none */
+  gboolean stopped;
+  guint points;
+  guint malformed;
+  guint accepted_width;
+} Parse;
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  gst_init (NULL, NULL);
   fuzz_make_warnings_fatal ();
-  if (!GST_ELEMENT_REGISTER (kmeans_parse, NULL))
-    fuzz_fail ("cannot register kmeans-parse");
   return 0;
 }
 
-/* kmeans-parse with the options of @opt, adjusted to settings it accepts
- * (refused settings fail the state change, which is not this fuzzer's
- * subject). */
-static GstElement *
-make_parse (const guint8 * opt)
+static gboolean
+value_fits (Parse * p, gdouble v)
 {
-  GstElement *parse = gst_element_factory_make ("kmeans-parse", NULL);
+  return p->f64 ? isfinite (v) : isfinite ((gfloat) v);
+}
+
+static gboolean
+point_fits (Parse * p, const gdouble * values, guint width)
+{
+  guint j;
+
+  if (width == 0 || width > KM_MAX_DIMENSIONS || (p->d && width != p->d))
+    return FALSE;
+  for (j = 0; j < width; j++) {
+    if (!value_fits (p, values[j]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static KmPointVerdict
+sink_point (const gdouble * values, guint width, gpointer user_data)
+{
+  Parse *p = user_data;
+
+  fuzz_check (!p->stopped);
+  if (p->width_wanted > 0)
+    fuzz_check (width == p->width_wanted);
+  p->points++;
+  if (!point_fits (p, values, width)) {
+    p->stopped = !p->skip;
+    return p->skip ? KM_POINT_REFUSED : KM_POINT_STOP;
+  }
+  p->d = width;
+  p->accepted_width = width;
+  return KM_POINT_ACCEPTED;
+}
+
+static gboolean
+sink_malformed (const gchar * reason, gpointer user_data)
+{
+  Parse *p = user_data;
+  gsize len = strlen (reason);
+
+  fuzz_check (!p->stopped);
+  fuzz_check (len > 0 && len <= 255);
+  fuzz_check (g_utf8_validate (reason, len, NULL));
+  p->malformed++;
+  p->stopped = !p->skip;
+  return p->skip;
+}
+
+static void
+sink_log (GLogLevelFlags level, const gchar * message, gpointer user_data)
+{
+  fuzz_check (level == G_LOG_LEVEL_DEBUG || level == G_LOG_LEVEL_INFO);
+  fuzz_check (message != NULL && message[0] != '\0');
+}
+
+static void
+read_begin (Parse * p)
+{
+  p->width_wanted = p->cols.n;
+  p->stopped = FALSE;
+  p->points = p->malformed = p->accepted_width = 0;
+}
+
+/* What every read promises: it says whether the sink stopped it. */
+static void
+read_end (Parse * p, gboolean went_on)
+{
+  fuzz_check (went_on == !p->stopped);
+  if (p->stopped)
+    p->ended = TRUE;
+}
+
+static void
+read_csv (Parse * p, const gchar * line, gsize len, gboolean may_be_header)
+{
+  gboolean automatic = p->cols.n == 0;
+  gboolean went_on;
+
+  read_begin (p);
+  went_on = km_csv_reader_read_line (p->csv, line, (guint) len);
+  read_end (p, went_on);
+
+  fuzz_check (p->points + p->malformed <= 1);
+  if (p->header == KM_CSV_HEADER_ABSENT)
+    fuzz_check (p->points + p->malformed == 1);
+  if (p->header == KM_CSV_HEADER_PRESENT && may_be_header)
+    fuzz_check (p->points == 0);
+  if (automatic && p->accepted_width > 0)
+    fuzz_check (p->cols.automatic && p->cols.n == p->accepted_width);
+}
+
+static void
+read_json (Parse * p, const gchar * text, gsize len)
+{
+#ifdef HAVE_JSON_GLIB
+  gboolean went_on;
+
+  read_begin (p);
+  went_on = km_json_reader_read (p->json, text, len);
+  read_end (p, went_on);
+#else
+  /* kmeans-parse without json-glib stops with an error here. */
+  p->ended = TRUE;
+#endif
+}
+
+static gboolean
+text_is_blank (const gchar * text, gsize len, gsize * first)
+{
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    if (!g_ascii_isspace (text[i])) {
+      *first = i;
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+sniff_format (Parse * p, gchar first)
+{
+  if (p->format == FORMAT_AUTO)
+    p->format = (first == '[' || first == '{') ? FORMAT_JSON : FORMAT_CSV;
+}
+
+/* One record of lines mode, or one line of a CSV message. */
+static void
+read_record (Parse * p, const gchar * text, gsize len, gboolean * first_line)
+{
+  gsize first;
+
+  if (len > 0 && text[len - 1] == '\r')
+    len--;
+  if (text_is_blank (text, len, &first))
+    return;
+  sniff_format (p, text[first]);
+  if (p->format == FORMAT_JSON) {
+    read_json (p, text, len);
+  } else {
+    read_csv (p, text, len, *first_line);
+    *first_line = FALSE;
+  }
+}
+
+static void
+read_message (Parse * p, const gchar * data, gsize size)
+{
+  gboolean first_line = TRUE;
+  gsize first, pos = 0;
+
+  if (text_is_blank (data, size, &first))
+    return;
+  sniff_format (p, data[first]);
+  if (p->format == FORMAT_JSON) {
+    read_json (p, data, size);
+    return;
+  }
+  km_csv_reader_expect_header (p->csv);
+  while (pos < size && !p->ended) {
+    const gchar *nl = memchr (data + pos, '\n', size - pos);
+    gsize len = nl ? (gsize) (nl - (data + pos)) : size - pos;
+
+    read_record (p, data + pos, len, &first_line);
+    pos += len + 1;
+  }
+}
+
+static void
+line_restart (Parse * p)
+{
+  g_string_truncate (p->line, 0);
+  p->too_long = FALSE;
+}
+
+/* Lines mode: every line, put back together across buffers; too long
+ * ones are dropped. */
+static void
+read_lines (Parse * p, const gchar * data, gsize size, gboolean * first_line)
+{
+  gsize pos = 0;
+
+  while (pos < size && !p->ended) {
+    const gchar *nl = memchr (data + pos, '\n', size - pos);
+    gsize len = nl ? (gsize) (nl - (data + pos)) : size - pos;
+
+    if (p->line->len + len > p->max_line_length)
+      p->too_long = TRUE;
+    else if (!p->too_long)
+      g_string_append_len (p->line, data + pos, len);
+    if (nl == NULL)
+      break;
+    if (!p->too_long)
+      read_record (p, p->line->str, p->line->len, first_line);
+    line_restart (p);
+    pos += len + 1;
+  }
+}
+
+static void
+parse_setup (Parse * p, const guint8 * opt)
+{
   guint format = opt[0] & 3, header = (opt[0] >> 3) & 3;
   guint cols = (opt[1] >> 2) & 3, dims = opt[1] >> 6;
+  const KmPointSink sink = { sink_point, sink_malformed, sink_log, p };
+  gchar delimiter;
 
-  fuzz_check (parse != NULL);
-  /* Column names need a CSV header; a column list fixes D. */
+  memset (p, 0, sizeof (*p));
+  /* As kmeans-parse accepts them: column names need a CSV header; a
+   * column list fixes D. */
   if (cols >= 2 && header == 2 && format == 1)
     header = 0;
   if (cols != 0 && dims != 0)
     dims = cols == 3 ? 1 : 2;
-  gst_util_set_object_arg (G_OBJECT (parse), "format", formats[format]);
-  gst_util_set_object_arg (G_OBJECT (parse), "mode",
-      (opt[0] & 4) ? "lines" : "message");
-  gst_util_set_object_arg (G_OBJECT (parse), "header", headers[header]);
-  gst_util_set_object_arg (G_OBJECT (parse), "output-format",
-      (opt[0] & 32) ? "F64LE" : "F32LE");
-  gst_util_set_object_arg (G_OBJECT (parse), "on-bad-input",
-      (opt[0] & 64) ? "skip" : "error");
-  g_object_set (parse, "columns", columns[cols],
-      "delimiter", delimiters[(opt[1] >> 4) & 3], "dimensions", dims, NULL);
-  if (opt[2] != 0)
-    g_object_set (parse, "max-line-length", (guint) (16 + opt[2]), NULL);
-  return parse;
-}
-
-/* D and bytes per value from the caps kmeans-parse sent, 0 if none. */
-static guint
-output_dimensions (GstElement * parse, guint * value_size)
-{
-  GstPad *src = gst_element_get_static_pad (parse, "src");
-  GstCaps *caps = gst_pad_get_current_caps (src);
-  GstKMeansPointsInfo info;
-  guint d = 0;
-
-  gst_object_unref (src);
-  if (caps == NULL)
-    return 0;
-  fuzz_check (gst_kmeans_points_info_from_caps (&info, caps, NULL));
-  d = info.dimensions;
-  *value_size = info.format == GST_KMEANS_SAMPLE_F64 ? 8 : 4;
-  gst_caps_unref (caps);
-  return d;
-}
-
-static guint64
-check_output (GstHarness * h, GstElement * parse)
-{
-  guint value_size = 4;
-  guint d = output_dimensions (parse, &value_size);
-  guint64 points = 0;
-  GstBuffer *buf;
-
-  while ((buf = gst_harness_try_pull (h)) != NULL) {
-    GstMapInfo map;
-    gsize i;
-
-    fuzz_check (d > 0);
-    fuzz_check (gst_buffer_map (buf, &map, GST_MAP_READ));
-    fuzz_check (map.size > 0 && map.size % (d * value_size) == 0);
-    for (i = 0; i < map.size / value_size; i++) {
-      gdouble v;
-
-      if (value_size == 4) {
-        gfloat f;
-
-        memcpy (&f, map.data + 4 * i, 4);
-        v = f;
-      } else {
-        memcpy (&v, map.data + 8 * i, 8);
-      }
-      fuzz_check (isfinite (v));
-    }
-    fuzz_check (GST_BUFFER_OFFSET (buf) == points);
-    points += map.size / (d * value_size);
-    fuzz_check (GST_BUFFER_OFFSET_END (buf) == points);
-    gst_buffer_unmap (buf, &map);
-    gst_buffer_unref (buf);
-  }
-  return points;
+  p->skip = (opt[0] & 64) != 0;
+  p->f64 = (opt[0] & 32) != 0;
+  p->d = dims;
+  p->header = headers[header];
+  p->format = formats[format] != FORMAT_AUTO ? formats[format] :
+      caps_formats[opt[1] & 3];
+  p->max_line_length = opt[2] ? 16 + opt[2] : DEFAULT_MAX_LINE_LENGTH;
+  fuzz_check (km_columns_parse (&p->cols, columns[cols], NULL));
+  fuzz_check (km_csv_delimiter_from_string (delimiters[(opt[1] >> 4) & 3],
+          &delimiter));
+  p->csv = km_csv_reader_new (&p->cols, delimiter, p->header, &sink);
+#ifdef HAVE_JSON_GLIB
+  p->json = km_json_reader_new (&p->cols, "point", &sink);
+#endif
+  p->line = g_string_new (NULL);
 }
 
 static void
-count_messages (GstBus * bus, guint * errors, guint * warnings)
+parse_clear (Parse * p)
 {
-  GstMessage *msg;
-
-  *errors = *warnings = 0;
-  while ((msg = gst_bus_pop (bus)) != NULL) {
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
-      (*errors)++;
-    else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
-      (*warnings)++;
-    gst_message_unref (msg);
-  }
-}
-
-static GstFlowReturn
-push_chunks (GstHarness * h, const guint8 * text, gsize size, gboolean discont)
-{
-  GstFlowReturn ret = GST_FLOW_OK;
-  gsize pos = 0;
-  guint64 n = 0;
-
-  while (ret == GST_FLOW_OK && pos <= size) {
-    const guint8 *cut = memchr (text + pos, 0xff, size - pos);
-    gsize len = cut ? (gsize) (cut - (text + pos)) : size - pos;
-    GstBuffer *buf = len ? gst_buffer_new_memdup (text + pos, len) :
-        gst_buffer_new ();
-
-    GST_BUFFER_PTS (buf) = n * GST_SECOND;
-    if (discont && n > 0)
-      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-    ret = gst_harness_push (h, buf);
-    pos += len + 1;
-    n++;
-  }
-  return ret;
+  km_csv_reader_free (p->csv);
+#ifdef HAVE_JSON_GLIB
+  km_json_reader_free (p->json);
+#endif
+  km_columns_clear (&p->cols);
+  g_string_free (p->line, TRUE);
 }
 
 int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
 {
-  GstElement *parse;
-  GstHarness *h;
-  GstBus *bus;
-  GstFlowReturn ret;
-  guint64 parsed = 0, malformed = 0, pulled;
-  guint errors, warnings;
-  gboolean skip;
+  const gchar *text = (const gchar *) data + 3;
+  gboolean lines, discont, first_line = TRUE;
+  gsize pos = 0;
+  guint n = 0;
+  Parse p;
 
   if (size < 3)
     return 0;
-  parse = make_parse (data);
-  skip = (data[0] & 64) != 0;
-  bus = gst_bus_new ();
-  gst_element_set_bus (parse, bus);
-  h = gst_harness_new_with_element (parse, "sink", "src");
-  gst_harness_set_src_caps_str (h, input_caps[data[1] & 3]);
+  parse_setup (&p, data);
+  lines = (data[0] & 4) != 0;
+  discont = (data[0] & 128) != 0;
+  size -= 3;
 
-  ret = push_chunks (h, data + 3, size - 3, (data[0] & 128) != 0);
-  if (ret == GST_FLOW_OK)
-    gst_harness_push_event (h, gst_event_new_eos ());
+  while (pos <= size && !p.ended) {
+    const gchar *cut = memchr (text + pos, 0xff, size - pos);
+    gsize len = cut ? (gsize) (cut - (text + pos)) : size - pos;
 
-  pulled = check_output (h, parse);
-  g_object_get (parse, "parsed-points", &parsed, "malformed-records",
-      &malformed, NULL);
-  fuzz_check (parsed == pulled);
-
-  count_messages (bus, &errors, &warnings);
-  if (ret == GST_FLOW_ERROR)
-    fuzz_check (errors > 0);
-  if (skip) {
-    fuzz_check (ret == GST_FLOW_OK && errors == 0);
-    fuzz_check (warnings == (malformed > 0 ? 1 : 0));
-  } else {
-    fuzz_check (malformed <= 1 && errors == malformed);
+    if (!lines) {
+      read_message (&p, text + pos, len);
+    } else {
+      if (discont && n > 0)
+        line_restart (&p);
+      read_lines (&p, text + pos, len, &first_line);
+    }
+    pos += len + 1;
+    n++;
   }
+  /* EOS: the last line needs no newline. */
+  if (lines && !p.ended && !p.too_long && p.line->len > 0)
+    read_record (&p, p.line->str, p.line->len, &first_line);
 
-  gst_harness_teardown (h);
-  gst_element_set_bus (parse, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (parse);
+  parse_clear (&p);
   return 0;
 }

@@ -1,18 +1,20 @@
 /* Fuzzes the ZeroMQ framing header parser, gst_km_zmq_frame_header_parse()
- * (schemas/zmq-framing.md), and what kmzmqsrc does with a header it
- * accepts: its caps string parsed as caps and read as a point stream, its
- * flags put on a buffer.  Promises checked: a refused frame comes with a
- * GST_KM_ZMQ_FRAME_ERROR; an accepted one is exactly one version-1 header
- * whose caps lie inside the frame and nest at most 16 brackets deep,
- * writing it back gives the same bytes (but the two reserved ones), and
- * the frame parses the same at any alignment. */
+ * (schemas/zmq-framing.md; zmqframing.c, GLib only, compiled in as it is),
+ * and what kmzmqsrc does with a header it accepts: its caps string parsed
+ * as caps and read as a point stream, its flags put on a buffer.  Promises
+ * checked: a refused frame comes with a GST_KM_ZMQ_FRAME_ERROR; an
+ * accepted one is exactly one version-1 header whose caps lie inside the
+ * frame and nest at most 16 brackets deep, writing it back gives the same
+ * bytes (but the two reserved ones), and the frame parses the same at any
+ * alignment. */
 #include <string.h>
 #include <gst/gst.h>
 
 #define FUZZ_PARSES_CAPS_STRINGS
 #include "fuzz.h"
 #include "kmeanselements.h"
-#include "zmqcommon.h"
+#include "zmqbufferflags.h"
+#include "zmqframing.h"
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
@@ -33,7 +35,8 @@ check_refused (GError * err)
 
 /* Writing the parsed header back must give the frame again. */
 static void
-check_round_trip (const GstKmZmqFrameHeader * h, const guint8 * data, gsize size)
+check_round_trip (const GstKmZmqFrameHeader * h, const guint8 * data,
+    gsize size)
 {
   gsize n = gst_km_zmq_frame_header_size (h);
   guint8 *copy;
@@ -57,7 +60,8 @@ check_flags (guint8 flags)
   GstBuffer *buf = gst_buffer_new ();
 
   gst_km_zmq_frame_flags_to_buffer (flags, buf);
-  fuzz_check (gst_km_zmq_frame_flags_from_buffer (buf) == (flags & buffer_bits));
+  fuzz_check (gst_km_zmq_frame_flags_from_buffer (buf) ==
+      (flags & buffer_bits));
   gst_buffer_unref (buf);
 }
 

@@ -82,8 +82,9 @@ class AbsurdSizesTest(unittest.TestCase):
 
     def check_parse_wide(self, fmt):
         message, debug = self.launch(
-            "filesrc location=%s ! kmeans-parse format=%s mode=lines ! "
-            "fakesink" % (os.path.join(self.dir.name, "wide." + fmt), fmt))
+            "filesrc location=%s ! kmeans-parse format=%s mode=lines "
+            "on-bad-input=error ! fakesink"
+            % (os.path.join(self.dir.name, "wide." + fmt), fmt))
         self.assertEqual(message, "Malformed record in the input.")
         self.assertEqual(debug,
                          "record 1: the point has 70000 values, more than "

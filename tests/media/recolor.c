@@ -1,9 +1,10 @@
 /* The k-means elements on raw video and audio, with GstHarness:
  * kmeans-assign output=recolor (each pixel in its center's colour, in
- * place, in every format, alpha and padding kept, rounding and clamping),
- * its refusals, assignments of pixels, kmeans-score of a frame, and
- * kmeans-train learning exact colours and audio frames while passing the
- * very same buffers on. */
+ * place, in every format, alpha and padding kept, rounding and clamping,
+ * 16-bit, narrower and planar formats), its refusals, assignments of
+ * pixels, kmeans-score of a frame, kmeans-train learning exact colours and
+ * audio frames while passing the very same buffers on, and all of them on
+ * frames whose GstVideoMeta pads the rows beyond GStreamer's default. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include "../elements/kmeans-test-helpers.h"
+
+static gfloat *centers_of (GstElement * train, guint * k, guint * d);
 
 static void
 push_model (GstHarness * h, guint k, guint d, const gfloat * centers)
@@ -251,6 +254,320 @@ GST_START_TEST (test_recolor_before_model)
 
 GST_END_TEST;
 
+/* ---------------------------------------------- padded and deep frames */
+
+/* 63 RGB pixels a row, rows 256 bytes apart (GStreamer's default would be
+ * 192), as a GstVideoMeta says; the padding holds 0x77.  Pixel (x, y) is
+ * near dark red or light blue, as pixel_colour() says, or (@flat) exactly
+ * one of two_colours. */
+#define PADDED_W 63
+#define PADDED_H 4
+#define PADDED_STRIDE 256
+
+static gboolean
+padded_is_red (gint x, gint y)
+{
+  return (x % 20 + y) % 3 == 0;
+}
+
+static GstBuffer *
+padded_frame (gboolean flat)
+{
+  gsize offsets[GST_VIDEO_MAX_PLANES] = { 0, };
+  gint strides[GST_VIDEO_MAX_PLANES] = { PADDED_STRIDE, };
+  guint8 *data = g_malloc (PADDED_STRIDE * PADDED_H);
+  GstBuffer *buf;
+  gint x, y;
+
+  memset (data, 0x77, PADDED_STRIDE * PADDED_H);
+  for (y = 0; y < PADDED_H; y++)
+    for (x = 0; x < PADDED_W; x++) {
+      guint8 *px = data + y * PADDED_STRIDE + 3 * x;
+      gint c;
+
+      pixel_colour (x % 20, y, px);
+      for (c = 0; flat && c < 3; c++)
+        px[c] = two_colours[(padded_is_red (x, y) ? 0 : 3) + c];
+    }
+  buf = gst_buffer_new_wrapped (data, PADDED_STRIDE * PADDED_H);
+  gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_FORMAT_RGB, PADDED_W, PADDED_H, 1, offsets, strides);
+  return buf;
+}
+
+static const gchar padded_caps[] = "video/x-raw,format=RGB,width=63,height=4,"
+    "framerate=30/1";
+
+/* The pixels of @buf are the two colours, each where its pixel was; the
+ * meta is still the padded one and the padding is untouched. */
+static void
+check_padded_recolored (GstBuffer * buf)
+{
+  GstVideoMeta *meta = gst_buffer_get_video_meta (buf);
+  GstMapInfo map;
+  gint x, y, c;
+
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->stride[0], PADDED_STRIDE);
+  fail_unless_equals_int (meta->offset[0], 0);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.size, PADDED_STRIDE * PADDED_H);
+  for (y = 0; y < PADDED_H; y++) {
+    for (x = 0; x < PADDED_W; x++) {
+      gboolean red = padded_is_red (x, y);
+
+      for (c = 0; c < 3; c++)
+        fail_unless_equals_int (map.data[y * PADDED_STRIDE + 3 * x + c],
+            two_colours[(red ? 0 : 3) + c]);
+    }
+    for (x = 3 * PADDED_W; x < PADDED_STRIDE; x++)
+      fail_unless_equals_int (map.data[y * PADDED_STRIDE + x], 0x77);
+  }
+  gst_buffer_unmap (buf, &map);
+}
+
+/* Recolored where the meta says, in place; a shared frame is copied with
+ * its meta and left alone. */
+GST_START_TEST (test_recolor_padded_stride)
+{
+  GstHarness *h = element_harness ("kmeans-assign", NULL, "output", 2, NULL);
+  GstBuffer *in = padded_frame (FALSE), *out, *orig;
+  GstMapInfo map;
+  const guint8 *in_data;
+
+  gst_harness_set_src_caps_str (h, padded_caps);
+  push_model (h, 2, 3, two_colours);
+  fail_unless (gst_buffer_map (in, &map, GST_MAP_READ));
+  in_data = map.data;
+  gst_buffer_unmap (in, &map);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless (map.data == in_data, "the frame was copied");
+  gst_buffer_unmap (out, &map);
+  check_padded_recolored (out);
+  gst_buffer_unref (out);
+
+  orig = padded_frame (FALSE);
+  in = gst_buffer_ref (orig);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out != orig);
+  check_padded_recolored (out);
+  in = padded_frame (FALSE);
+  fail_unless (gst_buffer_map (in, &map, GST_MAP_READ));
+  fail_unless_equals_int (gst_buffer_memcmp (orig, 0, map.data, map.size), 0);
+  gst_buffer_unmap (in, &map);
+  gst_buffer_unref (in);
+  gst_buffer_unref (orig);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* kmeans-train learns the two exact colours (were the padding read, the
+ * centers would not be those), and passes the frames on untouched. */
+GST_START_TEST (test_train_padded_stride)
+{
+  GstHarness *h = element_harness ("kmeans-train", NULL, "num-clusters", 2,
+      "init", 1, NULL);
+  gfloat *centers;
+  guint f, k, d, c;
+
+  gst_harness_set_src_caps_str (h, padded_caps);
+  for (f = 0; f < 4; f++) {
+    GstBuffer *in = padded_frame (TRUE), *out;
+
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out == in);
+    fail_unless (gst_buffer_get_video_meta (out) != NULL);
+    gst_buffer_unref (out);
+  }
+  centers = centers_of (h->element, &k, &d);
+  fail_unless_equals_int (k, 2);
+  fail_unless_equals_int (d, 3);
+  /* The red one has the larger R. */
+  f = centers[0] > centers[3] ? 0 : 1;
+  for (c = 0; c < 3; c++) {
+    fail_unless_equals_float (centers[3 * f + c], two_colours[c]);
+    fail_unless_equals_float (centers[3 * (1 - f) + c], two_colours[3 + c]);
+  }
+  g_free (centers);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* One record per pixel of a padded frame, and its score. */
+GST_START_TEST (test_assign_and_score_padded_stride)
+{
+  GstHarness *h = element_harness ("kmeans-assign", NULL, NULL);
+  GstBuffer *out;
+  GstMapInfo map;
+  guint64 points;
+  gint x, y;
+
+  gst_harness_set_src_caps_str (h, padded_caps);
+  push_model (h, 2, 3, two_colours);
+  fail_unless_equals_int (gst_harness_push (h, padded_frame (FALSE)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.size, PADDED_W * PADDED_H * 8);
+  for (y = 0; y < PADDED_H; y++)
+    for (x = 0; x < PADDED_W; x++) {
+      gboolean red = padded_is_red (x, y);
+
+      fail_unless_equals_int (GST_READ_UINT32_LE (map.data + 8 * (y *
+                  PADDED_W + x)), red ? 0 : 1);
+    }
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+
+  h = element_harness ("kmeans-score", NULL, NULL);
+  gst_harness_set_src_caps_str (h, padded_caps);
+  push_model (h, 2, 3, two_colours);
+  fail_unless_equals_int (gst_harness_push (h, padded_frame (FALSE)),
+      GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+  g_object_get (h->element, "num-points", &points, NULL);
+  fail_unless_equals_uint64 (points, PADDED_W * PADDED_H);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Pushes the one-row @frame of @format through output=recolor with the
+ * 1-D or 3-D @centers and returns what came out. */
+static GstBuffer *
+recolor_row (const gchar * format, gint width, guint d, const gfloat * centers,
+    const guint8 * frame, gsize size)
+{
+  GstHarness *h = element_harness ("kmeans-assign", NULL, "output", 2, NULL);
+  gchar *caps = video_caps (format, width, 1);
+  GstBuffer *out;
+
+  gst_harness_set_src_caps_str (h, caps);
+  push_model (h, 2, d, centers);
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, size)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless_equals_int (gst_buffer_get_size (out), size);
+  gst_harness_teardown (h);
+  g_free (caps);
+  return out;
+}
+
+/* Deeper formats take the centers times 257 (0..255 is 0..65535), rounded
+ * and clamped; alpha is kept. */
+GST_START_TEST (test_recolor_16_bits)
+{
+  static const gfloat levels[] = { 30, 220.5f };
+  static const gfloat colours[] = { 10, 20.2f, 30, 300, 128, -4 };
+  guint8 gray[8], rgba[16];
+  GstBuffer *out;
+  GstMapInfo map;
+
+  GST_WRITE_UINT16_LE (gray, 1000);
+  GST_WRITE_UINT16_LE (gray + 2, 60000);
+  GST_WRITE_UINT16_LE (gray + 4, 7000);
+  GST_WRITE_UINT16_LE (gray + 6, 0xffff);
+  out = recolor_row ("GRAY16_LE", 4, 1, levels, gray, sizeof (gray));
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data), 30 * 257);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 2), 56668);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 4), 30 * 257);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 6), 56668);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+
+  /* Pixel 0 near (10, 20, 30), pixel 1 near (255, 128, 0). */
+  GST_WRITE_UINT16_LE (rgba + 0, 2000);
+  GST_WRITE_UINT16_LE (rgba + 2, 5000);
+  GST_WRITE_UINT16_LE (rgba + 4, 8000);
+  GST_WRITE_UINT16_LE (rgba + 6, 0x1234);
+  GST_WRITE_UINT16_LE (rgba + 8, 65000);
+  GST_WRITE_UINT16_LE (rgba + 10, 33000);
+  GST_WRITE_UINT16_LE (rgba + 12, 100);
+  GST_WRITE_UINT16_LE (rgba + 14, 0xfedc);
+  out = recolor_row ("RGBA64_LE", 2, 3, colours, rgba, sizeof (rgba));
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 0), 10 * 257);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 2), 5191);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 4), 30 * 257);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 6), 0x1234);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 8), 65535);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 10), 128 * 257);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 12), 0);
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 14), 0xfedc);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+}
+
+GST_END_TEST;
+
+/* Narrower components are packed by the video library, which keeps the
+ * top bits: RGB16's 5-6-5, BGR10A2_LE's 10 bits (its 2 alpha bits kept),
+ * and planar GBR. */
+GST_START_TEST (test_recolor_packed_and_planar)
+{
+  static const gfloat colours[] = { 255, 0, 130, 0, 255, 0 };
+  guint8 rgb16[4], bgr10a2[4], gbr[12];
+  GstBuffer *out;
+  GstMapInfo map;
+  guint32 word;
+
+  GST_WRITE_UINT16_LE (rgb16, 0xf800);  /* red: center 0 */
+  GST_WRITE_UINT16_LE (rgb16 + 2, 0x07e0);      /* green: center 1 */
+  out = recolor_row ("RGB16", 2, 3, colours, rgb16, sizeof (rgb16));
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data),
+      (31 << 11) | (0 << 5) | (130 >> 3));
+  fail_unless_equals_int (GST_READ_UINT16_LE (map.data + 2), 63 << 5);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+
+  /* Near red, with alpha 2: (R 1000, G 10, B 500). */
+  GST_WRITE_UINT32_LE (bgr10a2, (2u << 30) | (1000u << 20) | (10 << 10) | 500);
+  out = recolor_row ("BGR10A2_LE", 1, 3, colours, bgr10a2, sizeof (bgr10a2));
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  word = GST_READ_UINT32_LE (map.data);
+  fail_unless_equals_int (word >> 30, 2);
+  fail_unless_equals_int ((word >> 20) & 0x3ff, 0x3ff);
+  fail_unless_equals_int ((word >> 10) & 0x3ff, 0);
+  fail_unless_equals_int (word & 0x3ff, (130 * 257) >> 6);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+
+  /* Planes G, B, R of 2 pixels, rows padded to 4 bytes: pixel 0 red-ish,
+   * pixel 1 green-ish. */
+  memset (gbr, 0x55, sizeof (gbr));
+  gbr[0] = 20;
+  gbr[1] = 250;
+  gbr[4] = 100;
+  gbr[5] = 10;
+  gbr[8] = 240;
+  gbr[9] = 5;
+  out = recolor_row ("GBR", 2, 3, colours, gbr, sizeof (gbr));
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.data[8], 255);
+  fail_unless_equals_int (map.data[0], 0);
+  fail_unless_equals_int (map.data[4], 130);
+  fail_unless_equals_int (map.data[9], 0);
+  fail_unless_equals_int (map.data[1], 255);
+  fail_unless_equals_int (map.data[5], 0);
+  fail_unless_equals_int (map.data[2], 0x55);
+  fail_unless_equals_int (map.data[7], 0x55);
+  fail_unless_equals_int (map.data[11], 0x55);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+}
+
+GST_END_TEST;
+
 /* ------------------------------------------- the other outputs, score */
 
 /* One record per pixel, in pixel order; row padding is not a pixel. */
@@ -467,6 +784,11 @@ recolor_suite (void)
   tcase_add_test (tc, test_recolor_shared_frame);
   tcase_add_test (tc, test_recolor_refusals);
   tcase_add_test (tc, test_recolor_before_model);
+  tcase_add_test (tc, test_recolor_padded_stride);
+  tcase_add_test (tc, test_train_padded_stride);
+  tcase_add_test (tc, test_assign_and_score_padded_stride);
+  tcase_add_test (tc, test_recolor_16_bits);
+  tcase_add_test (tc, test_recolor_packed_and_planar);
   tcase_add_test (tc, test_assignments_of_pixels);
   tcase_add_test (tc, test_score_of_frame);
   tcase_add_test (tc, test_train_learns_colours);

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Writes every documented example launch line as a runnable script.
 
-Sources: the `SECTION:element-*` doc block of each elements/*.c (its
-`|[ ... ]|` examples) and the fenced code blocks of README.md.
+Sources: the `SECTION:element-*` doc block of each .c file under
+elements/ (its `|[ ... ]|` examples) and the fenced code blocks of
+README.md.
 
 An element's `|[ ]|` block is a small shell session: continuation lines
 ending in a backslash are joined, a leading "$ " prompt is dropped, and a
@@ -17,7 +18,10 @@ test writes nothing outside its scratch folder.
 
     extract_launch_lines.py SOURCE_ROOT OUT_DIR TMPDIR
 
-creates OUT_DIR/NNN.sh (the commands) and OUT_DIR/NNN.where (file:line).
+creates OUT_DIR/NNN.sh (the commands), OUT_DIR/NNN.where (file:line) and
+OUT_DIR/NNN.elements (the element factories its gst-launch-1.0 commands
+name, one a line), so the test can skip a block whose elements this build
+does not have.
 """
 import glob
 import os
@@ -60,6 +64,27 @@ def shell_commands(lines):
 def launch_commands(lines):
     return [(n, c) for n, c in shell_commands(lines)
             if c.startswith("gst-launch-1.0")]
+
+
+# A factory name as gst-launch-1.0 takes it; properties (a=b), caps
+# (media/type,...), pad references (name. or name.pad) and bins never match.
+ELEMENT_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+SHELL_OPERATORS = (">", "<", "|", "&", ";", "2>")
+
+
+def launch_elements(cmd):
+    """The element factory names a gst-launch-1.0 command uses, in order."""
+    try:
+        tokens = shlex.split(cmd)
+    except ValueError:
+        return []
+    names = []
+    for tok in tokens[1:]:
+        if tok.startswith(SHELL_OPERATORS):
+            break
+        if ELEMENT_NAME.match(tok) and tok not in names:
+            names.append(tok)
+    return names
 
 
 def writes_a_file(cmd):
@@ -130,6 +155,12 @@ def write_script(out_dir, n, where, commands, tmpdir):
     commands = [c.replace("/tmp/", tmpdir.rstrip("/") + "/") for c in commands]
     with open(os.path.join(out_dir, "%03d.where" % n), "w") as f:
         f.write(where + "\n")
+    elements = []
+    for cmd in commands:
+        if cmd.startswith("gst-launch-1.0"):
+            elements += [e for e in launch_elements(cmd) if e not in elements]
+    with open(os.path.join(out_dir, "%03d.elements" % n), "w") as f:
+        f.write("".join(e + "\n" for e in elements))
     with open(os.path.join(out_dir, "%03d.sh" % n), "w") as f:
         # Stopped by the test's timeout: take the background commands along.
         f.write("set -u\n"
@@ -152,7 +183,8 @@ def main():
     root, out_dir, tmpdir = sys.argv[1:4]
     os.makedirs(out_dir, exist_ok=True)
     n = 0
-    for path in sorted(glob.glob(os.path.join(root, "elements", "*.c"))):
+    for path in sorted(glob.glob(os.path.join(root, "elements", "**", "*.c"),
+                                 recursive=True)):
         for lineno, cmds in section_blocks(path):
             n += 1
             where = "%s:%d" % (os.path.relpath(path, root), lineno)

@@ -13,7 +13,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
-#include "zmqcommon.h"
+#include "zmqcurve.h"
+#include "zmqframing.h"
 
 /* How long a test waits for something that should happen. */
 #define WAIT_US (20 * G_USEC_PER_SEC)

@@ -157,45 +157,45 @@ points_info_from_tensors (GstKMeansPointsInfo * info,
   return TRUE;
 }
 
-/* Packed formats whose pixels are points: bytes per pixel and where R,
- * G and B sit in one, so that dimension 0 is red whatever the order. */
-typedef struct
+gboolean
+gst_kmeans_video_format_is_supported (GstVideoFormat format)
 {
-  const gchar *name;
-  guint pixel_stride;
-  guint channels;
-  guint offset[3];
-} VideoFormatLayout;
+  const GstVideoFormatInfo *finfo = gst_video_format_get_info (format);
 
-static const VideoFormatLayout video_layouts[] = {
-  {"RGB", 3, 3, {0, 1, 2}},
-  {"BGR", 3, 3, {2, 1, 0}},
-  {"RGBx", 4, 3, {0, 1, 2}},
-  {"RGBA", 4, 3, {0, 1, 2}},
-  {"BGRx", 4, 3, {2, 1, 0}},
-  {"BGRA", 4, 3, {2, 1, 0}},
-  {"xRGB", 4, 3, {1, 2, 3}},
-  {"ARGB", 4, 3, {1, 2, 3}},
-  {"xBGR", 4, 3, {3, 2, 1}},
-  {"ABGR", 4, 3, {3, 2, 1}},
-  {"GRAY8", 1, 1, {0, 0, 0}},
-};
+  /* A paletted pixel is an index, not a colour; the reader and recolor
+   * work a line at a time. */
+  return finfo != NULL && (GST_VIDEO_FORMAT_INFO_IS_RGB (finfo)
+      || GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo))
+      && !GST_VIDEO_FORMAT_INFO_HAS_PALETTE (finfo)
+      && !GST_VIDEO_FORMAT_INFO_IS_TILED (finfo)
+      && finfo->unpack_func != NULL && finfo->pack_func != NULL
+      && finfo->pack_lines == 1;
+}
+
+/* Whether the video library unpacks @finfo to 16 bits a component
+ * (ARGB64 / AYUV64) rather than 8. */
+static gboolean
+unpacks_to_16_bits (const GstVideoFormatInfo * finfo)
+{
+  return GST_VIDEO_FORMAT_INFO_BITS (gst_video_format_get_info
+      (finfo->unpack_format)) > 8;
+}
 
 static gboolean
-points_info_from_video (GstKMeansPointsInfo * info, const GstStructure * s,
-    GError ** error)
+points_info_from_video (GstKMeansPointsInfo * info, const GstCaps * caps,
+    const GstStructure * s, GError ** error)
 {
-  const gchar *format = gst_structure_get_string (s, "format");
-  const VideoFormatLayout *layout = NULL;
+  const gchar *name = gst_structure_get_string (s, "format");
+  GstVideoFormat format = GST_VIDEO_FORMAT_UNKNOWN;
+  const GstVideoFormatInfo *finfo;
   gint width = 0, height = 0;
-  guint i;
+  guint dims;
 
-  for (i = 0; format && i < G_N_ELEMENTS (video_layouts); i++)
-    if (strcmp (format, video_layouts[i].name) == 0)
-      layout = &video_layouts[i];
-  if (layout == NULL) {
-    KM_GERROR (error, "video format \"%s\" is not supported (packed RGB "
-        "family or GRAY8)", GST_STR_NULL (format));
+  if (name != NULL)
+    format = gst_video_format_from_string (name);
+  if (!gst_kmeans_video_format_is_supported (format)) {
+    KM_GERROR (error, "video format \"%s\" is not supported (RGB or gray "
+        "formats, packed or planar)", GST_STR_NULL (name));
     return FALSE;
   }
   if (!gst_structure_get_int (s, "width", &width)
@@ -204,24 +204,32 @@ points_info_from_video (GstKMeansPointsInfo * info, const GstStructure * s,
     KM_GERROR (error, "video caps need width and height in 1..%d", G_MAXINT16);
     return FALSE;
   }
+  finfo = gst_video_format_get_info (format);
+  dims = GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo) ? 1 : 3;
   /* The reader converts a whole frame at once. */
-  if ((guint64) width * height * layout->channels > KM_MAX_MODEL_FLOATS) {
+  if ((guint64) width * height * dims > KM_MAX_MODEL_FLOATS) {
     KM_GERROR (error, "video frames of %dx%d are too large to read as "
         "points", width, height);
     return FALSE;
   }
+  if (!gst_video_info_from_caps (&info->video, caps)) {
+    KM_GERROR (error, "video caps %" GST_PTR_FORMAT " are not valid raw "
+        "video caps", caps);
+    return FALSE;
+  }
+  /* A buffer would then hold one field, half the rows of the caps. */
+  if (GST_VIDEO_INFO_INTERLACE_MODE (&info->video) ==
+      GST_VIDEO_INTERLACE_MODE_ALTERNATE) {
+    KM_GERROR (error, "video with interlace-mode=alternate (a field per "
+        "buffer) is not supported; deinterlace or interleave it first");
+    return FALSE;
+  }
 
   info->media = GST_KMEANS_MEDIA_VIDEO;
-  info->format = GST_KMEANS_SAMPLE_U8;
-  info->format_name = layout->name;
-  info->dimensions = layout->channels;
-  info->width = width;
-  info->height = height;
-  info->pixel_stride = layout->pixel_stride;
-  memcpy (info->channel_offset, layout->offset, sizeof (layout->offset));
-  /* GstVideoInfo's default for packed formats: rows padded to 4 bytes. */
-  info->stride = GST_ROUND_UP_4 ((gsize) width * layout->pixel_stride);
-  info->frame_size = info->stride * height;
+  info->format = unpacks_to_16_bits (finfo) ? GST_KMEANS_SAMPLE_U16 :
+      GST_KMEANS_SAMPLE_U8;
+  info->format_name = gst_video_format_to_string (format);
+  info->dimensions = dims;
   return TRUE;
 }
 
@@ -229,19 +237,20 @@ static gboolean
 points_info_from_audio (GstKMeansPointsInfo * info, const GstStructure * s,
     GError ** error)
 {
-  const gchar *format = gst_structure_get_string (s, "format");
+  const gchar *name = gst_structure_get_string (s, "format");
   const gchar *layout = gst_structure_get_string (s, "layout");
+  GstAudioFormat format = GST_AUDIO_FORMAT_UNKNOWN;
   gint channels = 0, rate = 0;
 
-  if (g_strcmp0 (format, "F32LE") == 0) {
+  if (name != NULL)
+    format = gst_audio_format_from_string (name);
+  if (format == GST_AUDIO_FORMAT_F32LE)
     info->format = GST_KMEANS_SAMPLE_F32;
-    info->format_name = "F32LE";
-  } else if (g_strcmp0 (format, "S16LE") == 0) {
+  else if (format == GST_AUDIO_FORMAT_S16LE)
     info->format = GST_KMEANS_SAMPLE_S16;
-    info->format_name = "S16LE";
-  } else {
+  else {
     KM_GERROR (error, "audio format \"%s\" is not supported (F32LE or "
-        "S16LE)", GST_STR_NULL (format));
+        "S16LE)", GST_STR_NULL (name));
     return FALSE;
   }
   if (g_strcmp0 (layout, "interleaved") != 0) {
@@ -256,7 +265,11 @@ points_info_from_audio (GstKMeansPointsInfo * info, const GstStructure * s,
         KM_MAX_DIMENSIONS);
     return FALSE;
   }
+  /* Not gst_audio_info_from_caps(): it wants a channel-mask beyond two
+   * channels, which a point's dimensions do not have. */
+  gst_audio_info_set_format (&info->audio, format, rate, channels, NULL);
   info->media = GST_KMEANS_MEDIA_AUDIO;
+  info->format_name = gst_audio_format_to_string (format);
   info->dimensions = channels;
   return TRUE;
 }
@@ -282,7 +295,7 @@ gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
   else if (gst_structure_has_name (s, "other/tensors"))
     ok = points_info_from_tensors (&parsed, s, error);
   else if (gst_structure_has_name (s, "video/x-raw"))
-    ok = points_info_from_video (&parsed, s, error);
+    ok = points_info_from_video (&parsed, caps, s, error);
   else if (gst_structure_has_name (s, "audio/x-raw"))
     ok = points_info_from_audio (&parsed, s, error);
   else {
@@ -298,8 +311,10 @@ gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
 gsize
 gst_kmeans_points_info_point_size (const GstKMeansPointsInfo * info)
 {
-  static const guint value_bytes[] = { 4, 8, 2, 1 };
+  static const guint value_bytes[] = { 4, 8, 2, 1, 2 };
 
+  if (info->media == GST_KMEANS_MEDIA_AUDIO)
+    return GST_AUDIO_INFO_BPF (&info->audio);
   return (gsize) info->dimensions * value_bytes[info->format];
 }
 
@@ -309,8 +324,18 @@ gst_kmeans_points_info_count (const GstKMeansPointsInfo * info, gsize size)
   g_return_val_if_fail (info != NULL && info->dimensions > 0, 0);
 
   if (info->media == GST_KMEANS_MEDIA_VIDEO)
-    return size == info->frame_size ? (gsize) info->width * info->height : 0;
+    return size == GST_VIDEO_INFO_SIZE (&info->video) ?
+        gst_kmeans_points_info_frame_pixels (info) : 0;
   return size / gst_kmeans_points_info_point_size (info);
+}
+
+gsize
+gst_kmeans_points_info_frame_pixels (const GstKMeansPointsInfo * info)
+{
+  if (info->media != GST_KMEANS_MEDIA_VIDEO)
+    return 0;
+  return (gsize) GST_VIDEO_INFO_WIDTH (&info->video) *
+      GST_VIDEO_INFO_HEIGHT (&info->video);
 }
 
 GstCaps *

@@ -5,6 +5,8 @@
 #define __GST_KMEANS_CAPS_H__
 
 #include <gst/gst.h>
+#include <gst/audio/audio.h>
+#include <gst/video/video.h>
 #include "kmeans.h"
 
 G_BEGIN_DECLS
@@ -28,20 +30,36 @@ G_BEGIN_DECLS
 #define GST_KMEANS_POINTS_SINK_CAPS \
     GST_KMEANS_POINTS_CAPS "; " GST_KMEANS_TENSORS_CAPS
 
-/* Raw video as points: every pixel is one, its colour channels (R, G, B
- * whatever the byte order; alpha and padding ignored) or its GRAY8 value,
- * 0..255 as floats.  One packed frame per buffer with GStreamer's default
- * strides (rows padded to 4 bytes): a buffer of any other size is bad
- * input (GstVideoMeta strides are not read). */
+/* Raw video as points: every pixel is one.  Colour formats give 3-D
+ * points, the pixel's R, G and B whatever the layout (alpha and padding
+ * ignored); gray formats 1-D points, the gray level.  Values are on the
+ * 0..255 scale of 8-bit video at every depth: formats of more than 8 bits
+ * a component (10, 12, 16) are read through the video library's 16-bit
+ * unpacking and divided by 257, so 0xffff is 255.0 and one model fits a
+ * scene in any depth.  Every RGB and gray format of the video library,
+ * packed or planar, except paletted RGB8P (its pixels are indices; see
+ * gst_kmeans_video_format_is_supported()).  The eleven formats read
+ * before (RGB ... GRAY8) come first, so negotiation prefers them as it
+ * did.
+ * Buffers are mapped with gst_video_frame_map(): a GstVideoMeta's strides
+ * and plane offsets are honoured; a buffer without one has the caps'
+ * default layout and exactly its size. */
 #define GST_KMEANS_VIDEO_FORMATS \
-    "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, GRAY8 }"
+    "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, GRAY8, " \
+    "RGB16, BGR16, RGB15, BGR15, r210, RGB10A2_LE, BGR10A2_LE, " \
+    "ARGB64, ARGB64_LE, ARGB64_BE, RGBA64_LE, RGBA64_BE, " \
+    "BGRA64_LE, BGRA64_BE, ABGR64_LE, ABGR64_BE, " \
+    "RGBP, BGRP, GBR, GBRA, GBR_10LE, GBR_10BE, GBR_12LE, GBR_12BE, " \
+    "GBRA_10LE, GBRA_10BE, GBRA_12LE, GBRA_12BE, " \
+    "GRAY16_LE, GRAY16_BE, GRAY10_LE32 }"
 #define GST_KMEANS_VIDEO_CAPS \
     "video/x-raw, format = (string) " GST_KMEANS_VIDEO_FORMATS ", " \
     "width = (int) [ 1, 32767 ], height = (int) [ 1, 32767 ], " \
     "framerate = (fraction) [ 0, max ]"
 
 /* Raw audio as points: every audio frame is one, of `channels`
- * dimensions.  F32LE is read in place; S16LE is scaled by 1/32768 to
+ * dimensions (channel positions play no part, so no channel-mask is
+ * needed).  F32LE is read in place; S16LE is scaled by 1/32768 to
  * [-1, 1), so a model fits both. */
 #define GST_KMEANS_AUDIO_CAPS \
     "audio/x-raw, format = (string) { F32LE, S16LE }, " \
@@ -67,7 +85,8 @@ typedef enum
   GST_KMEANS_SAMPLE_F32,
   GST_KMEANS_SAMPLE_F64,
   GST_KMEANS_SAMPLE_S16,        /* audio S16LE, scaled to [-1, 1) */
-  GST_KMEANS_SAMPLE_U8          /* video pixels, 0..255 */
+  GST_KMEANS_SAMPLE_U8,         /* video unpacked to 8 bits: 0..255 */
+  GST_KMEANS_SAMPLE_U16         /* video unpacked to 16 bits, / 257 */
 } GstKMeansSampleFormat;
 
 typedef enum
@@ -86,12 +105,11 @@ typedef struct
   /* Zero for plain points, so { D, format } initialisers stay valid. */
   GstKMeansMedia media;
   const gchar *format_name;     /* caps format ("BGRx", "S16LE"); static */
-  /* video/x-raw only: the frame layout every buffer must have. */
-  guint width, height;
-  gsize stride;                 /* bytes per image row */
-  guint pixel_stride;           /* bytes per pixel */
-  guint channel_offset[3];      /* byte of R, G, B in a pixel (GRAY8: [0]) */
-  gsize frame_size;             /* stride * height */
+  /* video/x-raw only: the caps' frame.  Its default layout is the one of
+   * buffers without GstVideoMeta. */
+  GstVideoInfo video;
+  /* audio/x-raw only (unpositioned: positions play no part in points). */
+  GstAudioInfo audio;
 } GstKMeansPointsInfo;
 
 /* Parses fixed caps of any accepted form (points, tensors, raw video,
@@ -104,15 +122,24 @@ gboolean gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
 /* Bytes of one point as it travels (D values of the sample format). */
 gsize gst_kmeans_points_info_point_size (const GstKMeansPointsInfo * info);
 
-/* Whole points in a buffer of @size bytes (a video buffer holds points
- * only when it is exactly one frame). */
+/* Whole points in a buffer of @size bytes (a video buffer without
+ * GstVideoMeta holds points only when it is exactly one default frame;
+ * see gst_kmeans_points_buffer_count() for buffers that may have one). */
 gsize gst_kmeans_points_info_count (const GstKMeansPointsInfo * info,
     gsize size);
+
+/* video/x-raw: the points of a frame, width x height; 0 for other media. */
+gsize gst_kmeans_points_info_frame_pixels (const GstKMeansPointsInfo * info);
 
 /* The sample format as the caps name it: "F32LE", "float64" (tensors),
  * "S16LE", "BGRx", ... */
 const gchar *gst_kmeans_points_info_format_name (const GstKMeansPointsInfo *
     info);
+
+/* Whether kmeans reads pixels of @format as points: RGB or gray, packed
+ * or planar, any depth, not paletted, with the video library's line
+ * unpacking and packing.  GST_KMEANS_VIDEO_FORMATS lists exactly these. */
+gboolean gst_kmeans_video_format_is_supported (GstVideoFormat format);
 
 /* NNStreamer dimension string of one tensor: "D", "D:N", with trailing
  * ":1" / ":0" padding allowed ("D:N:1:1").  Exposed on its own so it can

@@ -1,4 +1,4 @@
-/* gst-kmeans: the in-band model event kmeans-train sends downstream, and a checkpoint file watched for replacement (kmeans-assign, -score, -viz).
+/* gst-kmeans: the in-band model event kmeans-train sends downstream, a checkpoint file watched for replacement, and the properties of the elements that consume a model (kmeans-assign, -score, -viz).
  *
  * See gstkmeansmodel.h.
  */
@@ -11,6 +11,22 @@
 #include <sys/stat.h>
 
 #include "gstkmeansmodel.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_kmeans_model_debug);
+#define GST_CAT_DEFAULT gst_kmeans_model_debug
+
+/* A static library has no plugin_init: registered on first use. */
+static void
+ensure_debug_category (void)
+{
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered)) {
+    GST_DEBUG_CATEGORY_INIT (gst_kmeans_model_debug, "kmeans-model", 0,
+        "k-means model files and their checks");
+    g_once_init_leave (&registered, 1);
+  }
+}
 
 /* ---------------------------------------------------------- model event */
 
@@ -98,18 +114,21 @@ file_identity (const struct stat *st, guint64 id[4])
       + st->st_mtim.tv_nsec;
 }
 
-gboolean
-gst_kmeans_model_file_poll (GstKMeansModelFile * mf, gint64 interval_us,
-    gboolean * reloaded, GError ** error)
+/* Loads the file when it is a version not seen yet.  TRUE with *model the
+ * new model, or NULL when the file is unchanged, missing or not due for a
+ * look.  FALSE with @error when it cannot be used; *new_version then says
+ * whether that was a new version (now remembered, so it is reported once
+ * and not retried) rather than a file that could not be looked at. */
+static gboolean
+model_file_read_new (GstKMeansModelFile * mf, gint64 interval_us,
+    KmModel ** model, gboolean * new_version, GError ** error)
 {
   struct stat st;
   guint64 id[4];
   gint64 now;
-  KmModel *model;
 
-  g_return_val_if_fail (mf != NULL && reloaded != NULL, FALSE);
-
-  *reloaded = FALSE;
+  *model = NULL;
+  *new_version = FALSE;
   if (mf->location == NULL)
     return TRUE;
 
@@ -132,14 +151,36 @@ gst_kmeans_model_file_poll (GstKMeansModelFile * mf, gint64 interval_us,
   /* Remember this version even if it fails to load, so a broken file is
    * reported once, not on every buffer; a fixed replacement is new again. */
   memcpy (mf->file_id, id, sizeof (id));
+  *new_version = TRUE;
 
-  model = km_checkpoint_load_model (mf->location, error);
-  if (model == NULL)
-    return FALSE;
+  *model = km_checkpoint_load_model (mf->location, error);
+  return *model != NULL;
+}
 
+static void
+model_file_take (GstKMeansModelFile * mf, KmModel * model)
+{
   if (mf->model)
     km_model_unref (mf->model);
   mf->model = model;
+}
+
+gboolean
+gst_kmeans_model_file_poll (GstKMeansModelFile * mf, gint64 interval_us,
+    gboolean * reloaded, GError ** error)
+{
+  KmModel *model;
+  gboolean new_version;
+
+  g_return_val_if_fail (mf != NULL && reloaded != NULL, FALSE);
+
+  *reloaded = FALSE;
+  if (!model_file_read_new (mf, interval_us, &model, &new_version, error))
+    return FALSE;
+  if (model == NULL)
+    return TRUE;
+
+  model_file_take (mf, model);
   *reloaded = TRUE;
   return TRUE;
 }
@@ -171,6 +212,7 @@ gst_kmeans_model_file_start (GstKMeansModelFile * mf, GstElement * element,
   if (location == NULL || *location == '\0')
     return TRUE;
 
+  ensure_debug_category ();
   gst_kmeans_model_file_set_location (mf, location);
   if (!gst_kmeans_model_file_poll (mf, 0, &reloaded, &err)) {
     GST_ELEMENT_ERROR (element, RESOURCE, READ,
@@ -189,48 +231,313 @@ gst_kmeans_model_file_start (GstKMeansModelFile * mf, GstElement * element,
 }
 
 gboolean
-gst_kmeans_model_check_dimensions (GstElement * element, KmModel * model,
-    guint dimensions)
+gst_kmeans_model_fits (GstElement * element, KmModel * model,
+    guint dimensions, GstKMeansModelFitFunc fit, GError ** error)
 {
   guint d = km_model_get_d (model);
 
-  if (d == dimensions)
+  if (d != dimensions) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "model has dimension %u, the stream has %u", d, dimensions);
+    return FALSE;
+  }
+  return fit == NULL || fit (element, model, error);
+}
+
+gboolean
+gst_kmeans_model_check_in_force (GstElement * element,
+    const GstKMeansModelFile * mf, KmModel * model, guint dimensions,
+    GstKMeansModelFitFunc fit)
+{
+  const gchar *location = mf && model == mf->model ? mf->location : NULL;
+  guint d = km_model_get_d (model);
+  GError *err = NULL;
+
+  if (G_LIKELY (gst_kmeans_model_fits (element, model, dimensions, fit, &err)))
     return TRUE;
 
-  GST_ELEMENT_ERROR (element, STREAM, FORMAT,
-      ("The k-means model has %u dimensions but the points have %u.",
-          d, dimensions),
-      ("model version %" G_GUINT64_FORMAT " is %u-dimensional, the stream "
-          "%u-dimensional", km_model_get_version (model), d, dimensions));
+  ensure_debug_category ();
+  if (d != dimensions && location != NULL)
+    GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+        ("The k-means model in \"%s\" has %u dimensions but the points "
+            "have %u.", location, d, dimensions),
+        ("model version %" G_GUINT64_FORMAT " of the checkpoint, loaded "
+            "before the caps were known: %s", km_model_get_version (model),
+            err->message));
+  else if (d != dimensions)
+    GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+        ("The k-means model has %u dimensions but the points have %u.",
+            d, dimensions),
+        ("model version %" G_GUINT64_FORMAT " is %u-dimensional, the stream "
+            "%u-dimensional", km_model_get_version (model), d, dimensions));
+  else
+    GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+        ("The k-means model cannot be used for this stream: %s.",
+            err->message), ("model version %" G_GUINT64_FORMAT "%s%s",
+            km_model_get_version (model), location ? " of " : "",
+            location ? location : ""));
+  g_error_free (err);
   return FALSE;
+}
+
+/* Warns about a version of the file that cannot be used, once per
+ * distinct problem: a writer that keeps failing the same way does not
+ * flood the bus. */
+static void
+model_file_warn (GstKMeansModelFile * mf, GstElement * element,
+    const GError * err, gboolean unfit)
+{
+  if (g_strcmp0 (err->message, mf->last_error) == 0) {
+    GST_INFO_OBJECT (element, "again: %s", err->message);
+    return;
+  }
+  if (unfit)
+    GST_ELEMENT_WARNING (element, STREAM, FORMAT,
+        ("Not using the k-means checkpoint \"%s\": %s; keeping the current "
+            "model.", mf->location, err->message),
+        ("the replacement does not fit the stream; rejected-models counts "
+            "it"));
+  else
+    GST_ELEMENT_WARNING (element, RESOURCE, READ,
+        ("Could not reload the k-means checkpoint \"%s\"; keeping the "
+            "current model.", mf->location), ("%s", err->message));
+  g_free (mf->last_error);
+  mf->last_error = g_strdup (err->message);
 }
 
 KmModel *
 gst_kmeans_model_file_update (GstKMeansModelFile * mf, GstElement * element,
-    GstClockTime interval)
+    GstClockTime interval, guint dimensions, GstKMeansModelFitFunc fit,
+    gboolean * rejected)
 {
   GError *err = NULL;
-  gboolean reloaded = FALSE;
+  gboolean new_version = FALSE;
+  KmModel *model = NULL;
+
+  if (rejected)
+    *rejected = FALSE;
+  if (mf->location == NULL)
+    return NULL;
+
+  ensure_debug_category ();
+  if (!model_file_read_new (mf,
+          (gint64) MIN (interval / GST_USECOND, G_MAXINT64), &model,
+          &new_version, &err)) {
+    model_file_warn (mf, element, err, FALSE);
+    g_clear_error (&err);
+    if (rejected)
+      *rejected = new_version;
+    return NULL;
+  }
+  if (model == NULL)
+    return NULL;
+
+  /* Checked before it is announced: an unusable replacement must leave
+   * the pipeline as it was. */
+  if (!gst_kmeans_model_fits (element, model, dimensions, fit, &err)) {
+    GST_WARNING_OBJECT (element, "rejecting model version %" G_GUINT64_FORMAT
+        " of %s: %s", km_model_get_version (model), mf->location, err->message);
+    model_file_warn (mf, element, err, TRUE);
+    g_clear_error (&err);
+    km_model_unref (model);
+    if (rejected)
+      *rejected = TRUE;
+    return NULL;
+  }
+
+  model_file_take (mf, model);
+  g_clear_pointer (&mf->last_error, g_free);
+  gst_kmeans_post_model_loaded (element, mf->location, model);
+  return km_model_ref (model);
+}
+
+/* ------------------------------------------ the model-consumer properties */
+
+#define RW_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)
+#define RO_FLAGS (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)
+
+static void
+install_counter (GObjectClass * klass, guint prop_id, const gchar * name,
+    const gchar * nick, const gchar * blurb)
+{
+  g_object_class_install_property (klass, prop_id,
+      g_param_spec_uint64 (name, nick, blurb, 0, G_MAXUINT64, 0, RO_FLAGS));
+}
+
+void
+gst_kmeans_model_install_properties (GObjectClass * klass,
+    guint first_prop_id, const GstKMeansModelBlurbs * blurbs)
+{
+  /* Checkpoint file (written by kmeans-train) to take the model from.  It
+   * is reloaded when replaced; a `kmeans-model` event arriving later still
+   * takes over until the file changes again. */
+  g_object_class_install_property (klass,
+      first_prop_id + GST_KMEANS_MODEL_PROP_LOCATION,
+      g_param_spec_string ("model-location", "Model location",
+          "Checkpoint file to load the model from, reloaded when replaced "
+          "(NULL: only take the model from upstream kmeans-model events)",
+          NULL, RW_FLAGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass,
+      first_prop_id + GST_KMEANS_MODEL_PROP_POLL_INTERVAL,
+      g_param_spec_uint64 ("model-poll-interval", "Model poll interval",
+          "How often to check model-location for a new checkpoint, in "
+          "nanoseconds (0: before every buffer)", 0, G_MAXUINT64,
+          GST_KMEANS_MODEL_DEFAULT_POLL_INTERVAL,
+          RW_FLAGS | GST_PARAM_MUTABLE_PLAYING));
+  /* The same in every model consumer: the check is this file's. */
+  install_counter (klass,
+      first_prop_id + GST_KMEANS_MODEL_PROP_REJECTED_MODELS,
+      "rejected-models", "Rejected models",
+      "Versions of the model-location file found while running that were "
+      "not used: damaged, or not fitting the stream (another dimension, or "
+      "a K the output cannot carry); the current model stayed, and a "
+      "warning named the file and each new kind of problem");
+  if (blurbs->on_no_model)
+    g_object_class_install_property (klass,
+        first_prop_id + GST_KMEANS_MODEL_PROP_ON_NO_MODEL,
+        g_param_spec_enum ("on-no-model", "On no model", blurbs->on_no_model,
+            GST_TYPE_KMEANS_NO_MODEL, GST_KMEANS_NO_MODEL_DROP,
+            RW_FLAGS | GST_PARAM_MUTABLE_PLAYING));
+  if (blurbs->on_bad_input)
+    g_object_class_install_property (klass,
+        first_prop_id + GST_KMEANS_MODEL_PROP_ON_BAD_INPUT,
+        g_param_spec_enum ("on-bad-input", "On bad input",
+            blurbs->on_bad_input, GST_TYPE_KMEANS_ON_BAD_INPUT,
+            GST_KMEANS_MODEL_DEFAULT_ON_BAD_INPUT,
+            RW_FLAGS | GST_PARAM_MUTABLE_PLAYING));
+  if (blurbs->model_version)
+    install_counter (klass, first_prop_id + GST_KMEANS_MODEL_PROP_VERSION,
+        "model-version", "Model version", blurbs->model_version);
+  if (blurbs->dropped_points)
+    install_counter (klass,
+        first_prop_id + GST_KMEANS_MODEL_PROP_DROPPED_POINTS,
+        "dropped-points", "Dropped points", blurbs->dropped_points);
+  if (blurbs->skipped_points)
+    install_counter (klass,
+        first_prop_id + GST_KMEANS_MODEL_PROP_SKIPPED_POINTS,
+        "skipped-points", "Skipped points", blurbs->skipped_points);
+}
+
+void
+gst_kmeans_model_settings_init (GstKMeansModelSettings * settings)
+{
+  memset (settings, 0, sizeof (*settings));
+  settings->poll_interval = GST_KMEANS_MODEL_DEFAULT_POLL_INTERVAL;
+  settings->on_no_model = GST_KMEANS_NO_MODEL_DROP;
+  settings->on_bad_input = GST_KMEANS_MODEL_DEFAULT_ON_BAD_INPUT;
+}
+
+void
+gst_kmeans_model_settings_clear (GstKMeansModelSettings * settings)
+{
+  g_clear_pointer (&settings->location, g_free);
+}
+
+gboolean
+gst_kmeans_model_settings_set_property (GstKMeansModelSettings * settings,
+    guint first_prop_id, guint prop_id, const GValue * value)
+{
+  if (prop_id < first_prop_id)
+    return FALSE;
+
+  switch (prop_id - first_prop_id) {
+    case GST_KMEANS_MODEL_PROP_LOCATION:
+      g_free (settings->location);
+      settings->location = g_value_dup_string (value);
+      return TRUE;
+    case GST_KMEANS_MODEL_PROP_POLL_INTERVAL:
+      settings->poll_interval = g_value_get_uint64 (value);
+      return TRUE;
+    case GST_KMEANS_MODEL_PROP_ON_NO_MODEL:
+      settings->on_no_model = g_value_get_enum (value);
+      return TRUE;
+    case GST_KMEANS_MODEL_PROP_ON_BAD_INPUT:
+      settings->on_bad_input = g_value_get_enum (value);
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+gboolean
+gst_kmeans_model_settings_get_property (const GstKMeansModelSettings *
+    settings, KmModel * model, guint first_prop_id, guint prop_id,
+    GValue * value)
+{
+  if (prop_id < first_prop_id)
+    return FALSE;
+
+  switch (prop_id - first_prop_id) {
+    case GST_KMEANS_MODEL_PROP_LOCATION:
+      g_value_set_string (value, settings->location);
+      return TRUE;
+    case GST_KMEANS_MODEL_PROP_POLL_INTERVAL:
+      g_value_set_uint64 (value, settings->poll_interval);
+      return TRUE;
+    case GST_KMEANS_MODEL_PROP_ON_NO_MODEL:
+      g_value_set_enum (value, settings->on_no_model);
+      return TRUE;
+    case GST_KMEANS_MODEL_PROP_ON_BAD_INPUT:
+      g_value_set_enum (value, settings->on_bad_input);
+      return TRUE;
+    case GST_KMEANS_MODEL_PROP_VERSION:
+      g_value_set_uint64 (value, model ? km_model_get_version (model) : 0);
+      return TRUE;
+    case GST_KMEANS_MODEL_PROP_DROPPED_POINTS:
+      g_value_set_uint64 (value, settings->dropped_points);
+      return TRUE;
+    case GST_KMEANS_MODEL_PROP_SKIPPED_POINTS:
+      g_value_set_uint64 (value, settings->skipped_points);
+      return TRUE;
+    case GST_KMEANS_MODEL_PROP_REJECTED_MODELS:
+      g_value_set_uint64 (value, settings->rejected_models);
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+gboolean
+gst_kmeans_model_settings_start (GstKMeansModelSettings * settings,
+    GstKMeansModelFile * mf, GstElement * element, KmModel ** model)
+{
+  gchar *location;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (element);
+  location = g_strdup (settings->location);
+  settings->dropped_points = 0;
+  settings->skipped_points = 0;
+  settings->rejected_models = 0;
+  GST_OBJECT_UNLOCK (element);
+
+  ok = gst_kmeans_model_file_start (mf, element, location, model);
+  g_free (location);
+  return ok;
+}
+
+KmModel *
+gst_kmeans_model_settings_poll (GstKMeansModelSettings * settings,
+    GstKMeansModelFile * mf, GstElement * element, guint dimensions,
+    GstKMeansModelFitFunc fit)
+{
+  guint64 interval;
+  gboolean rejected;
+  KmModel *model;
 
   if (mf->location == NULL)
     return NULL;
 
-  if (!gst_kmeans_model_file_poll (mf,
-          (gint64) MIN (interval / GST_USECOND, G_MAXINT64), &reloaded, &err)) {
-    if (g_strcmp0 (err->message, mf->last_error) != 0) {
-      GST_ELEMENT_WARNING (element, RESOURCE, READ,
-          ("Could not reload the k-means checkpoint \"%s\"; keeping the "
-              "current model.", mf->location), ("%s", err->message));
-      g_free (mf->last_error);
-      mf->last_error = g_strdup (err->message);
-    }
-    g_clear_error (&err);
-    return NULL;
-  }
-  if (!reloaded || mf->model == NULL)
-    return NULL;
+  GST_OBJECT_LOCK (element);
+  interval = settings->poll_interval;
+  GST_OBJECT_UNLOCK (element);
 
-  g_clear_pointer (&mf->last_error, g_free);
-  gst_kmeans_post_model_loaded (element, mf->location, mf->model);
-  return km_model_ref (mf->model);
+  model = gst_kmeans_model_file_update (mf, element, interval, dimensions,
+      fit, &rejected);
+  if (rejected) {
+    GST_OBJECT_LOCK (element);
+    settings->rejected_models++;
+    GST_OBJECT_UNLOCK (element);
+  }
+  return model;
 }

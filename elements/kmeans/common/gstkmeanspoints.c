@@ -16,8 +16,21 @@
 #error "gst-kmeans reads F32LE/F64LE points in place: little-endian hosts only"
 #endif
 
-#define KM_GERROR(error, ...) \
-    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT, __VA_ARGS__)
+GST_DEBUG_CATEGORY_STATIC (gst_kmeans_points_debug);
+#define GST_CAT_DEFAULT gst_kmeans_points_debug
+
+/* A static library has no plugin_init: registered on first use. */
+static void
+ensure_debug_category (void)
+{
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered)) {
+    GST_DEBUG_CATEGORY_INIT (gst_kmeans_points_debug, "kmeans-points", 0,
+        "k-means points reading and the bad-input policy");
+    g_once_init_leave (&registered, 1);
+  }
+}
 
 /* ---------------------------------------------------------- reading points */
 
@@ -31,6 +44,7 @@ void
 gst_kmeans_points_reader_clear (GstKMeansPointsReader * reader)
 {
   g_free (reader->scratch);
+  g_free (reader->line);
   memset (reader, 0, sizeof (*reader));
 }
 
@@ -130,20 +144,232 @@ s16_to_f32 (const guint8 * src, gsize n, gfloat * dst)
     dst[i] = (gint16) (src[2 * i] | (src[2 * i + 1] << 8)) * (1.0f / 32768.0f);
 }
 
-/* The colour channels of every pixel of one frame, row by row. */
-static void
-video_frame_to_f32 (const GstKMeansPointsInfo * info, const guint8 * frame,
-    gfloat * dst)
+/* ------------------------------------------------------------- video */
+
+/* One row unpacked: 4 components of up to 16 bits a pixel, with room for
+ * the unpackers that work a few pixels at a time. */
+static gsize
+unpacked_line_size (const GstKMeansPointsInfo * info)
 {
-  guint x, y, c, d = info->dimensions, ps = info->pixel_stride;
+  return ((gsize) GST_VIDEO_INFO_WIDTH (&info->video) + 8) * 4 *
+      sizeof (guint16);
+}
 
-  for (y = 0; y < info->height; y++) {
-    const guint8 *px = frame + y * info->stride;
+static gpointer
+reader_line (GstKMeansPointsReader * reader, const GstKMeansPointsInfo * info)
+{
+  gsize size = unpacked_line_size (info);
 
-    for (x = 0; x < info->width; x++, px += ps, dst += d)
-      for (c = 0; c < d; c++)
-        dst[c] = px[info->channel_offset[c]];
+  if (size > reader->line_size) {
+    g_free (reader->line);
+    reader->line = g_malloc (size);
+    reader->line_size = size;
   }
+  return reader->line;
+}
+
+/* The video library unpacks RGB to ARGB and gray to AYUV: a pixel's
+ * colour, or its gray level, is components 1 to D of its 4. */
+#define UNPACKED_COMPONENT(x, c) (4 * (x) + 1 + (c))
+
+/* The pixels of the frame whose planes start at @planes, row by row. */
+static void
+video_to_f32 (GstKMeansPointsReader * reader,
+    const GstKMeansPointsInfo * info, gpointer const planes[],
+    const gint strides[], gfloat * dst)
+{
+  const GstVideoFormatInfo *finfo = info->video.finfo;
+  guint width = GST_VIDEO_INFO_WIDTH (&info->video);
+  guint height = GST_VIDEO_INFO_HEIGHT (&info->video);
+  guint x, y, c, d = info->dimensions;
+  gpointer line = reader_line (reader, info);
+
+  for (y = 0; y < height; y++) {
+    finfo->unpack_func (finfo, GST_VIDEO_PACK_FLAG_NONE, line, planes,
+        strides, 0, y, width);
+    if (info->format == GST_KMEANS_SAMPLE_U16) {
+      const guint16 *px = line;
+
+      /* Exact for the 8-bit values widened to 16 (v * 257). */
+      for (x = 0; x < width; x++, dst += d)
+        for (c = 0; c < d; c++)
+          dst[c] = px[UNPACKED_COMPONENT (x, c)] / 257.0f;
+    } else {
+      const guint8 *px = line;
+
+      for (x = 0; x < width; x++, dst += d)
+        for (c = 0; c < d; c++)
+          dst[c] = px[UNPACKED_COMPONENT (x, c)];
+    }
+  }
+}
+
+/* A frame of the caps' default layout at @data. */
+static void
+default_frame_to_f32 (GstKMeansPointsReader * reader,
+    const GstKMeansPointsInfo * info, const guint8 * data, gfloat * dst)
+{
+  gpointer planes[GST_VIDEO_MAX_PLANES] = { NULL, };
+  guint p;
+
+  for (p = 0; p < GST_VIDEO_INFO_N_PLANES (&info->video); p++)
+    planes[p] = (gpointer) (data + GST_VIDEO_INFO_PLANE_OFFSET (&info->video,
+            p));
+  video_to_f32 (reader, info, planes, info->video.stride, dst);
+}
+
+/* Bytes of one row of plane @p, and its rows, for the caps' size. */
+static void
+plane_extent (const GstKMeansPointsInfo * info, guint p, gsize * row_bytes,
+    guint * rows)
+{
+  const GstVideoFormatInfo *finfo = info->video.finfo;
+  gint comp[GST_VIDEO_MAX_COMPONENTS];
+  gint width = GST_VIDEO_INFO_WIDTH (&info->video);
+
+  gst_video_format_info_component (finfo, p, comp);
+  *rows = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0],
+      GST_VIDEO_INFO_HEIGHT (&info->video));
+  /* Pixels that share bytes (GRAY10_LE32: 3 in 32 bits) have no pixel
+   * stride; their default stride is exactly the bytes of a row. */
+  if (GST_VIDEO_FORMAT_INFO_IS_COMPLEX (finfo)
+      || GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, comp[0]) == 0)
+    *row_bytes = GST_VIDEO_INFO_PLANE_STRIDE (&info->video, p);
+  else
+    *row_bytes = (gsize) GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, comp[0]) *
+        GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0], width);
+}
+
+/* Whether the planes of the mapped @frame, with its strides, hold the
+ * rows of the caps within what each plane's mapping covers. */
+static gboolean
+frame_planes_fit (const GstKMeansPointsInfo * info, const GstVideoFrame * frame)
+{
+  guint p;
+
+  for (p = 0; p < GST_VIDEO_FRAME_N_PLANES (frame); p++) {
+    const GstMapInfo *map = &frame->map[p];
+    const guint8 *data = frame->data[p];
+    gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
+    gsize row_bytes, skip;
+    guint rows;
+
+    if (map->data == NULL || data < map->data || data > map->data + map->size)
+      return FALSE;
+    skip = data - map->data;
+    plane_extent (info, p, &row_bytes, &rows);
+    if (stride < 0 || (gsize) stride < row_bytes
+        || (guint64) stride * (rows - 1) + row_bytes > map->size - skip)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* gst_video_frame_map() with a GstVideoMeta trusts it: what it describes
+ * must be checked first (it asserts the format and size) and after (it
+ * does not check that the planes lie within the buffer). */
+static gboolean
+map_frame_with_meta (GstKMeansPointsReader * reader,
+    const GstKMeansPointsInfo * info, GstBuffer * buffer,
+    const GstVideoMeta * meta, GstMapFlags flags, GstVideoFrame * frame)
+{
+  if (meta->format != GST_VIDEO_INFO_FORMAT (&info->video)
+      || meta->n_planes != GST_VIDEO_INFO_N_PLANES (&info->video)
+      || meta->width < (guint) GST_VIDEO_INFO_WIDTH (&info->video)
+      || meta->height < (guint) GST_VIDEO_INFO_HEIGHT (&info->video)) {
+    reader->last_frame_problem = "its GstVideoMeta describes another format "
+        "or a smaller frame than the caps";
+    return FALSE;
+  }
+  if (!gst_video_frame_map (frame, &info->video, buffer, flags)) {
+    reader->last_frame_problem = "its GstVideoMeta describes planes that "
+        "could not be mapped";
+    return FALSE;
+  }
+  if (!frame_planes_fit (info, frame)) {
+    gst_video_frame_unmap (frame);
+    reader->last_frame_problem = "its GstVideoMeta places rows outside the "
+        "buffer, or has strides shorter than a row";
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+map_frame (GstKMeansPointsReader * reader, const GstKMeansPointsInfo * info,
+    GstBuffer * buffer, GstMapFlags flags, GstVideoFrame * frame)
+{
+  const GstVideoMeta *meta = gst_buffer_get_video_meta (buffer);
+
+  reader->last_frame_problem = NULL;
+  if (meta != NULL)
+    return map_frame_with_meta (reader, info, buffer, meta, flags, frame);
+  /* Without a meta the layout is the caps' default, and so is the size. */
+  if (gst_buffer_get_size (buffer) != GST_VIDEO_INFO_SIZE (&info->video))
+    return FALSE;
+  if (!gst_video_frame_map (frame, &info->video, buffer, flags)) {
+    reader->last_frame_problem = "it could not be mapped";
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The centers as the components the format unpacks to (8 or 16 bits),
+ * rounded and clamped; K rows of D. */
+static guint16 *
+centers_to_components (const GstKMeansPointsInfo * info,
+    const gfloat * centers, guint k)
+{
+  gsize i, n = (gsize) k * info->dimensions;
+  gboolean wide = info->format == GST_KMEANS_SAMPLE_U16;
+  gfloat scale = wide ? 257.0f : 1.0f, max = wide ? 65535.0f : 255.0f;
+  guint16 *colours = g_new (guint16, n);
+
+  for (i = 0; i < n; i++) {
+    gfloat v = centers[i] * scale;
+
+    colours[i] = !(v > 0) ? 0 : v >= max ? (guint16) max : (guint16) lrintf (v);
+  }
+  return colours;
+}
+
+void
+gst_kmeans_points_write_frame (const GstKMeansPointsInfo * info,
+    GstVideoFrame * frame, const gint32 * idx, const gfloat * centers, guint k)
+{
+  const GstVideoFormatInfo *finfo;
+  guint16 *colours;
+  guint width, height, x, y, c, d;
+  gpointer line;
+
+  g_return_if_fail (info->media == GST_KMEANS_MEDIA_VIDEO);
+
+  finfo = frame->info.finfo;
+  width = GST_VIDEO_INFO_WIDTH (&info->video);
+  height = GST_VIDEO_INFO_HEIGHT (&info->video);
+  d = info->dimensions;
+  colours = centers_to_components (info, centers, k);
+  line = g_malloc (unpacked_line_size (info));
+
+  for (y = 0; y < height; y++) {
+    /* Unpacked first, so that what is not colour is packed back. */
+    finfo->unpack_func (finfo, GST_VIDEO_PACK_FLAG_NONE, line, frame->data,
+        frame->info.stride, 0, y, width);
+    for (x = 0; x < width; x++, idx++) {
+      const guint16 *colour = colours + (gsize) * idx * d;
+
+      for (c = 0; c < d; c++) {
+        if (info->format == GST_KMEANS_SAMPLE_U16)
+          ((guint16 *) line)[UNPACKED_COMPONENT (x, c)] = colour[c];
+        else
+          ((guint8 *) line)[UNPACKED_COMPONENT (x, c)] = (guint8) colour[c];
+      }
+    }
+    finfo->pack_func (finfo, GST_VIDEO_PACK_FLAG_NONE, line, 0, frame->data,
+        frame->info.stride, frame->info.chroma_site, y, width);
+  }
+  g_free (line);
+  g_free (colours);
 }
 
 /* Media that always need converting, and can hold no NaN or Inf. */
@@ -166,11 +392,22 @@ read_integer_samples (GstKMeansPointsReader * reader,
 
   dst = reader_scratch (reader, rows, info->dimensions);
   if (info->media == GST_KMEANS_MEDIA_VIDEO)
-    video_frame_to_f32 (info, data, dst);
+    default_frame_to_f32 (reader, info, data, dst);
   else
     s16_to_f32 (data, rows * info->dimensions, dst);
   *n_rows = rows;
   return dst;
+}
+
+static void
+begin_read (GstKMeansPointsReader * reader, gsize * n_rows,
+    GstKMeansReadStatus * status)
+{
+  *n_rows = 0;
+  *status = GST_KMEANS_READ_OK;
+  reader->last_bad_rows = 0;
+  reader->last_first_bad_row = 0;
+  reader->last_frame_problem = NULL;
 }
 
 const gfloat *
@@ -188,13 +425,10 @@ gst_kmeans_points_read (GstKMeansPointsReader * reader,
   d = info->dimensions;
   value_size = info->format == GST_KMEANS_SAMPLE_F32 ? 4 : 8;
   row_size = value_size * d;
-  *n_rows = 0;
-  *status = GST_KMEANS_READ_OK;
-  reader->last_bad_rows = 0;
-  reader->last_first_bad_row = 0;
+  begin_read (reader, n_rows, status);
 
   if (info->format == GST_KMEANS_SAMPLE_S16
-      || info->format == GST_KMEANS_SAMPLE_U8)
+      || info->media == GST_KMEANS_MEDIA_VIDEO)
     return read_integer_samples (reader, info, data, size, n_rows, status);
 
   if (row_size == 0 || size % row_size != 0) {
@@ -230,6 +464,67 @@ gst_kmeans_points_read (GstKMeansPointsReader * reader,
   return kept > 0 ? dst : NULL;
 }
 
+const gfloat *
+gst_kmeans_points_read_frame (GstKMeansPointsReader * reader,
+    const GstKMeansPointsInfo * info, GstBuffer * buffer, GstMapFlags flags,
+    GstVideoFrame * frame, gsize * n_rows, GstKMeansReadStatus * status)
+{
+  gsize rows;
+  gfloat *dst;
+
+  g_return_val_if_fail (reader != NULL && info != NULL, NULL);
+  g_return_val_if_fail (info->media == GST_KMEANS_MEDIA_VIDEO, NULL);
+  g_return_val_if_fail (GST_IS_BUFFER (buffer) && frame != NULL, NULL);
+  g_return_val_if_fail (n_rows != NULL && status != NULL, NULL);
+
+  begin_read (reader, n_rows, status);
+  if (!map_frame (reader, info, buffer, flags, frame)) {
+    reader->bad_buffers++;
+    *status = GST_KMEANS_READ_PARTIAL_ROW;
+    return NULL;
+  }
+  rows = gst_kmeans_points_info_frame_pixels (info);
+  dst = reader_scratch (reader, rows, info->dimensions);
+  video_to_f32 (reader, info, frame->data, frame->info.stride, dst);
+  *n_rows = rows;
+  return dst;
+}
+
+const gfloat *
+gst_kmeans_points_read_buffer (GstKMeansPointsReader * reader,
+    const GstKMeansPointsInfo * info, GstBuffer * buffer,
+    const GstMapInfo * map, gsize * n_rows, GstKMeansReadStatus * status)
+{
+  GstVideoFrame frame;
+  const gfloat *rows;
+
+  g_return_val_if_fail (info != NULL, NULL);
+
+  if (info->media != GST_KMEANS_MEDIA_VIDEO) {
+    g_return_val_if_fail (map != NULL, NULL);
+    return gst_kmeans_points_read (reader, info, map->data, map->size,
+        n_rows, status);
+  }
+  /* The pixels are converted: the frame need not stay mapped. */
+  rows = gst_kmeans_points_read_frame (reader, info, buffer, GST_MAP_READ,
+      &frame, n_rows, status);
+  if (*status == GST_KMEANS_READ_OK)
+    gst_video_frame_unmap (&frame);
+  return rows;
+}
+
+gsize
+gst_kmeans_points_buffer_count (const GstKMeansPointsInfo * info,
+    GstBuffer * buffer)
+{
+  g_return_val_if_fail (info != NULL && GST_IS_BUFFER (buffer), 0);
+
+  if (info->media == GST_KMEANS_MEDIA_VIDEO
+      && gst_buffer_get_video_meta (buffer) != NULL)
+    return gst_kmeans_points_info_frame_pixels (info);
+  return gst_kmeans_points_info_count (info, gst_buffer_get_size (buffer));
+}
+
 const gchar *
 gst_kmeans_points_info_format_name (const GstKMeansPointsInfo * info)
 {
@@ -249,20 +544,29 @@ gst_kmeans_points_report_bad (GstElement * element,
   gsize row = gst_kmeans_points_info_point_size (info);
   gboolean partial = status == GST_KMEANS_READ_PARTIAL_ROW;
   gboolean video = info->media == GST_KMEANS_MEDIA_VIDEO;
+  guint width = GST_VIDEO_INFO_WIDTH (&info->video);
+  guint height = GST_VIDEO_INFO_HEIGHT (&info->video);
+
+  ensure_debug_category ();
 
   *n_skipped = partial ? (size + row - 1) / row : reader->last_bad_rows;
   if (partial && video)
-    *n_skipped = (gsize) info->width * info->height;
+    *n_skipped = gst_kmeans_points_info_frame_pixels (info);
 
   if (policy == GST_KMEANS_ON_BAD_INPUT_ERROR) {
-    if (partial && video)
+    if (partial && video && reader->last_frame_problem != NULL)
       GST_ELEMENT_ERROR (element, STREAM, FORMAT,
           ("video buffer of %" G_GSIZE_FORMAT " bytes is not one %ux%u %s "
-              "frame (%" G_GSIZE_FORMAT " bytes)", size, info->width,
-              info->height, info->format_name, info->frame_size),
-          ("frames are read with default strides (%" G_GSIZE_FORMAT " bytes "
-              "a row); padded or GstVideoMeta strides are not supported",
-              info->stride));
+              "frame: %s", size, width, height, info->format_name,
+              reader->last_frame_problem), (NULL));
+    else if (partial && video)
+      GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+          ("video buffer of %" G_GSIZE_FORMAT " bytes is not one %ux%u %s "
+              "frame (%" G_GSIZE_FORMAT " bytes)", size, width, height,
+              info->format_name, GST_VIDEO_INFO_SIZE (&info->video)),
+          ("a buffer without GstVideoMeta has the caps' default layout (%d "
+              "bytes a row in plane 0) and exactly its size",
+              GST_VIDEO_INFO_PLANE_STRIDE (&info->video, 0)));
     else if (partial)
       GST_ELEMENT_ERROR (element, STREAM, FORMAT,
           ("buffer of %" G_GSIZE_FORMAT " bytes is not a whole number of "

@@ -8,7 +8,7 @@ assignments they pull and print the learned and true centers.  These tests
 read that output back and check it against what the apps were asked to do.
 
 Environment: EMBED_APP (the built C example), GST_PLUGIN_PATH_1_0 and
-KMEANS_SOURCE_ROOT, as tests/zmq/meson.build sets them.
+KMEANS_SOURCE_ROOT, as tests/pipelines/meson.build sets them.
 """
 import os
 import re
