@@ -43,7 +43,10 @@ typedef enum
   KM_ERROR_CHECKPOINT_IO,       /* cannot read / write / rename / fsync */
   KM_ERROR_CHECKPOINT_CORRUPT,  /* bad magic, truncated, checksum mismatch */
   KM_ERROR_CHECKPOINT_MISMATCH, /* k, d, metric or mode differ from config */
-  KM_ERROR_TOO_LARGE            /* k*d or batch beyond the sane limits */
+  KM_ERROR_TOO_LARGE,           /* k*d or batch beyond the sane limits */
+  KM_ERROR_STATS_MISMATCH,      /* round statistics of another k, d, metric
+                                 * or model version (kmstats.h) */
+  KM_ERROR_STATS_CORRUPT        /* serialised statistics refused */
 } KmError;
 
 /* Upper limits checked before any allocation. */
@@ -233,6 +236,28 @@ typedef struct _KmModel KmModel;
  */
 KmModel *km_model_new (guint k, guint d, KmMetric metric,
     const gfloat * centers, guint64 version, GError ** error);
+
+/**
+ * km_model_new_full:
+ * @k: number of centers
+ * @d: dimensions
+ * @metric: the distance the model assigns with
+ * @centers: k*d row-major floats, copied
+ * @counts: k doubles, copied, or %NULL for a model without counts
+ * @version: the version the model reports
+ * @step: the training step the model reports
+ * @error: return location for a #GError, or %NULL
+ *
+ * Like km_model_new(), with counts and a step: what a model that was
+ * written out (a checkpoint, an event that crossed the network) is
+ * rebuilt with.  The values are not checked: the caller validates
+ * outside input (finite centers, finite non-negative counts).
+ *
+ * Returns: a new #KmModel with one reference, or %NULL with @error set.
+ */
+KmModel *km_model_new_full (guint k, guint d, KmMetric metric,
+    const gfloat * centers, const gdouble * counts, guint64 version,
+    guint64 step, GError ** error);
 
 /**
  * km_model_ref:
@@ -563,5 +588,8 @@ gfloat *km_centers_load_text (const gchar * path, guint * k, guint * d,
     GError ** error);
 
 G_END_DECLS
+
+/* The statistics of distributed rounds. */
+#include "kmstats.h"
 
 #endif /* __KMEANS_CORE_H__ */

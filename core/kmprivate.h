@@ -229,6 +229,20 @@ km_config_has_working_copy (const KmConfig * cfg)
 /* Test hook: kmeans++ candidates drawn by this trainer so far. */
 guint64 km_trainer_get_kmeans_plus_plus_draws (const KmTrainer * trainer);
 
+/* The update step's accumulation (kmtrainer.c), shared with the
+ * statistics of a distributed round (kmstats.c): adds @n points, assigned
+ * to @idx, to @sums (k*d) and @cnt (k), continuing the order of the adds
+ * already in them, on the kernel @isa. */
+void km_accumulate_add (KmIsa isa, guint k, guint d, const gfloat * x,
+    gsize n, const gint32 * idx, gdouble * sums, gdouble * cnt,
+    KmWorkspace * ws);
+
+/* Applies a round's merged sums and counts (@n points, loss @loss) to an
+ * initialised trainer as one step, or one synced iteration with N > 1
+ * (docs/algorithm.md §10).  The caller has checked k, d and metric. */
+KmFeedResult km_trainer_apply_round (KmTrainer * trainer, gdouble loss,
+    const gdouble * sums, const gdouble * cnt, guint64 n, GError ** error);
+
 /* ------------------------------------------------------------------ */
 /* Files named by users (kmfile.c): never a blocking open. */
 

@@ -211,18 +211,12 @@ feed_init (KmTrainer * trainer, const gfloat * points, gsize n, GError ** error)
   return KM_FEED_INIT;
 }
 
-/* §2.3: before the assignment of steps N+1, 2N+1, ... the working copy
- * becomes the master and the counts restart. */
+/* §2.3: the working copy becomes the master and the counts restart. */
 static void
-sync_if_due (KmTrainer * trainer)
+sync_master (KmTrainer * trainer)
 {
   const KmConfig *cfg = &trainer->cfg;
 
-  if (trainer->update_in_steps > 0) {
-    trainer->update_in_steps--;
-    return;
-  }
-  trainer->update_in_steps = (gint64) cfg->steps_per_sync - 1;
   memcpy (trainer->master, trainer->working,
       model_floats (trainer) * sizeof (gfloat));
   if (cfg->metric == KM_METRIC_COSINE)
@@ -230,6 +224,18 @@ sync_if_due (KmTrainer * trainer)
   memcpy (trainer->master_counts, trainer->counts, cfg->k * sizeof (gdouble));
   fill_counts (trainer->counts, cfg->k, 0.0);
   master_changed (trainer);
+}
+
+/* §2.3: the sync runs before the assignment of steps N+1, 2N+1, ... */
+static void
+sync_if_due (KmTrainer * trainer)
+{
+  if (trainer->update_in_steps > 0) {
+    trainer->update_in_steps--;
+    return;
+  }
+  trainer->update_in_steps = (gint64) trainer->cfg.steps_per_sync - 1;
+  sync_master (trainer);
 }
 
 /* §5.3; TRUE when this step's loss meets the tolerance. */
@@ -248,19 +254,16 @@ tolerance_met (KmTrainer * trainer, gdouble loss)
   return met;
 }
 
-/* Per-cluster sums and counts of the batch, in one pass, in point
- * order (each coordinate's sum is the same sequence of double adds
- * whichever version runs). */
+/* Adds the batch to the per-cluster sums and counts, in one pass, in
+ * point order (each coordinate's sum is the same sequence of double adds
+ * whichever version runs, and continues the sequence already in @sums). */
 static void
-accumulate_rows (const KmTrainer * trainer, const gfloat * x, gsize n,
+accumulate_rows (guint d, const gfloat * x, gsize n,
     const gint32 * idx, gdouble * sums, gdouble * cnt)
 {
-  const guint k = trainer->cfg.k, d = trainer->cfg.d;
   gsize i;
   guint t;
 
-  memset (sums, 0, (gsize) k * d * sizeof (gdouble));
-  memset (cnt, 0, k * sizeof (gdouble));
   for (i = 0; i < n; i++) {
     gdouble *restrict s = sums + (gsize) idx[i] * d;
     const gfloat *restrict p = x + i * d;
@@ -280,21 +283,19 @@ accumulate_rows (const KmTrainer * trainer, const gfloat * x, gsize n,
  * per cluster, coordinates in lanes 0..d-1 and the count in the last
  * lane (3 up to 3 dimensions, else 7), so a point costs one
  * load-add-store instead of d + 1 dependent scalar adds (@pad: k rows of
- * 8 doubles of scratch).  From 8 on, the rows are added 8 doubles at a
- * time. */
+ * 8 doubles of scratch, loaded from @sums and @cnt so that the sequence
+ * of adds continues theirs).  From 8 on, the rows are added 8 doubles at
+ * a time. */
 KM_TARGET_AVX512 static void
-accumulate_avx512 (const KmTrainer * trainer, const gfloat * x, gsize n,
+accumulate_avx512 (guint k, guint d, const gfloat * x, gsize n,
     const gint32 * idx, gdouble * sums, gdouble * cnt, gdouble * pad)
 {
-  const guint k = trainer->cfg.k, d = trainer->cfg.d;
   gsize i;
   guint j, t, count_lane;
 
   if (d >= 8) {
     const __mmask16 tail = (__mmask16) ((1u << (d % 8)) - 1);
 
-    memset (sums, 0, (gsize) k * d * sizeof (gdouble));
-    memset (cnt, 0, k * sizeof (gdouble));
     for (i = 0; i < n; i++) {
       gdouble *s = sums + (gsize) idx[i] * d;
       const gfloat *p = x + i * d;
@@ -312,7 +313,13 @@ accumulate_avx512 (const KmTrainer * trainer, const gfloat * x, gsize n,
     return;
   }
 
+  count_lane = d <= 3 ? 3 : 7;
   memset (pad, 0, (gsize) k * 8 * sizeof (gdouble));
+  for (j = 0; j < k; j++) {
+    for (t = 0; t < d; t++)
+      pad[(gsize) j * 8 + t] = sums[(gsize) j * d + t];
+    pad[(gsize) j * 8 + count_lane] = cnt[j];
+  }
   if (d <= 3) {
     /* 256-bit rows (count in lane 3): 512-bit stores are split on some
      * CPUs and then do not forward to the next point's load of the row. */
@@ -327,7 +334,6 @@ accumulate_avx512 (const KmTrainer * trainer, const gfloat * x, gsize n,
       _mm256_storeu_pd (s, _mm256_add_pd (_mm256_loadu_pd (s),
               _mm256_add_pd (p, one)));
     }
-    count_lane = 3;
   } else {
     const __mmask16 coords = (__mmask16) ((1u << d) - 1);
     const __m512d one = _mm512_mask_blend_pd (0x80, _mm512_setzero_pd (),
@@ -341,7 +347,6 @@ accumulate_avx512 (const KmTrainer * trainer, const gfloat * x, gsize n,
       _mm512_storeu_pd (s, _mm512_add_pd (_mm512_loadu_pd (s),
               _mm512_add_pd (p, one)));
     }
-    count_lane = 7;
   }
   for (j = 0; j < k; j++) {
     for (t = 0; t < d; t++)
@@ -351,21 +356,20 @@ accumulate_avx512 (const KmTrainer * trainer, const gfloat * x, gsize n,
 }
 #endif
 
-static void
-accumulate (KmTrainer * trainer, const gfloat * x, gsize n,
-    const gint32 * idx, gdouble * sums, gdouble * cnt)
+void
+km_accumulate_add (KmIsa isa, guint k, guint d, const gfloat * x, gsize n,
+    const gint32 * idx, gdouble * sums, gdouble * cnt, KmWorkspace * ws)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (trainer->dist.isa == KM_ISA_AVX512) {
-    gdouble *pad = trainer->cfg.d >= 8 ? NULL :
-        km_workspace_get (trainer->ws, KM_WS_SUMS_PAD,
-        (gsize) trainer->cfg.k * 8 * sizeof (gdouble));
+  if (isa == KM_ISA_AVX512) {
+    gdouble *pad = d >= 8 ? NULL : km_workspace_get (ws, KM_WS_SUMS_PAD,
+        (gsize) k * 8 * sizeof (gdouble));
 
-    accumulate_avx512 (trainer, x, n, idx, sums, cnt, pad);
+    accumulate_avx512 (k, d, x, n, idx, sums, cnt, pad);
     return;
   }
 #endif
-  accumulate_rows (trainer, x, n, idx, sums, cnt);
+  accumulate_rows (d, x, n, idx, sums, cnt);
 }
 
 /* c_j <- (w_j c_j + sum_j) / (w_j + m_j) for clusters with points: TF's
@@ -417,7 +421,7 @@ apply_full_batch (KmTrainer * trainer, const gdouble * sums,
 
 /* §6.2: every weight decays, whether its cluster got points or not. */
 static void
-apply_discount (KmTrainer * trainer, gsize n)
+apply_discount (KmTrainer * trainer, guint64 n)
 {
   const KmConfig *cfg = &trainer->cfg;
   gdouble discount = cfg->time_unit == KM_TIME_UNIT_POINTS ?
@@ -460,17 +464,14 @@ split_dying_cluster (KmTrainer * trainer)
   }
 }
 
+/* Step 6 of §2.1, by mode, from the batch's per-cluster sums and counts
+ * (@n points in all). */
 static void
-update_centers (KmTrainer * trainer, const gfloat * x, gsize n,
-    const gint32 * idx)
+update_centers (KmTrainer * trainer, const gdouble * sums,
+    const gdouble * cnt, guint64 n)
 {
   const KmConfig *cfg = &trainer->cfg;
-  gdouble *sums = km_workspace_get (trainer->ws, KM_WS_SUMS,
-      model_floats (trainer) * sizeof (gdouble));
-  gdouble *cnt = km_workspace_get (trainer->ws, KM_WS_CNT,
-      cfg->k * sizeof (gdouble));
 
-  accumulate (trainer, x, n, idx, sums, cnt);
   if (!cfg->mini_batch) {
     apply_full_batch (trainer, sums, cnt);
   } else if (trainer->working != NULL) {
@@ -533,6 +534,28 @@ backup_update_target (KmTrainer * trainer)
   return backup;
 }
 
+/* Steps 5 to 7 of §2.1 on a step's loss and per-cluster sums: the
+ * tolerance, the update, and its undoing (tolerance state included) when
+ * it is not finite. */
+static KmFeedResult
+update_step (KmTrainer * trainer, gdouble loss, const gdouble * sums,
+    const gdouble * cnt, guint64 n, GError ** error)
+{
+  gboolean converged, had_prev_loss = trainer->have_prev_loss;
+  gdouble prev_loss = trainer->prev_loss;
+  gfloat *backup;
+
+  converged = tolerance_met (trainer, loss);
+  backup = backup_update_target (trainer);
+  update_centers (trainer, sums, cnt, n);
+  if (!update_is_finite (trainer, backup, error)) {
+    trainer->have_prev_loss = had_prev_loss;
+    trainer->prev_loss = prev_loss;
+    return KM_FEED_ERROR;
+  }
+  return converged ? KM_FEED_CONVERGED : KM_FEED_TRAINED;
+}
+
 static KmFeedResult
 train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss,
     GError ** error)
@@ -540,9 +563,8 @@ train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss,
   const KmConfig *cfg = &trainer->cfg;
   const gfloat *x;
   gint32 *idx;
-  gfloat *backup;
-  gboolean converged, had_prev_loss;
-  gdouble prev_loss;
+  gdouble *sums, *cnt;
+  KmFeedResult res;
 
   x = km_prepare_points (cfg->metric, points, n, cfg->d, trainer->ws);
   if (trainer->working != NULL)
@@ -550,26 +572,50 @@ train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss,
 
   idx = km_workspace_get (trainer->ws, KM_WS_IDX, n * sizeof (gint32));
   *loss = km_dist_assign (&trainer->dist, x, n, idx, NULL, trainer->ws);
-  had_prev_loss = trainer->have_prev_loss;
-  prev_loss = trainer->prev_loss;
-  converged = tolerance_met (trainer, *loss);
 
-  backup = backup_update_target (trainer);
-  update_centers (trainer, x, n, idx);
-  if (!update_is_finite (trainer, backup, error)) {
-    trainer->have_prev_loss = had_prev_loss;
-    trainer->prev_loss = prev_loss;
-    return KM_FEED_ERROR;
-  }
+  sums = km_workspace_get (trainer->ws, KM_WS_SUMS,
+      model_floats (trainer) * sizeof (gdouble));
+  cnt = km_workspace_get (trainer->ws, KM_WS_CNT, cfg->k * sizeof (gdouble));
+  memset (sums, 0, model_floats (trainer) * sizeof (gdouble));
+  memset (cnt, 0, cfg->k * sizeof (gdouble));
+  km_accumulate_add (trainer->dist.isa, cfg->k, cfg->d, x, n, idx, sums, cnt,
+      trainer->ws);
+
+  res = update_step (trainer, *loss, sums, cnt, n, error);
+  if (res == KM_FEED_ERROR)
+    return res;
   trainer->step++;
   if (trainer->working == NULL)
     master_changed (trainer);
-
-  if (converged) {
+  if (res == KM_FEED_CONVERGED)
     trainer->converged = TRUE;
-    return KM_FEED_CONVERGED;
+  return res;
+}
+
+/* docs/algorithm.md §10: a round's statistics as one step (one
+ * iteration of N steps, synced at once, with a working copy). */
+KmFeedResult
+km_trainer_apply_round (KmTrainer * trainer, gdouble loss,
+    const gdouble * sums, const gdouble * cnt, guint64 n, GError ** error)
+{
+  KmFeedResult res;
+
+  if (trainer->converged || n == 0)
+    return KM_FEED_SKIPPED;
+  res = update_step (trainer, loss, sums, cnt, n, error);
+  if (res == KM_FEED_ERROR)
+    return res;
+  if (trainer->working != NULL) {
+    trainer->step += trainer->cfg.steps_per_sync;
+    trainer->update_in_steps = trainer->cfg.steps_per_sync;
+    sync_master (trainer);
+  } else {
+    trainer->step++;
+    master_changed (trainer);
   }
-  return KM_FEED_TRAINED;
+  if (res == KM_FEED_CONVERGED)
+    trainer->converged = TRUE;
+  return res;
 }
 
 KmFeedResult

@@ -39,7 +39,7 @@ import zmq
 HEADER = struct.Struct("<4sBBHIIQQQQQQ")   # 64 bytes, then the caps string
 NONE = 2 ** 64 - 1
 FLAGS = ((1, "EOS"), (2, "DISCONT"), (4, "DELTA_UNIT"), (8, "GAP"),
-         (16, "HEADER"))
+         (16, "HEADER"), (32, "EVENT"))
 
 
 def parse_args():
@@ -224,6 +224,15 @@ def main():
                 sys.stdout.flush()
                 continue
             print("#%d %s" % (received, header))
+            if "EVENT" in header["flags"]:
+                # An event message sets EOS too, so that old receivers drop
+                # it (schemas/zmq-framing.md): the kind, then the structure.
+                print("   event %s: %.200s" % (
+                    frames[1].decode("utf-8", "replace"),
+                    frames[2].decode("utf-8", "replace")
+                    if len(frames) > 2 else ""))
+                sys.stdout.flush()
+                continue
             if "EOS" in header["flags"]:
                 print("end of stream")
                 break

@@ -30,6 +30,7 @@
 
 #define HEADER_SIZE 64
 #define FLAG_EOS 0x01
+#define FLAG_EVENT 0x20         /* set with FLAG_EOS: old readers drop it */
 #define MAX_FRAMES 32
 
 static volatile sig_atomic_t interrupted;
@@ -156,6 +157,17 @@ print_message (zmq_msg_t * frames, int n, int has_topic, long index)
   print_time ("pts", read_u64 (h + 24));
   print_time ("duration", read_u64 (h + 40));
   printf ("\n   caps: %.*s\n", (int) read_u32 (h + 12), h + HEADER_SIZE);
+  if (h[5] & FLAG_EVENT) {
+    if (n > first + 2) {
+      size_t len = zmq_msg_size (&frames[first + 2]);
+
+      printf ("   event %.*s: %.*s\n", (int) zmq_msg_size (&frames[first + 1]),
+          (const char *) zmq_msg_data (&frames[first + 1]),
+          (int) (len < 200 ? len : 200),
+          (const char *) zmq_msg_data (&frames[first + 2]));
+    }
+    return 0;
+  }
   if (h[5] & FLAG_EOS) {
     printf ("end of stream\n");
     return 1;

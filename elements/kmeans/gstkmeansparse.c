@@ -39,7 +39,10 @@
  *   is malformed and skipped up to the next newline, so a stream without
  *   newlines cannot exhaust memory.
  *
- * Blank lines and empty messages hold no record and are ignored.
+ * Blank lines and empty messages hold no record and are ignored.  A UTF-8
+ * byte-order mark (EF BB BF), which some editors and spreadsheets write,
+ * is dropped at the start of the stream (`lines`) or of each message
+ * (`message`); anywhere else it is text, and makes its record malformed.
  *
  * ## CSV
  *
@@ -52,7 +55,11 @@
  * A header line names the columns.  With #GstKMeansParse:header=auto the
  * first line of the stream (in `lines` mode) or of each message (in
  * `message` mode) is a header when none of its fields is a number; `present`
- * and `absent` force it.
+ * and `absent` force it.  A `message` that is a single line without numbers
+ * is not taken for a header with header=auto unless #GstKMeansParse:columns
+ * are names (it then names them for the messages to come): it is a
+ * malformed record, so that text that is not CSV is counted, not dropped
+ * unseen.
  *
  * #GstKMeansParse:columns chooses the point's coordinates, in order: a
  * comma-separated list of 0-based column indices (`2,0`) or of header names
@@ -79,8 +86,17 @@
  * array; given as names it builds each point from those members of the
  * object instead (`{"x": 0.5, "y": 1.5}` with columns=x,y).  Documents
  * nested more than 32 levels deep, holding more than one top-level value,
- * or with integers beyond 18 digits (write them with an exponent) are
- * malformed.
+ * with integers beyond 18 digits (write them with an exponent) or with
+ * more values than #GstKMeansParse:max-values are malformed.
+ *
+ * Memory stays near the size of the text.  A document larger than 64 KiB
+ * is never built whole as a tree (json-glib's costs about 100 bytes a
+ * value): once the whole text is checked to be valid JSON, it is read a
+ * member at a time (each point of a list, each member of an object), so a
+ * syntax error anywhere still makes the whole document one malformed
+ * record, with no point read from it.  One 64 MiB message of dense 3-D
+ * points (`[[1,2,3],...]`) peaks at 2.5 times its size over the process's
+ * baseline: the message and its float32 points (bench/parse_rss.py).
  *
  * JSON needs json-glib.  A kmeans-parse built without it (meson option
  * `json`) reads CSV only: with format=json it fails to start, and JSON
@@ -103,14 +119,17 @@
  * A record is malformed when it is not valid UTF-8, does not parse, has a
  * field that is not a number, a value that is NaN, infinite or beyond the
  * range of the output format (`nan`, `inf`, `1e999`, or `1e39` for F32LE),
- * or a width other than D.  In a JSON array of points each point is a
- * record of its own.  Records come from outside, so with
- * #GstKMeansParse:on-bad-input=skip (the default) a malformed one is left
- * out, logged and counted in #GstKMeansParse:malformed-records, the first
- * one also posting a warning message, and the stream goes on; `error` is
- * the strict choice: the first one stops the stream with an error.  Garbage never crashes the element: binary
- * bytes, invalid UTF-8, huge numbers, deep nesting and empty messages are
- * all just malformed (or empty) records.
+ * or a width other than D, and a JSON document with more values than
+ * #GstKMeansParse:max-values.  In a JSON array of points each point is a
+ * record of its own.  Nothing is dropped unseen: a record that is not a
+ * point, a header, blank, or an empty message or JSON array is malformed.
+ * Records come from outside, so with #GstKMeansParse:on-bad-input=skip
+ * (the default) a malformed one is left out, logged and counted in
+ * #GstKMeansParse:malformed-records, the first one also posting a warning
+ * message, and the stream goes on; `error` is the strict choice: the first
+ * one stops the stream with an error.  Garbage never crashes the element:
+ * binary bytes, invalid UTF-8, huge numbers, deep nesting and empty
+ * messages are all just malformed (or empty) records.
  *
  * ## Example launch lines
  * |[
@@ -185,6 +204,10 @@ typedef enum
 #define DEFAULT_DIMENSIONS 0
 #define DEFAULT_OUTPUT_FORMAT GST_KMEANS_SAMPLE_F32
 #define DEFAULT_MAX_LINE_LENGTH (1024 * 1024)
+/* About as many values as a message of kmzmqsrc's default
+ * max-message-size (64 MiB) can hold: the time one message takes grows with
+ * its values, whatever its size. */
+#define DEFAULT_MAX_VALUES (1u << 25)
 /* Records come from outside: a malformed one is counted, not fatal. */
 #define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_SKIP
 
@@ -202,6 +225,7 @@ enum
   PROP_DIMENSIONS,
   PROP_OUTPUT_FORMAT,
   PROP_MAX_LINE_LENGTH,
+  PROP_MAX_VALUES,
   PROP_ON_BAD_INPUT,
   PROP_PARSED_POINTS,
   PROP_MALFORMED_RECORDS
@@ -219,6 +243,7 @@ typedef struct
   guint dimensions;
   GstKMeansSampleFormat output_format;
   guint max_line_length;
+  guint max_values;
 } Settings;
 
 struct _GstKMeansParse
@@ -250,6 +275,7 @@ struct _GstKMeansParse
   GQueue held_events;           /* sticky events waiting for our caps */
   GstAdapter *adapter;          /* lines mode: the unfinished line */
   gboolean skipping_line;       /* dropping an over-long line */
+  gboolean stream_start;        /* lines mode: no line of the stream yet */
   guint8 *out;                  /* points of the output buffer being made */
   gsize out_len;
   gsize out_alloc;
@@ -370,8 +396,8 @@ static gboolean gst_kmeans_parse_src_query (GstPad * pad, GstObject * parent,
     GstQuery * query);
 static GstFlowReturn gst_kmeans_parse_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buffer);
-static void gst_kmeans_parse_make_readers (GstKMeansParse * self);
-static void gst_kmeans_parse_free_readers (GstKMeansParse * self);
+static void make_readers (GstKMeansParse * self);
+static void free_readers (GstKMeansParse * self);
 
 /* ---------------------------------------------------------- class setup */
 
@@ -492,6 +518,25 @@ gst_kmeans_parse_class_init (GstKMeansParseClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   /**
+   * GstKMeansParse:max-values:
+   *
+   * JSON: the most values one document (a message, or a line in `lines`
+   * mode) may hold, counting every number, string, `true`, `false`, `null`,
+   * array and object (not the keys): `[[1,2],[3,4]]` holds 7.  A document
+   * with more is one malformed record, refused before it is parsed.  The
+   * default, 33554432 (2^25), is about what a message of kmzmqsrc's
+   * default max-message-size (64 MiB) can hold; lower it to bound the work
+   * one message may cost.  CSV is read a line at a time and has no such
+   * limit.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_VALUES,
+      g_param_spec_uint ("max-values", "Maximum values",
+          "JSON: most values (numbers, strings, literals, arrays, objects) "
+          "in one document; a document with more is malformed",
+          1, G_MAXUINT, DEFAULT_MAX_VALUES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
    * GstKMeansParse:on-bad-input:
    *
    * What a malformed record does: `skip` (the default) leaves it out,
@@ -558,6 +603,7 @@ gst_kmeans_parse_init (GstKMeansParse * self)
   self->props.dimensions = DEFAULT_DIMENSIONS;
   self->props.output_format = DEFAULT_OUTPUT_FORMAT;
   self->props.max_line_length = DEFAULT_MAX_LINE_LENGTH;
+  self->props.max_values = DEFAULT_MAX_VALUES;
   self->on_bad_input = DEFAULT_ON_BAD_INPUT;
 
   g_queue_init (&self->held_events);
@@ -589,7 +635,7 @@ gst_kmeans_parse_finalize (GObject * object)
 
   settings_clear (&self->props);
   settings_clear (&self->cfg);
-  gst_kmeans_parse_free_readers (self);
+  free_readers (self);
   km_columns_clear (&self->cols);
   g_object_unref (self->adapter);
   g_free (self->out);
@@ -634,6 +680,9 @@ gst_kmeans_parse_set_property (GObject * object, guint prop_id,
       break;
     case PROP_MAX_LINE_LENGTH:
       self->props.max_line_length = g_value_get_uint (value);
+      break;
+    case PROP_MAX_VALUES:
+      self->props.max_values = g_value_get_uint (value);
       break;
     case PROP_ON_BAD_INPUT:
       self->on_bad_input = g_value_get_enum (value);
@@ -680,6 +729,9 @@ gst_kmeans_parse_get_property (GObject * object, guint prop_id,
     case PROP_MAX_LINE_LENGTH:
       g_value_set_uint (value, self->props.max_line_length);
       break;
+    case PROP_MAX_VALUES:
+      g_value_set_uint (value, self->props.max_values);
+      break;
     case PROP_ON_BAD_INPUT:
       g_value_set_enum (value, self->on_bad_input);
       break;
@@ -712,7 +764,7 @@ json_unsupported (GstKMeansParse * self, const gchar * why)
 
 /* Takes the settings for this run and checks them. */
 static gboolean
-gst_kmeans_parse_configure (GstKMeansParse * self, GError ** error)
+configure (GstKMeansParse * self, GError ** error)
 {
   GST_OBJECT_LOCK (self);
   settings_copy (&self->cfg, &self->props);
@@ -747,9 +799,9 @@ gst_kmeans_parse_configure (GstKMeansParse * self, GError ** error)
 /* ----------------------------------------------------- streaming state */
 
 static void
-gst_kmeans_parse_reset (GstKMeansParse * self)
+reset (GstKMeansParse * self)
 {
-  gst_kmeans_parse_free_readers (self);
+  free_readers (self);
   km_columns_clear (&self->cols);
   self->caps_format = GST_KMEANS_PARSE_FORMAT_AUTO;
   self->format = GST_KMEANS_PARSE_FORMAT_AUTO;
@@ -758,6 +810,7 @@ gst_kmeans_parse_reset (GstKMeansParse * self)
   g_queue_clear_full (&self->held_events, (GDestroyNotify) gst_event_unref);
   gst_adapter_clear (self->adapter);
   self->skipping_line = FALSE;
+  self->stream_start = TRUE;
   self->out_len = 0;
   self->discont = TRUE;
   self->record = 0;
@@ -765,12 +818,12 @@ gst_kmeans_parse_reset (GstKMeansParse * self)
 }
 
 static gboolean
-gst_kmeans_parse_start (GstKMeansParse * self)
+prepare_stream (GstKMeansParse * self)
 {
   GError *err = NULL;
 
-  gst_kmeans_parse_reset (self);
-  if (!gst_kmeans_parse_configure (self, &err)) {
+  reset (self);
+  if (!configure (self, &err)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Invalid kmeans-parse settings."), ("%s", err->message));
     g_clear_error (&err);
@@ -783,7 +836,9 @@ gst_kmeans_parse_start (GstKMeansParse * self)
   }
 #endif
   self->d = self->cfg.dimensions;
-  gst_kmeans_parse_make_readers (self);
+  /* format=csv or json holds even if upstream never sends caps. */
+  self->format = self->cfg.format;
+  make_readers (self);
 
   GST_OBJECT_LOCK (self);
   self->parsed_points = 0;
@@ -798,8 +853,7 @@ gst_kmeans_parse_change_state (GstElement * element, GstStateChange transition)
   GstKMeansParse *self = GST_KMEANS_PARSE (element);
   GstStateChangeReturn ret;
 
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
-      && !gst_kmeans_parse_start (self))
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !prepare_stream (self))
     return GST_STATE_CHANGE_FAILURE;
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
@@ -807,7 +861,7 @@ gst_kmeans_parse_change_state (GstElement * element, GstStateChange transition)
     return ret;
 
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    gst_kmeans_parse_reset (self);
+    reset (self);
   return ret;
 }
 
@@ -825,12 +879,16 @@ record_malformed (GstKMeansParse * self, const gchar * format, ...)
 {
   GstKMeansOnBadInput policy;
   gchar reason[256];
+  const gchar *end;
   guint64 count;
   va_list args;
 
   va_start (args, format);
   g_vsnprintf (reason, sizeof (reason), format, args);
   va_end (args);
+  /* GStreamer drops debug text that is not UTF-8: cut at a character. */
+  if (!g_utf8_validate (reason, -1, &end))
+    *(gchar *) end = '\0';
 
   GST_OBJECT_LOCK (self);
   count = ++self->malformed_records;
@@ -875,7 +933,7 @@ push_held_event (GstKMeansParse * self, GstEvent * event)
 /* Sends our caps once D is known, then the sticky events (segment, tags)
  * that had to wait for them. */
 static gboolean
-gst_kmeans_parse_send_caps (GstKMeansParse * self)
+send_caps (GstKMeansParse * self)
 {
   GstCaps *caps = output_caps (self->d, self->cfg.output_format);
   gboolean ok;
@@ -953,7 +1011,7 @@ accept_point (GstKMeansParse * self, const gdouble * v, guint width,
     self->d = width;
     GST_INFO_OBJECT (self, "learnt the point dimension %u", width);
   }
-  if (!self->caps_sent && !gst_kmeans_parse_send_caps (self)) {
+  if (!self->caps_sent && !send_caps (self)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
         ("downstream refused points of dimension %u", self->d));
     return GST_FLOW_NOT_NEGOTIATED;
@@ -1055,7 +1113,7 @@ csv_header_mode (GstKMeansParseHeader header)
 /* Both readers share self->cols: names resolved by a CSV header and
  * columns fixed by the first CSV line hold for JSON too. */
 static void
-gst_kmeans_parse_make_readers (GstKMeansParse * self)
+make_readers (GstKMeansParse * self)
 {
   const KmPointSink sink = { reader_point, reader_malformed, reader_log,
     self
@@ -1065,11 +1123,12 @@ gst_kmeans_parse_make_readers (GstKMeansParse * self)
       csv_header_mode (self->cfg.header), &sink);
 #ifdef HAVE_JSON_GLIB
   self->json = km_json_reader_new (&self->cols, self->cfg.field, &sink);
+  km_json_reader_set_max_values (self->json, self->cfg.max_values);
 #endif
 }
 
 static void
-gst_kmeans_parse_free_readers (GstKMeansParse * self)
+free_readers (GstKMeansParse * self)
 {
   g_clear_pointer (&self->csv, km_csv_reader_free);
 #ifdef HAVE_JSON_GLIB
@@ -1144,22 +1203,39 @@ parse_record (GstKMeansParse * self, const gchar * text, gsize len)
     len--;
   if (text_is_blank (text, len, &first))
     return GST_FLOW_OK;
+  self->record++;
   if (len > G_MAXUINT32)
     return record_malformed (self, "the record is larger than 4 GiB");
 
-  self->record++;
   sniff_format (self, text[first]);
   if (self->format == GST_KMEANS_PARSE_FORMAT_JSON)
     return read_json_record (self, text, len);
   return read_csv_line (self, text, (guint) len);
 }
 
+/* Whether the non-blank message @data holds a single non-blank line. */
+static gboolean
+is_one_line (const gchar * data, gsize size)
+{
+  const gchar *nl;
+  gsize first = 0, next;
+
+  text_is_blank (data, size, &first);
+  nl = memchr (data + first, '\n', size - first);
+  if (nl == NULL)
+    return TRUE;
+  next = nl - data + 1;
+  return text_is_blank (data + next, size - next, &first);
+}
+
 static GstFlowReturn
 parse_message (GstKMeansParse * self, const gchar * data, gsize size)
 {
   GstFlowReturn ret = GST_FLOW_OK;
-  gsize first, pos = 0;
+  gsize first, pos = 0, bom = km_text_bom_length (data, size);
 
+  data += bom;
+  size -= bom;
   if (text_is_blank (data, size, &first))
     return GST_FLOW_OK;
   sniff_format (self, data[first]);
@@ -1168,7 +1244,10 @@ parse_message (GstKMeansParse * self, const gchar * data, gsize size)
     return read_json_record (self, data, size);
   }
 
-  expect_csv_header (self);
+  if (self->csv != NULL && is_one_line (data, size))
+    km_csv_reader_expect_lone_line (self->csv);
+  else
+    expect_csv_header (self);
   while (pos < size && ret == GST_FLOW_OK) {
     const gchar *nl = memchr (data + pos, '\n', size - pos);
     gsize len = nl ? (gsize) (nl - (data + pos)) : size - pos;
@@ -1186,9 +1265,25 @@ note_line_start (GstKMeansParse * self, GstClockTime pts)
     self->out_pts = pts;
 }
 
+/* Lines mode: one line, the first of a stream without its byte-order
+ * mark. */
+static GstFlowReturn
+parse_line (GstKMeansParse * self, const gchar * line, gsize len)
+{
+  if (self->stream_start) {
+    gsize bom = km_text_bom_length (line, len);
+
+    self->stream_start = FALSE;
+    line += bom;
+    len -= bom;
+  }
+  return parse_record (self, line, len);
+}
+
 static GstFlowReturn
 line_too_long (GstKMeansParse * self, gsize len)
 {
+  self->stream_start = FALSE;
   self->record++;
   return record_malformed (self, "line longer than max-line-length (%"
       G_GSIZE_FORMAT " > %u bytes)", len, self->cfg.max_line_length);
@@ -1209,7 +1304,7 @@ finish_carried_line (GstKMeansParse * self, GstBuffer * buf, gsize head)
   len = gst_adapter_available (self->adapter);
   note_line_start (self, gst_adapter_prev_pts (self->adapter, NULL));
   line = gst_adapter_map (self->adapter, len);
-  ret = parse_record (self, line, len);
+  ret = parse_line (self, line, len);
   gst_adapter_unmap (self->adapter);
   gst_adapter_clear (self->adapter);
   return ret;
@@ -1275,7 +1370,7 @@ parse_lines (GstKMeansParse * self, GstBuffer * buf, const gchar * data,
       ret = line_too_long (self, len);
     } else {
       note_line_start (self, GST_BUFFER_PTS (buf));
-      ret = parse_record (self, data + pos, len);
+      ret = parse_line (self, data + pos, len);
     }
     pos += len + 1;
   }
@@ -1295,7 +1390,7 @@ drain_last_line (GstKMeansParse * self)
   self->out_len = 0;
   note_line_start (self, gst_adapter_prev_pts (self->adapter, NULL));
   line = gst_adapter_map (self->adapter, len);
-  ret = parse_record (self, line, len);
+  ret = parse_line (self, line, len);
   gst_adapter_unmap (self->adapter);
   gst_adapter_clear (self->adapter);
   if (ret == GST_FLOW_OK)
@@ -1314,6 +1409,7 @@ handle_discont (GstKMeansParse * self)
   if (carried == 0)
     return GST_FLOW_OK;
   gst_adapter_clear (self->adapter);
+  self->stream_start = FALSE;
   self->record++;
   return record_malformed (self, "a line of %" G_GSIZE_FORMAT " bytes was "
       "cut by a discontinuity", carried);
@@ -1371,7 +1467,7 @@ format_from_caps (GstCaps * caps)
 }
 
 static gboolean
-gst_kmeans_parse_set_sink_caps (GstKMeansParse * self, GstCaps * caps)
+set_sink_caps (GstKMeansParse * self, GstCaps * caps)
 {
   GstKMeansParseFormat from_caps = format_from_caps (caps);
 
@@ -1402,13 +1498,15 @@ gst_kmeans_parse_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gboolean ok;
 
       gst_event_parse_caps (event, &caps);
-      ok = gst_kmeans_parse_set_sink_caps (self, caps);
+      ok = set_sink_caps (self, caps);
       gst_event_unref (event);
       return ok;
     }
     case GST_EVENT_STREAM_START:
-      if (self->cfg.mode == GST_KMEANS_PARSE_MODE_LINES)
+      if (self->cfg.mode == GST_KMEANS_PARSE_MODE_LINES) {
         expect_csv_header (self);
+        self->stream_start = TRUE;
+      }
       break;
     case GST_EVENT_FLUSH_STOP:
       gst_adapter_clear (self->adapter);

@@ -21,6 +21,7 @@ typedef struct
 typedef enum
 {
   HEADER_EXPECTED,              /* the next line may be one */
+  HEADER_EXPECTED_ALONE,        /* ... and is a message by itself */
   HEADER_DONE
 } HeaderState;
 
@@ -64,6 +65,12 @@ void
 km_csv_reader_expect_header (KmCsvReader * reader)
 {
   reader->header_state = HEADER_EXPECTED;
+}
+
+void
+km_csv_reader_expect_lone_line (KmCsvReader * reader)
+{
+  reader->header_state = HEADER_EXPECTED_ALONE;
 }
 
 gboolean
@@ -337,10 +344,20 @@ km_csv_reader_read_line (KmCsvReader * reader, const gchar * line, guint len)
   if (!split_csv (line, len, reader->delimiter, reader->spans))
     return km_point_sink_malformed (&reader->sink, "unbalanced double quotes");
 
-  if (reader->header_state == HEADER_EXPECTED) {
+  if (reader->header_state != HEADER_DONE) {
+    gboolean alone = reader->header_state == HEADER_EXPECTED_ALONE;
+
     reader->header_state = HEADER_DONE;
-    if (is_header (reader, line))
-      return read_header (reader, line);
+    if (!is_header (reader, line))
+      return read_point (reader, line);
+    /* header=auto guessed a header, but nothing follows it that it
+     * could be the header of. */
+    if (alone && reader->header == KM_CSV_HEADER_AUTO
+        && reader->cols->names == NULL)
+      return km_point_sink_malformed (&reader->sink, "the message is one "
+          "line and none of its fields is a number (a header with no "
+          "points after it?)");
+    return read_header (reader, line);
   }
   return read_point (reader, line);
 }

@@ -41,6 +41,12 @@ void km_csv_reader_free (KmCsvReader * reader);
 /* The next line may be a header again (a new message or stream). */
 void km_csv_reader_expect_header (KmCsvReader * reader);
 
+/* The same for a message of a single line: with KM_CSV_HEADER_AUTO a line
+ * without numbers is then a header only when the columns are names (it
+ * names them for the messages to come); otherwise it is malformed, a
+ * header with no points after it, rather than dropped unseen. */
+void km_csv_reader_expect_lone_line (KmCsvReader * reader);
+
 /* Reads one non-blank line of @len bytes, without its line ending: a
  * header, one point, or one malformed record.  FALSE when the sink said
  * stop. */

@@ -10,8 +10,16 @@
  *
  * Before json-glib sees a document it is checked for what json-glib
  * cannot be trusted with: nesting beyond 32 levels (it recurses),
- * integers beyond 18 digits (it wraps them silently) and more than one
- * top-level value (it ignores the rest); such documents are malformed.
+ * integers beyond 18 digits (it wraps them silently), more than one
+ * top-level value (it ignores the rest) and more values than the reader's
+ * max-values; such documents are malformed.
+ *
+ * json-glib builds a tree of about 100 bytes a value, so a large document
+ * is never given to it whole: an array or object larger than the parse
+ * limit (64 KiB) is walked as text (kmjsonscan.h) and json-glib parses one
+ * member at a time, so memory stays near the size of the text.  Such a
+ * document is first checked to be valid (the points before a syntax error
+ * are not read), as a small one is by being parsed whole.
  *
  * This library is free software; you can redistribute it and/or
  * modify it under the terms of the GNU Library General Public
@@ -36,6 +44,18 @@ typedef struct _KmJsonReader KmJsonReader;
 KmJsonReader *km_json_reader_new (const KmColumns * columns,
     const gchar * field, const KmPointSink * sink);
 void km_json_reader_free (KmJsonReader * reader);
+
+/* The most values (numbers, strings, true, false, null, arrays and objects)
+ * a document may hold; more is malformed.  Default
+ * KM_JSON_READER_DEFAULT_MAX_VALUES. */
+#define KM_JSON_READER_DEFAULT_MAX_VALUES (1u << 25)
+void km_json_reader_set_max_values (KmJsonReader * reader, guint max_values);
+
+/* For tests: arrays and objects larger than @bytes are walked rather than
+ * parsed whole (default KM_JSON_READER_DEFAULT_PARSE_LIMIT); 0 walks every
+ * one. */
+#define KM_JSON_READER_DEFAULT_PARSE_LIMIT (64 * 1024)
+void km_json_reader_set_parse_limit (KmJsonReader * reader, gsize bytes);
 
 /* Reads one document of @len bytes: its points and malformed records,
  * or nothing when it holds no point.  FALSE when the sink said stop. */

@@ -94,11 +94,16 @@ gboolean
 km_point_sink_malformed (const KmPointSink * sink, const gchar * format, ...)
 {
   gchar reason[MAX_REASON_LENGTH + 1];
+  const gchar *end;
   va_list args;
 
   va_start (args, format);
   g_vsnprintf (reason, sizeof (reason), format, args);
   va_end (args);
+  /* The cut may split a character (json-glib quotes the text it met),
+   * and GStreamer drops a message's debug text that is not UTF-8. */
+  if (!g_utf8_validate (reason, -1, &end))
+    *(gchar *) end = '\0';
   return sink->malformed (reason, sink->user_data);
 }
 
@@ -123,6 +128,12 @@ km_point_sink_point (const KmPointSink * sink, const gdouble * values,
     guint width)
 {
   return sink->point (values, width, sink->user_data);
+}
+
+gsize
+km_text_bom_length (const gchar * text, gsize len)
+{
+  return len >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 }
 
 void

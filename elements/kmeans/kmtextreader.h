@@ -68,8 +68,9 @@ typedef struct
   gpointer user_data;
 } KmPointSink;
 
-/* For the readers: the reason, printf-style and cut to 255 bytes, to
- * @sink's malformed().  Returns what it returned. */
+/* For the readers: the reason, printf-style and cut to 255 bytes (at a
+ * character boundary: it stays UTF-8), to @sink's malformed().  Returns
+ * what it returned. */
 gboolean km_point_sink_malformed (const KmPointSink * sink,
     const gchar * format, ...) G_GNUC_PRINTF (2, 3);
 
@@ -80,6 +81,11 @@ void km_point_sink_log (const KmPointSink * sink, GLogLevelFlags level,
 /* For the readers: @values to @sink's point(). */
 KmPointVerdict km_point_sink_point (const KmPointSink * sink,
     const gdouble * values, guint width);
+
+/* The length of the UTF-8 byte-order mark @text (@len bytes) begins with:
+ * 3, or 0 when it has none.  Framing strips one at the start of a stream
+ * or message; the readers would take it for text. */
+gsize km_text_bom_length (const gchar * text, gsize len);
 
 /* A growing array of values for the point being read. */
 typedef struct

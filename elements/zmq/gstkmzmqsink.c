@@ -49,6 +49,16 @@
  * is sent, which ends the receiving kmzmqsrc's stream too.  Stopping the
  * pipeline without EOS sends nothing.
  *
+ * Serialized custom downstream events (custom-downstream, its sticky
+ * variant and custom-both: what a pipeline puts in-band, such as the
+ * `kmeans-model` event of kmeans-train) travel too, as event messages in
+ * stream order: their structure serialized, without the fields that have
+ * no string form (pointers, boxed types).  The receiving kmzmqsrc pushes
+ * each one before the buffer that followed it, so a remote element sees
+ * the events where the sender's stream had them.  #GstKmZmqSink:events
+ * chooses them by name (`*`, the default: all; `""`: none).  Event messages
+ * are flagged so that receivers from before them drop them as malformed.
+ *
  * With `raw` a message is exactly the buffer's bytes in one frame (a
  * buffer of several memories is merged first), for any ZeroMQ program to
  * read; caps, timestamps and EOS are not sent.
@@ -84,9 +94,11 @@
  * * #guint64 `messages-out`: ZeroMQ messages queued for sending, the EOS
  *   message included.
  * * #guint64 `bytes-out`: bytes of those messages, every frame counted.
- * * #guint64 `dropped`: buffers dropped because #GstKmZmqSink:block is false
- *   and the socket could take nothing (PUB drops silently inside ZeroMQ and
- *   is not counted here).
+ * * #guint64 `dropped`: buffers and events dropped because
+ *   #GstKmZmqSink:block is false and the socket could take nothing (PUB
+ *   drops silently inside ZeroMQ and is not counted here).
+ * * #guint64 `events-out`: event messages queued for sending (also in
+ *   `messages-out`).
  * * #guint64 `clients-rejected`: CURVE clients refused by
  *   #GstKmZmqSink:curve-allowed-clients.
  *
@@ -146,6 +158,8 @@ typedef enum
 #define DEFAULT_SEND_HWM            GST_KM_ZMQ_DEFAULT_HWM
 #define DEFAULT_BLOCK               TRUE
 #define DEFAULT_WAIT_FOR_SUBSCRIBER FALSE
+/* Every serialized custom downstream event. */
+#define DEFAULT_EVENTS              "*"
 
 #define STATS_NAME                  "application/x-zmq-stats"
 
@@ -158,6 +172,7 @@ enum
   PROP_SEND_HWM,
   PROP_BLOCK,
   PROP_WAIT_FOR_SUBSCRIBER,
+  PROP_EVENTS,
   PROP_STATS
 };
 
@@ -168,6 +183,7 @@ typedef struct
   guint64 messages_out;
   guint64 bytes_out;
   guint64 dropped;
+  guint64 events_out;
   guint64 clients_rejected;     /* final count, once stopped */
 } GstKmZmqSinkStats;
 
@@ -180,6 +196,7 @@ struct _GstKmZmqSink
   GstKmZmqSinkSocketType socket_type;
   gboolean block;
   gboolean wait_for_subscriber;
+  gchar *events;
 
   /* Under the object lock: read by get_property from any thread. */
   GstKmZmqSinkStats stats;
@@ -191,6 +208,7 @@ struct _GstKmZmqSink
    * them at the same time, so the socket is used by one thread at once. */
   GstKmZmqSettings active;      /* snapshot of the settings at start */
   gboolean active_block;
+  gchar **active_events;        /* names to send; NULL: all; empty: none */
   gboolean xpub;                /* PUB that reads subscriptions */
   gboolean have_subscriber;
   GstKmZmqConnection conn;
@@ -282,10 +300,17 @@ gst_km_zmq_sink_class_init (GstKmZmqSinkClass * klass)
           "connected, so it is not lost (PUSH always waits for a puller)",
           DEFAULT_WAIT_FOR_SUBSCRIBER, G_PARAM_READWRITE |
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_EVENTS,
+      g_param_spec_string ("events", "Events",
+          "gst framing: the serialized custom downstream events to send, "
+          "in stream order, as a comma-separated list of their names; "
+          "\"*\" sends all of them, \"\" none", DEFAULT_EVENTS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Counters since start: messages-in, bytes-in, messages-out, "
-          "bytes-out, dropped, clients-rejected (all guint64)",
+          "bytes-out, dropped, events-out, clients-rejected (all guint64)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -314,6 +339,7 @@ gst_km_zmq_sink_init (GstKmZmqSink * self)
   self->socket_type = DEFAULT_SOCKET_TYPE;
   self->block = DEFAULT_BLOCK;
   self->wait_for_subscriber = DEFAULT_WAIT_FOR_SUBSCRIBER;
+  self->events = g_strdup (DEFAULT_EVENTS);
   self->cancellable = g_cancellable_new ();
 }
 
@@ -324,6 +350,7 @@ gst_km_zmq_sink_finalize (GObject * object)
 
   gst_km_zmq_settings_clear (&self->settings);
   g_free (self->last_endpoint);
+  g_free (self->events);
   g_object_unref (self->cancellable);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -353,6 +380,10 @@ gst_km_zmq_sink_set_property (GObject * object, guint prop_id,
     case PROP_WAIT_FOR_SUBSCRIBER:
       self->wait_for_subscriber = g_value_get_boolean (value);
       break;
+    case PROP_EVENTS:
+      g_free (self->events);
+      self->events = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -370,6 +401,7 @@ stats_new (GstKmZmqSink * self)
       "messages-out", G_TYPE_UINT64, self->stats.messages_out,
       "bytes-out", G_TYPE_UINT64, self->stats.bytes_out,
       "dropped", G_TYPE_UINT64, self->stats.dropped,
+      "events-out", G_TYPE_UINT64, self->stats.events_out,
       "clients-rejected", G_TYPE_UINT64, self->live_conn ?
       gst_km_zmq_connection_get_rejected (self->live_conn) :
       self->stats.clients_rejected, NULL);
@@ -400,6 +432,9 @@ gst_km_zmq_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_WAIT_FOR_SUBSCRIBER:
       g_value_set_boolean (value, self->wait_for_subscriber);
       break;
+    case PROP_EVENTS:
+      g_value_set_string (value, self->events);
+      break;
     case PROP_STATS:
       g_value_take_boxed (value, stats_new (self));
       break;
@@ -408,6 +443,29 @@ gst_km_zmq_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
   }
   GST_OBJECT_UNLOCK (self);
+}
+
+/* The events property as a list of names: NULL for "*" (all), empty for
+ * "" (none). */
+static gchar **
+event_names_from_string (const gchar * events)
+{
+  gchar **names = g_strsplit (events ? events : "", ",", -1);
+  guint i, n = 0;
+
+  for (i = 0; names[i] != NULL; i++) {
+    g_strstrip (names[i]);
+    if (strcmp (names[i], "*") == 0) {
+      g_strfreev (names);
+      return NULL;
+    }
+    if (*names[i] == '\0')
+      g_free (names[i]);
+    else
+      names[n++] = names[i];
+  }
+  names[n] = NULL;
+  return names;
 }
 
 static gboolean
@@ -426,6 +484,7 @@ gst_km_zmq_sink_start (GstBaseSink * bsink)
   zmq_type = self->socket_type == GST_KM_ZMQ_SINK_SOCKET_PUSH ? ZMQ_PUSH :
       self->xpub ? ZMQ_XPUB : ZMQ_PUB;
   self->active_block = self->block;
+  self->active_events = event_names_from_string (self->events);
   memset (&self->stats, 0, sizeof (self->stats));
   GST_OBJECT_UNLOCK (self);
 
@@ -436,6 +495,7 @@ gst_km_zmq_sink_start (GstBaseSink * bsink)
     g_error_free (error);
     g_free (debug);
     gst_km_zmq_settings_clear (&self->active);
+    g_clear_pointer (&self->active_events, g_strfreev);
     return FALSE;
   }
 
@@ -469,6 +529,7 @@ gst_km_zmq_sink_stop (GstBaseSink * bsink)
   /* Waits at most the linger time for queued messages. */
   gst_km_zmq_connection_close (&self->conn);
   g_clear_pointer (&self->caps_str, g_free);
+  g_clear_pointer (&self->active_events, g_strfreev);
   gst_km_zmq_settings_clear (&self->active);
   return TRUE;
 }
@@ -850,14 +911,160 @@ send_eos (GstKmZmqSink * self)
   close_frames (frames, n);
 }
 
+/* ------------------------------------------------------------ events */
+
+static gboolean
+event_kind (GstEvent * event, GstKmZmqEventKind * kind)
+{
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CUSTOM_DOWNSTREAM:
+      *kind = GST_KM_ZMQ_EVENT_KIND_CUSTOM_DOWNSTREAM;
+      return TRUE;
+    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
+      *kind = GST_KM_ZMQ_EVENT_KIND_CUSTOM_DOWNSTREAM_STICKY;
+      return TRUE;
+    case GST_EVENT_CUSTOM_BOTH:
+      *kind = GST_KM_ZMQ_EVENT_KIND_CUSTOM_BOTH;
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+static gboolean
+event_selected (GstKmZmqSink * self, const GstStructure * s)
+{
+  return self->active_events == NULL
+      || g_strv_contains ((const gchar * const *) self->active_events,
+      gst_structure_get_name (s));
+}
+
+/* Pointers, and boxed types without a string form, mean something only
+ * inside this process: such fields stay behind. */
+static gboolean
+keep_serializable_field (GQuark field, GValue * value, gpointer user_data)
+{
+  gchar *str;
+
+  switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value))) {
+    case G_TYPE_STRING:
+    case G_TYPE_BOOLEAN:
+    case G_TYPE_INT:
+    case G_TYPE_UINT:
+    case G_TYPE_INT64:
+    case G_TYPE_UINT64:
+    case G_TYPE_FLOAT:
+    case G_TYPE_DOUBLE:
+      /* Always serialize; a large string is not written twice. */
+      return TRUE;
+    case G_TYPE_POINTER:
+      return FALSE;
+    default:
+      break;
+  }
+  str = gst_value_serialize (value);
+  g_free (str);
+  if (str == NULL)
+    GST_LOG ("field %s of type %s has no string form: not sent",
+        g_quark_to_string (field), G_VALUE_TYPE_NAME (value));
+  return str != NULL;
+}
+
+static gchar *
+event_structure_string (const GstStructure * s)
+{
+  GstStructure *copy = gst_structure_copy (s);
+  gchar *str;
+
+  gst_structure_filter_and_map_in_place (copy, keep_serializable_field, NULL);
+  str = gst_structure_serialize (copy, GST_SERIALIZE_FLAG_NONE);
+  gst_structure_free (copy);
+  return str;
+}
+
+static void
+free_string (void *data, void *hint)
+{
+  g_free (data);
+}
+
+/* [topic] header kind structure; returns how many frames were made. */
+static guint
+make_event_frames (GstKmZmqSink * self, GstEvent * event,
+    GstKmZmqEventKind kind, zmq_msg_t * frames)
+{
+  const gchar *topic = self->active.topic;
+  const gchar *kind_name = gst_km_zmq_event_kind_name (kind);
+  gchar *str = event_structure_string (gst_event_get_structure (event));
+  GstKmZmqFrameHeader header;
+  guint n = 0;
+
+  if (topic != NULL && *topic != '\0')
+    frame_from_bytes (&frames[n++], topic, strlen (topic));
+  header_init (self, &header);
+  header.flags = GST_KM_ZMQ_FRAME_FLAGS_EVENT_MESSAGE;
+  header.pts = GST_EVENT_TIMESTAMP (event);
+  frame_from_header (&frames[n++], &header);
+  frame_from_bytes (&frames[n++], kind_name, strlen (kind_name));
+  /* Handed over without a copy: a model event can be megabytes. */
+  zmq_msg_init_data (&frames[n++], str, strlen (str), free_string, NULL);
+  return n;
+}
+
+/* gst framing: a serialized custom event as an event message, in stream
+ * order (basesink calls event() between the renders of the buffers
+ * around it).  Waits like a buffer when nobody can take it. */
+static void
+send_event (GstKmZmqSink * self, GstEvent * event)
+{
+  zmq_msg_t frames[2 + GST_KM_ZMQ_EVENT_PAYLOAD_FRAMES];
+  GstKmZmqEventKind kind;
+  SendResult res;
+  guint n;
+
+  if (gst_event_get_structure (event) == NULL || !event_kind (event, &kind)
+      || !event_selected (self, gst_event_get_structure (event)))
+    return;
+
+  n = make_event_frames (self, event, kind, frames);
+  while ((res = send_frames (self, frames, n)) == SEND_FLUSHING) {
+    if (gst_base_sink_wait_preroll (GST_BASE_SINK (self)) != GST_FLOW_OK)
+      break;
+  }
+  switch (res) {
+    case SEND_OK:
+      GST_DEBUG_OBJECT (self, "sent event %" GST_PTR_FORMAT, event);
+      GST_OBJECT_LOCK (self);
+      self->stats.events_out++;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case SEND_FULL:
+      GST_DEBUG_OBJECT (self, "no peer can take event %" GST_PTR_FORMAT
+          ": dropped", event);
+      GST_OBJECT_LOCK (self);
+      self->stats.dropped++;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case SEND_FLUSHING:
+      GST_DEBUG_OBJECT (self, "flushing while waiting to send an event");
+      break;
+    case SEND_ERROR:
+      break;
+  }
+  close_frames (frames, n);
+}
+
 static gboolean
 gst_km_zmq_sink_event (GstBaseSink * bsink, GstEvent * event)
 {
   GstKmZmqSink *self = GST_KM_ZMQ_SINK (bsink);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS
-      && self->active.framing == GST_KM_ZMQ_FRAMING_GST)
-    send_eos (self);
+  if (self->active.framing == GST_KM_ZMQ_FRAMING_GST) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+      send_eos (self);
+    else if (GST_EVENT_IS_SERIALIZED (event))
+      send_event (self, event);
+  }
 
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }

@@ -34,6 +34,11 @@
  * senders on one socket, the first EOS ends it).  The payload
  * frames become the memories of one buffer.  Since a header carries the
  * sender's caps, #GstKmZmqSrc:caps is only used for messages without caps.
+ * Event messages carry the sender's serialized custom downstream events
+ * (the in-band model of kmeans-train among them): each is re-created and
+ * pushed downstream in stream order, before the buffer that followed it
+ * (those that arrive before the first buffer go right after its caps and
+ * segment).
  * kmzmqsink puts its caps in every message; other senders may send them
  * only with their first, so a subscriber that joins late can see capless
  * messages before any caps are known: those are dropped and counted as
@@ -57,7 +62,10 @@
  *
  * Malformed messages (a bad or truncated header, an unknown version, caps
  * that do not parse or are not fixed, EOS with a payload, a topic frame
- * with nothing after it, more than 16 payload frames) are dropped,
+ * with nothing after it, more than 16 payload frames, an event message
+ * whose kind is unknown or whose structure is larger than
+ * #GstKmZmqSrc:max-event-size, not UTF-8, nested too deep or does not
+ * parse) are dropped,
  * logged with GST_WARNING and counted in #GstKmZmqSrc:stats; they never
  * stop the stream.  So are messages whose caps downstream refuses (say a
  * peer sending points of another dimension than the model's): the
@@ -130,6 +138,8 @@
  *   high-water mark; messages that arrived malformed are not counted
  *   again here), on PULL messages whose topic did not match, and gst-framed
  *   messages without caps that arrive before any caps are known.
+ * * #guint64 `events-out`: events re-created from event messages and pushed
+ *   downstream.
  * * #guint64 `clients-rejected`: CURVE clients refused by
  *   #GstKmZmqSrc:curve-allowed-clients.
  *
@@ -188,6 +198,8 @@ typedef enum
 #define DEFAULT_CAPS                NULL
 #define DEFAULT_IS_LIVE             FALSE
 #define DEFAULT_TIMEOUT             0
+/* A model event of 3 million float32 values, in base64, still fits. */
+#define DEFAULT_MAX_EVENT_SIZE      (16 * 1024 * 1024)
 
 #define TIMEOUT_MESSAGE_NAME        "GstKmZmqSrcTimeout"
 #define STATS_NAME                  "application/x-zmq-stats"
@@ -206,6 +218,7 @@ enum
   PROP_CAPS,
   PROP_IS_LIVE,
   PROP_TIMEOUT,
+  PROP_MAX_EVENT_SIZE,
   PROP_STATS
 };
 
@@ -217,6 +230,7 @@ typedef struct
   guint64 bytes_out;
   guint64 malformed;
   guint64 dropped;
+  guint64 events_out;
   guint64 clients_rejected;     /* final count, once stopped */
 } GstKmZmqSrcStats;
 
@@ -236,6 +250,7 @@ struct _GstKmZmqSrc
   GstKmZmqSrcSocketType socket_type;
   GstCaps *caps;
   guint64 timeout;
+  guint max_event_size;
 
   /* Under the object lock: read by get_property from any thread. */
   GstKmZmqSrcStats stats;
@@ -260,6 +275,12 @@ struct _GstKmZmqSrc
   guint64 unparsed_since_header;        /* malformed since the last header */
   GstSegment segment;           /* the segment announced, gst framing */
   gboolean have_segment;
+  gboolean buffer_pushed;       /* since start: basesrc sent a segment */
+  gboolean discont_pending;     /* a gap before an event message */
+  gsize active_max_event_size;
+  gchar *rejected_event_str;    /* last malformed structure, not reparsed */
+  GQueue held_events;           /* until the first buffer, see hold_event */
+  gulong held_events_probe;
   TrackedStream streams[MAX_TRACKED_STREAMS];
   guint next_stream_slot;
 };
@@ -288,6 +309,7 @@ static gboolean gst_km_zmq_src_unlock (GstBaseSrc * bsrc);
 static gboolean gst_km_zmq_src_unlock_stop (GstBaseSrc * bsrc);
 static GstFlowReturn gst_km_zmq_src_create (GstPushSrc * psrc,
     GstBuffer ** outbuf);
+static void release_held_events (GstKmZmqSrc * self);
 
 #define GST_TYPE_KM_ZMQ_SRC_SOCKET_TYPE (gst_km_zmq_src_socket_type_get_type ())
 static GType
@@ -357,10 +379,17 @@ gst_km_zmq_src_class_init (GstKmZmqSrcClass * klass)
           "nanoseconds without a message (0 = never)", 0, G_MAXUINT64,
           DEFAULT_TIMEOUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MAX_EVENT_SIZE,
+      g_param_spec_uint ("max-event-size", "Maximum event size",
+          "gst framing: largest event structure accepted, in bytes; larger "
+          "event messages are dropped as malformed", 0, G_MAXUINT,
+          DEFAULT_MAX_EVENT_SIZE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Counters since start: messages-in, bytes-in, messages-out, "
-          "bytes-out, malformed, dropped, clients-rejected (all guint64)",
+          "bytes-out, malformed, dropped, events-out, clients-rejected (all "
+          "guint64)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -389,7 +418,9 @@ gst_km_zmq_src_init (GstKmZmqSrc * self)
   self->socket_type = DEFAULT_SOCKET_TYPE;
   self->caps = DEFAULT_CAPS;
   self->timeout = DEFAULT_TIMEOUT;
+  self->max_event_size = DEFAULT_MAX_EVENT_SIZE;
   self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->held_events);
 
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
   gst_base_src_set_live (GST_BASE_SRC (self), DEFAULT_IS_LIVE);
@@ -441,6 +472,9 @@ gst_km_zmq_src_set_property (GObject * object, guint prop_id,
     case PROP_TIMEOUT:
       self->timeout = g_value_get_uint64 (value);
       break;
+    case PROP_MAX_EVENT_SIZE:
+      self->max_event_size = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -459,6 +493,7 @@ stats_new (GstKmZmqSrc * self)
       "bytes-out", G_TYPE_UINT64, self->stats.bytes_out,
       "malformed", G_TYPE_UINT64, self->stats.malformed,
       "dropped", G_TYPE_UINT64, self->stats.dropped,
+      "events-out", G_TYPE_UINT64, self->stats.events_out,
       "clients-rejected", G_TYPE_UINT64, self->live_conn ?
       gst_km_zmq_connection_get_rejected (self->live_conn) :
       self->stats.clients_rejected, NULL);
@@ -496,6 +531,9 @@ gst_km_zmq_src_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_TIMEOUT:
       g_value_set_uint64 (value, self->timeout);
+      break;
+    case PROP_MAX_EVENT_SIZE:
+      g_value_set_uint (value, self->max_event_size);
       break;
     case PROP_STATS:
       g_value_take_boxed (value, stats_new (self));
@@ -577,6 +615,7 @@ gst_km_zmq_src_start (GstBaseSrc * bsrc)
   memset (&self->stats, 0, sizeof (self->stats));
   gst_clear_caps (&self->stream_caps);
   self->raw_record_size = record_size_from_caps (self->caps);
+  self->active_max_event_size = self->max_event_size;
   GST_OBJECT_UNLOCK (self);
 
   if (!gst_km_zmq_connection_open (&self->conn, &self->active,
@@ -592,6 +631,8 @@ gst_km_zmq_src_start (GstBaseSrc * bsrc)
   for (i = 0; i < MAX_FRAMES; i++)
     zmq_msg_init (&self->frames[i]);
   self->have_segment = FALSE;
+  self->buffer_pushed = FALSE;
+  self->discont_pending = FALSE;
   self->warned_refused_caps = FALSE;
   self->warned_capless = FALSE;
   self->warned_partial = FALSE;
@@ -629,6 +670,8 @@ gst_km_zmq_src_stop (GstBaseSrc * bsrc)
   gst_km_zmq_connection_close (&self->conn);
   g_clear_pointer (&self->stream_caps_str, g_free);
   g_clear_pointer (&self->rejected_caps_str, g_free);
+  g_clear_pointer (&self->rejected_event_str, g_free);
+  release_held_events (self);
   gst_km_zmq_settings_clear (&self->active);
   return TRUE;
 }
@@ -1204,6 +1247,167 @@ restore_timing (GstKmZmqSrc * self, GstBuffer * buffer,
         header->pts + header->duration : GST_CLOCK_TIME_NONE);
 }
 
+/* ------------------------------------------------------ event messages */
+
+static void
+count_event_pushed (GstKmZmqSrc * self)
+{
+  GST_OBJECT_LOCK (self);
+  self->stats.events_out++;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+push_event (GstKmZmqSrc * self, GstEvent * event)
+{
+  GST_DEBUG_OBJECT (self, "pushing %" GST_PTR_FORMAT, event);
+  /* FALSE only when flushing or unlinked: the event is gone either way. */
+  if (!gst_pad_push_event (GST_BASE_SRC_PAD (self), event))
+    GST_DEBUG_OBJECT (self, "downstream did not take the event");
+  count_event_pushed (self);
+}
+
+static void
+push_held_events (GstKmZmqSrc * self)
+{
+  GstEvent *event;
+
+  while ((event = g_queue_pop_head (&self->held_events)) != NULL)
+    push_event (self, event);
+}
+
+static GstPadProbeReturn
+push_held_events_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (user_data);
+
+  push_held_events (self);
+  self->held_events_probe = 0;
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* Until a first buffer went out, basesrc still has its segment to send,
+ * after create() returns: an event pushed now would come before it.  Held
+ * ones are pushed by a buffer probe, after the segment and before the
+ * buffer that follows them in the stream, or before EOS. */
+static void
+hold_event (GstKmZmqSrc * self, GstEvent * event)
+{
+  g_queue_push_tail (&self->held_events, event);
+  if (self->held_events_probe == 0)
+    self->held_events_probe = gst_pad_add_probe (GST_BASE_SRC_PAD (self),
+        GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+        push_held_events_probe, self, NULL);
+}
+
+/* In stop(), once the streaming thread is gone. */
+static void
+release_held_events (GstKmZmqSrc * self)
+{
+  if (self->held_events_probe != 0) {
+    gst_pad_remove_probe (GST_BASE_SRC_PAD (self), self->held_events_probe);
+    self->held_events_probe = 0;
+  }
+  g_queue_clear_full (&self->held_events, (GDestroyNotify) gst_event_unref);
+}
+
+static GstEventType
+event_type_of_kind (GstKmZmqEventKind kind)
+{
+  switch (kind) {
+    case GST_KM_ZMQ_EVENT_KIND_CUSTOM_DOWNSTREAM:
+      return GST_EVENT_CUSTOM_DOWNSTREAM;
+    case GST_KM_ZMQ_EVENT_KIND_CUSTOM_DOWNSTREAM_STICKY:
+      return GST_EVENT_CUSTOM_DOWNSTREAM_STICKY;
+    case GST_KM_ZMQ_EVENT_KIND_CUSTOM_BOTH:
+    default:
+      return GST_EVENT_CUSTOM_BOTH;
+  }
+}
+
+/* The structure of an event message, checked before GStreamer's parser
+ * sees it; NULL (counted as malformed) when it is not one whole
+ * structure.  A string refused once is not parsed again (GStreamer 1.22
+ * leaks a little on some malformed strings, as on caps). */
+static GstStructure *
+event_structure_from_frame (GstKmZmqSrc * self, zmq_msg_t * frame)
+{
+  const guint8 *data = zmq_msg_data (frame);
+  gsize size = zmq_msg_size (frame);
+  GError *error = NULL;
+  GstStructure *s;
+  gchar *str, *end = NULL;
+
+  if (!gst_km_zmq_event_structure_check (data, size,
+          self->active_max_event_size, &error)) {
+    count_malformed (self, error->message);
+    g_error_free (error);
+    return NULL;
+  }
+  if (same_caps_string (self->rejected_event_str, (const gchar *) data, size)) {
+    count_malformed (self, "the same malformed event structure again");
+    return NULL;
+  }
+  str = g_strndup ((const gchar *) data, size);
+  s = gst_structure_from_string (str, &end);
+  if (s == NULL || end == NULL || *end != '\0') {
+    count_malformed (self, s ? "trailing bytes after the event structure" :
+        "event structure does not parse");
+    g_clear_pointer (&s, gst_structure_free);
+    g_free (self->rejected_event_str);
+    self->rejected_event_str = str;
+    return NULL;
+  }
+  g_free (str);
+  return s;
+}
+
+/* [topic] header kind structure: the event is re-created and sent
+ * downstream in stream order.  Always CUSTOM_SUCCESS: nothing to push as
+ * a buffer. */
+static GstFlowReturn
+event_message (GstKmZmqSrc * self, const GstKmZmqFrameHeader * header,
+    guint first, guint n_frames)
+{
+  GstKmZmqEventKind kind;
+  GError *error = NULL;
+  GstStructure *s;
+  GstEvent *event;
+
+  if ((header->flags & GST_KM_ZMQ_FRAME_FLAGS_EVENT_MESSAGE) !=
+      GST_KM_ZMQ_FRAME_FLAGS_EVENT_MESSAGE) {
+    count_malformed (self, "event flag without the EOS flag");
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  if (header->caps_len != 0) {
+    count_malformed (self, "event message with caps");
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  if (n_frames - first != GST_KM_ZMQ_EVENT_PAYLOAD_FRAMES) {
+    count_malformed (self, "event message without exactly a kind and a "
+        "structure frame");
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  if (!gst_km_zmq_event_kind_parse (zmq_msg_data (&self->frames[first]),
+          zmq_msg_size (&self->frames[first]), &kind, &error)) {
+    count_malformed (self, error->message);
+    g_error_free (error);
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  s = event_structure_from_frame (self, &self->frames[first + 1]);
+  if (s == NULL)
+    return GST_FLOW_CUSTOM_SUCCESS;
+
+  event = gst_event_new_custom (event_type_of_kind (kind), s);
+  GST_EVENT_TIMESTAMP (event) = header->pts;
+  if (self->buffer_pushed && g_queue_is_empty (&self->held_events))
+    push_event (self, event);
+  else
+    hold_event (self, event);
+  return GST_FLOW_CUSTOM_SUCCESS;
+}
+
 static GstFlowReturn
 framed_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
     GstBuffer ** outbuf)
@@ -1231,6 +1435,11 @@ framed_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
   }
   gap = track_sequence (self, &header);
 
+  /* Before EOS: an event message has that bit too. */
+  if (header.flags & GST_KM_ZMQ_FRAME_FLAG_EVENT) {
+    self->discont_pending |= gap;
+    return event_message (self, &header, first + 1, n_frames);
+  }
   if (header.flags & GST_KM_ZMQ_FRAME_FLAG_EOS) {
     if (first + 1 < n_frames) {
       count_malformed (self, "EOS message with a payload");
@@ -1238,6 +1447,7 @@ framed_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
     }
     GST_INFO_OBJECT (self, "end of stream %08x from the sender",
         header.stream_id);
+    push_held_events (self);
     return GST_FLOW_EOS;
   }
 
@@ -1247,8 +1457,9 @@ framed_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
 
   buffer = buffer_from_frames (self, first + 1, n_frames);
   gst_km_zmq_frame_flags_to_buffer (header.flags, buffer);
-  if (gap)
+  if (gap || self->discont_pending)
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+  self->discont_pending = FALSE;
   restore_timing (self, buffer, &header);
   *outbuf = buffer;
   return GST_FLOW_OK;
@@ -1299,8 +1510,11 @@ gst_km_zmq_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     release_frames (self, n_frames);
     if (ret == GST_FLOW_CUSTOM_SUCCESS)
       continue;
-    if (ret == GST_FLOW_OK)
+    if (ret == GST_FLOW_OK) {
       count_pushed (self, *outbuf);
+      /* Pushed after basesrc's segment, before our next create(). */
+      self->buffer_pushed = TRUE;
+    }
     return ret;
   }
 }

@@ -155,6 +155,77 @@ gst_km_zmq_frame_header_parse (const guint8 * data, gsize size,
   return TRUE;
 }
 
+static const gchar *const event_kind_names[] = {
+  "custom-downstream",
+  "custom-downstream-sticky",
+  "custom-both"
+};
+
+const gchar *
+gst_km_zmq_event_kind_name (GstKmZmqEventKind kind)
+{
+  g_return_val_if_fail (kind < G_N_ELEMENTS (event_kind_names), NULL);
+  return event_kind_names[kind];
+}
+
+gboolean
+gst_km_zmq_event_kind_parse (const guint8 * data, gsize size,
+    GstKmZmqEventKind * kind, GError ** error)
+{
+  guint i;
+
+  g_return_val_if_fail (data != NULL || size == 0, FALSE);
+
+  for (i = 0; i < G_N_ELEMENTS (event_kind_names); i++) {
+    if (size == strlen (event_kind_names[i])
+        && memcmp (data, event_kind_names[i], size) == 0) {
+      *kind = (GstKmZmqEventKind) i;
+      return TRUE;
+    }
+  }
+  g_set_error (error, GST_KM_ZMQ_FRAME_ERROR, GST_KM_ZMQ_FRAME_ERROR_BAD_EVENT,
+      "kind frame of %" G_GSIZE_FORMAT " bytes names no event type this "
+      "receiver takes", size);
+  return FALSE;
+}
+
+gboolean
+gst_km_zmq_event_structure_check (const guint8 * data, gsize size,
+    gsize max_size, GError ** error)
+{
+  const gchar *text = (const gchar *) data;
+
+  g_return_val_if_fail (data != NULL || size == 0, FALSE);
+
+  if (size == 0) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR,
+        GST_KM_ZMQ_FRAME_ERROR_BAD_EVENT, "empty event structure");
+    return FALSE;
+  }
+  if (size > max_size) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR,
+        GST_KM_ZMQ_FRAME_ERROR_BAD_EVENT, "event structure of %"
+        G_GSIZE_FORMAT " bytes is larger than the %" G_GSIZE_FORMAT
+        " accepted", size, max_size);
+    return FALSE;
+  }
+  if (memchr (text, '\0', size) != NULL
+      || !g_utf8_validate_len (text, size, NULL)) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR,
+        GST_KM_ZMQ_FRAME_ERROR_BAD_EVENT,
+        "event structure is not NUL-free UTF-8");
+    return FALSE;
+  }
+  if (gst_km_zmq_caps_nesting (text, size) > GST_KM_ZMQ_MAX_CAPS_NESTING) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR,
+        GST_KM_ZMQ_FRAME_ERROR_BAD_EVENT,
+        "event structure nests brackets more than %d deep",
+        GST_KM_ZMQ_MAX_CAPS_NESTING);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gsize
 gst_km_zmq_frame_header_size (const GstKmZmqFrameHeader * header)
 {

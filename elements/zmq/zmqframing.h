@@ -30,8 +30,18 @@ typedef enum
   GST_KM_ZMQ_FRAME_FLAG_DISCONT = (1 << 1),
   GST_KM_ZMQ_FRAME_FLAG_DELTA_UNIT = (1 << 2),
   GST_KM_ZMQ_FRAME_FLAG_GAP = (1 << 3),
-  GST_KM_ZMQ_FRAME_FLAG_HEADER = (1 << 4)
+  GST_KM_ZMQ_FRAME_FLAG_HEADER = (1 << 4),
+  /* An event message: always sent together with EOS (see
+   * GST_KM_ZMQ_FRAME_FLAGS_EVENT_MESSAGE). */
+  GST_KM_ZMQ_FRAME_FLAG_EVENT = (1 << 5)
 } GstKmZmqFrameFlags;
+
+/* The flags of an event message.  Receivers before the EVENT bit ignore
+ * bits 5-7, so they see an EOS with payload frames, which they have always
+ * dropped as malformed: an event never passes for data or for the end of
+ * the stream there. */
+#define GST_KM_ZMQ_FRAME_FLAGS_EVENT_MESSAGE \
+    (GST_KM_ZMQ_FRAME_FLAG_EVENT | GST_KM_ZMQ_FRAME_FLAG_EOS)
 
 /* A message carries at most this many payload frames (one per memory). */
 #define GST_KM_ZMQ_MAX_PAYLOAD_FRAMES      16
@@ -62,7 +72,8 @@ typedef enum
   GST_KM_ZMQ_FRAME_ERROR_BAD_MAGIC,   /* not a framing header */
   GST_KM_ZMQ_FRAME_ERROR_BAD_VERSION, /* a version we cannot read */
   GST_KM_ZMQ_FRAME_ERROR_BAD_SIZE,    /* longer than its sizes say */
-  GST_KM_ZMQ_FRAME_ERROR_BAD_CAPS     /* caps not UTF-8 / holds NUL */
+  GST_KM_ZMQ_FRAME_ERROR_BAD_CAPS,    /* caps not UTF-8 / holds NUL */
+  GST_KM_ZMQ_FRAME_ERROR_BAD_EVENT    /* an event message that is not one */
 } GstKmZmqFrameError;
 
 /* gst_caps_from_string() parses nested lists, ranges and arrays
@@ -81,6 +92,38 @@ guint gst_km_zmq_caps_nesting (const gchar * caps, gsize len);
  * on anything that is not exactly one well-formed version-1 header. */
 gboolean gst_km_zmq_frame_header_parse (const guint8 * data, gsize size,
     GstKmZmqFrameHeader * header, GError ** error);
+
+/* ------------------------------------------------------ event messages */
+
+/* An event message is [topic] header kind structure: the kind frame names
+ * the event type, the structure frame is the event's GstStructure as
+ * gst_structure_serialize() writes it (UTF-8, no NUL, no terminator). */
+#define GST_KM_ZMQ_EVENT_PAYLOAD_FRAMES    2
+
+/* The event types an event message carries: the serialized custom events
+ * that travel downstream. */
+typedef enum
+{
+  GST_KM_ZMQ_EVENT_KIND_CUSTOM_DOWNSTREAM,
+  GST_KM_ZMQ_EVENT_KIND_CUSTOM_DOWNSTREAM_STICKY,
+  GST_KM_ZMQ_EVENT_KIND_CUSTOM_BOTH
+} GstKmZmqEventKind;
+
+/* The kind frame's text for @kind ("custom-downstream", ...), as
+ * GStreamer names the event type. */
+const gchar *gst_km_zmq_event_kind_name (GstKmZmqEventKind kind);
+
+/* Reads a kind frame of @size bytes.  FALSE with @error unless it is
+ * exactly one of the names. */
+gboolean gst_km_zmq_event_kind_parse (const guint8 * data, gsize size,
+    GstKmZmqEventKind * kind, GError ** error);
+
+/* Checks a structure frame of @size bytes before anything parses it: at
+ * most @max_size bytes, NUL-free UTF-8, brackets nested at most
+ * GST_KM_ZMQ_MAX_CAPS_NESTING deep (the structure parser is the caps
+ * parser).  FALSE with @error otherwise. */
+gboolean gst_km_zmq_event_structure_check (const guint8 * data, gsize size,
+    gsize max_size, GError ** error);
 
 /* Size of the serialized @header (fixed part + caps). */
 gsize gst_km_zmq_frame_header_size (const GstKmZmqFrameHeader * header);

@@ -305,6 +305,187 @@ GST_START_TEST (test_model_event_ignores_others)
 
 GST_END_TEST;
 
+/* What kmzmqsink sends of an event: the structure without the fields that
+ * do not serialize (the boxed pointer), re-read by kmzmqsrc. */
+static GstEvent *
+event_across_processes (GstEvent * event)
+{
+  GstStructure *s = gst_structure_copy (gst_event_get_structure (event));
+  GstStructure *back;
+  gchar *str;
+
+  gst_structure_remove_field (s, "model");
+  str = gst_structure_serialize (s, GST_SERIALIZE_FLAG_NONE);
+  back = gst_structure_from_string (str, NULL);
+  fail_unless (back != NULL, "%s", str);
+  g_free (str);
+  gst_structure_free (s);
+  return gst_event_new_custom (GST_EVENT_TYPE (event), back);
+}
+
+static KmModel *
+make_model_with_counts (void)
+{
+  const gfloat centers[6] = { 0.25f, -1.5f, 3.0e-7f, 1.0e30f, -0.0f, 7 };
+  const gdouble counts[3] = { 1.5, 0, 1e300 };
+  GError *err = NULL;
+  KmModel *m = km_model_new_full (3, 2, KM_METRIC_COSINE, centers, counts,
+      9, 4, &err);
+
+  fail_unless (m != NULL, "%s", err ? err->message : "");
+  return m;
+}
+
+GST_START_TEST (test_model_event_crosses_processes)
+{
+  KmModel *m = make_model_with_counts (), *got = NULL;
+  GstEvent *ev = gst_kmeans_model_event_new (m);
+  GstEvent *remote = event_across_processes (ev);
+  const GstStructure *s = gst_event_get_structure (ev);
+  guchar *le;
+  gsize len;
+
+  /* The data fields are base64 of the little-endian values. */
+  le = g_base64_decode (gst_structure_get_string (s, "centers"), &len);
+  fail_unless_equals_int (len, 6 * sizeof (gfloat));
+  fail_unless (G_BYTE_ORDER != G_LITTLE_ENDIAN
+      || memcmp (le, km_model_get_centers (m), len) == 0);
+  g_free (le);
+  le = g_base64_decode (gst_structure_get_string (s, "counts"), &len);
+  fail_unless_equals_int (len, 3 * sizeof (gdouble));
+  g_free (le);
+
+  fail_unless (GST_EVENT_IS_STICKY (remote));
+  fail_if (gst_structure_has_field (gst_event_get_structure (remote), "model"));
+  fail_unless (gst_kmeans_model_event_parse (remote, &got));
+  fail_unless (got != NULL && got != m, "rebuilt from the data fields");
+  fail_unless_equals_int (km_model_get_k (got), 3);
+  fail_unless_equals_int (km_model_get_d (got), 2);
+  fail_unless_equals_int (km_model_get_metric (got), KM_METRIC_COSINE);
+  fail_unless_equals_uint64 (km_model_get_version (got), 9);
+  fail_unless_equals_uint64 (km_model_get_step (got), 4);
+  fail_unless (memcmp (km_model_get_centers (got), km_model_get_centers (m),
+          6 * sizeof (gfloat)) == 0, "centers bit for bit");
+  fail_unless (memcmp (km_model_get_counts (got), km_model_get_counts (m),
+          3 * sizeof (gdouble)) == 0, "counts bit for bit");
+  km_model_unref (got);
+
+  /* In process the pointer is still the fast path. */
+  fail_unless (gst_kmeans_model_event_parse (ev, &got));
+  fail_unless (got == m);
+  km_model_unref (got);
+
+  gst_event_unref (remote);
+  gst_event_unref (ev);
+  km_model_unref (m);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_model_event_without_counts_crosses)
+{
+  KmModel *m = make_model (3), *got = NULL;
+  GstEvent *ev = gst_kmeans_model_event_new (m);
+  GstEvent *remote = event_across_processes (ev);
+
+  fail_if (gst_structure_has_field (gst_event_get_structure (ev), "counts"));
+  fail_unless (gst_kmeans_model_event_parse (remote, &got));
+  fail_unless (km_model_get_counts (got) == NULL);
+  fail_unless_equals_uint64 (km_model_get_version (got), 3);
+  fail_unless (memcmp (km_model_get_centers (got), km_model_get_centers (m),
+          4 * sizeof (gfloat)) == 0);
+  km_model_unref (got);
+  gst_event_unref (remote);
+  gst_event_unref (ev);
+  km_model_unref (m);
+}
+
+GST_END_TEST;
+
+static gchar *
+base64_floats (const gfloat * v, gsize n)
+{
+  return g_base64_encode ((const guchar *) v, n * sizeof (gfloat));
+}
+
+/* The remote event of make_model_with_counts() with @field set to the
+ * GType and value that follow (G_TYPE_INVALID alone: removed). */
+static GstEvent *
+tampered_event (const gchar * field, ...)
+{
+  KmModel *m = make_model_with_counts ();
+  GstEvent *ev = gst_kmeans_model_event_new (m);
+  GstEvent *remote = event_across_processes (ev);
+  GstStructure *s = gst_event_writable_structure (remote);
+  va_list args, peek;
+
+  va_start (args, field);
+  va_copy (peek, args);
+  if (va_arg (peek, GType) == G_TYPE_INVALID)
+    gst_structure_remove_field (s, field);
+  else
+    gst_structure_set_valist (s, field, args);
+  va_end (peek);
+  va_end (args);
+  gst_event_unref (ev);
+  km_model_unref (m);
+  return remote;
+}
+
+GST_START_TEST (test_model_event_refuses_bad_data)
+{
+  const gfloat nan_centers[6] = { 0, 1, 2, NAN, 4, 5 };
+  const gfloat inf_centers[6] = { 0, 1, 2, INFINITY, 4, 5 };
+  const gfloat five[5] = { 0, 1, 2, 3, 4 };
+  const gdouble negative[3] = { 1, -1, 1 }, nan_counts[3] = { 1, NAN, 1 };
+  gchar *nan_b64 = base64_floats (nan_centers, 6);
+  gchar *inf_b64 = base64_floats (inf_centers, 6);
+  gchar *five_b64 = base64_floats (five, 5);
+  gchar *neg_b64 = g_base64_encode ((const guchar *) negative, 24);
+  gchar *nanc_b64 = g_base64_encode ((const guchar *) nan_counts, 24);
+  gchar *short_counts = g_base64_encode ((const guchar *) negative, 16);
+  GstEvent *bad[] = {
+    tampered_event ("centers", G_TYPE_INVALID),
+    tampered_event ("centers", G_TYPE_STRING, nan_b64, NULL),
+    tampered_event ("centers", G_TYPE_STRING, inf_b64, NULL),
+    tampered_event ("centers", G_TYPE_STRING, five_b64, NULL),
+    tampered_event ("centers", G_TYPE_STRING, "not base64 at all!", NULL),
+    tampered_event ("centers", G_TYPE_STRING, "AAAA=AAA", NULL),
+    tampered_event ("centers", G_TYPE_INT, 3, NULL),
+    tampered_event ("counts", G_TYPE_STRING, neg_b64, NULL),
+    tampered_event ("counts", G_TYPE_STRING, nanc_b64, NULL),
+    tampered_event ("counts", G_TYPE_STRING, short_counts, NULL),
+    tampered_event ("clusters", G_TYPE_UINT, 0, NULL),
+    tampered_event ("clusters", G_TYPE_UINT, 4, NULL),
+    tampered_event ("clusters", G_TYPE_UINT, G_MAXUINT, NULL),
+    tampered_event ("clusters", G_TYPE_INVALID),
+    tampered_event ("dimensions", G_TYPE_UINT, KM_MAX_DIMENSIONS + 1, NULL),
+    tampered_event ("dimensions", G_TYPE_STRING, "2", NULL),
+    tampered_event ("metric", G_TYPE_STRING, "manhattan", NULL),
+    tampered_event ("metric", G_TYPE_INVALID),
+    tampered_event ("version", G_TYPE_INVALID),
+    tampered_event ("step", G_TYPE_INT, -1, NULL),
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    KmModel *got = NULL;
+
+    fail_if (gst_kmeans_model_event_parse (bad[i], &got), "case %u: %"
+        GST_PTR_FORMAT, i, bad[i]);
+    fail_unless (got == NULL);
+    gst_event_unref (bad[i]);
+  }
+  g_free (nan_b64);
+  g_free (inf_b64);
+  g_free (five_b64);
+  g_free (neg_b64);
+  g_free (nanc_b64);
+  g_free (short_counts);
+}
+
+GST_END_TEST;
+
 /* ------------------------------------------------------ watched model file */
 
 static void
@@ -418,6 +599,9 @@ kmeanselements_suite (void)
   tcase_add_test (tc, test_read_unaligned_f32);
   tcase_add_test (tc, test_model_event_roundtrip);
   tcase_add_test (tc, test_model_event_ignores_others);
+  tcase_add_test (tc, test_model_event_crosses_processes);
+  tcase_add_test (tc, test_model_event_without_counts_crosses);
+  tcase_add_test (tc, test_model_event_refuses_bad_data);
   tcase_add_test (tc, test_model_file_reload);
   tcase_add_test (tc, test_value_centers);
   return s;

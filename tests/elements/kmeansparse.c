@@ -18,7 +18,8 @@ typedef struct
 } Fixture;
 
 /* A harness around kmeans-parse with the given properties (name, value
- * string pairs, NULL-terminated) and upstream caps. */
+ * string pairs, NULL-terminated) and upstream caps (NULL: none, as from an
+ * appsrc without any). */
 static Fixture *
 fixture_new (const gchar * caps, ...)
 {
@@ -37,7 +38,17 @@ fixture_new (const gchar * caps, ...)
   f->bus = gst_bus_new ();
   gst_element_set_bus (f->parse, f->bus);
   f->h = gst_harness_new_with_element (f->parse, "sink", "src");
-  gst_harness_set_src_caps_str (f->h, caps);
+  if (caps != NULL) {
+    gst_harness_set_src_caps_str (f->h, caps);
+  } else {
+    GstSegment segment;
+
+    gst_segment_init (&segment, GST_FORMAT_TIME);
+    fail_unless (gst_harness_push_event (f->h,
+            gst_event_new_stream_start ("no-caps")));
+    fail_unless (gst_harness_push_event (f->h,
+            gst_event_new_segment (&segment)));
+  }
   return f;
 }
 
@@ -823,6 +834,285 @@ GST_START_TEST (test_restart_resets)
 
 GST_END_TEST;
 
+/* ------------------------------------------- input never lost unseen */
+
+/* Issue 11: a UTF-8 byte-order mark once made the first field text (a
+ * point of one dimension fewer, a header without its first column, a
+ * JSON document taken for CSV and dropped). */
+GST_START_TEST (test_bom_dropped)
+{
+  static const gfloat expected[] = { 1, 2, 3, 4 };
+  Fixture *f;
+
+  /* Lines mode: at the start of the stream, here cut across buffers. */
+  f = fixture_new ("text/csv", "mode", "lines", "on-bad-input", "skip", NULL);
+  fail_unless_equals_int (push_text (f, "\xef", 0), GST_FLOW_OK);
+  fail_unless_equals_int (push_text (f, "\xbb\xbf" "1,2\n3,4\n", 0),
+      GST_FLOW_OK);
+  check_caps (f, "F32LE", 2);
+  check_f32 (f, expected, 4);
+  /* Anywhere else it is text, and its record malformed. */
+  fail_unless_equals_int (push_text (f, "\xef\xbb\xbf" "5,6\n", 0),
+      GST_FLOW_OK);
+  check_no_output (f);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 1);
+  fixture_free (f);
+
+  /* The header after it names its first column. */
+  f = fixture_new ("text/csv", "mode", "lines", "columns", "x,y", NULL);
+  fail_unless_equals_int (push_text (f, "\xef\xbb\xbf" "x,y\n1,2\n3,4\n",
+          0), GST_FLOW_OK);
+  check_f32 (f, expected, 4);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 0);
+  fixture_free (f);
+
+  /* Message mode: at the start of every message. */
+  f = fixture_new ("text/csv", NULL);
+  fail_unless_equals_int (push_text (f, "\xef\xbb\xbf" "1,2\n", 0),
+      GST_FLOW_OK);
+  check_caps (f, "F32LE", 2);
+  check_f32 (f, expected, 2);
+  fail_unless_equals_int (push_text (f, "\xef\xbb\xbf" "3,4", 0), GST_FLOW_OK);
+  check_f32 (f, expected + 2, 2);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 0);
+  fixture_free (f);
+
+#ifdef HAVE_JSON_GLIB
+  /* format=auto finds the JSON behind it, in messages and in lines. */
+  f = fixture_new ("application/octet-stream", NULL);
+  fail_unless_equals_int (push_text (f, "\xef\xbb\xbf[1,2]", 0), GST_FLOW_OK);
+  check_f32 (f, expected, 2);
+  fail_unless_equals_int (push_text (f, "\xef\xbb\xbf{\"point\": [3,4]}", 0),
+      GST_FLOW_OK);
+  check_f32 (f, expected + 2, 2);
+  fixture_free (f);
+
+  f = fixture_new ("application/octet-stream", "mode", "lines", NULL);
+  fail_unless_equals_int (push_text (f, "\xef\xbb\xbf[1,2]\n[3,4]\n", 0),
+      GST_FLOW_OK);
+  check_f32 (f, expected, 4);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 0);
+  fixture_free (f);
+#endif
+}
+
+GST_END_TEST;
+
+/* format=csv or json holds when upstream sends no caps at all. */
+GST_START_TEST (test_format_without_caps)
+{
+  static const gfloat expected[] = { 1, 2 };
+  Fixture *f;
+
+  f = fixture_new (NULL, "format", "csv", "header", "absent",
+      "on-bad-input", "skip", NULL);
+  fail_unless_equals_int (push_text (f, "1,2\n[3,4]\n", 0), GST_FLOW_OK);
+  check_f32 (f, expected, 2);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 1);
+  fixture_free (f);
+
+#ifdef HAVE_JSON_GLIB
+  f = fixture_new (NULL, "format", "json", "on-bad-input", "skip", NULL);
+  fail_unless_equals_int (push_text (f, "1,2\n", 0), GST_FLOW_OK);
+  check_no_output (f);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 1);
+  fixture_free (f);
+#endif
+}
+
+GST_END_TEST;
+
+/* A message that is one line without numbers is no header (nothing would
+ * follow it) but a malformed record: counted, not dropped unseen. */
+GST_START_TEST (test_lone_line_message)
+{
+  static const gfloat point[] = { 1, 2 };
+  static const gfloat swapped[] = { 2, 1 };
+  Fixture *f = fixture_new ("text/csv", "on-bad-input", "skip", NULL);
+  GstMessage *msg;
+
+  fail_unless_equals_int (push_text (f, "x,y", 0), GST_FLOW_OK);
+  fail_unless_equals_int (push_text (f, "\n x,y \r\n\n", 0), GST_FLOW_OK);
+  check_no_output (f);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 2);
+  msg = pop_message (f, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+  /* With a point after it, the line is the header. */
+  fail_unless_equals_int (push_text (f, "x,y\n1,2\n", 0), GST_FLOW_OK);
+  check_f32 (f, point, 2);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 2);
+  fixture_free (f);
+
+  /* Columns by name: a header message names them for the next ones. */
+  f = fixture_new ("text/csv", "columns", "y,x", NULL);
+  fail_unless_equals_int (push_text (f, "x,y", 0), GST_FLOW_OK);
+  fail_unless_equals_int (push_text (f, "1,2", 0), GST_FLOW_OK);
+  check_f32 (f, swapped, 2);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 0);
+  fixture_free (f);
+
+  /* header=present: it is the header the property says there is. */
+  f = fixture_new ("text/csv", "header", "present", NULL);
+  fail_unless_equals_int (push_text (f, "x,y", 0), GST_FLOW_OK);
+  check_no_output (f);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 0);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* The error's debug text is UTF-8, or GStreamer drops it. */
+static void
+check_error_debug (Fixture * f, const gchar * expected)
+{
+  GstMessage *msg = pop_message (f, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (debug != NULL, "the error lost its debug text");
+  fail_unless (g_utf8_validate (debug, -1, NULL));
+  fail_unless (strstr (debug, expected) != NULL, "%s", debug);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+}
+
+/* A reason is cut to 255 bytes, between characters: once it could end in
+ * half of one, and the error message lost its debug text. */
+GST_START_TEST (test_reason_stays_utf8)
+{
+  GString *name = g_string_new (NULL);
+  Fixture *f;
+  guint i;
+
+  for (i = 0; i < 130; i++)
+    g_string_append (name, "\xc3\xa9");
+  f = fixture_new ("text/csv", "columns", name->str, "on-bad-input",
+      "error", NULL);
+  fail_unless_equals_int (push_text (f, "a,b\n1,2\n", 0), GST_FLOW_ERROR);
+  check_error_debug (f, "record 1: the header has no column");
+  fixture_free (f);
+
+#ifdef HAVE_JSON_GLIB
+  {
+    /* json-glib quotes the text it stopped at. */
+    gchar *doc = g_strdup_printf ("{\"%s\" 1}", name->str);
+
+    f = fixture_new ("application/json", "on-bad-input", "error", NULL);
+    fail_unless_equals_int (push_text (f, doc, 0), GST_FLOW_ERROR);
+    check_error_debug (f, "record 1: <data>:1:");
+    fixture_free (f);
+    g_free (doc);
+  }
+#endif
+  g_string_free (name, TRUE);
+}
+
+GST_END_TEST;
+
+#ifdef HAVE_JSON_GLIB
+/* max-values: a JSON document with more values is refused before it is
+ * parsed, as one malformed record. */
+GST_START_TEST (test_max_values)
+{
+  static const gfloat expected[] = { 1, 2, 3, 4 };
+  GParamSpecUInt *spec;
+  Fixture *f;
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  f = fixture_new ("application/json", "max-values", "7", "on-bad-input",
+      "skip", NULL);
+  spec = G_PARAM_SPEC_UINT (g_object_class_find_property
+      (G_OBJECT_GET_CLASS (f->parse), "max-values"));
+  fail_unless (spec != NULL);
+  fail_unless_equals_int (spec->default_value, 1 << 25);
+  fail_unless_equals_int (spec->minimum, 1);
+  /* [[1,2],[3,4]] holds 7 values, 3 arrays and 4 numbers. */
+  fail_unless_equals_int (push_text (f, "[[1,2],[3,4]]", 0), GST_FLOW_OK);
+  check_f32 (f, expected, 4);
+  fail_unless_equals_int (push_text (f, "[[1,2],[3,4],[5,6]]", 0), GST_FLOW_OK);
+  check_no_output (f);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 1);
+  msg = pop_message (f, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_parse_warning (msg, &err, &debug);
+  fail_unless (strstr (debug, "the document holds 10 values, more than "
+          "max-values (7)") != NULL, "%s", debug);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+  fixture_free (f);
+
+  /* CSV is read a line at a time: no such limit. */
+  f = fixture_new ("text/csv", "max-values", "1", NULL);
+  fail_unless_equals_int (push_text (f, "1,2\n3,4\n", 0), GST_FLOW_OK);
+  check_f32 (f, expected, 4);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* Documents larger than 64 KiB are walked a member at a time: the same
+ * points as from a whole tree, and a syntax error anywhere still refuses
+ * the whole document. */
+GST_START_TEST (test_json_large_documents)
+{
+  GString *list = g_string_new ("["), *object;
+  gfloat *expected = g_new (gfloat, 2 * 30000);
+  GstBuffer *buf;
+  GstMapInfo map;
+  Fixture *f;
+  guint i;
+
+  for (i = 0; i < 30000; i++) {
+    g_string_append_printf (list, "%s[%u,%u.5]", i ? "," : "", i, i);
+    expected[2 * i] = i;
+    expected[2 * i + 1] = i + 0.5f;
+  }
+  g_string_append_c (list, ']');
+  object = g_string_new ("{\"type\": \"points\", \"points\": ");
+  g_string_append_printf (object, "%s, \"count\": 30000}", list->str);
+
+  f = fixture_new ("application/json", "on-bad-input", "skip", NULL);
+  fail_unless_equals_int (push_bytes (f, list->str, list->len, 0), GST_FLOW_OK);
+  check_caps (f, "F32LE", 2);
+  check_f32 (f, expected, 2 * 30000);
+  /* Cut short: one malformed record, no point. */
+  fail_unless_equals_int (push_bytes (f, list->str, list->len - 1, 0),
+      GST_FLOW_OK);
+  check_no_output (f);
+  fail_unless_equals_uint64 (get_u64 (f, "malformed-records"), 1);
+  fixture_free (f);
+
+  /* What kmeans-format writes, with field=points and float64. */
+  f = fixture_new ("application/json", "field", "points", "output-format",
+      "F64LE", "columns", "1,0", NULL);
+  fail_unless_equals_int (push_bytes (f, object->str, object->len, 0),
+      GST_FLOW_OK);
+  buf = gst_harness_pull (f->h);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  fail_unless_equals_uint64 (map.size, 2 * 30000 * sizeof (gdouble));
+  for (i = 0; i < 30000; i++) {
+    fail_unless_equals_float (((gdouble *) map.data)[2 * i], i + 0.5);
+    fail_unless_equals_float (((gdouble *) map.data)[2 * i + 1], i);
+  }
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  fixture_free (f);
+
+  g_string_free (list, TRUE);
+  g_string_free (object, TRUE);
+  g_free (expected);
+}
+
+GST_END_TEST;
+#endif /* HAVE_JSON_GLIB */
+
 /* -------------------------------------------------- without json-glib */
 
 #ifndef HAVE_JSON_GLIB
@@ -931,6 +1221,14 @@ kmeansparse_suite (void)
   tcase_add_test (tc, test_events_follow_caps);
   tcase_add_test (tc, test_invalid_settings);
   tcase_add_test (tc, test_restart_resets);
+  tcase_add_test (tc, test_bom_dropped);
+  tcase_add_test (tc, test_format_without_caps);
+  tcase_add_test (tc, test_lone_line_message);
+  tcase_add_test (tc, test_reason_stays_utf8);
+#ifdef HAVE_JSON_GLIB
+  tcase_add_test (tc, test_max_values);
+  tcase_add_test (tc, test_json_large_documents);
+#endif
   return s;
 }
 

@@ -23,7 +23,14 @@
  * most 255 bytes; a CSV line gives at most one point or malformed record
  * (exactly one without a header), a forced header none; with columns
  * chosen every point has that many values, and the first point accepted
- * with automatic CSV columns fixes them to its width. */
+ * with automatic CSV columns fixes them to its width.  Every JSON document
+ * is also read by two more readers that never stop, one parsing it whole
+ * and one walking every array and object as text (parse limit 0): they
+ * read the same points and reasons, except that where one finds a syntax
+ * error ("<data>:" reasons) that is the only thing either reports, and
+ * only a document outside strict JSON may parse whole yet not walked (the
+ * walk refuses some json-glib extensions).  Framing drops a UTF-8
+ * byte-order mark at the start of a message or of the stream. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -36,6 +43,7 @@
 #include "kmcsvreader.h"
 #ifdef HAVE_JSON_GLIB
 #include "kmjsonreader.h"
+#include "kmjsonscan.h"
 #endif
 
 typedef enum
@@ -79,6 +87,7 @@ typedef struct
   gboolean ended;               /* a stop ends the stream, as an error does */
   GString *line;                /* lines mode: the unfinished line */
   gboolean too_long;            /* ... is longer than max_line_length */
+  gboolean stream_start;        /* lines mode: no line seen yet */
 
   /* One read call. */
   guint width_wanted;           /* columns chosen when it began, 0 if none */
@@ -190,6 +199,81 @@ read_csv (Parse * p, const gchar * line, gsize len, gboolean may_be_header)
     fuzz_check (p->cols.automatic && p->cols.n == p->accepted_width);
 }
 
+#ifdef HAVE_JSON_GLIB
+/* What a sink that never stops was given. */
+typedef struct
+{
+  GString *log;                 /* "(1,2)" per point, "!reason;" per bad one */
+  guint records;                /* points and malformed records */
+  gboolean syntax_error;        /* a reason was a parse error, "<data>:..." */
+} Logged;
+
+static KmPointVerdict
+log_point (const gdouble * values, guint width, gpointer user_data)
+{
+  Logged *l = user_data;
+  guint j;
+
+  g_string_append_c (l->log, '(');
+  for (j = 0; j < width; j++)
+    g_string_append_printf (l->log, "%s%.17g", j ? "," : "", values[j]);
+  g_string_append_c (l->log, ')');
+  l->records++;
+  return KM_POINT_ACCEPTED;
+}
+
+static gboolean
+log_malformed (const gchar * reason, gpointer user_data)
+{
+  Logged *l = user_data;
+
+  g_string_append_printf (l->log, "!%s;", reason);
+  l->records++;
+  l->syntax_error |= g_str_has_prefix (reason, "<data>:");
+  return TRUE;
+}
+
+static void
+read_json_logged (Parse * p, const gchar * text, gsize len, gsize limit,
+    Logged * l)
+{
+  const KmPointSink sink = { log_point, log_malformed, NULL, l };
+  KmJsonReader *json = km_json_reader_new (&p->cols, "point", &sink);
+
+  l->log = g_string_new (NULL);
+  l->records = 0;
+  l->syntax_error = FALSE;
+  km_json_reader_set_parse_limit (json, limit);
+  fuzz_check (km_json_reader_read (json, text, len));
+  km_json_reader_free (json);
+}
+
+/* A syntax error is a document's only record. */
+static gboolean
+only_syntax_error (const Logged * l)
+{
+  return l->syntax_error && l->records == 1;
+}
+
+/* Parsed whole or walked, a document reads the same. */
+static void
+check_walk_reads_alike (Parse * p, const gchar * text, gsize len)
+{
+  Logged whole, walked;
+
+  read_json_logged (p, text, len, G_MAXSIZE, &whole);
+  read_json_logged (p, text, len, 0, &walked);
+  if (whole.syntax_error)
+    fuzz_check (only_syntax_error (&whole) && only_syntax_error (&walked));
+  else if (walked.syntax_error)
+    fuzz_check (only_syntax_error (&walked) && !km_json_is_strict (text, len));
+  else
+    fuzz_check (strcmp (whole.log->str, walked.log->str) == 0);
+  g_string_free (whole.log, TRUE);
+  g_string_free (walked.log, TRUE);
+}
+#endif
+
 static void
 read_json (Parse * p, const gchar * text, gsize len)
 {
@@ -199,6 +283,7 @@ read_json (Parse * p, const gchar * text, gsize len)
   read_begin (p);
   went_on = km_json_reader_read (p->json, text, len);
   read_end (p, went_on);
+  check_walk_reads_alike (p, text, len);
 #else
   /* kmeans-parse without json-glib stops with an error here. */
   p->ended = TRUE;
@@ -245,12 +330,29 @@ read_record (Parse * p, const gchar * text, gsize len, gboolean * first_line)
   }
 }
 
+/* Whether the non-blank @data holds a single non-blank line. */
+static gboolean
+is_one_line (const gchar * data, gsize size)
+{
+  const gchar *nl;
+  gsize first = 0, next;
+
+  text_is_blank (data, size, &first);
+  nl = memchr (data + first, '\n', size - first);
+  if (nl == NULL)
+    return TRUE;
+  next = nl - data + 1;
+  return text_is_blank (data + next, size - next, &first);
+}
+
 static void
 read_message (Parse * p, const gchar * data, gsize size)
 {
   gboolean first_line = TRUE;
-  gsize first, pos = 0;
+  gsize first, pos = 0, bom = km_text_bom_length (data, size);
 
+  data += bom;
+  size -= bom;
   if (text_is_blank (data, size, &first))
     return;
   sniff_format (p, data[first]);
@@ -258,7 +360,10 @@ read_message (Parse * p, const gchar * data, gsize size)
     read_json (p, data, size);
     return;
   }
-  km_csv_reader_expect_header (p->csv);
+  if (is_one_line (data, size))
+    km_csv_reader_expect_lone_line (p->csv);
+  else
+    km_csv_reader_expect_header (p->csv);
   while (pos < size && !p->ended) {
     const gchar *nl = memchr (data + pos, '\n', size - pos);
     gsize len = nl ? (gsize) (nl - (data + pos)) : size - pos;
@@ -266,6 +371,18 @@ read_message (Parse * p, const gchar * data, gsize size)
     read_record (p, data + pos, len, &first_line);
     pos += len + 1;
   }
+}
+
+/* Lines mode: the line gathered, the first one without its byte-order
+ * mark. */
+static void
+read_line (Parse * p, gboolean * first_line)
+{
+  gsize bom = p->stream_start ? km_text_bom_length (p->line->str,
+      p->line->len) : 0;
+
+  p->stream_start = FALSE;
+  read_record (p, p->line->str + bom, p->line->len - bom, first_line);
 }
 
 static void
@@ -293,7 +410,8 @@ read_lines (Parse * p, const gchar * data, gsize size, gboolean * first_line)
     if (nl == NULL)
       break;
     if (!p->too_long)
-      read_record (p, p->line->str, p->line->len, first_line);
+      read_line (p, first_line);
+    p->stream_start = FALSE;
     line_restart (p);
     pos += len + 1;
   }
@@ -329,6 +447,7 @@ parse_setup (Parse * p, const guint8 * opt)
   p->json = km_json_reader_new (&p->cols, "point", &sink);
 #endif
   p->line = g_string_new (NULL);
+  p->stream_start = TRUE;
 }
 
 static void
@@ -365,8 +484,10 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
     if (!lines) {
       read_message (&p, text + pos, len);
     } else {
-      if (discont && n > 0)
+      if (discont && n > 0) {
+        p.stream_start &= p.line->len == 0;
         line_restart (&p);
+      }
       read_lines (&p, text + pos, len, &first_line);
     }
     pos += len + 1;
@@ -374,7 +495,7 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   }
   /* EOS: the last line needs no newline. */
   if (lines && !p.ended && !p.too_long && p.line->len > 0)
-    read_record (&p, p.line->str, p.line->len, &first_line);
+    read_line (&p, &first_line);
 
   parse_clear (&p);
   return 0;

@@ -92,6 +92,19 @@ def parse_seeds(corpus):
     w("error-policy", LINES, 0, 0, b"1,2\nx\n3,4\n")
     w("binary", LINES | SKIP, 0, 0, bytes(range(0, 255)))
     w("empty-buffers", LINES | SKIP, 0, 0, b"", b"1,", b"", b"2\n")
+    # Issue 11: byte-order marks, one-line messages, what the walk of
+    # large documents must read alike (every JSON seed is walked too).
+    w("bom-lines", LINES | SKIP, 1, 0, b"\xef", b"\xbb\xbfx,y\n1,2\n")
+    w("bom-message", SKIP, 0, 0, b"\xef\xbb\xbf[1,2]",
+      b"\xef\xbb\xbf1,2\n3,4", b"1,\xef\xbb\xbf2")
+    w("lone-line", SKIP, 0, 0, b"x,y", b"\n x,y \r\n", b"x,y\n1,2")
+    w("lone-line-names", SKIP, 8, 0, b"x,y", b"1,2")
+    w("json-walk", SKIP | JSON, 0, 0,
+      b'{"a": {"point": [9]}, "point": [[1, 2], [3, 4]], "point": [[5, 6]]}',
+      b"[[1,2],[3,4]] ", b"[{'point': [[0x10, .5]]}, [01, 2]]",
+      b'[[1],[2],]', b'{"p" [1]}', b"[[1], 2 [3]]", b"[1, /*c*/]")
+    w("json-scalars", SKIP | JSON, 4, 0, b"[1, .]", b"[10, 20, 30, -0.0]",
+      b'{"point": [1, 2], "x": .}')
 
 
 # ------------------------------------------------------------ checkpoint

@@ -7,6 +7,7 @@
 #endif
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -39,27 +40,248 @@ metric_nick (KmMetric metric)
   return metric == KM_METRIC_COSINE ? "cosine" : "squared-euclidean";
 }
 
+static gboolean
+metric_from_nick (const gchar * nick, KmMetric * metric)
+{
+  if (g_strcmp0 (nick, "squared-euclidean") == 0)
+    *metric = KM_METRIC_SQUARED_EUCLIDEAN;
+  else if (g_strcmp0 (nick, "cosine") == 0)
+    *metric = KM_METRIC_COSINE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* The wire is little endian (schemas/model-event.md): on a big-endian
+ * host each value of @size bytes is reversed in place. */
+static void
+values_to_from_le (guint8 * data, gsize n, gsize size)
+{
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  gsize i, j;
+
+  for (i = 0; i < n; i++) {
+    guint8 *v = data + i * size;
+
+    for (j = 0; j < size / 2; j++) {
+      guint8 t = v[j];
+
+      v[j] = v[size - 1 - j];
+      v[size - 1 - j] = t;
+    }
+  }
+#endif
+}
+
+static gchar *
+base64_le_from_values (const void *values, gsize n, gsize size)
+{
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  return g_base64_encode (values, n * size);
+#else
+  guint8 *le = g_memdup2 (values, n * size);
+  gchar *text;
+
+  values_to_from_le (le, n, size);
+  text = g_base64_encode (le, n * size);
+  g_free (le);
+  return text;
+#endif
+}
+
+/* Sets @field of @s to @str, taken: no copy of a string of megabytes. */
+static void
+take_string (GstStructure * s, const gchar * field, gchar * str)
+{
+  GValue value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_take_string (&value, str);
+  gst_structure_take_value (s, field, &value);
+}
+
 GstEvent *
 gst_kmeans_model_event_new (KmModel * model)
 {
+  guint k, d;
+  gchar *centers;
   GstStructure *s;
 
   g_return_val_if_fail (model != NULL, NULL);
 
+  k = km_model_get_k (model);
+  d = km_model_get_d (model);
+  centers = base64_le_from_values (km_model_get_centers (model),
+      (gsize) k * d, sizeof (gfloat));
   s = gst_structure_new (GST_KMEANS_MODEL_EVENT_NAME,
       "model", GST_TYPE_KMEANS_MODEL, model,
       "version", G_TYPE_UINT64, km_model_get_version (model),
       "step", G_TYPE_UINT64, km_model_get_step (model),
-      "clusters", G_TYPE_UINT, km_model_get_k (model),
-      "dimensions", G_TYPE_UINT, km_model_get_d (model),
+      "clusters", G_TYPE_UINT, k,
+      "dimensions", G_TYPE_UINT, d,
       "metric", G_TYPE_STRING, metric_nick (km_model_get_metric (model)), NULL);
+  take_string (s, "centers", centers);
+  if (km_model_get_counts (model) != NULL)
+    take_string (s, "counts",
+        base64_le_from_values (km_model_get_counts (model), k,
+            sizeof (gdouble)));
   return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s);
+}
+
+/* Strict base64 (RFC 4648 alphabet, padded): g_base64_decode() skips what
+ * it does not know, so it would take garbage. */
+static gboolean
+is_base64 (const gchar * text, gsize len, gsize * decoded_len)
+{
+  gsize i, pad = 0;
+
+  if (len % 4 != 0)
+    return FALSE;
+  for (i = 0; i < len; i++) {
+    gchar c = text[i];
+
+    if (c == '=' && i + 2 >= len && pad < 2) {
+      pad++;
+    } else if (pad > 0 || !(g_ascii_isalnum (c) || c == '+' || c == '/')) {
+      return FALSE;
+    }
+  }
+  *decoded_len = len / 4 * 3 - pad;
+  return TRUE;
+}
+
+/* The @n values of @size bytes that base64 field @field of @s holds, in
+ * host order; NULL with @error unless it holds exactly that many. */
+static gpointer
+values_from_base64_le (const GstStructure * s, const gchar * field, gsize n,
+    gsize size, GError ** error)
+{
+  const gchar *text = gst_structure_get_string (s, field);
+  gsize len, want = n * size, got;
+  guchar *data;
+
+  if (text == NULL) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "no string field \"%s\"", field);
+    return NULL;
+  }
+  len = strlen (text);
+  if (!is_base64 (text, len, &got)) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "field \"%s\" is not base64", field);
+    return NULL;
+  }
+  if (got != want) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "field \"%s\" holds %" G_GSIZE_FORMAT " bytes, %" G_GSIZE_FORMAT
+        " values need %" G_GSIZE_FORMAT, field, got, n, want);
+    return NULL;
+  }
+  data = g_base64_decode (text, &got);
+  values_to_from_le (data, n, size);
+  return data;
+}
+
+static gboolean
+all_finite (const gfloat * centers, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    if (!isfinite (centers[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+all_finite_counts (const gdouble * counts, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    if (!isfinite (counts[i]) || counts[i] < 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* The shape fields, checked against the core's limits before any size is
+ * computed from them. */
+static gboolean
+shape_from_fields (const GstStructure * s, guint * k, guint * d,
+    KmMetric * metric, GError ** error)
+{
+  if (!gst_structure_get_uint (s, "clusters", k)
+      || !gst_structure_get_uint (s, "dimensions", d)) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "no clusters or dimensions (guint)");
+    return FALSE;
+  }
+  if (*k == 0 || *d == 0 || *k > KM_MAX_CLUSTERS || *d > KM_MAX_DIMENSIONS
+      || (guint64) * k * *d > KM_MAX_MODEL_FLOATS) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "%u clusters of dimension %u are not a model this build takes", *k, *d);
+    return FALSE;
+  }
+  if (!metric_from_nick (gst_structure_get_string (s, "metric"), metric)) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "metric is neither squared-euclidean nor cosine");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* A model event that crossed a process boundary has lost its pointer:
+ * the model is rebuilt from the data fields, which are outside input. */
+static KmModel *
+model_from_fields (const GstStructure * s, GError ** error)
+{
+  KmModel *model = NULL;
+  gfloat *centers = NULL;
+  gdouble *counts = NULL;
+  guint64 version, step;
+  KmMetric metric;
+  guint k, d;
+
+  if (!shape_from_fields (s, &k, &d, &metric, error))
+    return NULL;
+  if (!gst_structure_get_uint64 (s, "version", &version)
+      || !gst_structure_get_uint64 (s, "step", &step)) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "no version or step (guint64)");
+    return NULL;
+  }
+  centers = values_from_base64_le (s, "centers", (gsize) k * d,
+      sizeof (gfloat), error);
+  if (centers == NULL)
+    goto out;
+  if (!all_finite (centers, (gsize) k * d)) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "centers hold a NaN or an infinity");
+    goto out;
+  }
+  if (gst_structure_has_field (s, "counts")) {
+    counts = values_from_base64_le (s, "counts", k, sizeof (gdouble), error);
+    if (counts == NULL)
+      goto out;
+    if (!all_finite_counts (counts, k)) {
+      g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+          "counts hold a negative value, a NaN or an infinity");
+      goto out;
+    }
+  }
+  model = km_model_new_full (k, d, metric, centers, counts, version, step,
+      error);
+out:
+  g_free (centers);
+  g_free (counts);
+  return model;
 }
 
 gboolean
 gst_kmeans_model_event_parse (GstEvent * event, KmModel ** model)
 {
   const GstStructure *s;
+  GError *error = NULL;
 
   g_return_val_if_fail (GST_IS_EVENT (event), FALSE);
   g_return_val_if_fail (model != NULL, FALSE);
@@ -70,8 +292,20 @@ gst_kmeans_model_event_parse (GstEvent * event, KmModel ** model)
 
   s = gst_event_get_structure (event);
   *model = NULL;
-  return gst_structure_get (s, "model", GST_TYPE_KMEANS_MODEL, model, NULL)
-      && *model != NULL;
+  /* In process: the model itself, no copy. */
+  if (gst_structure_has_field (s, "model"))
+    return gst_structure_get (s, "model", GST_TYPE_KMEANS_MODEL, model, NULL)
+        && *model != NULL;
+
+  *model = model_from_fields (s, &error);
+  if (*model == NULL) {
+    ensure_debug_category ();
+    GST_WARNING ("ignoring a kmeans-model event that holds no usable model: "
+        "%s", error->message);
+    g_error_free (error);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* ------------------------------------------------- watched checkpoint file */

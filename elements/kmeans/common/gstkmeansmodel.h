@@ -22,12 +22,20 @@ GType gst_kmeans_model_get_type (void);
 
 /* A serialized, sticky custom downstream event named "kmeans-model" with
  * fields: model (GstKMeansModel boxed), version (guint64), step
- * (guint64), clusters (guint), dimensions (guint), metric (string).
- * Sticky, so a downstream element linked late or after a flush still gets
- * the newest model before the next buffer. */
+ * (guint64), clusters (guint), dimensions (guint), metric (string), and
+ * the model's data, so that it survives serialization (kmzmqsink ->
+ * kmzmqsrc): centers (base64 of k*d little-endian float32) and, when the
+ * model has counts, counts (base64 of k little-endian float64); see
+ * schemas/model-event.md.  Sticky, so a downstream element linked late or
+ * after a flush still gets the newest model before the next buffer. */
 GstEvent *gst_kmeans_model_event_new (KmModel * model);
 
-/* TRUE if @event is a model event; then *model is a new reference. */
+/* TRUE if @event is a model event holding a model; then *model is a new
+ * reference: the boxed model itself when the event has one (in process),
+ * else a model rebuilt from the data fields, which are checked as outside
+ * input (shape within the core's limits, exact sizes, finite centers,
+ * finite non-negative counts).  FALSE for other events and for a model
+ * event that fails a check (logged as a warning). */
 gboolean gst_kmeans_model_event_parse (GstEvent * event, KmModel ** model);
 
 /* ---------------------------------------------- watched checkpoint file */

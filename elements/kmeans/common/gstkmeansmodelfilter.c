@@ -215,8 +215,7 @@ gst_kmeans_model_filter_get_property (GObject * object, guint prop_id,
 
 /* Makes @model (transfer full, may be NULL) the model in force. */
 static void
-set_model (GstKMeansModelFilter * filter,
-    KmModel * model)
+set_model (GstKMeansModelFilter * filter, KmModel * model)
 {
   GstKMeansModelFilterClass *klass = GST_KMEANS_MODEL_FILTER_GET_CLASS (filter);
   GstKMeansModelFilterPrivate *priv = GET_PRIV (filter);
@@ -240,8 +239,7 @@ set_model (GstKMeansModelFilter * filter,
 /* A model from the file is in force: it is announced downstream before
  * the next buffer, as an in-band model would be. */
 static void
-take_file_model (GstKMeansModelFilter * filter,
-    KmModel * model)
+take_file_model (GstKMeansModelFilter * filter, KmModel * model)
 {
   set_model (filter, model);
   GET_PRIV (filter)->announce_model = TRUE;
@@ -249,8 +247,7 @@ take_file_model (GstKMeansModelFilter * filter,
 
 /* The subclass's test of a model of the stream's dimension. */
 static gboolean
-subclass_accepts_model (GstElement * element, KmModel * model,
-    GError ** error)
+subclass_accepts_model (GstElement * element, KmModel * model, GError ** error)
 {
   GstKMeansModelFilterClass *klass = GST_KMEANS_MODEL_FILTER_GET_CLASS
       (element);
@@ -408,8 +405,7 @@ gst_kmeans_model_filter_get_info (GstKMeansModelFilter * filter)
 
 /* Points of @buf came before any model. */
 static GstFlowReturn
-handle_no_model (GstKMeansModelFilter * filter,
-    GstBuffer * buf)
+handle_no_model (GstKMeansModelFilter * filter, GstBuffer * buf)
 {
   GstKMeansModelFilterClass *klass = GST_KMEANS_MODEL_FILTER_GET_CLASS (filter);
   GstKMeansModelFilterPrivate *priv = GET_PRIV (filter);
