@@ -45,7 +45,7 @@ if [ -z "${KMEANS_FUZZ_NO_BUILD:-}" ]; then
   ninja -C "$build" "${targets[@]}" >/dev/null
 fi
 
-# Only the statically registered kmeans-parse is needed: scan no plugins.
+# The harnesses call the parsers directly: no plugin is needed, scan none.
 export GST_PLUGIN_SYSTEM_PATH_1_0="" GST_PLUGIN_PATH_1_0=""
 export GST_REGISTRY_1_0="$build/fuzz.registry" GST_DEBUG="*:1"
 export LSAN_OPTIONS="suppressions=$repo/tests/lsan.supp:print_suppressions=0"
