@@ -329,41 +329,13 @@ km_trainer_save (KmTrainer * trainer, const gchar * path, GError ** error)
 
 /* ------------------------------------------------------------ reading */
 
-static guint32
-get_u32 (const guint8 * p)
-{
-  guint32 v;
-
-  memcpy (&v, p, 4);
-  return GUINT32_FROM_LE (v);
-}
-
-static guint64
-get_u64 (const guint8 * p)
-{
-  guint64 v;
-
-  memcpy (&v, p, 8);
-  return GUINT64_FROM_LE (v);
-}
-
-static gdouble
-get_f64 (const guint8 * p)
-{
-  guint64 bits = get_u64 (p);
-  gdouble v;
-
-  memcpy (&v, &bits, 8);
-  return v;
-}
-
 static void
 copy_f64_array (gdouble * dst, const guint8 * src, gsize n)
 {
   gsize i;
 
   for (i = 0; i < n; i++)
-    dst[i] = get_f64 (src + 8 * i);
+    dst[i] = km_le_get_f64 (src + 8 * i);
 }
 
 static void
@@ -376,7 +348,7 @@ copy_f32_array (gfloat * dst, const guint8 * src, gsize n)
     return;
   }
   for (i = 0; i < n; i++) {
-    guint32 bits = get_u32 (src + 4 * i);
+    guint32 bits = km_le_get_u32 (src + 4 * i);
 
     memcpy (&dst[i], &bits, 4);
   }
@@ -414,24 +386,24 @@ decode_header (const guint8 * h, KmCheckpoint * ck)
 {
   guint i;
 
-  ck->k = get_u32 (h + 16);
-  ck->d = get_u32 (h + 20);
-  ck->metric = get_u32 (h + 24);
-  ck->init = get_u32 (h + 28);
-  ck->flags = get_u32 (h + 32);
-  ck->steps_per_sync = get_u32 (h + 36);
-  ck->initialized_rows = get_u32 (h + 40);
-  ck->time_unit = get_u32 (h + 44);
-  ck->decay_factor = get_f64 (h + 48);
-  ck->initial_count = get_f64 (h + 56);
-  ck->seed = get_u64 (h + 64);
-  ck->step = get_u64 (h + 72);
-  ck->version = get_u64 (h + 80);
-  ck->model_step = get_u64 (h + 88);
-  ck->update_in_steps = (gint64) get_u64 (h + 96);
-  ck->prev_loss = get_f64 (h + 104);
+  ck->k = km_le_get_u32 (h + 16);
+  ck->d = km_le_get_u32 (h + 20);
+  ck->metric = km_le_get_u32 (h + 24);
+  ck->init = km_le_get_u32 (h + 28);
+  ck->flags = km_le_get_u32 (h + 32);
+  ck->steps_per_sync = km_le_get_u32 (h + 36);
+  ck->initialized_rows = km_le_get_u32 (h + 40);
+  ck->time_unit = km_le_get_u32 (h + 44);
+  ck->decay_factor = km_le_get_f64 (h + 48);
+  ck->initial_count = km_le_get_f64 (h + 56);
+  ck->seed = km_le_get_u64 (h + 64);
+  ck->step = km_le_get_u64 (h + 72);
+  ck->version = km_le_get_u64 (h + 80);
+  ck->model_step = km_le_get_u64 (h + 88);
+  ck->update_in_steps = (gint64) km_le_get_u64 (h + 96);
+  ck->prev_loss = km_le_get_f64 (h + 104);
   for (i = 0; i < 4; i++)
-    ck->rng.s[i] = get_u64 (h + 112 + 8 * i);
+    ck->rng.s[i] = km_le_get_u64 (h + 112 + 8 * i);
 }
 
 static gboolean
@@ -462,12 +434,12 @@ checked_file_size (const guint8 * h, KmCheckpoint * ck, const gchar * path,
     set_corrupt (error, path, "bad magic");
     return 0;
   }
-  if (get_u32 (h + 8) != KM_CKPT_VERSION
-      || get_u32 (h + 12) != KM_CKPT_HEADER_SIZE) {
+  if (km_le_get_u32 (h + 8) != KM_CKPT_VERSION
+      || km_le_get_u32 (h + 12) != KM_CKPT_HEADER_SIZE) {
     g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_CORRUPT,
         "checkpoint %s has format version %u (header %u bytes); only "
-        "version %u is supported", path, get_u32 (h + 8), get_u32 (h + 12),
-        KM_CKPT_VERSION);
+        "version %u is supported", path, km_le_get_u32 (h + 8),
+        km_le_get_u32 (h + 12), KM_CKPT_VERSION);
     return 0;
   }
   decode_header (h, ck);
@@ -541,7 +513,7 @@ f64_array_is_sane (const guint8 * p, gsize n)
   gsize i;
 
   for (i = 0; i < n; i++) {
-    gdouble v = get_f64 (p + 8 * i);
+    gdouble v = km_le_get_f64 (p + 8 * i);
 
     if (!isfinite (v) || v < 0.0)
       return FALSE;
@@ -555,7 +527,7 @@ f32_array_is_finite (const guint8 * p, gsize n)
   gsize i;
 
   for (i = 0; i < n; i++) {
-    guint32 bits = get_u32 (p + 4 * i);
+    guint32 bits = km_le_get_u32 (p + 4 * i);
 
     if ((bits & 0x7f800000u) == 0x7f800000u)
       return FALSE;

@@ -165,11 +165,6 @@ struct _KmModel
   KmDist dist;
 };
 
-/* Like km_model_new with @counts (k doubles, may be NULL) and a step. */
-KmModel *km_model_new_full (guint k, guint d, KmMetric metric,
-    const gfloat * centers, const gdouble * counts, guint64 version,
-    guint64 step, GError ** error);
-
 /* ------------------------------------------------------------------ */
 /* Initialisation kernels (docs/algorithm.md §3.2, §3.3).  @out gets the
  * chosen rows. */
@@ -242,6 +237,37 @@ void km_accumulate_add (KmIsa isa, guint k, guint d, const gfloat * x,
  * (docs/algorithm.md §10).  The caller has checked k, d and metric. */
 KmFeedResult km_trainer_apply_round (KmTrainer * trainer, gdouble loss,
     const gdouble * sums, const gdouble * cnt, guint64 n, GError ** error);
+
+/* ------------------------------------------------------------------ */
+/* Little-endian fields of the checkpoint and statistics formats. */
+
+static inline guint32
+km_le_get_u32 (const guint8 * p)
+{
+  guint32 v;
+
+  memcpy (&v, p, 4);
+  return GUINT32_FROM_LE (v);
+}
+
+static inline guint64
+km_le_get_u64 (const guint8 * p)
+{
+  guint64 v;
+
+  memcpy (&v, p, 8);
+  return GUINT64_FROM_LE (v);
+}
+
+static inline gdouble
+km_le_get_f64 (const guint8 * p)
+{
+  guint64 bits = km_le_get_u64 (p);
+  gdouble v;
+
+  memcpy (&v, &bits, 8);
+  return v;
+}
 
 /* ------------------------------------------------------------------ */
 /* Files named by users (kmfile.c): never a blocking open. */

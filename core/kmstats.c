@@ -442,34 +442,6 @@ put_f64 (guint8 * p, gdouble v)
   return put_u64 (p, bits);
 }
 
-static guint32
-get_u32 (const guint8 * p)
-{
-  guint32 v;
-
-  memcpy (&v, p, 4);
-  return GUINT32_FROM_LE (v);
-}
-
-static guint64
-get_u64 (const guint8 * p)
-{
-  guint64 v;
-
-  memcpy (&v, p, 8);
-  return GUINT64_FROM_LE (v);
-}
-
-static gdouble
-get_f64 (const guint8 * p)
-{
-  guint64 bits = get_u64 (p);
-  gdouble v;
-
-  memcpy (&v, &bits, 8);
-  return v;
-}
-
 guint64
 km_stats_serialized_size (guint k, guint d)
 {
@@ -553,20 +525,20 @@ read_header (const guint8 * data, gsize len, StatsHeader * h, GError ** error)
         "smallest message", len);
   if (memcmp (data, KM_STATS_MAGIC, KM_STATS_MAGIC_LEN) != 0)
     return refuse (error, "bad magic");
-  format = get_u32 (data + 8);
+  format = km_le_get_u32 (data + 8);
   if (format != KM_STATS_FORMAT)
     return refuse (error, "format version %u is not %u", format,
         KM_STATS_FORMAT);
-  h->k = get_u32 (data + 12);
-  h->d = get_u32 (data + 16);
-  h->metric = get_u32 (data + 20);
-  h->model_version = get_u64 (data + 24);
-  h->worker = get_u32 (data + 32);
-  flags = get_u32 (data + 36);
-  h->round = get_u64 (data + 40);
-  h->points = get_u64 (data + 48);
-  h->batches = get_u64 (data + 56);
-  h->loss = get_f64 (data + 64);
+  h->k = km_le_get_u32 (data + 12);
+  h->d = km_le_get_u32 (data + 16);
+  h->metric = km_le_get_u32 (data + 20);
+  h->model_version = km_le_get_u64 (data + 24);
+  h->worker = km_le_get_u32 (data + 32);
+  flags = km_le_get_u32 (data + 36);
+  h->round = km_le_get_u64 (data + 40);
+  h->points = km_le_get_u64 (data + 48);
+  h->batches = km_le_get_u64 (data + 56);
+  h->loss = km_le_get_f64 (data + 64);
 
   if (h->k == 0 || h->k > KM_MAX_CLUSTERS || h->d == 0
       || h->d > KM_MAX_DIMENSIONS
@@ -601,7 +573,7 @@ check_values (const StatsHeader * h, const guint8 * counts,
       || (h->points == 0 && h->loss != 0.0))
     return refuse (error, "loss %g", h->loss);
   for (j = 0; j < h->k; j++) {
-    gdouble c = get_f64 (counts + (gsize) j * 8);
+    gdouble c = km_le_get_f64 (counts + (gsize) j * 8);
 
     /* Written so that NaN fails too. */
     if (!(c >= 0.0 && c <= (gdouble) h->points && c == floor (c)))
@@ -611,7 +583,7 @@ check_values (const StatsHeader * h, const guint8 * counts,
     if (total > h->points)
       break;
     for (t = 0; t < h->d; t++) {
-      gdouble s = get_f64 (sums + ((gsize) j * h->d + t) * 8);
+      gdouble s = km_le_get_f64 (sums + ((gsize) j * h->d + t) * 8);
 
       if (!(fabs (s) <= c * bound))
         return refuse (error, "sum %g of center %u is not a sum of %g "
@@ -640,7 +612,7 @@ km_stats_deserialize (const guint8 * data, gsize len, GError ** error)
 
   if (!read_header (data, len, &h, error))
     return NULL;
-  crc = get_u32 (data + len - KM_STATS_TRAILER_SIZE);
+  crc = km_le_get_u32 (data + len - KM_STATS_TRAILER_SIZE);
   if (crc != crc32_of (data, len - KM_STATS_TRAILER_SIZE)) {
     refuse (error, "CRC-32 mismatch");
     return NULL;
@@ -656,8 +628,8 @@ km_stats_deserialize (const guint8 * data, gsize len, GError ** error)
   stats->loss = h.loss;
   kd = stats_floats (stats);
   for (j = 0; j < h.k; j++)
-    stats->counts[j] = get_f64 (counts + (gsize) j * 8);
+    stats->counts[j] = km_le_get_f64 (counts + (gsize) j * 8);
   for (i = 0; i < kd; i++)
-    stats->sums[i] = get_f64 (sums + i * 8);
+    stats->sums[i] = km_le_get_f64 (sums + i * 8);
   return stats;
 }

@@ -636,7 +636,8 @@ gst_kmeans_assign_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   if (G_UNLIKELY (km_model_get_k (model) != self->out_k))
     goto not_negotiated;
 
-  if (!gst_buffer_map (inbuf, &in_map, GST_MAP_READ))
+  if (!gst_kmeans_points_map_buffer (gst_kmeans_model_filter_get_info
+          (filter), inbuf, &in_map))
     goto map_failed;
 
   if (!gst_kmeans_model_filter_read_points (filter, inbuf, &in_map, &points,

@@ -1166,27 +1166,13 @@ read_json_record (GstKMeansParse * self, const gchar * text, gsize len)
 
 /* ------------------------------------------------------------ records */
 
-static gboolean
-text_is_blank (const gchar * text, gsize len, gsize * first)
-{
-  gsize i;
-
-  for (i = 0; i < len; i++) {
-    if (!g_ascii_isspace (text[i])) {
-      *first = i;
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
 /* Settles format=auto on the first non-blank record. */
 static void
 sniff_format (GstKMeansParse * self, gchar first)
 {
   if (self->format != GST_KMEANS_PARSE_FORMAT_AUTO)
     return;
-  self->format = (first == '[' || first == '{') ?
+  self->format = km_text_opens_json (first) ?
       GST_KMEANS_PARSE_FORMAT_JSON : GST_KMEANS_PARSE_FORMAT_CSV;
   GST_INFO_OBJECT (self, "the input is %s",
       self->format == GST_KMEANS_PARSE_FORMAT_JSON ? "JSON" : "CSV");
@@ -1201,7 +1187,7 @@ parse_record (GstKMeansParse * self, const gchar * text, gsize len)
 
   if (len > 0 && text[len - 1] == '\r')
     len--;
-  if (text_is_blank (text, len, &first))
+  if (km_text_is_blank (text, len, &first))
     return GST_FLOW_OK;
   self->record++;
   if (len > G_MAXUINT32)
@@ -1213,21 +1199,6 @@ parse_record (GstKMeansParse * self, const gchar * text, gsize len)
   return read_csv_line (self, text, (guint) len);
 }
 
-/* Whether the non-blank message @data holds a single non-blank line. */
-static gboolean
-is_one_line (const gchar * data, gsize size)
-{
-  const gchar *nl;
-  gsize first = 0, next;
-
-  text_is_blank (data, size, &first);
-  nl = memchr (data + first, '\n', size - first);
-  if (nl == NULL)
-    return TRUE;
-  next = nl - data + 1;
-  return text_is_blank (data + next, size - next, &first);
-}
-
 static GstFlowReturn
 parse_message (GstKMeansParse * self, const gchar * data, gsize size)
 {
@@ -1236,7 +1207,7 @@ parse_message (GstKMeansParse * self, const gchar * data, gsize size)
 
   data += bom;
   size -= bom;
-  if (text_is_blank (data, size, &first))
+  if (km_text_is_blank (data, size, &first))
     return GST_FLOW_OK;
   sniff_format (self, data[first]);
   if (self->format == GST_KMEANS_PARSE_FORMAT_JSON) {
@@ -1244,7 +1215,7 @@ parse_message (GstKMeansParse * self, const gchar * data, gsize size)
     return read_json_record (self, data, size);
   }
 
-  if (self->csv != NULL && is_one_line (data, size))
+  if (self->csv != NULL && km_text_is_one_line (data, size))
     km_csv_reader_expect_lone_line (self->csv);
   else
     expect_csv_header (self);

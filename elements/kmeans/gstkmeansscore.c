@@ -616,7 +616,8 @@ gst_kmeans_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (ret != GST_FLOW_OK || model == NULL)
     return ret;
 
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+  if (!gst_kmeans_points_map_buffer (gst_kmeans_model_filter_get_info
+          (filter), buf, &map))
     goto map_failed;
 
   if (!gst_kmeans_model_filter_read_points (filter, buf, &map, &points, &n)) {

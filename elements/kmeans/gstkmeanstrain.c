@@ -1166,7 +1166,7 @@ gst_kmeans_train_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   take_live_settings (self, &live);
   note_buffer_times (self, buf);
 
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
+  if (!gst_kmeans_points_map_buffer (&self->info, buf, &map)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
         ("could not map buffer %" GST_PTR_FORMAT " for reading", buf));
     return GST_FLOW_ERROR;

@@ -1419,7 +1419,7 @@ take_points (GstKMeansViz * self, GstBuffer * buf)
   GstMapInfo map;
   gsize n = 0;
 
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
+  if (!gst_kmeans_points_map_buffer (&self->info, buf, &map)) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
         ("could not map a buffer of %" G_GSIZE_FORMAT " bytes",
             gst_buffer_get_size (buf)));

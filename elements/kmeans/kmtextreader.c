@@ -136,6 +136,40 @@ km_text_bom_length (const gchar * text, gsize len)
   return len >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 }
 
+gboolean
+km_text_is_blank (const gchar * text, gsize len, gsize * first)
+{
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    if (!g_ascii_isspace (text[i])) {
+      *first = i;
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+km_text_is_one_line (const gchar * text, gsize len)
+{
+  const gchar *nl;
+  gsize first = 0, next;
+
+  km_text_is_blank (text, len, &first);
+  nl = memchr (text + first, '\n', len - first);
+  if (nl == NULL)
+    return TRUE;
+  next = nl - text + 1;
+  return km_text_is_blank (text + next, len - next, &first);
+}
+
+gboolean
+km_text_opens_json (gchar first)
+{
+  return first == '[' || first == '{';
+}
+
 void
 km_row_ensure (KmRow * row, guint n)
 {

@@ -87,6 +87,18 @@ KmPointVerdict km_point_sink_point (const KmPointSink * sink,
  * or message; the readers would take it for text. */
 gsize km_text_bom_length (const gchar * text, gsize len);
 
+/* For framing (kmeans-parse and its fuzz harness cut text alike): whether
+ * @text (@len bytes) is all ASCII white space, else *@first is where the
+ * rest begins. */
+gboolean km_text_is_blank (const gchar * text, gsize len, gsize * first);
+
+/* Whether the non-blank @text (@len bytes) holds one non-blank line. */
+gboolean km_text_is_one_line (const gchar * text, gsize len);
+
+/* Whether a record whose first non-blank byte is @first is JSON (format
+ * auto): it opens with [ or {. */
+gboolean km_text_opens_json (gchar first);
+
 /* A growing array of values for the point being read. */
 typedef struct
 {

@@ -214,6 +214,7 @@ struct _GstKmZmqSink
   GstKmZmqConnection conn;
   GCancellable *cancellable;    /* unlock() cancels it: wakes zmq_poll */
   gchar *caps_str;              /* of the current caps, for the header */
+  gsize caps_len;               /* strlen (caps_str), 0 without caps */
   guint32 stream_id;
   guint64 sequence;
 };
@@ -529,6 +530,7 @@ gst_km_zmq_sink_stop (GstBaseSink * bsink)
   /* Waits at most the linger time for queued messages. */
   gst_km_zmq_connection_close (&self->conn);
   g_clear_pointer (&self->caps_str, g_free);
+  self->caps_len = 0;
   g_clear_pointer (&self->active_events, g_strfreev);
   gst_km_zmq_settings_clear (&self->active);
   return TRUE;
@@ -562,6 +564,7 @@ gst_km_zmq_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 
   g_free (self->caps_str);
   self->caps_str = gst_caps_to_string (caps);
+  self->caps_len = strlen (self->caps_str);
   GST_DEBUG_OBJECT (self, "caps for the header: %s", self->caps_str);
   return TRUE;
 }
@@ -635,15 +638,23 @@ header_init (GstKmZmqSink * self, GstKmZmqFrameHeader * header)
   header->offset = header->offset_end = GST_BUFFER_OFFSET_NONE;
 }
 
+/* The topic frame, when there is a topic; returns how many were made. */
+static guint
+make_topic_frame (GstKmZmqSink * self, zmq_msg_t * frames)
+{
+  const gchar *topic = self->active.topic;
+
+  if (topic == NULL || *topic == '\0')
+    return 0;
+  frame_from_bytes (&frames[0], topic, strlen (topic));
+  return 1;
+}
+
 /* Topic and header frames; returns how many were made. */
 static guint
 make_envelope (GstKmZmqSink * self, GstBuffer * buffer, zmq_msg_t * frames)
 {
-  const gchar *topic = self->active.topic;
-  guint n = 0;
-
-  if (topic != NULL && *topic != '\0')
-    frame_from_bytes (&frames[n++], topic, strlen (topic));
+  guint n = make_topic_frame (self, frames);
 
   if (self->active.framing == GST_KM_ZMQ_FRAMING_GST) {
     GstKmZmqFrameHeader header;
@@ -657,7 +668,7 @@ make_envelope (GstKmZmqSink * self, GstBuffer * buffer, zmq_msg_t * frames)
       header.offset = GST_BUFFER_OFFSET (buffer);
       header.offset_end = GST_BUFFER_OFFSET_END (buffer);
       header.caps = self->caps_str;
-      header.caps_len = self->caps_str ? strlen (self->caps_str) : 0;
+      header.caps_len = self->caps_len;
     } else {
       header.flags = GST_KM_ZMQ_FRAME_FLAG_EOS;
     }
@@ -838,12 +849,38 @@ send_frames (GstKmZmqSink * self, zmq_msg_t * frames, guint n)
   return SEND_OK;
 }
 
+/* send_frames(), retried when a state change to PAUSED interrupted it,
+ * once basesink's preroll wait returns; a flush ends that wait: FLUSHING
+ * with its result in *preroll_ret (OK otherwise). */
+static SendResult
+send_frames_after_preroll (GstKmZmqSink * self, zmq_msg_t * frames, guint n,
+    GstFlowReturn * preroll_ret)
+{
+  SendResult res;
+
+  *preroll_ret = GST_FLOW_OK;
+  while ((res = send_frames (self, frames, n)) == SEND_FLUSHING) {
+    *preroll_ret = gst_base_sink_wait_preroll (GST_BASE_SINK (self));
+    if (*preroll_ret != GST_FLOW_OK)
+      break;
+  }
+  return res;
+}
+
+static void
+count_dropped (GstKmZmqSink * self)
+{
+  GST_OBJECT_LOCK (self);
+  self->stats.dropped++;
+  GST_OBJECT_UNLOCK (self);
+}
+
 static GstFlowReturn
 gst_km_zmq_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 {
   GstKmZmqSink *self = GST_KM_ZMQ_SINK (bsink);
   zmq_msg_t frames[MAX_FRAMES];
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstFlowReturn ret;
   SendResult res;
   guint n;
 
@@ -860,23 +897,14 @@ gst_km_zmq_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
     return GST_FLOW_ERROR;
   }
 
-  /* Interrupted by a state change to PAUSED: wait as basesink says, then
-   * send the same message; a flush ends it. */
-  while ((res = send_frames (self, frames, n)) == SEND_FLUSHING) {
-    ret = gst_base_sink_wait_preroll (bsink);
-    if (ret != GST_FLOW_OK)
-      break;
-  }
-
+  res = send_frames_after_preroll (self, frames, n, &ret);
   switch (res) {
     case SEND_OK:
       break;
     case SEND_FULL:
       GST_DEBUG_OBJECT (self, "no peer can take %" GST_PTR_FORMAT
           ": dropped", buffer);
-      GST_OBJECT_LOCK (self);
-      self->stats.dropped++;
-      GST_OBJECT_UNLOCK (self);
+      count_dropped (self);
       break;
     case SEND_FLUSHING:
       GST_DEBUG_OBJECT (self, "flushing while waiting to send");
@@ -993,14 +1021,11 @@ static guint
 make_event_frames (GstKmZmqSink * self, GstEvent * event,
     GstKmZmqEventKind kind, zmq_msg_t * frames)
 {
-  const gchar *topic = self->active.topic;
   const gchar *kind_name = gst_km_zmq_event_kind_name (kind);
   gchar *str = event_structure_string (gst_event_get_structure (event));
   GstKmZmqFrameHeader header;
-  guint n = 0;
+  guint n = make_topic_frame (self, frames);
 
-  if (topic != NULL && *topic != '\0')
-    frame_from_bytes (&frames[n++], topic, strlen (topic));
   header_init (self, &header);
   header.flags = GST_KM_ZMQ_FRAME_FLAGS_EVENT_MESSAGE;
   header.pts = GST_EVENT_TIMESTAMP (event);
@@ -1019,6 +1044,7 @@ send_event (GstKmZmqSink * self, GstEvent * event)
 {
   zmq_msg_t frames[2 + GST_KM_ZMQ_EVENT_PAYLOAD_FRAMES];
   GstKmZmqEventKind kind;
+  GstFlowReturn preroll_ret;
   SendResult res;
   guint n;
 
@@ -1027,10 +1053,8 @@ send_event (GstKmZmqSink * self, GstEvent * event)
     return;
 
   n = make_event_frames (self, event, kind, frames);
-  while ((res = send_frames (self, frames, n)) == SEND_FLUSHING) {
-    if (gst_base_sink_wait_preroll (GST_BASE_SINK (self)) != GST_FLOW_OK)
-      break;
-  }
+  /* The event goes on downstream whatever happened to its message. */
+  res = send_frames_after_preroll (self, frames, n, &preroll_ret);
   switch (res) {
     case SEND_OK:
       GST_DEBUG_OBJECT (self, "sent event %" GST_PTR_FORMAT, event);
@@ -1041,9 +1065,7 @@ send_event (GstKmZmqSink * self, GstEvent * event)
     case SEND_FULL:
       GST_DEBUG_OBJECT (self, "no peer can take event %" GST_PTR_FORMAT
           ": dropped", event);
-      GST_OBJECT_LOCK (self);
-      self->stats.dropped++;
-      GST_OBJECT_UNLOCK (self);
+      count_dropped (self);
       break;
     case SEND_FLUSHING:
       GST_DEBUG_OBJECT (self, "flushing while waiting to send an event");

@@ -263,6 +263,7 @@ struct _GstKmZmqSrc
    * same time, so the socket is only ever used by one thread at once. */
   GstKmZmqSettings active;      /* snapshot of the settings at start */
   GstKmZmqSrcSocketType active_type;
+  gboolean active_live;         /* is-live at start */
   GstKmZmqConnection conn;
   GCancellable *cancellable;    /* unlock() cancels it: wakes zmq_poll */
   zmq_msg_t frames[MAX_FRAMES];
@@ -617,6 +618,8 @@ gst_km_zmq_src_start (GstBaseSrc * bsrc)
   self->raw_record_size = record_size_from_caps (self->caps);
   self->active_max_event_size = self->max_event_size;
   GST_OBJECT_UNLOCK (self);
+  /* Read once: gst_base_src_is_live takes the object lock. */
+  self->active_live = gst_base_src_is_live (bsrc);
 
   if (!gst_km_zmq_connection_open (&self->conn, &self->active,
           zmq_socket_type (self->active_type), TRUE, self->cancellable, &error,
@@ -1016,7 +1019,7 @@ raw_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
   if (!whole_records (self, first, n_frames))
     return GST_FLOW_CUSTOM_SUCCESS;
   buffer = buffer_from_frames (self, first, n_frames);
-  if (gst_base_src_is_live (GST_BASE_SRC (self)))
+  if (self->active_live)
     GST_BUFFER_PTS (buffer) = current_running_time (self);
   *outbuf = buffer;
   return GST_FLOW_OK;
@@ -1063,19 +1066,21 @@ track_sequence (GstKmZmqSrc * self, const GstKmZmqFrameHeader * header)
   return gap;
 }
 
-/* TRUE when @caps_len bytes at @caps are exactly @str. */
+/* TRUE when the @len bytes at @text are exactly @str. */
 static gboolean
-same_caps_string (const gchar * str, const gchar * caps, gsize caps_len)
+same_string (const gchar * str, const gchar * text, gsize len)
 {
-  return str != NULL && strlen (str) == caps_len
-      && memcmp (str, caps, caps_len) == 0;
+  return str != NULL && strlen (str) == len && memcmp (str, text, len) == 0;
 }
 
+/* GStreamer 1.22 leaks a little on some malformed caps and structure
+ * strings: the last one refused is kept in @slot (taking @str) so that a
+ * peer repeating it is not parsed (and leaked on) per message. */
 static void
-remember_rejected_caps (GstKmZmqSrc * self, gchar * str)
+remember_rejected (gchar ** slot, gchar * str)
 {
-  g_free (self->rejected_caps_str);
-  self->rejected_caps_str = str;
+  g_free (*slot);
+  *slot = str;
 }
 
 /* Downstream refused a peer's caps: drop the message rather than stop the
@@ -1095,7 +1100,7 @@ refuse_downstream_caps (GstKmZmqSrc * self, gchar * str, GstCaps * caps)
         ("caps %" GST_PTR_FORMAT " refused; such messages are dropped and "
             "counted as malformed in stats, the stream keeps its caps", caps));
   }
-  remember_rejected_caps (self, str);
+  remember_rejected (&self->rejected_caps_str, str);
 }
 
 /* Asked before sending the caps event: a refused sticky caps event would
@@ -1151,12 +1156,9 @@ apply_header_caps (GstKmZmqSrc * self, const GstKmZmqFrameHeader * header)
 
   if (header->caps_len == 0)
     return have_caps (self) ? GST_FLOW_OK : drop_capless (self);
-  if (same_caps_string (self->stream_caps_str, header->caps, header->caps_len))
+  if (same_string (self->stream_caps_str, header->caps, header->caps_len))
     return GST_FLOW_OK;
-  /* GStreamer 1.22 leaks a little on some malformed caps strings: a peer
-   * repeating them must not make us parse (and leak) per message. */
-  if (same_caps_string (self->rejected_caps_str, header->caps,
-          header->caps_len)) {
+  if (same_string (self->rejected_caps_str, header->caps, header->caps_len)) {
     count_malformed (self, "the same malformed or refused caps again");
     return GST_FLOW_CUSTOM_SUCCESS;
   }
@@ -1169,7 +1171,7 @@ apply_header_caps (GstKmZmqSrc * self, const GstKmZmqFrameHeader * header)
 
     count_malformed (self, why);
     g_free (why);
-    remember_rejected_caps (self, str);
+    remember_rejected (&self->rejected_caps_str, str);
     gst_clear_caps (&caps);
     return GST_FLOW_CUSTOM_SUCCESS;
   }
@@ -1201,8 +1203,7 @@ update_segment (GstKmZmqSrc * self, GstClockTime start, GstClockTime end)
     GstClockTime base;
     GstSegment segment;
 
-    /* Asked only here: it takes the object lock, per buffer otherwise. */
-    if (gst_base_src_is_live (GST_BASE_SRC (self)))
+    if (self->active_live)
       base = current_running_time (self);
     else if (self->have_segment)
       base = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
@@ -1328,8 +1329,8 @@ event_type_of_kind (GstKmZmqEventKind kind)
 
 /* The structure of an event message, checked before GStreamer's parser
  * sees it; NULL (counted as malformed) when it is not one whole
- * structure.  A string refused once is not parsed again (GStreamer 1.22
- * leaks a little on some malformed strings, as on caps). */
+ * structure.  A string refused once is not parsed again (see
+ * remember_rejected). */
 static GstStructure *
 event_structure_from_frame (GstKmZmqSrc * self, zmq_msg_t * frame)
 {
@@ -1345,7 +1346,7 @@ event_structure_from_frame (GstKmZmqSrc * self, zmq_msg_t * frame)
     g_error_free (error);
     return NULL;
   }
-  if (same_caps_string (self->rejected_event_str, (const gchar *) data, size)) {
+  if (same_string (self->rejected_event_str, (const gchar *) data, size)) {
     count_malformed (self, "the same malformed event structure again");
     return NULL;
   }
@@ -1355,8 +1356,7 @@ event_structure_from_frame (GstKmZmqSrc * self, zmq_msg_t * frame)
     count_malformed (self, s ? "trailing bytes after the event structure" :
         "event structure does not parse");
     g_clear_pointer (&s, gst_structure_free);
-    g_free (self->rejected_event_str);
-    self->rejected_event_str = str;
+    remember_rejected (&self->rejected_event_str, str);
     return NULL;
   }
   g_free (str);

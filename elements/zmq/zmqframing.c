@@ -68,6 +68,28 @@ gst_km_zmq_caps_nesting (const gchar * caps, gsize len)
   return deepest;
 }
 
+/* Caps and event structures go to the same GStreamer parser: @what (a
+ * peer's text of @len bytes) must be NUL-free UTF-8 and nest brackets at
+ * most GST_KM_ZMQ_MAX_CAPS_NESTING deep before it may see them. */
+static gboolean
+check_parser_text (const gchar * text, gsize len, const gchar * what,
+    GstKmZmqFrameError code, GError ** error)
+{
+  if (memchr (text, '\0', len) != NULL
+      || !g_utf8_validate_len (text, len, NULL)) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR, code,
+        "%s is not NUL-free UTF-8", what);
+    return FALSE;
+  }
+  if (gst_km_zmq_caps_nesting (text, len) > GST_KM_ZMQ_MAX_CAPS_NESTING) {
+    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR, code,
+        "%s nests brackets more than %d deep", what,
+        GST_KM_ZMQ_MAX_CAPS_NESTING);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 GQuark
 gst_km_zmq_frame_error_quark (void)
 {
@@ -124,19 +146,9 @@ gst_km_zmq_frame_header_parse (const guint8 * data, gsize size,
     const gchar *caps =
         (const gchar *) data + GST_KM_ZMQ_FRAME_HEADER_FIXED_SIZE;
 
-    if (memchr (caps, '\0', caps_len) != NULL
-        || !g_utf8_validate_len (caps, caps_len, NULL)) {
-      g_set_error (error, GST_KM_ZMQ_FRAME_ERROR,
-          GST_KM_ZMQ_FRAME_ERROR_BAD_CAPS, "caps string is not NUL-free UTF-8");
+    if (!check_parser_text (caps, caps_len, "caps string",
+            GST_KM_ZMQ_FRAME_ERROR_BAD_CAPS, error))
       return FALSE;
-    }
-    if (gst_km_zmq_caps_nesting (caps, caps_len) > GST_KM_ZMQ_MAX_CAPS_NESTING) {
-      g_set_error (error, GST_KM_ZMQ_FRAME_ERROR,
-          GST_KM_ZMQ_FRAME_ERROR_BAD_CAPS,
-          "caps string nests brackets more than %d deep",
-          GST_KM_ZMQ_MAX_CAPS_NESTING);
-      return FALSE;
-    }
     header->caps = caps;
   } else {
     header->caps = NULL;
@@ -209,21 +221,8 @@ gst_km_zmq_event_structure_check (const guint8 * data, gsize size,
         " accepted", size, max_size);
     return FALSE;
   }
-  if (memchr (text, '\0', size) != NULL
-      || !g_utf8_validate_len (text, size, NULL)) {
-    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR,
-        GST_KM_ZMQ_FRAME_ERROR_BAD_EVENT,
-        "event structure is not NUL-free UTF-8");
-    return FALSE;
-  }
-  if (gst_km_zmq_caps_nesting (text, size) > GST_KM_ZMQ_MAX_CAPS_NESTING) {
-    g_set_error (error, GST_KM_ZMQ_FRAME_ERROR,
-        GST_KM_ZMQ_FRAME_ERROR_BAD_EVENT,
-        "event structure nests brackets more than %d deep",
-        GST_KM_ZMQ_MAX_CAPS_NESTING);
-    return FALSE;
-  }
-  return TRUE;
+  return check_parser_text (text, size, "event structure",
+      GST_KM_ZMQ_FRAME_ERROR_BAD_EVENT, error);
 }
 
 gsize

@@ -290,25 +290,11 @@ read_json (Parse * p, const gchar * text, gsize len)
 #endif
 }
 
-static gboolean
-text_is_blank (const gchar * text, gsize len, gsize * first)
-{
-  gsize i;
-
-  for (i = 0; i < len; i++) {
-    if (!g_ascii_isspace (text[i])) {
-      *first = i;
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
 static void
 sniff_format (Parse * p, gchar first)
 {
   if (p->format == FORMAT_AUTO)
-    p->format = (first == '[' || first == '{') ? FORMAT_JSON : FORMAT_CSV;
+    p->format = km_text_opens_json (first) ? FORMAT_JSON : FORMAT_CSV;
 }
 
 /* One record of lines mode, or one line of a CSV message. */
@@ -319,7 +305,7 @@ read_record (Parse * p, const gchar * text, gsize len, gboolean * first_line)
 
   if (len > 0 && text[len - 1] == '\r')
     len--;
-  if (text_is_blank (text, len, &first))
+  if (km_text_is_blank (text, len, &first))
     return;
   sniff_format (p, text[first]);
   if (p->format == FORMAT_JSON) {
@@ -330,21 +316,6 @@ read_record (Parse * p, const gchar * text, gsize len, gboolean * first_line)
   }
 }
 
-/* Whether the non-blank @data holds a single non-blank line. */
-static gboolean
-is_one_line (const gchar * data, gsize size)
-{
-  const gchar *nl;
-  gsize first = 0, next;
-
-  text_is_blank (data, size, &first);
-  nl = memchr (data + first, '\n', size - first);
-  if (nl == NULL)
-    return TRUE;
-  next = nl - data + 1;
-  return text_is_blank (data + next, size - next, &first);
-}
-
 static void
 read_message (Parse * p, const gchar * data, gsize size)
 {
@@ -353,14 +324,14 @@ read_message (Parse * p, const gchar * data, gsize size)
 
   data += bom;
   size -= bom;
-  if (text_is_blank (data, size, &first))
+  if (km_text_is_blank (data, size, &first))
     return;
   sniff_format (p, data[first]);
   if (p->format == FORMAT_JSON) {
     read_json (p, data, size);
     return;
   }
-  if (is_one_line (data, size))
+  if (km_text_is_one_line (data, size))
     km_csv_reader_expect_lone_line (p->csv);
   else
     km_csv_reader_expect_header (p->csv);

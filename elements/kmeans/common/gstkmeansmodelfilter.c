@@ -293,12 +293,6 @@ send_file_model_downstream (GstKMeansModelFilter * filter)
 }
 
 KmModel *
-gst_kmeans_model_filter_get_model (GstKMeansModelFilter * filter)
-{
-  return GET_PRIV (filter)->model;
-}
-
-KmModel *
 gst_kmeans_model_filter_dup_model (GstKMeansModelFilter * filter)
 {
   GstKMeansModelFilterPrivate *priv = GET_PRIV (filter);

@@ -71,10 +71,6 @@ void gst_kmeans_model_filter_class_install_properties (GstKMeansModelFilterClass
 const GstKMeansPointsInfo *gst_kmeans_model_filter_get_info
     (GstKMeansModelFilter * filter);
 
-/* The model in force, for the streaming thread (which alone changes it):
- * borrowed, valid until the next event or buffer.  NULL: none yet. */
-KmModel *gst_kmeans_model_filter_get_model (GstKMeansModelFilter * filter);
-
 /* The model in force from any thread: a new reference, or NULL. */
 KmModel *gst_kmeans_model_filter_dup_model (GstKMeansModelFilter * filter);
 
@@ -87,10 +83,11 @@ KmModel *gst_kmeans_model_filter_dup_model (GstKMeansModelFilter * filter);
 GstFlowReturn gst_kmeans_model_filter_model_for_buffer (GstKMeansModelFilter *
     filter, GstBuffer * buf, KmModel ** model);
 
-/* Reads the points of @buf, mapped for reading into @map, with
- * gst_kmeans_points_read_buffer() under on-bad-input (bad points skipped
- * and counted in skipped-points, or an error).  FALSE after posting an
- * error; otherwise *points holds *n_points rows (maybe 0). */
+/* Reads the points of @buf, mapped into @map with
+ * gst_kmeans_points_map_buffer(), with gst_kmeans_points_read_buffer()
+ * under on-bad-input (bad points skipped and counted in skipped-points, or
+ * an error).  FALSE after posting an error; otherwise *points holds
+ * *n_points rows (maybe 0). */
 gboolean gst_kmeans_model_filter_read_points (GstKMeansModelFilter * filter,
     GstBuffer * buf, const GstMapInfo * map, const gfloat ** points,
     gsize * n_points);

@@ -513,6 +513,21 @@ gst_kmeans_points_read_buffer (GstKMeansPointsReader * reader,
   return rows;
 }
 
+gboolean
+gst_kmeans_points_map_buffer (const GstKMeansPointsInfo * info,
+    GstBuffer * buffer, GstMapInfo * map)
+{
+  g_return_val_if_fail (info != NULL && GST_IS_BUFFER (buffer), FALSE);
+  g_return_val_if_fail (map != NULL, FALSE);
+
+  if (info->media != GST_KMEANS_MEDIA_VIDEO)
+    return gst_buffer_map (buffer, map, GST_MAP_READ);
+  /* No memory: gst_buffer_unmap() has nothing to release. */
+  memset (map, 0, sizeof (*map));
+  map->size = gst_buffer_get_size (buffer);
+  return TRUE;
+}
+
 gsize
 gst_kmeans_points_buffer_count (const GstKMeansPointsInfo * info,
     GstBuffer * buffer)

@@ -58,15 +58,23 @@ const gfloat *gst_kmeans_points_read (GstKMeansPointsReader * reader,
     const GstKMeansPointsInfo * info, const guint8 * data, gsize size,
     gsize * n_rows, GstKMeansReadStatus * status);
 
-/* gst_kmeans_points_read() of a buffer that the caller has mapped for
- * reading into @map (rows read in place point into that mapping).  A video
- * frame is mapped again, with gst_video_frame_map(), so that the strides
- * and plane offsets of its GstVideoMeta are honoured (@map is not read
- * then); a buffer that is not one frame (see
+/* gst_kmeans_points_read() of a buffer that the caller has mapped into
+ * @map with gst_kmeans_points_map_buffer() (rows read in place point into
+ * that mapping).  A video frame is mapped here, with gst_video_frame_map(),
+ * so that the strides and plane offsets of its GstVideoMeta are honoured
+ * (only @map's size is read then); a buffer that is not one frame (see
  * gst_kmeans_points_read_frame()) yields no rows and PARTIAL_ROW. */
 const gfloat *gst_kmeans_points_read_buffer (GstKMeansPointsReader * reader,
     const GstKMeansPointsInfo * info, GstBuffer * buffer,
     const GstMapInfo * map, gsize * n_rows, GstKMeansReadStatus * status);
+
+/* Maps @buffer for reading into @map for gst_kmeans_points_read_buffer():
+ * a video frame is mapped by the read itself, so for video @map only gets
+ * the buffer's size (mapping it whole would merge its planes into one
+ * copy, unread).  Unmap with gst_buffer_unmap(), as always.  FALSE when
+ * the buffer cannot be mapped. */
+gboolean gst_kmeans_points_map_buffer (const GstKMeansPointsInfo * info,
+    GstBuffer * buffer, GstMapInfo * map);
 
 /* video/x-raw: maps @buffer into @frame with @flags as one frame of the
  * caps, and returns its pixels as points, row by row (see
@@ -111,7 +119,7 @@ gboolean gst_kmeans_points_report_bad (GstElement * element,
 
 /* gst_kmeans_points_report_bad() for an element that keeps its
  * on-bad-input *@policy and its *@skipped_points count under its object
- * lock (kmeans-assign, -score, -viz). */
+ * lock (kmeans-viz; the model filter also counts per buffer). */
 gboolean gst_kmeans_points_handle_bad (GstElement * element,
     const GstKMeansPointsReader * reader, const GstKMeansPointsInfo * info,
     GstKMeansReadStatus status, gsize size, const GstKMeansOnBadInput * policy,
