@@ -106,7 +106,8 @@ class GarbageTest(PeerTestCase):
                 if data is not None:
                     assigned += len(data) // 8
             stats = p.stats("src")
-            state = p.pipeline.get_state(0)[1]
+            # A state change still completing is waited for (bounded).
+            state = p.pipeline.get_state(5 * Gst.SECOND)[1]
             texts, errors = drain(p.bus)
             self.assertEqual(errors, [])
             self.assertEqual(assigned, 305, "5 good NaN-batch rows and 300 "
