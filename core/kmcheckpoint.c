@@ -735,3 +735,87 @@ km_checkpoint_load_model (const gchar * path, GError ** error)
   g_free (data);
   return model;
 }
+
+static void
+fill_info (const KmCheckpoint * ck, guint64 size, KmCheckpointInfo * info)
+{
+  memset (info, 0, sizeof (*info));
+  info->format_version = KM_CKPT_VERSION;
+  info->k = ck->k;
+  info->d = ck->d;
+  info->metric = ck->metric;
+  info->init = ck->init;
+  info->mini_batch = (ck->flags & KM_CKPT_FLAG_MINI_BATCH) != 0;
+  info->steps_per_sync = ck->steps_per_sync;
+  info->initialized = (ck->flags & KM_CKPT_FLAG_INITIALIZED) != 0;
+  info->initialized_rows = ck->initialized_rows;
+  info->converged = (ck->flags & KM_CKPT_FLAG_CONVERGED) != 0;
+  info->have_prev_loss = (ck->flags & KM_CKPT_FLAG_HAVE_PREV_LOSS) != 0;
+  info->prev_loss = info->have_prev_loss ? ck->prev_loss : 0.0;
+  info->time_unit = ck->time_unit;
+  info->decay_factor = ck->decay_factor;
+  info->initial_count = ck->initial_count;
+  info->seed = ck->seed;
+  info->step = ck->step;
+  info->version = ck->version;
+  info->model_step = ck->model_step;
+  info->size = size;
+}
+
+gboolean
+km_checkpoint_read_info (const gchar * path, KmCheckpointInfo * info,
+    GError ** error)
+{
+  KmCheckpoint ck;
+  guint8 *data;
+  guint64 size;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  data = read_checkpoint (path, &ck, error);
+  if (data == NULL)
+    return FALSE;
+  size = KM_CKPT_HEADER_SIZE + KM_CKPT_DIGEST_SIZE
+      + (has_working_copy (&ck) ? 2 : 1) * (8 * (guint64) ck.k
+      + 4 * (guint64) ck.k * ck.d);
+  fill_info (&ck, size, info);
+  g_free (data);
+  return TRUE;
+}
+
+/* Beside the checkpoint code because it exists to build one from a model
+ * trained elsewhere (tools/kmeans-checkpoint.c import). */
+gboolean
+km_trainer_set_counts (KmTrainer * trainer, const gdouble * counts, guint k,
+    GError ** error)
+{
+  guint j;
+
+  g_return_val_if_fail (trainer != NULL, FALSE);
+  g_return_val_if_fail (counts != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!trainer->initialized) {
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "counts can only be set once the centers are");
+    return FALSE;
+  }
+  if (k != trainer->cfg.k) {
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "%u counts but num-clusters is %u", k, trainer->cfg.k);
+    return FALSE;
+  }
+  for (j = 0; j < k; j++) {
+    if (!isfinite (counts[j]) || counts[j] < 0.0) {
+      g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+          "count %u is %g: counts must be finite and >= 0", j, counts[j]);
+      return FALSE;
+    }
+  }
+  memcpy (trainer->master_counts, counts, k * sizeof (gdouble));
+  /* Same version, other counts: the cached model no longer matches. */
+  g_clear_pointer (&trainer->snapshot, km_model_unref);
+  return TRUE;
+}

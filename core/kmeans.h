@@ -46,7 +46,8 @@ typedef enum
   KM_ERROR_TOO_LARGE,           /* k*d or batch beyond the sane limits */
   KM_ERROR_STATS_MISMATCH,      /* round statistics of another k, d, metric
                                  * or model version (kmstats.h) */
-  KM_ERROR_STATS_CORRUPT        /* serialised statistics refused */
+  KM_ERROR_STATS_CORRUPT,       /* serialised statistics refused */
+  KM_ERROR_MODEL_CORRUPT        /* a serialised model record refused */
 } KmError;
 
 /* Upper limits checked before any allocation. */
@@ -382,6 +383,48 @@ gdouble km_model_assign (const KmModel * model, const gfloat * points,
 void km_model_distances (const KmModel * model, const gfloat * points,
     gsize n, gfloat * out, KmWorkspace * ws);
 
+/* A model as bytes between processes (schemas/model-record.md). */
+
+/**
+ * km_model_record_size:
+ * @k: number of centers
+ * @d: dimensions
+ * @with_counts: whether the record carries counts
+ *
+ * Returns: the bytes of a model record of that shape:
+ * 52 + 4kd, plus 8k with counts.
+ */
+guint64 km_model_record_size (guint k, guint d, gboolean with_counts);
+
+/**
+ * km_model_serialize:
+ * @model: a model
+ * @len: return location for the length
+ *
+ * Writes the record of schemas/model-record.md: little endian header,
+ * centers as float32, counts (when the model has them) as float64,
+ * CRC-32.
+ *
+ * Returns: the bytes (g_free() them).
+ */
+guint8 *km_model_serialize (const KmModel * model, gsize * len);
+
+/**
+ * km_model_deserialize:
+ * @data: bytes from outside the process
+ * @len: their length
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads what km_model_serialize() wrote, with every check of
+ * schemas/model-record.md (sizes before any allocation, CRC, finite
+ * centers, finite non-negative counts).
+ *
+ * Returns: a new #KmModel, or %NULL with @error set
+ * (%KM_ERROR_MODEL_CORRUPT; the message says which check failed).
+ */
+KmModel *km_model_deserialize (const guint8 * data, gsize len,
+    GError ** error);
+
 /* ------------------------------------------------------------------ */
 /* Training. */
 
@@ -570,6 +613,67 @@ gboolean km_trainer_load (KmTrainer * trainer, const gchar * path,
  * (%KM_ERROR_INVALID_ARGUMENT when initialisation was not finished).
  */
 KmModel *km_checkpoint_load_model (const gchar * path, GError ** error);
+
+/* What a checkpoint's header says, decoded (schemas/checkpoint.md). */
+typedef struct
+{
+  guint format_version;
+  guint k;
+  guint d;
+  KmMetric metric;
+  KmInit init;                  /* informational */
+  gboolean mini_batch;
+  guint steps_per_sync;
+  gboolean initialized;
+  guint initialized_rows;
+  gboolean converged;
+  gboolean have_prev_loss;
+  gdouble prev_loss;            /* 0 unless have_prev_loss */
+  KmTimeUnit time_unit;
+  gdouble decay_factor;
+  gdouble initial_count;
+  guint64 seed;                 /* informational */
+  guint64 step;
+  guint64 version;
+  guint64 model_step;
+  guint64 size;                 /* bytes, digest included */
+} KmCheckpointInfo;
+
+/**
+ * km_checkpoint_read_info:
+ * @path: a checkpoint written by km_trainer_save()
+ * @info: (out caller-allocates): where to decode the header
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads a checkpoint's header without a trainer, for inspection tools,
+ * after every check of km_trainer_load() (§7.3: sizes, checksum, finite
+ * values), so a filled @info means a file the trainer would accept.
+ *
+ * Returns: %TRUE with @info filled in, or %FALSE with @error set
+ * (%KM_ERROR_CHECKPOINT_CORRUPT saying what is wrong, or
+ * %KM_ERROR_CHECKPOINT_IO).
+ */
+gboolean km_checkpoint_read_info (const gchar * path,
+    KmCheckpointInfo * info, GError ** error);
+
+/**
+ * km_trainer_set_counts:
+ * @trainer: an initialised trainer
+ * @counts: k doubles, finite and >= 0, copied
+ * @k: entries of @counts, must equal the config's k
+ * @error: return location for a #GError, or %NULL
+ *
+ * Sets the counts behind the master centers (§2.5), e.g. the cluster
+ * sizes of a model trained elsewhere, before km_trainer_save().  In
+ * mini-batch N = 1 they are the weights later steps average with; in
+ * N > 1 the working copy's counts are left as they are.  The model
+ * version does not change.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ * (%KM_ERROR_INVALID_ARGUMENT) otherwise.
+ */
+gboolean km_trainer_set_counts (KmTrainer * trainer, const gdouble * counts,
+    guint k, GError ** error);
 
 /**
  * km_centers_load_text:

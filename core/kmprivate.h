@@ -241,6 +241,10 @@ KmFeedResult km_trainer_apply_round (KmTrainer * trainer, gdouble loss,
 /* ------------------------------------------------------------------ */
 /* Little-endian fields of the checkpoint and statistics formats. */
 
+/* CRC-32 of IEEE 802.3 (reflected 0xEDB88320, as zlib.crc32): what the
+ * statistics and model records end with. */
+guint32 km_crc32 (const guint8 * data, gsize len);
+
 static inline guint32
 km_le_get_u32 (const guint8 * p)
 {
@@ -267,6 +271,32 @@ km_le_get_f64 (const guint8 * p)
 
   memcpy (&v, &bits, 8);
   return v;
+}
+
+/* Writers: each returns the byte after the field. */
+static inline guint8 *
+km_le_put_u32 (guint8 * p, guint32 v)
+{
+  v = GUINT32_TO_LE (v);
+  memcpy (p, &v, 4);
+  return p + 4;
+}
+
+static inline guint8 *
+km_le_put_u64 (guint8 * p, guint64 v)
+{
+  v = GUINT64_TO_LE (v);
+  memcpy (p, &v, 8);
+  return p + 8;
+}
+
+static inline guint8 *
+km_le_put_f64 (guint8 * p, gdouble v)
+{
+  guint64 bits;
+
+  memcpy (&bits, &v, 8);
+  return km_le_put_u64 (p, bits);
 }
 
 /* ------------------------------------------------------------------ */

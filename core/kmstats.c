@@ -5,6 +5,7 @@
  * km_accumulate_add), and so is the update (km_trainer_apply_round): a
  * round differs from a step only in where its sums were added up. */
 #include <math.h>
+#include <zlib.h>
 
 #include "kmprivate.h"
 
@@ -384,62 +385,21 @@ km_trainer_apply_stats (KmTrainer * trainer, const KmStats * stats,
 
 /* ------------------------------------------------------------ bytes */
 
-/* CRC-32 of IEEE 802.3 (reflected 0xEDB88320, as zlib.crc32), by table. */
-static const guint32 *
-crc32_table (void)
+/* CRC-32 of IEEE 802.3, zlib's own: a byte-at-a-time table ran at a
+ * third of a GB/s and was three quarters of a hub round's time. */
+guint32
+km_crc32 (const guint8 * data, gsize len)
 {
-  static guint32 table[256];
-  static gsize ready = 0;
+  uLong c = crc32 (0L, Z_NULL, 0);
 
-  if (g_once_init_enter (&ready)) {
-    guint32 i, b, c;
+  while (len > 0) {
+    uInt chunk = (uInt) MIN (len, (gsize) G_MAXUINT32);
 
-    for (i = 0; i < 256; i++) {
-      c = i;
-      for (b = 0; b < 8; b++)
-        c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      table[i] = c;
-    }
-    g_once_init_leave (&ready, 1);
+    c = crc32 (c, data, chunk);
+    data += chunk;
+    len -= chunk;
   }
-  return table;
-}
-
-static guint32
-crc32_of (const guint8 * data, gsize len)
-{
-  const guint32 *table = crc32_table ();
-  guint32 c = 0xFFFFFFFFu;
-  gsize i;
-
-  for (i = 0; i < len; i++)
-    c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
-
-static guint8 *
-put_u32 (guint8 * p, guint32 v)
-{
-  v = GUINT32_TO_LE (v);
-  memcpy (p, &v, 4);
-  return p + 4;
-}
-
-static guint8 *
-put_u64 (guint8 * p, guint64 v)
-{
-  v = GUINT64_TO_LE (v);
-  memcpy (p, &v, 8);
-  return p + 8;
-}
-
-static guint8 *
-put_f64 (guint8 * p, gdouble v)
-{
-  guint64 bits;
-
-  memcpy (&bits, &v, 8);
-  return put_u64 (p, bits);
+  return (guint32) c;
 }
 
 guint64
@@ -464,22 +424,22 @@ km_stats_serialize (const KmStats * stats, gsize * len)
   size = (gsize) km_stats_serialized_size (stats->k, stats->d);
   data = g_malloc (size);
   memcpy (data, KM_STATS_MAGIC, KM_STATS_MAGIC_LEN);
-  p = put_u32 (data + KM_STATS_MAGIC_LEN, KM_STATS_FORMAT);
-  p = put_u32 (p, stats->k);
-  p = put_u32 (p, stats->d);
-  p = put_u32 (p, stats->metric);
-  p = put_u64 (p, stats->model_version);
-  p = put_u32 (p, stats->worker);
-  p = put_u32 (p, 0);           /* flags, none defined */
-  p = put_u64 (p, stats->round);
-  p = put_u64 (p, stats->points);
-  p = put_u64 (p, stats->batches);
-  p = put_f64 (p, stats->loss);
+  p = km_le_put_u32 (data + KM_STATS_MAGIC_LEN, KM_STATS_FORMAT);
+  p = km_le_put_u32 (p, stats->k);
+  p = km_le_put_u32 (p, stats->d);
+  p = km_le_put_u32 (p, stats->metric);
+  p = km_le_put_u64 (p, stats->model_version);
+  p = km_le_put_u32 (p, stats->worker);
+  p = km_le_put_u32 (p, 0);     /* flags, none defined */
+  p = km_le_put_u64 (p, stats->round);
+  p = km_le_put_u64 (p, stats->points);
+  p = km_le_put_u64 (p, stats->batches);
+  p = km_le_put_f64 (p, stats->loss);
   for (j = 0; j < stats->k; j++)
-    p = put_f64 (p, stats->counts[j]);
+    p = km_le_put_f64 (p, stats->counts[j]);
   for (i = 0; i < kd; i++)
-    p = put_f64 (p, stats->sums[i]);
-  put_u32 (p, crc32_of (data, size - KM_STATS_TRAILER_SIZE));
+    p = km_le_put_f64 (p, stats->sums[i]);
+  km_le_put_u32 (p, km_crc32 (data, size - KM_STATS_TRAILER_SIZE));
   *len = size;
   return data;
 }
@@ -613,7 +573,7 @@ km_stats_deserialize (const guint8 * data, gsize len, GError ** error)
   if (!read_header (data, len, &h, error))
     return NULL;
   crc = km_le_get_u32 (data + len - KM_STATS_TRAILER_SIZE);
-  if (crc != crc32_of (data, len - KM_STATS_TRAILER_SIZE)) {
+  if (crc != km_crc32 (data, len - KM_STATS_TRAILER_SIZE)) {
     refuse (error, "CRC-32 mismatch");
     return NULL;
   }

@@ -17,6 +17,20 @@ usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 }
 
+# exit_on_help "$@": prints the usage and exits 0 when an argument is -h or
+# --help, before anything runs.
+exit_on_help() {
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      -h | --help)
+        usage
+        exit 0
+        ;;
+    esac
+  done
+}
+
 # Exits 1 unless the plugin has been built.
 # require_plugin [PLUGIN...]: the built plugins a script needs (default
 # kmeans), with a hint when one was not built.

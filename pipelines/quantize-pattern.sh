@@ -21,10 +21,7 @@ set -euo pipefail
 # shellcheck source=pipelines/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-case "${1:-}" in -h | --help)
-  usage
-  exit 0 ;;
-esac
+exit_on_help "$@"
 k="${1:-8}"
 out="${2:-$(realpath -m "$here/../docs/images")}"
 pattern="${3:-smpte}"

@@ -17,6 +17,7 @@ set -euo pipefail
 # shellcheck source=pipelines/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+exit_on_help "$@"
 require_plugin
 
 gst-launch-1.0 -m \

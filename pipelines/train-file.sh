@@ -21,6 +21,7 @@ set -euo pipefail
 # shellcheck source=pipelines/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+exit_on_help "$@"
 if [ $# -lt 3 ]; then
   usage >&2
   exit 2

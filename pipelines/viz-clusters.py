@@ -8,7 +8,8 @@ paths the learned centers take from a random start, and the legend.
 
 Offline (default) it writes the last frame as a PNG, and with --frames-dir
 every frame; --live shows it in a window instead (autovideosink) at the
-stream's own pace.  Prints how far each learned center ended from the
+stream's own pace, and needs a display (DISPLAY or WAYLAND_DISPLAY): without
+one it exits 1 saying so.  Prints how far each learned center ended from the
 nearest true one.
 
     pipelines/viz-clusters.py [--output docs/images/viz-clusters.png]
@@ -51,7 +52,7 @@ def pipeline_description(args):
     viz = ("kmeans-viz name=viz projection={p} fade=0.85 max-points=2048"
            .format(p=args.projection))
     if args.live:
-        out = "videoconvert ! autovideosink"
+        out = "videoconvert ! autovideosink name=window"
     else:
         out = "tee name=v v. ! queue ! appsink name=frames sync=false"
         if args.frames_dir:
@@ -62,6 +63,33 @@ def pipeline_description(args):
             "t. ! queue ! kmeans-score ! fakesink "
             "t. ! queue ! {viz} ! {out}").format(
                 src=source, train=train, viz=viz, out=out)
+
+
+def require_display():
+    """--live needs a screen: autovideosink would silently show nothing."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        sys.exit("viz-clusters: --live opens a window and needs a display, "
+                 "but neither DISPLAY nor WAYLAND_DISPLAY is set; without "
+                 "one, leave out --live (writes --output, a PNG) or add "
+                 "--frames-dir DIR")
+
+
+def require_window_sink(pipeline):
+    """autovideosink falls back to a fakesink when no video sink opens."""
+    window = pipeline.get_by_name("window")
+    if window is None:
+        return
+    for i in range(window.get_children_count()):
+        factory = window.get_child_by_index(i).get_factory()
+        if factory is not None and factory.get_name() == "fakesink":
+            pipeline.set_state(Gst.State.NULL)
+            sys.exit("viz-clusters: --live: no video sink could open a "
+                     "window on display %s (autovideosink fell back to a "
+                     "fakesink); check that the display is reachable and "
+                     "that a video sink is installed (gstreamer1.0-x, "
+                     "gstreamer1.0-gl), or leave out --live" %
+                     (os.environ.get("WAYLAND_DISPLAY")
+                      or os.environ.get("DISPLAY")))
 
 
 def copy_true_centers(pipeline):
@@ -139,6 +167,8 @@ def main():
     ap.add_argument("--buffers", type=int, default=150,
                     help="buffers of 64 points, 30 a second (default 150)")
     args = ap.parse_args()
+    if args.live:
+        require_display()
 
     use_build_plugin()
     Gst.init(None)
@@ -146,6 +176,7 @@ def main():
         os.makedirs(args.frames_dir, exist_ok=True)
     pipeline = Gst.parse_launch(pipeline_description(args))
     truth = copy_true_centers(pipeline)
+    require_window_sink(pipeline)
     appsink = pipeline.get_by_name("frames")
     last = run(pipeline, appsink)
 

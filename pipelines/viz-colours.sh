@@ -19,10 +19,7 @@ set -euo pipefail
 # shellcheck source=pipelines/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-case "${1:-}" in -h | --help)
-  usage
-  exit 0 ;;
-esac
+exit_on_help "$@"
 image="${1:-$here/data/scene.png}"
 k="${2:-8}"
 name="$(basename "${image%.*}")"

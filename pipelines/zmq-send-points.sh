@@ -21,12 +21,7 @@ set -euo pipefail
 # shellcheck source=pipelines/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-case "${1:-}" in
-  -h | --help)
-    usage
-    exit 0
-    ;;
-esac
+exit_on_help "$@"
 endpoint="${1:-tcp://127.0.0.1:5556}"
 shift $(( $# < 1 ? $# : 1 ))
 

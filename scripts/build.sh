@@ -6,6 +6,11 @@
 #   ./scripts/build.sh [MESON-OPTION...]
 set -euo pipefail
 
+case "${1:-}" in -h | --help)
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 0 ;;
+esac
+
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(realpath -m "${KMEANS_BUILD_DIR:-$repo/build}")"
 

@@ -13,6 +13,11 @@
 # these options on it (twice, as below) and review the result.
 set -euo pipefail
 
+case "${1:-}" in -h | --help)
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 0 ;;
+esac
+
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 gst_indent_options=(

@@ -75,6 +75,9 @@ def check_logging(path, src):
 
 
 def main():
+    if sys.argv[1:2] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return 0
     files = sys.argv[1:] or sorted(glob.glob('elements/**/*.c',
                                              recursive=True))
     problems = []

@@ -12,6 +12,16 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# The usage, then demo.py's options (argparse only: nothing is installed,
+# built or run).
+case "${1:-}" in -h | --help)
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  echo
+  /usr/bin/python3 "$repo/pipelines/demo.py" --help || true
+  exit 0 ;;
+esac
+
 KMEANS_BUILD_DIR="$(realpath -m "${KMEANS_BUILD_DIR:-$repo/build}")"
 export KMEANS_BUILD_DIR
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs a libFuzzer campaign on every harness in tests/fuzz/ (one after the
 # other), then merges what each found into its kept corpus,
-# tests/fuzz/corpus/<harness>/, minimised.  Builds the harnesses first
-# with clang, AddressSanitizer and UndefinedBehaviorSanitizer in
-# build-fuzz/ (or $KMEANS_FUZZ_BUILD_DIR).  Ends with one line per harness
+# tests/fuzz/corpus/<harness>/, minimised.  Installs what is missing
+# (scripts/setup-deps.sh, plus clang and libclang-rt-14-dev, libFuzzer's
+# runtime), then builds the harnesses with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer in build-fuzz/ (or $KMEANS_FUZZ_BUILD_DIR).  Ends with one line per harness
 # (executions, coverage, corpus size, result) and exits non-zero when any
 # campaign found a crash, leak or timeout; the input that did it is kept
 # in build-fuzz/campaign/<harness>/ and its path printed.  Once the bug is
@@ -17,6 +18,11 @@
 # corpus without libFuzzer: meson test -C build --suite fuzz.
 set -euo pipefail
 
+case "${1:-}" in -h | --help)
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 0 ;;
+esac
+
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(realpath -m "${KMEANS_FUZZ_BUILD_DIR:-$repo/build-fuzz}")"
 seconds="${1:-60}"
@@ -28,10 +34,9 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
   exit 2
 fi
-if ! command -v clang >/dev/null; then
-  echo "fuzz: clang is missing (apt-get install clang libclang-rt-14-dev)" >&2
-  exit 1
-fi
+# The build dependencies, plus clang and its libFuzzer and sanitizer
+# runtimes (Debian 12: clang 14).
+"$repo/scripts/setup-deps.sh" clang libclang-rt-14-dev
 
 if [ -z "${KMEANS_FUZZ_NO_BUILD:-}" ]; then
   if [ ! -f "$build/build.ninja" ]; then
@@ -42,6 +47,13 @@ if [ -z "${KMEANS_FUZZ_NO_BUILD:-}" ]; then
   for h in "${harnesses[@]}"; do
     targets+=("tests/fuzz/fuzz-$h")
   done
+  # A build dir configured before libclang-rt was there has no campaign
+  # binaries: meson found no libFuzzer.
+  # (grep reads it all: with -q, ninja would die of SIGPIPE under pipefail.)
+  if ! ninja -C "$build" -t targets all | grep "^tests/fuzz/fuzz-" >/dev/null; then
+    echo "fuzz: $build was configured without libFuzzer; remove it and run again" >&2
+    exit 1
+  fi
   ninja -C "$build" "${targets[@]}" >/dev/null
 fi
 

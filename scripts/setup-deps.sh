@@ -3,14 +3,22 @@
 # its demo.  Only Debian packages: no PyPI, no other downloads.  Does
 # nothing (and needs no network or root) when they are all installed.
 #
-#   ./scripts/setup-deps.sh
+#   ./scripts/setup-deps.sh [PACKAGE...]
+#
+# PACKAGE: more Debian packages a script needs only for itself, installed
+# the same way (scripts/fuzz.sh passes clang and libFuzzer's runtime).
 set -euo pipefail
+
+case "${1:-}" in -h | --help)
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 0 ;;
+esac
 
 packages=(
   # build
   meson ninja-build pkg-config gcc libc6-dev
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-  libopenblas-dev libzmq3-dev libjson-glib-dev
+  libopenblas-dev libzmq3-dev libjson-glib-dev zlib1g-dev
   # run: gst-launch-1.0 / gst-inspect-1.0, core elements (filesrc, tee,
   # queue, fakesink), the leaks tracer (libgstreamer1.0-0)
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
@@ -20,6 +28,7 @@ packages=(
   # checks: gst-indent, meson test --setup valgrind
   indent valgrind
 )
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,12 @@ JSON object per test; OK and EXPECTEDFAIL pass, SKIP is skipped, the rest
 import json
 import sys
 
+if sys.argv[1:2] in (["-h"], ["--help"]):
+    print(__doc__.strip())
+    sys.exit(0)
+if len(sys.argv) != 2:
+    sys.exit(__doc__.strip())
+
 passed = failed = skipped = 0
 with open(sys.argv[1]) as f:
     for line in f:

@@ -7,6 +7,11 @@
 #   ./scripts/test.sh [MESON-TEST-OPTION...]
 set -euo pipefail
 
+case "${1:-}" in -h | --help)
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 0 ;;
+esac
+
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(realpath -m "${KMEANS_BUILD_DIR:-$repo/build}")"
 export KMEANS_BUILD_DIR="$build"

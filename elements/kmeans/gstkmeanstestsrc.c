@@ -36,8 +36,10 @@
  * point and the point after its last.  With #GstKMeansTestSrc:is-live the
  * source waits on the clock for each buffer's timestamp, so it produces
  * points at that rate in real time (as live sources do, #GstBaseSrc then
- * shifts all timestamps by the running time of the first buffer);
- * otherwise as fast as downstream takes them.  Use #GstBaseSrc:num-buffers
+ * shifts all timestamps by the running time of the first buffer; it
+ * answers the latency query with no latency and no maximum, so a syncing
+ * sink right after it needs no queue); otherwise as fast as downstream
+ * takes them.  Use #GstBaseSrc:num-buffers
  * to end the stream.  The source is not seekable, and #GstBaseSrc:blocksize
  * is derived from the points per buffer and the format (setting it has no
  * effect).
@@ -167,6 +169,7 @@ static gboolean gst_kmeans_testsrc_set_caps (GstBaseSrc * bsrc, GstCaps * caps);
 static gboolean gst_kmeans_testsrc_decide_allocation (GstBaseSrc * bsrc,
     GstQuery * query);
 static gboolean gst_kmeans_testsrc_is_seekable (GstBaseSrc * bsrc);
+static gboolean gst_kmeans_testsrc_query (GstBaseSrc * bsrc, GstQuery * query);
 static void gst_kmeans_testsrc_get_times (GstBaseSrc * bsrc,
     GstBuffer * buffer, GstClockTime * start, GstClockTime * end);
 static gboolean gst_kmeans_testsrc_start (GstBaseSrc * bsrc);
@@ -265,6 +268,7 @@ gst_kmeans_testsrc_class_init (GstKMeansTestSrcClass * klass)
       GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_decide_allocation);
   basesrc_class->is_seekable =
       GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_is_seekable);
+  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_query);
   basesrc_class->get_times = GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_get_times);
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_start);
   pushsrc_class->fill = GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_fill);
@@ -508,6 +512,22 @@ static gboolean
 gst_kmeans_testsrc_is_seekable (GstBaseSrc * bsrc)
 {
   return FALSE;
+}
+
+/* Live, each buffer is pushed as soon as its timestamp is due, and a late
+ * one is still made and sent: no latency, and no bound on how late
+ * downstream may run.  GstBaseSrc's answer, a maximum of 0, leaves a
+ * syncing sink no processing time, so it warns "Pipeline construction is
+ * invalid, please add queues". */
+static gboolean
+gst_kmeans_testsrc_query (GstBaseSrc * bsrc, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY
+      && gst_base_src_is_live (bsrc)) {
+    gst_query_set_latency (query, TRUE, 0, GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
 }
 
 /* Live: sync each buffer on its timestamp, which paces the stream. */

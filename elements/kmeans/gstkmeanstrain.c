@@ -154,22 +154,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_train_debug);
 
 #define MAX_BATCH_SIZE (1u << 24)
 
-#define DEFAULT_NUM_CLUSTERS 2
-#define DEFAULT_INIT KM_INIT_RANDOM
-#define DEFAULT_INITIAL_CENTERS NULL
-#define DEFAULT_DISTANCE_METRIC KM_METRIC_SQUARED_EUCLIDEAN
-#define DEFAULT_SEED 0
-#define DEFAULT_MINI_BATCH TRUE
-#define DEFAULT_STEPS_PER_SYNC 1
-#define DEFAULT_KMEANS_PLUS_PLUS_RETRIES 2
-#define DEFAULT_RELATIVE_TOLERANCE 0.0
-#define DEFAULT_DECAY_FACTOR 1.0
-#define DEFAULT_HALF_LIFE 0.0
-#define DEFAULT_TIME_UNIT KM_TIME_UNIT_BATCHES
 #define DEFAULT_BATCH_SIZE 0
 /* Points come from outside: a bad one is skipped and counted, not fatal. */
 #define DEFAULT_ON_BAD_INPUT GST_KMEANS_ON_BAD_INPUT_SKIP
-#define DEFAULT_CHECKPOINT_LOCATION NULL
 #define DEFAULT_CHECKPOINT_INTERVAL 100
 #define DEFAULT_CHECKPOINT_INTERVAL_TIME (600 * GST_SECOND)
 #define DEFAULT_POST_MESSAGES TRUE
@@ -178,22 +165,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_train_debug);
 enum
 {
   PROP_0,
-  PROP_NUM_CLUSTERS,
-  PROP_INIT,
-  PROP_INITIAL_CENTERS,
-  PROP_INITIAL_CENTERS_VALUE,
-  PROP_DISTANCE_METRIC,
-  PROP_SEED,
-  PROP_MINI_BATCH,
-  PROP_STEPS_PER_SYNC,
-  PROP_KMEANS_PLUS_PLUS_RETRIES,
-  PROP_RELATIVE_TOLERANCE,
-  PROP_DECAY_FACTOR,
-  PROP_HALF_LIFE,
-  PROP_TIME_UNIT,
-  PROP_BATCH_SIZE,
+  /* num-clusters .. checkpoint-location: GstKMeansTrainProp from here */
+  PROP_TRAIN_SETTINGS,
+  PROP_BATCH_SIZE = PROP_TRAIN_SETTINGS + GST_KMEANS_TRAIN_N_PROPS,
   PROP_ON_BAD_INPUT,
-  PROP_CHECKPOINT_LOCATION,
   PROP_CHECKPOINT_INTERVAL,
   PROP_CHECKPOINT_INTERVAL_TIME,
   PROP_POST_MESSAGES,
@@ -223,22 +198,9 @@ struct _GstKMeansTrain
   GstBaseTransform parent;
 
   /* properties, under the object lock */
-  guint num_clusters;
-  KmInit init;
-  gchar *initial_centers;
-  GValue initial_centers_value;
-  KmMetric metric;
-  guint64 seed;
-  gboolean mini_batch;
-  guint steps_per_sync;
-  gint kmeans_plus_plus_retries;
-  gdouble relative_tolerance;
-  gdouble decay_factor;
-  gdouble half_life;
-  KmTimeUnit time_unit;
+  GstKMeansTrainSettings settings;
   guint batch_size;
   LiveSettings live;
-  gchar *checkpoint_location;
 
   /* read-only state, under the object lock */
   KmModel *model;               /* newest snapshot, NULL before init */
@@ -249,8 +211,8 @@ struct _GstKMeansTrain
   guint64 skipped_buffers;
 
   /* streaming state, set up in start() and on caps */
-  KmConfig cfg;                 /* snapshot of the settings at start */
-  gchar *location;              /* snapshot of checkpoint-location */
+  GstKMeansTrainSettings snapshot;      /* the settings at start */
+  KmConfig cfg;                 /* the trainer's, or the snapshot's before */
   guint batch_rows;             /* snapshot of batch-size */
   gboolean trainer_from_caps;   /* created on caps, may be recreated */
   gboolean fed;                 /* the trainer has seen points */
@@ -307,19 +269,6 @@ static gboolean gst_kmeans_train_sink_event (GstBaseTransform * trans,
 static GstFlowReturn gst_kmeans_train_transform_ip (GstBaseTransform * trans,
     GstBuffer * buf);
 
-static GParamSpec *
-centers_param_spec (const gchar * name, const gchar * nick,
-    const gchar * blurb, GParamFlags flags)
-{
-  GParamSpec *value_spec, *row_spec;
-
-  value_spec = g_param_spec_double ("value", "Value", "One coordinate",
-      -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, flags);
-  row_spec = gst_param_spec_array ("center", "Center",
-      "One center: d coordinates", value_spec, flags);
-  return gst_param_spec_array (name, nick, blurb, row_spec, flags);
-}
-
 static void
 gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
 {
@@ -333,103 +282,7 @@ gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
   gobject_class->get_property = gst_kmeans_train_get_property;
   gobject_class->finalize = gst_kmeans_train_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_NUM_CLUSTERS,
-      g_param_spec_uint ("num-clusters", "Number of clusters",
-          "Number of centers to train (k)", 1, KM_MAX_CLUSTERS,
-          DEFAULT_NUM_CLUSTERS, rw | GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstKMeansTrain:init:
-   *
-   * How the initial centers are chosen.  random takes the points of the
-   * first batch (all of them while fewer than k are needed, otherwise k
-   * drawn with replacement); kmeans++ runs k-means++ on the first batch,
-   * which must hold at least num-clusters points; file uses
-   * #GstKMeansTrain:initial-centers.  Ignored when resuming from a
-   * checkpoint or when #GstKMeansTrain:initial-centers-value is set.
-   */
-  g_object_class_install_property (gobject_class, PROP_INIT,
-      g_param_spec_enum ("init", "Initialisation",
-          "How the initial centers are chosen", GST_TYPE_KMEANS_INIT,
-          DEFAULT_INIT, rw | GST_PARAM_MUTABLE_READY));
-
-  g_object_class_install_property (gobject_class, PROP_INITIAL_CENTERS,
-      g_param_spec_string ("initial-centers", "Initial centers file",
-          "Text file of initial centers for init=file: one center per line, "
-          "values separated by commas or spaces, '#' comments; it must hold "
-          "num-clusters lines", DEFAULT_INITIAL_CENTERS,
-          rw | GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstKMeansTrain:initial-centers-value:
-   *
-   * Initial centers given by the application, as a #GstValueArray of
-   * num-clusters rows, each a #GstValueArray of d doubles, e.g.
-   * `"<<0.0,0.0>,<5.0,5.0>>"`.  When not empty it takes the place of
-   * #GstKMeansTrain:init and #GstKMeansTrain:initial-centers, as if
-   * init=file had been given these centers.  Ignored when resuming from a
-   * checkpoint.
-   */
-  g_object_class_install_property (gobject_class, PROP_INITIAL_CENTERS_VALUE,
-      centers_param_spec ("initial-centers-value", "Initial centers value",
-          "Initial centers as an array of num-clusters rows of doubles; when "
-          "not empty it overrides init and initial-centers",
-          rw | GST_PARAM_MUTABLE_READY));
-
-  g_object_class_install_property (gobject_class, PROP_DISTANCE_METRIC,
-      g_param_spec_enum ("distance-metric", "Distance metric",
-          "Distance used to assign points to centers", GST_TYPE_KMEANS_METRIC,
-          DEFAULT_DISTANCE_METRIC, rw | GST_PARAM_MUTABLE_READY));
-
-  g_object_class_install_property (gobject_class, PROP_SEED,
-      g_param_spec_uint64 ("seed", "Seed",
-          "Seed of the random numbers used by initialisation; the same seed "
-          "and input give the same centers", 0, G_MAXUINT64, DEFAULT_SEED,
-          rw | GST_PARAM_MUTABLE_READY));
-
-  g_object_class_install_property (gobject_class, PROP_MINI_BATCH,
-      g_param_spec_boolean ("mini-batch", "Mini-batch",
-          "Update with per-center running means (TRUE), or make one full "
-          "Lloyd step on each batch (FALSE)", DEFAULT_MINI_BATCH,
-          rw | GST_PARAM_MUTABLE_READY));
-
-  g_object_class_install_property (gobject_class, PROP_STEPS_PER_SYNC,
-      g_param_spec_uint ("steps-per-sync", "Steps per sync",
-          "Mini-batch steps accumulated in a working copy before the "
-          "centers used for assignment are replaced by it (1 = every step)",
-          1, G_MAXUINT, DEFAULT_STEPS_PER_SYNC, rw | GST_PARAM_MUTABLE_READY));
-
-  g_object_class_install_property (gobject_class,
-      PROP_KMEANS_PLUS_PLUS_RETRIES, g_param_spec_int
-      ("kmeans-plus-plus-retries", "k-means++ retries",
-          "Extra candidates drawn per center by kmeans++ init, the best "
-          "kept; negative means 2 + floor(ln k)", -1, G_MAXINT,
-          DEFAULT_KMEANS_PLUS_PLUS_RETRIES, rw | GST_PARAM_MUTABLE_READY));
-
-  g_object_class_install_property (gobject_class, PROP_RELATIVE_TOLERANCE,
-      g_param_spec_double ("relative-tolerance", "Relative tolerance",
-          "Stop updating once |loss - previous loss| / (1 + |previous loss|) "
-          "falls below this between two steps (0 = never stop)", 0.0,
-          G_MAXDOUBLE, DEFAULT_RELATIVE_TOLERANCE,
-          rw | GST_PARAM_MUTABLE_READY));
-
-  g_object_class_install_property (gobject_class, PROP_DECAY_FACTOR,
-      g_param_spec_double ("decay-factor", "Decay factor",
-          "Weight kept by past points per time-unit (1 = no forgetting); "
-          "overridden by half-life", 0.0, 1.0, DEFAULT_DECAY_FACTOR,
-          rw | GST_PARAM_MUTABLE_READY));
-
-  g_object_class_install_property (gobject_class, PROP_HALF_LIFE,
-      g_param_spec_double ("half-life", "Half-life",
-          "Time-units after which past points weigh half; when > 0 it sets "
-          "decay-factor to 0.5^(1/half-life) (0 = unset)", 0.0, G_MAXDOUBLE,
-          DEFAULT_HALF_LIFE, rw | GST_PARAM_MUTABLE_READY));
-
-  g_object_class_install_property (gobject_class, PROP_TIME_UNIT,
-      g_param_spec_enum ("time-unit", "Time unit",
-          "Unit the decay applies per: a batch or a point",
-          GST_TYPE_KMEANS_TIME_UNIT, DEFAULT_TIME_UNIT,
-          rw | GST_PARAM_MUTABLE_READY));
+  gst_kmeans_train_settings_install (gobject_class, PROP_TRAIN_SETTINGS, NULL);
 
   /**
    * GstKMeansTrain:batch-size:
@@ -451,12 +304,6 @@ gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
           "skipped-points, the first with a warning) or post an error that "
           "stops the stream", GST_TYPE_KMEANS_ON_BAD_INPUT,
           DEFAULT_ON_BAD_INPUT, rw | GST_PARAM_MUTABLE_PLAYING));
-
-  g_object_class_install_property (gobject_class, PROP_CHECKPOINT_LOCATION,
-      g_param_spec_string ("checkpoint-location", "Checkpoint location",
-          "File the training state is saved to, and resumed from when it "
-          "exists (NULL = no checkpoints)", DEFAULT_CHECKPOINT_LOCATION,
-          rw | GST_PARAM_MUTABLE_READY));
 
   g_object_class_install_property (gobject_class, PROP_CHECKPOINT_INTERVAL,
       g_param_spec_uint ("checkpoint-interval", "Checkpoint interval",
@@ -492,14 +339,15 @@ gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
    * (TensorFlow's convention); assignment normalises them.
    */
   g_object_class_install_property (gobject_class, PROP_CENTERS,
-      centers_param_spec ("centers", "Centers",
+      gst_kmeans_centers_param_spec ("centers", "Centers",
           "Current centers: k rows of d doubles (empty before "
           "initialisation)", ro));
 
   g_object_class_install_property (gobject_class, PROP_COUNTS,
       gst_param_spec_array ("counts", "Counts",
-          "Per-center counts (weights, with decay) of the current model "
-          "(empty before initialisation or in full-batch mode)",
+          "Per-center counts of the current model: the (decayed) weights in "
+          "mini-batch, the last batch's cluster sizes in full batch (empty "
+          "before initialisation)",
           g_param_spec_double ("count", "Count", "Weight of one center",
               -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, ro), ro));
 
@@ -550,35 +398,20 @@ gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
   trans_class->passthrough_on_same_caps = TRUE;
   trans_class->transform_ip_on_passthrough = TRUE;
 
-  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_INIT, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_METRIC, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_TIME_UNIT, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_ON_BAD_INPUT, 0);
 }
 
 static void
 gst_kmeans_train_init (GstKMeansTrain * self)
 {
-  self->num_clusters = DEFAULT_NUM_CLUSTERS;
-  self->init = DEFAULT_INIT;
-  self->initial_centers = g_strdup (DEFAULT_INITIAL_CENTERS);
-  g_value_init (&self->initial_centers_value, GST_TYPE_ARRAY);
-  self->metric = DEFAULT_DISTANCE_METRIC;
-  self->seed = DEFAULT_SEED;
-  self->mini_batch = DEFAULT_MINI_BATCH;
-  self->steps_per_sync = DEFAULT_STEPS_PER_SYNC;
-  self->kmeans_plus_plus_retries = DEFAULT_KMEANS_PLUS_PLUS_RETRIES;
-  self->relative_tolerance = DEFAULT_RELATIVE_TOLERANCE;
-  self->decay_factor = DEFAULT_DECAY_FACTOR;
-  self->half_life = DEFAULT_HALF_LIFE;
-  self->time_unit = DEFAULT_TIME_UNIT;
+  gst_kmeans_train_settings_init (&self->settings);
+  gst_kmeans_train_settings_init (&self->snapshot);
   self->batch_size = DEFAULT_BATCH_SIZE;
   self->live.on_bad_input = DEFAULT_ON_BAD_INPUT;
   self->live.post_messages = DEFAULT_POST_MESSAGES;
   self->live.progress_interval = DEFAULT_PROGRESS_INTERVAL;
   self->live.checkpoint_interval = DEFAULT_CHECKPOINT_INTERVAL;
   self->live.checkpoint_interval_time = DEFAULT_CHECKPOINT_INTERVAL_TIME;
-  self->checkpoint_location = g_strdup (DEFAULT_CHECKPOINT_LOCATION);
 
   gst_kmeans_points_reader_init (&self->reader);
   self->prev_loss = NAN;
@@ -593,13 +426,11 @@ gst_kmeans_train_finalize (GObject * object)
 {
   GstKMeansTrain *self = GST_KMEANS_TRAIN (object);
 
-  g_free (self->initial_centers);
-  g_value_unset (&self->initial_centers_value);
-  g_free (self->checkpoint_location);
+  gst_kmeans_train_settings_clear (&self->settings);
+  gst_kmeans_train_settings_clear (&self->snapshot);
   g_clear_pointer (&self->model, km_model_unref);
   g_clear_pointer (&self->pushed_model, km_model_unref);
   g_clear_pointer (&self->trainer, km_trainer_free);
-  g_free (self->location);
   g_free (self->batch);
   gst_kmeans_points_reader_clear (&self->reader);
 
@@ -613,56 +444,17 @@ gst_kmeans_train_set_property (GObject * object, guint prop_id,
   GstKMeansTrain *self = GST_KMEANS_TRAIN (object);
 
   GST_OBJECT_LOCK (self);
+  if (gst_kmeans_train_settings_set_property (&self->settings,
+          PROP_TRAIN_SETTINGS, prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   switch (prop_id) {
-    case PROP_NUM_CLUSTERS:
-      self->num_clusters = g_value_get_uint (value);
-      break;
-    case PROP_INIT:
-      self->init = g_value_get_enum (value);
-      break;
-    case PROP_INITIAL_CENTERS:
-      g_free (self->initial_centers);
-      self->initial_centers = g_value_dup_string (value);
-      break;
-    case PROP_INITIAL_CENTERS_VALUE:
-      g_value_copy (value, &self->initial_centers_value);
-      break;
-    case PROP_DISTANCE_METRIC:
-      self->metric = g_value_get_enum (value);
-      break;
-    case PROP_SEED:
-      self->seed = g_value_get_uint64 (value);
-      break;
-    case PROP_MINI_BATCH:
-      self->mini_batch = g_value_get_boolean (value);
-      break;
-    case PROP_STEPS_PER_SYNC:
-      self->steps_per_sync = g_value_get_uint (value);
-      break;
-    case PROP_KMEANS_PLUS_PLUS_RETRIES:
-      self->kmeans_plus_plus_retries = g_value_get_int (value);
-      break;
-    case PROP_RELATIVE_TOLERANCE:
-      self->relative_tolerance = g_value_get_double (value);
-      break;
-    case PROP_DECAY_FACTOR:
-      self->decay_factor = g_value_get_double (value);
-      break;
-    case PROP_HALF_LIFE:
-      self->half_life = g_value_get_double (value);
-      break;
-    case PROP_TIME_UNIT:
-      self->time_unit = g_value_get_enum (value);
-      break;
     case PROP_BATCH_SIZE:
       self->batch_size = g_value_get_uint (value);
       break;
     case PROP_ON_BAD_INPUT:
       self->live.on_bad_input = g_value_get_enum (value);
-      break;
-    case PROP_CHECKPOINT_LOCATION:
-      g_free (self->checkpoint_location);
-      self->checkpoint_location = g_value_dup_string (value);
       break;
     case PROP_CHECKPOINT_INTERVAL:
       self->live.checkpoint_interval = g_value_get_uint (value);
@@ -716,54 +508,17 @@ gst_kmeans_train_get_property (GObject * object, guint prop_id,
   }
 
   GST_OBJECT_LOCK (self);
+  if (gst_kmeans_train_settings_get_property (&self->settings,
+          PROP_TRAIN_SETTINGS, prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   switch (prop_id) {
-    case PROP_NUM_CLUSTERS:
-      g_value_set_uint (value, self->num_clusters);
-      break;
-    case PROP_INIT:
-      g_value_set_enum (value, self->init);
-      break;
-    case PROP_INITIAL_CENTERS:
-      g_value_set_string (value, self->initial_centers);
-      break;
-    case PROP_INITIAL_CENTERS_VALUE:
-      g_value_copy (&self->initial_centers_value, value);
-      break;
-    case PROP_DISTANCE_METRIC:
-      g_value_set_enum (value, self->metric);
-      break;
-    case PROP_SEED:
-      g_value_set_uint64 (value, self->seed);
-      break;
-    case PROP_MINI_BATCH:
-      g_value_set_boolean (value, self->mini_batch);
-      break;
-    case PROP_STEPS_PER_SYNC:
-      g_value_set_uint (value, self->steps_per_sync);
-      break;
-    case PROP_KMEANS_PLUS_PLUS_RETRIES:
-      g_value_set_int (value, self->kmeans_plus_plus_retries);
-      break;
-    case PROP_RELATIVE_TOLERANCE:
-      g_value_set_double (value, self->relative_tolerance);
-      break;
-    case PROP_DECAY_FACTOR:
-      g_value_set_double (value, self->decay_factor);
-      break;
-    case PROP_HALF_LIFE:
-      g_value_set_double (value, self->half_life);
-      break;
-    case PROP_TIME_UNIT:
-      g_value_set_enum (value, self->time_unit);
-      break;
     case PROP_BATCH_SIZE:
       g_value_set_uint (value, self->batch_size);
       break;
     case PROP_ON_BAD_INPUT:
       g_value_set_enum (value, self->live.on_bad_input);
-      break;
-    case PROP_CHECKPOINT_LOCATION:
-      g_value_set_string (value, self->checkpoint_location);
       break;
     case PROP_CHECKPOINT_INTERVAL:
       g_value_set_uint (value, self->live.checkpoint_interval);
@@ -878,18 +633,19 @@ static gboolean
 save_checkpoint (GstKMeansTrain * self, gboolean post_messages,
     GstClockTime running_time)
 {
+  const gchar *location = self->snapshot.checkpoint_location;
   GError *err = NULL;
   guint64 step, version;
 
-  if (!self->location || !self->trainer || !self->dirty)
+  if (!location || !self->trainer || !self->dirty)
     return TRUE;
   /* A checkpoint must hold a usable model: wait for initialisation. */
   if (!km_trainer_is_initialized (self->trainer))
     return TRUE;
 
-  if (!km_trainer_save (self->trainer, self->location, &err)) {
+  if (!km_trainer_save (self->trainer, location, &err)) {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not write the k-means checkpoint \"%s\".", self->location),
+        ("Could not write the k-means checkpoint \"%s\".", location),
         ("km_trainer_save failed: %s", err->message));
     g_error_free (err);
     return FALSE;
@@ -901,11 +657,11 @@ save_checkpoint (GstKMeansTrain * self, gboolean post_messages,
   step = km_trainer_get_step (self->trainer);
   version = trainer_model_version (self);
   GST_DEBUG_OBJECT (self, "checkpoint at step %" G_GUINT64_FORMAT
-      " written to %s", step, self->location);
+      " written to %s", step, location);
 
   if (post_messages) {
     post_structure (self, gst_structure_new ("kmeans-checkpoint",
-            "location", G_TYPE_STRING, self->location,
+            "location", G_TYPE_STRING, location,
             "step", G_TYPE_UINT64, step,
             "model-version", G_TYPE_UINT64, version,
             "running-time", G_TYPE_UINT64, running_time, NULL));
@@ -1259,22 +1015,13 @@ too_large:
   }
 }
 
-static gboolean
-create_trainer (GstKMeansTrain * self, guint d)
+/* The trainer is made from the settings: the config follows it. */
+static void
+use_trainer (GstKMeansTrain * self, KmTrainer * trainer)
 {
-  GError *err = NULL;
-
   g_clear_pointer (&self->trainer, km_trainer_free);
-  self->cfg.d = d;
-  self->trainer = km_trainer_new (&self->cfg, &err);
-  if (!self->trainer) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Invalid k-means settings for %u-dimensional points: %s", d,
-            err->message), ("km_trainer_new: %s", err->message));
-    g_error_free (err);
-    return FALSE;
-  }
-  return TRUE;
+  self->trainer = trainer;
+  self->cfg = *km_trainer_get_config (trainer);
 }
 
 static gboolean
@@ -1307,8 +1054,12 @@ gst_kmeans_train_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   }
 
   if (!self->trainer) {
-    if (!create_trainer (self, info.dimensions))
+    KmTrainer *trainer = gst_kmeans_train_settings_new_trainer
+        (&self->snapshot, GST_ELEMENT (self), info.dimensions);
+
+    if (!trainer)
       return FALSE;
+    use_trainer (self, trainer);
     self->trainer_from_caps = TRUE;
   }
   if (!self->batch && self->batch_rows > 0 && !allocate_batch (self))
@@ -1325,176 +1076,40 @@ gst_kmeans_train_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 /* ----------------------------------------------------------- start/stop */
 
 static void
-take_config (GstKMeansTrain * self, GValue * centers_value,
-    gchar ** centers_file)
+take_settings (GstKMeansTrain * self)
 {
-  KmConfig *cfg = &self->cfg;
-
-  km_config_init (cfg);
   GST_OBJECT_LOCK (self);
-  cfg->k = self->num_clusters;
-  cfg->metric = self->metric;
-  cfg->init = self->init;
-  cfg->mini_batch = self->mini_batch;
-  cfg->steps_per_sync = self->steps_per_sync;
-  cfg->kmeans_plus_plus_retries = self->kmeans_plus_plus_retries;
-  cfg->relative_tolerance = self->relative_tolerance;
-  cfg->decay_factor = self->half_life > 0.0 ?
-      km_decay_from_half_life (self->half_life) : self->decay_factor;
-  cfg->time_unit = self->time_unit;
-  cfg->seed = self->seed;
+  gst_kmeans_train_settings_copy (&self->settings, &self->snapshot);
   self->batch_rows = self->batch_size;
-  g_free (self->location);
-  self->location = g_strdup (self->checkpoint_location);
-  g_value_init (centers_value, GST_TYPE_ARRAY);
-  g_value_copy (&self->initial_centers_value, centers_value);
-  *centers_file = g_strdup (self->initial_centers);
   GST_OBJECT_UNLOCK (self);
+  gst_kmeans_train_settings_to_config (&self->snapshot, 0, &self->cfg);
 }
 
-/* Flattens a GstValueArray of rows of numbers into k*d floats. */
-static gfloat *
-centers_from_value (const GValue * value, guint * k, guint * d, GError ** error)
-{
-  gfloat *centers = NULL;
-  guint row, column;
-
-  if (gst_kmeans_value_get_centers (value, KM_MAX_CLUSTERS,
-          KM_MAX_MODEL_FLOATS, &centers, k, d, &row, &column))
-    return centers;
-  if (column == G_MAXUINT)
-    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
-        "row %u is not an array of the same number of values as row 0", row);
-  else
-    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
-        "value %u of row %u is not a finite number", column, row);
-  return NULL;
-}
-
-/* Given initial centers, from initial-centers-value or an init=file
- * file; NULL with *ok unset when none apply. */
-static gfloat *
-load_given_centers (GstKMeansTrain * self, const GValue * value,
-    const gchar * file, guint * k, guint * d, gboolean * ok)
-{
-  GError *err = NULL;
-  gfloat *centers;
-  const gchar *source;
-
-  *ok = TRUE;
-  if (gst_value_array_get_size (value) > 0) {
-    source = "initial-centers-value";
-    centers = centers_from_value (value, k, d, &err);
-  } else if (self->cfg.init == KM_INIT_GIVEN) {
-    if (!file || !*file) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("init=file needs an initial-centers file."),
-          ("initial-centers is not set"));
-      *ok = FALSE;
-      return NULL;
-    }
-    source = file;
-    centers = km_centers_load_text (file, k, d, &err);
-  } else {
-    return NULL;
-  }
-
-  if (!centers) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ,
-        ("Could not read the initial centers from %s.", source),
-        ("%s", err->message));
-    g_error_free (err);
-    *ok = FALSE;
-    return NULL;
-  }
-  if (*k != self->cfg.k) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("The initial centers in %s are %u but num-clusters is %u.", source,
-            *k, self->cfg.k), ("%u centers of %u dimensions", *k, *d));
-    g_free (centers);
-    *ok = FALSE;
-    return NULL;
-  }
-  self->cfg.init = KM_INIT_GIVEN;
-  return centers;
-}
-
+/* A checkpoint to resume or given centers: the trainer is made now, its
+ * dimensions those of the model. */
 static gboolean
-start_with_given_centers (GstKMeansTrain * self, const gfloat * centers,
-    guint k, guint d)
+start_trainer (GstKMeansTrain * self)
 {
-  GError *err = NULL;
+  gboolean resumed = FALSE;
   LiveSettings live;
+  KmTrainer *trainer;
 
-  if (!create_trainer (self, d))
+  trainer = gst_kmeans_train_settings_create_trainer (&self->snapshot,
+      GST_ELEMENT (self), 0, &resumed);
+  if (!trainer)
     return FALSE;
-  if (!km_trainer_set_centers (self->trainer, centers, k, d, &err)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("The initial centers cannot be used: %s", err->message),
-        ("km_trainer_set_centers: %s", err->message));
-    g_error_free (err);
-    return FALSE;
+  use_trainer (self, trainer);
+
+  if (resumed) {
+    GST_INFO_OBJECT (self, "resumed from %s at step %" G_GUINT64_FORMAT,
+        self->snapshot.checkpoint_location,
+        km_trainer_get_step (self->trainer));
+    return TRUE;
   }
   take_live_settings (self, &live);
   post_initialized (self, &live);
   self->dirty = TRUE;
   return TRUE;
-}
-
-static gboolean
-resume_from_checkpoint (GstKMeansTrain * self)
-{
-  GError *err = NULL;
-  KmModel *model;
-
-  /* The model tells the dimensions the trainer must be made with. */
-  model = km_checkpoint_load_model (self->location, &err);
-  if (!model)
-    goto load_failed;
-  if (!create_trainer (self, km_model_get_d (model))) {
-    km_model_unref (model);
-    return FALSE;
-  }
-  km_model_unref (model);
-  if (!km_trainer_load (self->trainer, self->location, &err))
-    goto load_failed;
-
-  GST_INFO_OBJECT (self, "resumed from %s at step %" G_GUINT64_FORMAT,
-      self->location, km_trainer_get_step (self->trainer));
-  return TRUE;
-
-load_failed:
-  {
-    if (g_error_matches (err, KM_ERROR, KM_ERROR_CHECKPOINT_MISMATCH)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-          ("The checkpoint \"%s\" does not match the settings: %s",
-              self->location, err->message), ("%s", err->message));
-    } else {
-      GST_ELEMENT_ERROR (self, RESOURCE, READ,
-          ("Could not resume from the checkpoint \"%s\": %s",
-              self->location, err->message), ("%s", err->message));
-    }
-    g_error_free (err);
-    return FALSE;
-  }
-}
-
-static gboolean
-validate_config (GstKMeansTrain * self)
-{
-  GError *err = NULL;
-  KmConfig probe = self->cfg;
-
-  /* d is known only from caps; any valid d checks the rest now. */
-  if (probe.d == 0)
-    probe.d = 1;
-  if (km_config_validate (&probe, &err))
-    return TRUE;
-  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-      ("Invalid k-means settings: %s", err->message),
-      ("km_config_validate: %s", err->message));
-  g_error_free (err);
-  return FALSE;
 }
 
 static void
@@ -1525,31 +1140,18 @@ static gboolean
 gst_kmeans_train_start (GstBaseTransform * trans)
 {
   GstKMeansTrain *self = GST_KMEANS_TRAIN (trans);
-  GValue centers_value = G_VALUE_INIT;
-  gchar *centers_file = NULL;
-  gfloat *centers = NULL;
   KmModel *model;
-  guint k = 0, d = 0;
   gboolean ok = TRUE;
 
   reset_stream_state (self);
-  take_config (self, &centers_value, &centers_file);
+  take_settings (self);
 
-  if (!validate_config (self)) {
+  /* Otherwise the trainer waits for caps to tell the dimensions. */
+  if (!gst_kmeans_train_settings_validate (&self->snapshot, GST_ELEMENT (self)))
     ok = FALSE;
-  } else if (self->location && g_file_test (self->location, G_FILE_TEST_EXISTS)) {
-    /* A checkpoint takes precedence over any initial centers. */
-    ok = resume_from_checkpoint (self);
-  } else {
-    centers = load_given_centers (self, &centers_value, centers_file, &k, &d,
-        &ok);
-    if (centers)
-      ok = start_with_given_centers (self, centers, k, d);
-  }
+  else if (gst_kmeans_train_settings_knows_dimensions (&self->snapshot))
+    ok = start_trainer (self);
 
-  g_free (centers);
-  g_free (centers_file);
-  g_value_unset (&centers_value);
   if (!ok) {
     reset_stream_state (self);
     return FALSE;

@@ -28,7 +28,12 @@ gst_km_zmq_framing_get_type (void)
   };
 
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstKmZmqFraming", values);
+    /* Linked into kmzmq and kmdist: the second plugin loaded takes the
+     * type the first registered. */
+    GType t = g_type_from_name ("GstKmZmqFraming");
+
+    if (t == 0)
+      t = g_enum_register_static ("GstKmZmqFraming", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -85,22 +90,10 @@ gst_km_zmq_settings_copy (GstKmZmqSettings * dest, const GstKmZmqSettings * src)
 #define READY_FLAGS \
     (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)
 
-void
-gst_km_zmq_install_properties (GObjectClass * klass, gboolean bind_default,
-    gboolean is_source)
+/* topic and framing: what kmzmqsrc and kmzmqsink do with messages. */
+static void
+install_message_properties (GObjectClass * klass, gboolean is_source)
 {
-  gst_km_zmq_debug_init ();
-
-  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_ENDPOINT,
-      g_param_spec_string ("endpoint", "Endpoint",
-          "ZeroMQ endpoints to bind or connect, comma-separated, e.g. "
-          "\"tcp://127.0.0.1:5556\" or \"ipc:///tmp/points.ipc\" "
-          "(tcp://127.0.0.1:* binds a free port: see last-endpoint)",
-          GST_KM_ZMQ_DEFAULT_ENDPOINT, READY_FLAGS));
-  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_BIND,
-      g_param_spec_boolean ("bind", "Bind",
-          "Bind the endpoints (listen) instead of connecting to them",
-          bind_default, READY_FLAGS));
   g_object_class_install_property (klass, GST_KM_ZMQ_PROP_TOPIC,
       g_param_spec_string ("topic", "Topic", is_source ?
           "Subscription prefix (SUB) and the first frame of every message, "
@@ -114,6 +107,32 @@ gst_km_zmq_install_properties (GObjectClass * klass, gboolean bind_default,
           "How buffers become messages: gst adds a header with caps, "
           "timestamps and EOS for kmzmqsrc; raw sends the bytes only",
           GST_TYPE_KM_ZMQ_FRAMING, GST_KM_ZMQ_DEFAULT_FRAMING, READY_FLAGS));
+}
+
+void
+gst_km_zmq_install_properties (GObjectClass * klass, gboolean bind_default,
+    gboolean is_source)
+{
+  gst_km_zmq_install_connection_properties (klass, bind_default);
+  install_message_properties (klass, is_source);
+}
+
+void
+gst_km_zmq_install_connection_properties (GObjectClass * klass,
+    gboolean bind_default)
+{
+  gst_km_zmq_debug_init ();
+
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_ENDPOINT,
+      g_param_spec_string ("endpoint", "Endpoint",
+          "ZeroMQ endpoints to bind or connect, comma-separated, e.g. "
+          "\"tcp://127.0.0.1:5556\" or \"ipc:///tmp/points.ipc\" "
+          "(tcp://127.0.0.1:* binds a free port: see last-endpoint)",
+          GST_KM_ZMQ_DEFAULT_ENDPOINT, READY_FLAGS));
+  g_object_class_install_property (klass, GST_KM_ZMQ_PROP_BIND,
+      g_param_spec_boolean ("bind", "Bind",
+          "Bind the endpoints (listen) instead of connecting to them",
+          bind_default, READY_FLAGS));
   g_object_class_install_property (klass, GST_KM_ZMQ_PROP_LINGER,
       g_param_spec_int ("linger", "Linger",
           "How long stopping waits (ms) to deliver queued messages "

@@ -79,6 +79,12 @@ void gst_km_zmq_settings_copy (GstKmZmqSettings * dest,
 void gst_km_zmq_install_properties (GObjectClass * klass,
     gboolean bind_default, gboolean is_source);
 
+/* Only the properties of a connection: endpoint, bind, linger, the
+ * CURVE keys and last-endpoint (no topic, no framing), for elements that
+ * speak their own protocol over the socket. */
+void gst_km_zmq_install_connection_properties (GObjectClass * klass,
+    gboolean bind_default);
+
 /* Set / get of a shared property; the caller holds the object lock.
  * FALSE if @prop_id is not a shared one.  @last_endpoint is the element's
  * resolved endpoint list (for the read-only property). */

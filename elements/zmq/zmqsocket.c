@@ -134,10 +134,17 @@ split_endpoints (const gchar * list, GError ** error, gchar ** debug)
 
 /* -------------------------------------------------------------- socket */
 
+/* ROUTER and DEALER both send and receive. */
+static gboolean
+is_two_way (gint zmq_type)
+{
+  return zmq_type == ZMQ_ROUTER || zmq_type == ZMQ_DEALER;
+}
+
 static gboolean
 is_reader (gint zmq_type)
 {
-  return zmq_type == ZMQ_SUB || zmq_type == ZMQ_PULL;
+  return zmq_type == ZMQ_SUB || zmq_type == ZMQ_PULL || is_two_way (zmq_type);
 }
 
 static gboolean
@@ -176,12 +183,15 @@ configure_socket (void *socket, gint zmq_type, const GstKmZmqSettings * s,
         || !set_option (socket, ZMQ_MAXMSGSIZE, &max_size, sizeof (max_size),
             "ZMQ_MAXMSGSIZE", error, debug))
       return FALSE;
-  } else if (!SET_INT (socket, ZMQ_SNDHWM, s->hwm, error, debug)) {
-    return FALSE;
   }
-  /* PUSH: only hand messages to peers that are really connected, not to
-   * the queue of an endpoint that may never come up. */
-  if (zmq_type == ZMQ_PUSH && !SET_INT (socket, ZMQ_IMMEDIATE, 1, error, debug))
+  if ((!is_reader (zmq_type) || is_two_way (zmq_type))
+      && !SET_INT (socket, ZMQ_SNDHWM, s->hwm, error, debug))
+    return FALSE;
+  /* PUSH, DEALER: only hand messages to peers that are really connected,
+   * not to the queue of an endpoint that may never come up (a DEALER
+   * resends what matters itself). */
+  if ((zmq_type == ZMQ_PUSH || zmq_type == ZMQ_DEALER)
+      && !SET_INT (socket, ZMQ_IMMEDIATE, 1, error, debug))
     return FALSE;
 
   if (cc->enabled) {
@@ -420,4 +430,60 @@ gst_km_zmq_wait (void *socket, gshort events, gint cancel_fd, glong timeout_ms)
     if (deadline >= 0 && g_get_monotonic_time () >= deadline)
       return GST_KM_ZMQ_WAIT_TIMEOUT;
   }
+}
+
+gint
+gst_km_zmq_receive_frames (void *socket, zmq_msg_t * frames, guint max_frames,
+    guint * n_frames, gboolean * too_many)
+{
+  guint n = 0;
+  gboolean more = TRUE;
+
+  *too_many = FALSE;
+  *n_frames = 0;
+  while (more) {
+    zmq_msg_t discard;
+    zmq_msg_t *frame = n < max_frames ? &frames[n] : &discard;
+    /* Once the first frame is there, ZeroMQ has the whole message. */
+    gint flags = n == 0 ? ZMQ_DONTWAIT : 0;
+
+    if (frame == &discard)
+      zmq_msg_init (&discard);
+    if (zmq_msg_recv (frame, socket, flags) < 0) {
+      gint err = errno;
+
+      if (frame == &discard)
+        zmq_msg_close (&discard);
+      if (err == EINTR)
+        continue;
+      errno = err;
+      return -1;
+    }
+    more = zmq_msg_more (frame);
+    if (frame == &discard) {
+      zmq_msg_close (&discard);
+      *too_many = TRUE;
+    } else {
+      n++;
+    }
+  }
+  *n_frames = n;
+  return 0;
+}
+
+gint
+gst_km_zmq_send_frames (void *socket, const GstKmZmqFrame * frames,
+    guint n_frames, gint flags)
+{
+  guint i;
+
+  for (i = 0; i < n_frames; i++) {
+    gint more = i + 1 < n_frames ? ZMQ_SNDMORE : 0;
+
+    while (zmq_send (socket, frames[i].data, frames[i].size, flags | more) < 0) {
+      if (errno != EINTR)
+        return -1;
+    }
+  }
+  return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <gst/gst.h>
 #include <gio/gio.h>
+#include <zmq.h>
 
 #include "zmqerrors.h"
 #include "zmqsettings.h"
@@ -66,6 +67,26 @@ typedef enum
  * @cancel_fd becomes readable, or @timeout_ms passes (-1 = forever). */
 GstKmZmqWaitResult gst_km_zmq_wait (void *socket, gshort events,
     gint cancel_fd, glong timeout_ms);
+
+/* Receives every frame of one message, without waiting for the first:
+ * up to @max_frames into @frames (initialised zmq_msg_t), the rest
+ * discarded with *@too_many set.  Returns 0 (*@n_frames is 0 when no
+ * message was there), or -1 with errno set. */
+gint gst_km_zmq_receive_frames (void *socket, zmq_msg_t * frames,
+    guint max_frames, guint * n_frames, gboolean * too_many);
+
+typedef struct
+{
+  const void *data;
+  gsize size;
+} GstKmZmqFrame;
+
+/* Sends @n_frames frames as one message (ZMQ_DONTWAIT in @flags: -1 with
+ * errno EAGAIN when it cannot go at once; a partly sent message is
+ * completed by ZeroMQ, which queues the frames of one message together).
+ * Returns 0, or -1 with errno set. */
+gint gst_km_zmq_send_frames (void *socket, const GstKmZmqFrame * frames,
+    guint n_frames, gint flags);
 
 G_END_DECLS
 

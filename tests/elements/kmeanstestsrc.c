@@ -630,6 +630,41 @@ GST_START_TEST (test_live_waits_for_each_timestamp)
 
 GST_END_TEST;
 
+/* Live: no latency and no maximum, so a syncing sink gets its processing
+ * deadline (with GstBaseSrc's maximum of 0 it warns "please add queues"). */
+GST_START_TEST (test_live_latency_has_no_maximum)
+{
+  GstHarness *h = testsrc_new ("is-live", TRUE, NULL);
+  GstClockTime min = 1, max = 0;
+  GstQuery *query = gst_query_new_latency ();
+  gboolean live = FALSE;
+  GstPad *src = gst_element_get_static_pad (h->element, "src");
+
+  gst_harness_play (h);
+  fail_unless (gst_pad_query (src, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  fail_unless (live);
+  fail_unless_equals_uint64 (min, 0);
+  fail_unless_equals_uint64 (max, GST_CLOCK_TIME_NONE);
+  gst_query_unref (query);
+  gst_object_unref (src);
+  gst_harness_teardown (h);
+
+  /* Not live: GstBaseSrc's own answer. */
+  h = testsrc_new (NULL, NULL);
+  src = gst_element_get_static_pad (h->element, "src");
+  query = gst_query_new_latency ();
+  gst_harness_play (h);
+  fail_unless (gst_pad_query (src, query));
+  gst_query_parse_latency (query, &live, NULL, NULL);
+  fail_if (live);
+  gst_query_unref (query);
+  gst_object_unref (src);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_too_large_buffers_error)
 {
   /* 2^20 points of 2^16 float32 values: 256 GiB per buffer. */
@@ -686,6 +721,7 @@ kmeanstestsrc_suite (void)
   tcase_add_test (tc, test_drift_change_is_continuous);
   tcase_add_test (tc, test_num_buffers_then_eos);
   tcase_add_test (tc, test_live_waits_for_each_timestamp);
+  tcase_add_test (tc, test_live_latency_has_no_maximum);
   tcase_add_test (tc, test_too_large_buffers_error);
   return s;
 }

@@ -12,8 +12,9 @@
 # gst-launch-1.0 command must end by itself (num-buffers, a finite file),
 # exit 0 and print "Got EOS".  How a |[ ]| block with several commands
 # runs: see extract_launch_lines.py.
-# A script in pipelines/ this test does not know must at least answer
-# --help (its real use is covered where the docs use it).
+# Every script in pipelines/ and scripts/ must answer --help with its
+# usage, running nothing (the real use of those not run here is covered
+# where the docs use them).
 #
 # A build may leave a plugin out (-Dzmq=disabled, no libzmq): an example
 # whose elements the registry does not have is skipped with the reason,
@@ -136,19 +137,47 @@ grep -q "\[train\] .*step" "$log" && grep -q "\[score *\]" "$log" &&
   grep -q "checkpoint at step" "$log" && grep -q "largest distance" "$log"
 tap_result $? "demo-local.py prints progress, scores, checkpoints and the comparison" "$log"
 
-# ------------------------------------------ scripts this test does not know
-known=" make-points.py train-file.sh assign-file.sh train-assign-live.sh demo-local.py "
-for script in "$pipelines"/*; do
+# ------------------------------------------------- every script's --help
+# Each script in pipelines/ and scripts/ answers --help: exit 0, a usage
+# text naming the script on stdout, and nothing run.  Nothing run means: no
+# program a script would start to build, install or play (stubs first on
+# PATH that leave a mark), and an empty build folder, so a script that got
+# past its --help would find no plugin and fail.
+stubs="$work/stubs"
+marks="$work/stub-marks"
+mkdir -p "$stubs" "$work/empty-build"
+for program in gst-launch-1.0 gst-inspect-1.0 meson ninja apt-get sudo \
+  clang indent valgrind; do
+  printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit 1\n' "$program" "$marks" \
+    >"$stubs/$program"
+  chmod +x "$stubs/$program"
+done
+for script in "$pipelines"/*.sh "$pipelines"/*.py "$src"/scripts/*.sh \
+  "$src"/scripts/*.py; do
   name="$(basename "$script")"
-  case "$known" in *" $name "*) continue ;; esac
+  where="${script#"$src"/}"
+  # common.sh is sourced by the others, not run.
   if [ ! -f "$script" ] || [ ! -x "$script" ]; then continue; fi
   if grep -q '^import zmq' "$script" && ! "$PYTHON" -c 'import zmq' 2>/dev/null; then
-    tap_skip "pipelines/$name --help exits 0" "needs pyzmq (python3-zmq)"
+    tap_skip "$where --help prints its usage and exits 0" "needs pyzmq (python3-zmq)"
     continue
   fi
-  log="$(log_path "$name")"
-  run "$log" "$script" --help
-  tap_result $? "pipelines/$name --help exits 0" "$log"
+  log="$(log_path "help-$name")"
+  out="$work/help-$name.out"
+  rm -f "$marks"
+  # shellcheck disable=SC2016 # $1 and $2 are the inner shell's
+  PATH="$stubs:$PATH" KMEANS_BUILD_DIR="$work/empty-build" \
+    COMMAND_TIMEOUT=60 run "$log" bash -c '"$1" --help >"$2"' - "$script" "$out"
+  status=$?
+  cat "$out" >>"$log" 2>/dev/null
+  if [ $status -eq 0 ] && [ -s "$marks" ]; then
+    echo "--help ran: $(tr '\n' ';' <"$marks")" >>"$log"
+    status=1
+  elif [ $status -eq 0 ] && ! grep -qF "$name" "$out"; then
+    echo "--help printed no usage naming $name on stdout" >>"$log"
+    status=1
+  fi
+  tap_result $status "$where --help prints its usage and exits 0, running nothing" "$log"
 done
 
 # --------------------------------------------------- the plugins and their

@@ -31,8 +31,24 @@ ensure_debug_category (void)
 
 /* ---------------------------------------------------------- model event */
 
-G_DEFINE_BOXED_TYPE (GstKMeansModel, gst_kmeans_model, km_model_ref,
-    km_model_unref);
+/* Registered once per process, by whichever plugin comes first (see
+ * gst_kmeans_register_enum): a model event from kmeans-hub (kmdist) is
+ * read by kmeans-assign (kmeans) with the same type. */
+GType
+gst_kmeans_model_get_type (void)
+{
+  static gsize type = 0;
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_type_from_name ("GstKMeansModel");
+
+    if (t == 0)
+      t = g_boxed_type_register_static ("GstKMeansModel",
+          (GBoxedCopyFunc) km_model_ref, (GBoxedFreeFunc) km_model_unref);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
 
 static const gchar *
 metric_nick (KmMetric metric)

@@ -14,13 +14,24 @@
 
 /* ------------------------------------------------------------ enum types */
 
+/* This glue is linked into the kmeans and the kmdist plugin, and one
+ * process loads both: the second registration of a type name would fail,
+ * so the second plugin takes the type the first registered. */
+GType
+gst_kmeans_register_enum (const gchar * name, const GEnumValue * values)
+{
+  GType type = g_type_from_name (name);
+
+  return type != 0 ? type : g_enum_register_static (name, values);
+}
+
 #define DEFINE_ENUM_TYPE(func, TypeName, values)                        \
 GType                                                                   \
 func (void)                                                             \
 {                                                                       \
   static gsize type = 0;                                                \
   if (g_once_init_enter (&type))                                        \
-    g_once_init_leave (&type, g_enum_register_static (TypeName, values)); \
+    g_once_init_leave (&type, gst_kmeans_register_enum (TypeName, values)); \
   return type;                                                          \
 }
 

@@ -11,6 +11,10 @@ G_BEGIN_DECLS
 
 /* ---------------------------------------------------- property enums */
 
+/* The enum type @name: registered with @values, or the one another
+ * plugin of this project registered already (both link this glue). */
+GType gst_kmeans_register_enum (const gchar * name, const GEnumValue * values);
+
 GType gst_kmeans_metric_get_type (void);        /* KmMetric */
 #define GST_TYPE_KMEANS_METRIC (gst_kmeans_metric_get_type ())
 GType gst_kmeans_init_get_type (void);  /* KmInit: random, kmeans++, file */
