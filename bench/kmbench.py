@@ -11,6 +11,8 @@ Subcommands:
             gst-launch-1.0 pipelines; prints the table, writes RESULTS.md
   report    RESULTS.md again from the last run's results.json
 
+run and report also draw the table as a picture (bench/plot.py, --plot).
+
 Every workload is float32 Gaussian blobs: K true centers uniform in
 [-10, 10]^D, every point a true center plus N(0, 1) noise, labels
 uniform.  Both sides start from the same initial centers (k-means++ of
@@ -613,6 +615,23 @@ def report(results, memory, args):
     return "\n".join(lines) + "\n"
 
 
+def draw_plot(results, args):
+    """The picture of @results (bench/plot.py); a missing matplotlib
+    costs the picture, not the measurements."""
+    if args.no_plot:
+        return
+    sys.path.insert(0, HERE)
+    import plot
+    try:
+        plot.plot(plot.rows_from_results(results), args.plot,
+                  "%s, %s" % (machine(), time.strftime("%Y-%m-%d")))
+    except ImportError as e:
+        log("no picture: %s; install python3-matplotlib "
+            "(./scripts/setup-deps.sh)" % e)
+        return
+    log("wrote %s" % args.plot)
+
+
 def load_memory(saved):
     """The memory figures of a results.json (JSON keys are strings)."""
     memory = saved.get("memory")
@@ -644,6 +663,12 @@ def main():
                     "workload (default 300)")
     ap.add_argument("--no-pipelines", action="store_true")
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--plot", metavar="PNG", default=os.path.join(
+        SOURCE_ROOT, "docs", "images", "bench.png"),
+        help="the throughput and inertia picture run and report draw "
+        "(bench/plot.py; default docs/images/bench.png)")
+    ap.add_argument("--no-plot", action="store_true",
+                    help="draw no picture")
     args = ap.parse_intermixed_args()
     data_dir = args.data_dir or os.path.join(args.build_dir, "bench", "data")
     for name in args.workloads:
@@ -668,6 +693,7 @@ def main():
         with open(args.results, "w") as f:
             f.write(text)
         print(text)
+        draw_plot(saved["results"], args)
         return
     if args.command == "memory":
         print(json.dumps(run_memory(args.build_dir, args.memory_points),
@@ -721,6 +747,7 @@ def main():
     with open(args.results, "w") as f:
         f.write(text)
     log("wrote %s" % args.results)
+    draw_plot(results, args)
 
 
 if __name__ == "__main__":
