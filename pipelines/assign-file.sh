@@ -6,7 +6,8 @@
 # (model-location) instead of an upstream kmeans-train, and the assignment
 # wire format: one record per point, {int32 cluster; float32 distance}
 # little endian (8 bytes), the distance being the metric's own (squared
-# Euclidean by default).
+# Euclidean by default).  GStreamer's progressreport prints how much of the
+# file has been read, every second and at the end.
 #
 #   pipelines/assign-file.sh POINTS.f32 DIMENSIONS CHECKPOINT [OUTPUT]
 #
@@ -40,6 +41,7 @@ blocksize=$(( 256 * dimensions * 4 ))
 
 gst-launch-1.0 \
   filesrc location="$points" blocksize="$blocksize" ! \
+  progressreport name=progress update-freq=1 ! \
   "application/x-points,format=F32LE,dimensions=$dimensions" ! \
   kmeans-assign model-location="$checkpoint" ! \
   filesink location="$output"

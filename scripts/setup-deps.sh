@@ -25,6 +25,7 @@ packages=(
   # Python: the demo, point generators, benchmarks
   python3 python3-numpy python3-scipy python3-sklearn python3-zmq
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 python3-jsonschema
+  python3-matplotlib  # bench/plot.py, demo.py --loss-png (Agg: no display)
   # checks: gst-indent, meson test --setup valgrind
   indent valgrind
 )

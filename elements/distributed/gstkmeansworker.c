@@ -141,7 +141,8 @@ enum
   PROP_POINTS,
   PROP_INIT_POINTS,
   PROP_SKIPPED_POINTS,
-  PROP_DROPPED_MESSAGES
+  PROP_DROPPED_MESSAGES,
+  PROP_UNSENT_POINTS
 };
 
 /* Settings the streaming thread re-reads for every buffer. */
@@ -181,6 +182,7 @@ struct _GstKMeansWorker
   guint64 init_points;
   guint64 skipped_points;
   guint64 dropped_messages;
+  guint64 unsent_points;
 
   /* streaming state, set up in start() and on caps */
   GCancellable *cancellable;    /* wakes a wait: flush, PAUSED -> READY */
@@ -333,6 +335,10 @@ gst_kmeans_worker_class_init (GstKMeansWorkerClass * klass)
   install_counter (gobject_class, PROP_DROPPED_MESSAGES, "dropped-messages",
       "Dropped messages", "Messages from the hub dropped as malformed or "
       "unusable (bad header or record, a model of another dimension or k)");
+  install_counter (gobject_class, PROP_UNSENT_POINTS, "unsent-points",
+      "Unsent points", "Points of asynchronous rounds dropped because no "
+      "hub was connected when they were due (a synchronous round waits "
+      "instead)");
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -504,6 +510,9 @@ gst_kmeans_worker_get_property (GObject * object, guint prop_id,
       break;
     case PROP_DROPPED_MESSAGES:
       g_value_set_uint64 (value, self->dropped_messages);
+      break;
+    case PROP_UNSENT_POINTS:
+      g_value_set_uint64 (value, self->unsent_points);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -689,6 +698,28 @@ parse_reply (GstKMeansWorker * self, zmq_msg_t * frames, guint n_frames,
           km_hub_msg_type_name (header.type));
       return FALSE;
   }
+}
+
+/* An asynchronous round that found no hub: its points are lost to the
+ * model, so they are counted (and the first loss said). */
+static void
+count_unsent (GstKMeansWorker * self)
+{
+  gboolean first;
+
+  GST_OBJECT_LOCK (self);
+  first = self->unsent_points == 0;
+  self->unsent_points += self->pending_info.points;
+  GST_OBJECT_UNLOCK (self);
+  if (first)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("No hub was connected at %s: a round of %" G_GUINT64_FORMAT
+            " points was not contributed.", self->active.endpoint,
+            self->pending_info.points),
+        ("asynchronous rounds are not held back; counted in unsent-points"));
+  else
+    GST_INFO_OBJECT (self, "round %" G_GUINT64_FORMAT " not sent: no hub "
+        "connected", self->pending_info.round);
 }
 
 static void
@@ -1163,8 +1194,7 @@ await_pending (GstKMeansWorker * self, gboolean at_eos)
   if (out.sends > 0)
     note_round_sent (self);
   else if (ret == GST_FLOW_OK)
-    GST_INFO_OBJECT (self, "round %" G_GUINT64_FORMAT " not sent: no hub "
-        "connected", self->pending_info.round);
+    count_unsent (self);
   if (ret == GST_FLOW_OK && !done && !async && !at_eos)
     return ret;
   if (ret != GST_FLOW_FLUSHING)
@@ -1485,7 +1515,7 @@ take_settings (GstKMeansWorker * self)
   self->batch_rows = self->batch_size;
   self->model_version = 0;
   self->rounds = self->points = self->init_points = 0;
-  self->skipped_points = self->dropped_messages = 0;
+  self->skipped_points = self->dropped_messages = self->unsent_points = 0;
   GST_OBJECT_UNLOCK (self);
 }
 

@@ -130,6 +130,7 @@
 
 #include "gstkmeansformat.h"
 #include "kmeanselements.h"
+#include "gstkmeansjson.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_kmeans_format_debug);
 #define GST_CAT_DEFAULT gst_kmeans_format_debug
@@ -473,337 +474,15 @@ gst_kmeans_format_change_state (GstElement * element, GstStateChange transition)
   return ret;
 }
 
-/* --------------------------------------------------------- JSON writing */
-
-static void
-json_string (GString * s, const gchar * str)
-{
-  gchar *valid = NULL;
-  const gchar *p;
-
-  if (str == NULL) {
-    g_string_append (s, "null");
-    return;
-  }
-  if (!g_utf8_validate (str, -1, NULL))
-    str = valid = g_utf8_make_valid (str, -1);
-
-  g_string_append_c (s, '"');
-  for (p = str; *p; p++) {
-    guchar c = *p;
-
-    if (c == '"' || c == '\\') {
-      g_string_append_c (s, '\\');
-      g_string_append_c (s, c);
-    } else if (c < 0x20) {
-      g_string_append_printf (s, "\\u%04x", c);
-    } else {
-      g_string_append_c (s, c);
-    }
-  }
-  g_string_append_c (s, '"');
-  g_free (valid);
-}
-
-/* "name": with the name's dashes turned into underscores. */
-static void
-json_key (GString * s, const gchar * name)
-{
-  const gchar *p;
-
-  g_string_append_c (s, '"');
-  for (p = name; *p; p++)
-    g_string_append_c (s, *p == '-' ? '_' : *p);
-  g_string_append (s, "\":");
-}
-
-/* The shortest text that reads back as the same float32 (or float64). */
-static const gchar *
-format_number (gchar buf[G_ASCII_DTOSTR_BUF_SIZE], gdouble v, gboolean single)
-{
-  static const gchar *const f32[] = { "%.6g", "%.7g", "%.8g", "%.9g" };
-  static const gchar *const f64[] = { "%.15g", "%.16g", "%.17g" };
-  guint i;
-
-  if (single) {
-    gfloat f = (gfloat) v;
-
-    for (i = 0; i < G_N_ELEMENTS (f32); i++) {
-      g_ascii_formatd (buf, G_ASCII_DTOSTR_BUF_SIZE, f32[i], f);
-      if ((gfloat) g_ascii_strtod (buf, NULL) == f)
-        break;
-    }
-  } else {
-    for (i = 0; i < G_N_ELEMENTS (f64); i++) {
-      g_ascii_formatd (buf, G_ASCII_DTOSTR_BUF_SIZE, f64[i], v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
-  }
-  return buf;
-}
-
-static void
-json_number (GString * s, gdouble v, gboolean single)
-{
-  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (!isfinite (v)) {
-    g_string_append (s, "null");
-    return;
-  }
-  g_string_append (s, format_number (buf, v, single));
-}
-
-static void
-json_uint64 (GString * s, guint64 v)
-{
-  g_string_append_printf (s, "%" G_GUINT64_FORMAT, v);
-}
-
-static void
-json_time (GString * s, GstClockTime t)
-{
-  if (GST_CLOCK_TIME_IS_VALID (t))
-    json_uint64 (s, t);
-  else
-    g_string_append (s, "null");
-}
-
-static void
-json_model_version (GString * s, KmModel * model)
-{
-  if (model != NULL)
-    json_uint64 (s, km_model_get_version (model));
-  else
-    g_string_append (s, "null");
-}
-
-static const gchar *
-metric_name (KmModel * model)
-{
-  return km_model_get_metric (model) == KM_METRIC_COSINE ? "cosine" :
-      "squared-euclidean";
-}
-
-static GString *
-model_document (KmModel * model, const gchar * metric, GstClockTime pts)
-{
-  guint k = km_model_get_k (model), d = km_model_get_d (model), i, j;
-  const gfloat *centers = km_model_get_centers (model);
-  const gdouble *counts = km_model_get_counts (model);
-  GString *s = g_string_sized_new (256 + (gsize) k * (d + 1) * 14);
-
-  g_string_append (s, "{\"type\":\"model\",\"pts\":");
-  json_time (s, pts);
-  g_string_append (s, ",\"version\":");
-  json_uint64 (s, km_model_get_version (model));
-  g_string_append (s, ",\"step\":");
-  json_uint64 (s, km_model_get_step (model));
-  g_string_append_printf (s, ",\"clusters\":%u,\"dimensions\":%u,"
-      "\"metric\":", k, d);
-  json_string (s, metric != NULL ? metric : metric_name (model));
-  g_string_append (s, ",\"centers\":[");
-  for (i = 0; i < k; i++) {
-    g_string_append (s, i ? ",[" : "[");
-    for (j = 0; j < d; j++) {
-      if (j)
-        g_string_append_c (s, ',');
-      json_number (s, centers[(gsize) i * d + j], TRUE);
-    }
-    g_string_append_c (s, ']');
-  }
-  g_string_append (s, "],\"counts\":");
-  if (counts != NULL) {
-    g_string_append_c (s, '[');
-    for (i = 0; i < k; i++) {
-      if (i)
-        g_string_append_c (s, ',');
-      json_number (s, counts[i], FALSE);
-    }
-    g_string_append_c (s, ']');
-  } else {
-    g_string_append (s, "null");
-  }
-  g_string_append (s, "}\n");
-  return s;
-}
-
-static void json_value (GString * s, const GValue * v);
-
-static void
-json_list (GString * s, const GValue * v)
-{
-  guint i, n;
-  gboolean array = GST_VALUE_HOLDS_ARRAY (v);
-
-  n = array ? gst_value_array_get_size (v) : gst_value_list_get_size (v);
-  g_string_append_c (s, '[');
-  for (i = 0; i < n; i++) {
-    if (i)
-      g_string_append_c (s, ',');
-    json_value (s, array ? gst_value_array_get_value (v, i) :
-        gst_value_list_get_value (v, i));
-  }
-  g_string_append_c (s, ']');
-}
-
-static void json_fields (GString * s, const GstStructure * st);
-
-/* Any value a gst-kmeans message holds; an unsigned 64-bit all-ones value
- * is GST_CLOCK_TIME_NONE (or another "unset") and becomes null. */
-static void
-json_value (GString * s, const GValue * v)
-{
-  GType type = G_VALUE_TYPE (v);
-
-  switch (G_TYPE_FUNDAMENTAL (type)) {
-    case G_TYPE_BOOLEAN:
-      g_string_append (s, g_value_get_boolean (v) ? "true" : "false");
-      return;
-    case G_TYPE_INT:
-      g_string_append_printf (s, "%d", g_value_get_int (v));
-      return;
-    case G_TYPE_UINT:
-      g_string_append_printf (s, "%u", g_value_get_uint (v));
-      return;
-    case G_TYPE_INT64:
-      g_string_append_printf (s, "%" G_GINT64_FORMAT, g_value_get_int64 (v));
-      return;
-    case G_TYPE_UINT64:
-      json_time (s, g_value_get_uint64 (v));
-      return;
-    case G_TYPE_FLOAT:
-      json_number (s, g_value_get_float (v), TRUE);
-      return;
-    case G_TYPE_DOUBLE:
-      json_number (s, g_value_get_double (v), FALSE);
-      return;
-    case G_TYPE_STRING:
-      json_string (s, g_value_get_string (v));
-      return;
-    case G_TYPE_ENUM:{
-      GEnumValue *e = g_enum_get_value (g_type_class_peek (type),
-          g_value_get_enum (v));
-
-      json_string (s, e ? e->value_nick : NULL);
-      return;
-    }
-    default:
-      break;
-  }
-  if (GST_VALUE_HOLDS_ARRAY (v) || GST_VALUE_HOLDS_LIST (v)) {
-    json_list (s, v);
-  } else if (GST_VALUE_HOLDS_STRUCTURE (v)) {
-    g_string_append_c (s, '{');
-    json_fields (s, gst_value_get_structure (v));
-    g_string_append_c (s, '}');
-  } else {
-    gchar *text = gst_value_serialize (v);
-
-    json_string (s, text);
-    g_free (text);
-  }
-}
-
-typedef struct
-{
-  GString *s;
-  gboolean first;
-} FieldsContext;
-
-static gboolean
-json_field (GQuark field, const GValue * value, gpointer user_data)
-{
-  FieldsContext *ctx = user_data;
-
-  if (!ctx->first)
-    g_string_append_c (ctx->s, ',');
-  ctx->first = FALSE;
-  json_key (ctx->s, g_quark_to_string (field));
-  json_value (ctx->s, value);
-  return TRUE;
-}
-
-static void
-json_fields (GString * s, const GstStructure * st)
-{
-  FieldsContext ctx = { s, TRUE };
-
-  gst_structure_foreach (st, json_field, &ctx);
-}
-
-static const struct
-{
-  const gchar *name;
-  const gchar *type;
-} message_types[] = {
-  {"kmeans-score", "score"},
-  {"kmeans-train", "progress"},
-  {"kmeans-checkpoint", "checkpoint"},
-  {"kmeans-initialized", "initialized"},
-  {"kmeans-converged", "converged"},
-  {"kmeans-model-loaded", "model-loaded"},
-};
-
-static const gchar *
-message_type (const GstStructure * s)
-{
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (message_types); i++) {
-    if (gst_structure_has_name (s, message_types[i].name))
-      return message_types[i].type;
-  }
-  return NULL;
-}
-
-static GString *
-message_document (const GstStructure * st, const gchar * type)
-{
-  GString *s = g_string_sized_new (256);
-
-  g_string_append (s, "{\"type\":");
-  json_string (s, type);
-  if (gst_structure_n_fields (st) > 0)
-    g_string_append_c (s, ',');
-  json_fields (s, st);
-  g_string_append (s, "}\n");
-  return s;
-}
-
-static KmModel *
-model_from_structure (const GstStructure * s)
-{
-  KmModel *model = NULL;
-
-  if (!gst_structure_has_name (s, GST_KMEANS_MODEL_EVENT_NAME))
-    return NULL;
-  if (!gst_structure_get (s, "model", GST_TYPE_KMEANS_MODEL, &model, NULL))
-    return NULL;
-  return model;
-}
+/* ---------------------------------------------- message documents */
 
 gchar *
 gst_kmeans_format_message_to_json (const GstStructure * s)
 {
-  const gchar *type;
-  KmModel *model;
-  GString *doc;
-
   g_return_val_if_fail (s != NULL, NULL);
 
-  type = message_type (s);
-  if (type != NULL)
-    return g_string_free (message_document (s, type), FALSE);
-
-  model = model_from_structure (s);
-  if (model == NULL)
-    return NULL;
-  doc = model_document (model, gst_structure_get_string (s, "metric"),
-      GST_CLOCK_TIME_NONE);
-  km_model_unref (model);
-  return g_string_free (doc, FALSE);
+  /* The writer is shared with kmeans-score's eval-location. */
+  return gst_kmeans_json_from_structure (s);
 }
 
 static gchar *
@@ -825,11 +504,11 @@ assignments_json (GstKMeansFormat * self, GstBuffer * buf,
   gsize i;
 
   g_string_append (s, "{\"type\":\"assignments\",\"pts\":");
-  json_time (s, GST_BUFFER_PTS (buf));
+  gst_kmeans_json_time (s, GST_BUFFER_PTS (buf));
   g_string_append (s, ",\"duration\":");
-  json_time (s, GST_BUFFER_DURATION (buf));
+  gst_kmeans_json_time (s, GST_BUFFER_DURATION (buf));
   g_string_append (s, ",\"model_version\":");
-  json_model_version (s, self->model);
+  gst_kmeans_json_model_version (s, self->model);
   g_string_append_printf (s, ",\"clusters\":%u,\"count\":%" G_GSIZE_FORMAT
       ",\"cluster\":[", self->clusters, n);
   for (i = 0; i < n; i++) {
@@ -845,7 +524,7 @@ assignments_json (GstKMeansFormat * self, GstBuffer * buf,
     memcpy (&a, data + i * sizeof (a), sizeof (a));
     if (i)
       g_string_append_c (s, ',');
-    json_number (s, a.distance, TRUE);
+    gst_kmeans_json_number (s, a.distance, TRUE);
   }
   g_string_append (s, "]}\n");
   return s;
@@ -882,11 +561,11 @@ points_json (GstKMeansFormat * self, GstBuffer * buf, const guint8 * data,
   guint j;
 
   g_string_append (s, "{\"type\":\"points\",\"pts\":");
-  json_time (s, GST_BUFFER_PTS (buf));
+  gst_kmeans_json_time (s, GST_BUFFER_PTS (buf));
   g_string_append (s, ",\"duration\":");
-  json_time (s, GST_BUFFER_DURATION (buf));
+  gst_kmeans_json_time (s, GST_BUFFER_DURATION (buf));
   g_string_append (s, ",\"model_version\":");
-  json_model_version (s, self->model);
+  gst_kmeans_json_model_version (s, self->model);
   g_string_append_printf (s, ",\"dimensions\":%u,\"count\":%" G_GSIZE_FORMAT
       ",\"points\":[", info->dimensions, n);
   for (r = 0; r < n; r++) {
@@ -894,7 +573,7 @@ points_json (GstKMeansFormat * self, GstBuffer * buf, const guint8 * data,
     for (j = 0; j < info->dimensions; j++) {
       if (j)
         g_string_append_c (s, ',');
-      json_number (s, point_value (info, data, r, j), single);
+      gst_kmeans_json_number (s, point_value (info, data, r, j), single);
     }
     g_string_append_c (s, ']');
   }
@@ -914,7 +593,7 @@ csv_number (GString * s, gdouble v, gboolean single)
   else if (isinf (v))
     g_string_append (s, v > 0 ? "inf" : "-inf");
   else
-    g_string_append (s, format_number (buf, v, single));
+    g_string_append (s, gst_kmeans_json_format_number (buf, v, single));
 }
 
 static void
@@ -1037,7 +716,7 @@ push_due_model (GstKMeansFormat * self, GstClockTime pts)
 
   GST_DEBUG_OBJECT (self, "model document, version %" G_GUINT64_FORMAT,
       km_model_get_version (self->model));
-  return push_text (self, model_document (self->model, self->metric, pts),
+  return push_text (self, gst_kmeans_json_model_document (self->model, self->metric, pts),
       pts, GST_CLOCK_TIME_NONE);
 }
 
@@ -1208,7 +887,7 @@ push_message_document (GstKMeansFormat * self, const GstStructure * s,
   ret = push_due_model (self, pts);
   if (ret != GST_FLOW_OK)
     return ret;
-  return push_text (self, message_document (s, type), pts, duration);
+  return push_text (self, gst_kmeans_json_message_document (s, type), pts, duration);
 }
 
 static gboolean
@@ -1231,7 +910,7 @@ gst_kmeans_format_sink_event (GstPad * pad, GstObject * parent,
     case GST_EVENT_CUSTOM_DOWNSTREAM:
     case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:{
       const GstStructure *s = gst_event_get_structure (event);
-      const gchar *type = s ? message_type (s) : NULL;
+      const gchar *type = s ? gst_kmeans_json_message_type (s) : NULL;
 
       if (gst_kmeans_model_event_parse (event, &model))
         take_model (self, event, model);

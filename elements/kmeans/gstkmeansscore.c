@@ -129,11 +129,13 @@
 #endif
 
 #include <string.h>
+#include <unistd.h>
 
 #include <gst/gst.h>
 
 #include "kmeans.h"
 #include "kmeanselements.h"
+#include "gstkmeansjson.h"
 #include "gstkmeansscore.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_kmeans_score_debug);
@@ -157,11 +159,41 @@ enum
   PROP_INTERVAL_POINTS,
   PROP_SCORE,
   PROP_NUM_POINTS,
+  PROP_EVAL_LOCATION,
+  PROP_EVAL_PER,
 };
 
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_INTERVAL GST_SECOND
 #define DEFAULT_INTERVAL_POINTS 0
+#define DEFAULT_EVAL_LOCATION NULL
+#define DEFAULT_EVAL_PER GST_KMEANS_SCORE_EVAL_PER_INTERVAL
+
+/* When a document goes to eval-location. */
+typedef enum
+{
+  GST_KMEANS_SCORE_EVAL_PER_INTERVAL,
+  GST_KMEANS_SCORE_EVAL_PER_MODEL_VERSION
+} GstKMeansScoreEvalPer;
+
+static GType
+gst_kmeans_score_eval_per_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_KMEANS_SCORE_EVAL_PER_INTERVAL,
+        "One document per interval, the kmeans-score message", "interval"},
+    {GST_KMEANS_SCORE_EVAL_PER_MODEL_VERSION,
+        "One document per model version, over all the points scored with it",
+        "model-version"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        gst_kmeans_register_enum ("GstKMeansScoreEvalPer", values));
+  return type;
+}
 
 /* What one message reports. */
 typedef struct
@@ -187,10 +219,20 @@ struct _GstKMeansScore
   guint64 interval;
   guint64 interval_points;
 
+  gchar *eval_location;
+  GstKMeansScoreEvalPer eval_per;
+
   /* Totals: written by the streaming thread under the object lock, read
    * by get_property. */
   gdouble score;
   guint64 num_points;
+
+  /* The evaluation file, opened in start() (-1: none, or closed after an
+   * error), with the settings it was opened with. */
+  gint eval_fd;
+  gchar *eval_path;
+  GstKMeansScoreEvalPer eval_mode;
+  GstKMeansScoreInterval eval_iv;       /* eval-per=model-version */
 
   /* Streaming-thread state, set up in start() and freed in stop(). */
   KmWorkspace *ws;
@@ -208,6 +250,7 @@ G_DEFINE_TYPE_WITH_CODE (GstKMeansScore, gst_kmeans_score,
 GST_ELEMENT_REGISTER_DEFINE (kmeans_score, "kmeans-score", GST_RANK_NONE,
     GST_TYPE_KMEANS_SCORE);
 
+static void gst_kmeans_score_finalize (GObject * object);
 static void gst_kmeans_score_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
 static void gst_kmeans_score_get_property (GObject * object, guint prop_id,
@@ -236,6 +279,7 @@ gst_kmeans_score_class_init (GstKMeansScoreClass * klass)
     .dropped_points = "Points left unscored because no model was there yet",
   };
 
+  gobject_class->finalize = gst_kmeans_score_finalize;
   gobject_class->set_property = gst_kmeans_score_set_property;
   gobject_class->get_property = gst_kmeans_score_get_property;
 
@@ -275,6 +319,26 @@ gst_kmeans_score_class_init (GstKMeansScoreClass * klass)
       g_param_spec_uint64 ("num-points", "Number of points",
           "Points scored since the element started", 0, G_MAXUINT64, 0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstKMeansScore:eval-location:
+   *
+   * File to append one `score` JSON document per line to, as
+   * #GstKMeansScore:eval-per says (the estimator's `eval_dir`).  Opened
+   * when the element starts; must be a regular file or not exist yet.
+   */
+  g_object_class_install_property (gobject_class, PROP_EVAL_LOCATION,
+      g_param_spec_string ("eval-location", "Evaluation file",
+          "File to append one 'score' JSON document per line to (created "
+          "when missing; NULL: none); must be a regular file",
+          DEFAULT_EVAL_LOCATION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_EVAL_PER,
+      g_param_spec_enum ("eval-per", "Evaluation per",
+          "When to append a document to eval-location: for each interval "
+          "(the kmeans-score message) or for each model version (all the "
+          "points scored with it)", gst_kmeans_score_eval_per_get_type (),
+          DEFAULT_EVAL_PER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -297,11 +361,21 @@ gst_kmeans_score_init (GstKMeansScore * self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->interval = DEFAULT_INTERVAL;
   self->interval_points = DEFAULT_INTERVAL_POINTS;
+  self->eval_per = DEFAULT_EVAL_PER;
+  self->eval_fd = -1;
   self->iv.start = self->iv.end = GST_CLOCK_TIME_NONE;
+  self->eval_iv.start = self->eval_iv.end = GST_CLOCK_TIME_NONE;
 
   /* Only reads the points: buffers go through untouched. */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+gst_kmeans_score_finalize (GObject * object)
+{
+  g_free (GST_KMEANS_SCORE (object)->eval_location);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 static void
@@ -320,6 +394,13 @@ gst_kmeans_score_set_property (GObject * object, guint prop_id,
       break;
     case PROP_INTERVAL_POINTS:
       self->interval_points = g_value_get_uint64 (value);
+      break;
+    case PROP_EVAL_LOCATION:
+      g_free (self->eval_location);
+      self->eval_location = g_value_dup_string (value);
+      break;
+    case PROP_EVAL_PER:
+      self->eval_per = g_value_get_enum (value);
       break;
     default:
       GST_OBJECT_UNLOCK (self);
@@ -352,6 +433,12 @@ gst_kmeans_score_get_property (GObject * object, guint prop_id,
       break;
     case PROP_NUM_POINTS:
       g_value_set_uint64 (value, self->num_points);
+      break;
+    case PROP_EVAL_LOCATION:
+      g_value_set_string (value, self->eval_location);
+      break;
+    case PROP_EVAL_PER:
+      g_value_set_enum (value, self->eval_per);
       break;
     default:
       GST_OBJECT_UNLOCK (self);
@@ -408,11 +495,13 @@ value_set_uint64s (GValue * value, const guint64 * v, guint n)
   g_value_unset (&item);
 }
 
-static GstMessage *
-message_new (GstKMeansScore * self, gboolean final)
+/* The `kmeans-score` structure of @iv: the message, the in-band event and
+ * the eval-location document all carry it. */
+static GstStructure *
+interval_structure (GstKMeansScore * self, GstKMeansScoreInterval * iv,
+    gboolean final)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  GstKMeansScoreInterval *iv = &self->iv;
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
   GstClockTime stream_time = GST_CLOCK_TIME_NONE;
   GstClockTime duration = GST_CLOCK_TIME_NONE;
@@ -448,71 +537,117 @@ message_new (GstKMeansScore * self, gboolean final)
   gst_structure_take_value (s, "cluster-scores", &scores);
   gst_structure_set (s, "final", G_TYPE_BOOLEAN, final, NULL);
 
-  return gst_message_new_element (GST_OBJECT (self), s);
+  return s;
 }
 
-/* Posts the interval (when it saw a buffer, or always when @final) and
- * starts a new one. */
-static void
+/* --------------------------------------------------------- eval file */
+
+/* Appends the `score` document of @s to eval-location as one line.  The
+ * first failure posts an error and closes the file. */
+static gboolean
+eval_append (GstKMeansScore * self, const GstStructure * s)
+{
+  GError *error = NULL;
+  gchar *line;
+  gboolean ok;
+
+  if (self->eval_fd < 0)
+    return self->eval_path == NULL;
+
+  line = gst_kmeans_json_from_structure (s);
+  ok = gst_kmeans_json_lines_append (self->eval_fd, self->eval_path, line,
+      strlen (line), &error);
+  g_free (line);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("Could not write to eval-location \"%s\".", self->eval_path),
+        ("%s", error->message));
+    g_error_free (error);
+    close (self->eval_fd);
+    self->eval_fd = -1;
+  }
+  return ok;
+}
+
+/* eval-per=model-version: writes the document of the version collected so
+ * far (when it scored a buffer) and starts collecting anew. */
+static gboolean
+eval_end_version (GstKMeansScore * self, gboolean final)
+{
+  GstKMeansScoreInterval *iv = &self->eval_iv;
+  gboolean ok = TRUE;
+
+  if (iv->open) {
+    GstStructure *s = interval_structure (self, iv, final);
+
+    ok = eval_append (self, s);
+    gst_structure_free (s);
+  }
+  interval_reset (iv, iv->k);
+  return ok;
+}
+
+/* Posts the interval (when it saw a buffer, or always when @final), writes
+ * it to eval-location when that goes per interval, and starts a new one.
+ * FALSE when the write failed. */
+static gboolean
 end_interval (GstKMeansScore * self, gboolean final)
 {
-  gboolean post;
+  gboolean post, write, ok = TRUE;
 
   GST_OBJECT_LOCK (self);
   post = self->post_messages;
   GST_OBJECT_UNLOCK (self);
+  write = self->eval_fd >= 0
+      && self->eval_mode == GST_KMEANS_SCORE_EVAL_PER_INTERVAL;
 
-  if (post && (self->iv.open || final)) {
-    GstMessage *msg = message_new (self, final);
+  if ((post || write) && (self->iv.open || final)) {
+    GstStructure *s = interval_structure (self, &self->iv, final);
 
     GST_DEBUG_OBJECT (self, "interval of %" G_GUINT64_FORMAT " points, "
         "score %g%s", self->iv.num_points, self->iv.score,
         final ? " (final)" : "");
-    /* The same figures travel in-band as well, so elements downstream
-     * (kmeans-format) can publish them with the data. */
-    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
-        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
-            gst_structure_copy (gst_message_get_structure (msg))));
-    gst_element_post_message (GST_ELEMENT (self), msg);
+    if (write)
+      ok = eval_append (self, s);
+    if (post) {
+      /* The same figures travel in-band as well, so elements downstream
+       * (kmeans-format) can publish them with the data. */
+      gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
+          gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+              gst_structure_copy (s)));
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_message_new_element (GST_OBJECT (self), s));
+    } else {
+      gst_structure_free (s);
+    }
   }
   interval_reset (&self->iv, self->iv.k);
+  return ok;
 }
 
-/* Adds @n scored points of @buf, and the @skipped ones left out of it, to
- * the interval, ending it when its time or point budget is spent. */
+/* Extends @iv over @buf's time span. */
 static void
-account (GstKMeansScore * self, GstBuffer * buf,
+interval_cover (GstKMeansScoreInterval * iv, GstBuffer * buf)
+{
+  GstClockTime ts = GST_BUFFER_PTS (buf);
+
+  if (!GST_CLOCK_TIME_IS_VALID (ts))
+    return;
+  if (!GST_CLOCK_TIME_IS_VALID (iv->start))
+    iv->start = ts;
+  if (GST_BUFFER_DURATION_IS_VALID (buf))
+    ts += GST_BUFFER_DURATION (buf);
+  if (!GST_CLOCK_TIME_IS_VALID (iv->end) || ts > iv->end)
+    iv->end = ts;
+}
+
+/* Adds the @n points just scored with @model (their clusters and
+ * distances in the scratch arrays) and @skipped ones to @iv. */
+static void
+interval_add (GstKMeansScore * self, GstKMeansScoreInterval * iv,
     KmModel * model, gsize n, guint64 skipped, gdouble sum)
 {
-  GstKMeansScoreInterval *iv = &self->iv;
-  GstClockTime ts = GST_BUFFER_PTS (buf);
-  guint64 interval, interval_points;
   gsize i;
-
-  GST_OBJECT_LOCK (self);
-  interval = self->interval;
-  interval_points = self->interval_points;
-  self->score += sum;
-  self->num_points += n;
-  GST_OBJECT_UNLOCK (self);
-
-  /* Per-cluster figures only add up under one K. */
-  if (km_model_get_k (model) != iv->k) {
-    end_interval (self, FALSE);
-    interval_reset (iv, km_model_get_k (model));
-  }
-
-  if (GST_CLOCK_TIME_IS_VALID (ts)) {
-    /* Time ran out before this buffer (untimed durations or a gap). */
-    if (GST_CLOCK_TIME_IS_VALID (iv->start) && ts - iv->start >= interval)
-      end_interval (self, FALSE);
-    if (!GST_CLOCK_TIME_IS_VALID (iv->start))
-      iv->start = ts;
-    if (GST_BUFFER_DURATION_IS_VALID (buf))
-      ts += GST_BUFFER_DURATION (buf);
-    if (!GST_CLOCK_TIME_IS_VALID (iv->end) || ts > iv->end)
-      iv->end = ts;
-  }
 
   iv->open = TRUE;
   iv->num_points += n;
@@ -523,10 +658,66 @@ account (GstKMeansScore * self, GstBuffer * buf,
     iv->counts[self->idx[i]]++;
     iv->scores[self->idx[i]] += self->dist[i];
   }
+}
+
+/* eval-per=model-version: a buffer scored with another model than the
+ * collected one first writes the collected version out. */
+static gboolean
+eval_account (GstKMeansScore * self, GstBuffer * buf, KmModel * model,
+    gsize n, guint64 skipped, gdouble sum)
+{
+  GstKMeansScoreInterval *iv = &self->eval_iv;
+  guint k = km_model_get_k (model);
+  gboolean ok = TRUE;
+
+  if (iv->open && (iv->model_version != km_model_get_version (model)
+          || iv->k != k))
+    ok = eval_end_version (self, FALSE);
+  if (iv->k != k)
+    interval_reset (iv, k);
+  interval_cover (iv, buf);
+  interval_add (self, iv, model, n, skipped, sum);
+  return ok;
+}
+
+/* Adds @n scored points of @buf, and the @skipped ones left out of it, to
+ * the interval, ending it when its time or point budget is spent.  FALSE
+ * when writing to eval-location failed. */
+static gboolean
+account (GstKMeansScore * self, GstBuffer * buf,
+    KmModel * model, gsize n, guint64 skipped, gdouble sum)
+{
+  GstKMeansScoreInterval *iv = &self->iv;
+  GstClockTime ts = GST_BUFFER_PTS (buf);
+  guint64 interval, interval_points;
+  gboolean ok = TRUE;
+
+  GST_OBJECT_LOCK (self);
+  interval = self->interval;
+  interval_points = self->interval_points;
+  self->score += sum;
+  self->num_points += n;
+  GST_OBJECT_UNLOCK (self);
+
+  /* Per-cluster figures only add up under one K. */
+  if (km_model_get_k (model) != iv->k) {
+    ok &= end_interval (self, FALSE);
+    interval_reset (iv, km_model_get_k (model));
+  }
+
+  /* Time ran out before this buffer (untimed durations or a gap). */
+  if (GST_CLOCK_TIME_IS_VALID (ts) && GST_CLOCK_TIME_IS_VALID (iv->start)
+      && ts - iv->start >= interval)
+    ok &= end_interval (self, FALSE);
+  interval_cover (iv, buf);
+  interval_add (self, iv, model, n, skipped, sum);
+  if (self->eval_mode == GST_KMEANS_SCORE_EVAL_PER_MODEL_VERSION)
+    ok &= eval_account (self, buf, model, n, skipped, sum);
 
   if ((GST_CLOCK_TIME_IS_VALID (iv->start) && iv->end - iv->start >= interval)
       || (interval_points > 0 && iv->num_points >= interval_points))
-    end_interval (self, FALSE);
+    ok &= end_interval (self, FALSE);
+  return ok;
 }
 
 /* ------------------------------------------------------------- states */
@@ -538,7 +729,36 @@ release (GstKMeansScore * self)
   g_clear_pointer (&self->idx, g_free);
   g_clear_pointer (&self->dist, g_free);
   interval_clear (&self->iv);
+  interval_clear (&self->eval_iv);
   self->scratch_rows = 0;
+  if (self->eval_fd >= 0)
+    close (self->eval_fd);
+  self->eval_fd = -1;
+  g_clear_pointer (&self->eval_path, g_free);
+}
+
+/* Opens eval-location, when set, for appending. */
+static gboolean
+eval_open (GstKMeansScore * self)
+{
+  GError *error = NULL;
+
+  GST_OBJECT_LOCK (self);
+  self->eval_path = g_strdup (self->eval_location);
+  self->eval_mode = self->eval_per;
+  GST_OBJECT_UNLOCK (self);
+
+  if (self->eval_path == NULL)
+    return TRUE;
+  self->eval_fd = gst_kmeans_json_lines_open (self->eval_path, &error);
+  if (self->eval_fd < 0) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("Could not open eval-location \"%s\" for appending.",
+            self->eval_path), ("%s", error->message));
+    g_error_free (error);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -553,8 +773,10 @@ gst_kmeans_score_start (GstBaseTransform * trans)
 
   self->ws = km_workspace_new ();
   interval_reset (&self->iv, 0);
+  interval_reset (&self->eval_iv, 0);
 
-  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->start (trans)) {
+  if (!eval_open (self)
+      || !GST_BASE_TRANSFORM_CLASS (parent_class)->start (trans)) {
     release (self);
     return FALSE;
   }
@@ -575,10 +797,13 @@ gst_kmeans_score_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
+      /* A failed write has posted its error; EOS still goes on. */
       end_interval (self, TRUE);
+      eval_end_version (self, TRUE);
       break;
     case GST_EVENT_FLUSH_STOP:
       interval_reset (&self->iv, self->iv.k);
+      interval_reset (&self->eval_iv, self->eval_iv.k);
       break;
     default:
       break;
@@ -631,8 +856,9 @@ gst_kmeans_score_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
   gst_buffer_unmap (buf, &map);
 
-  account (self, buf, model, n,
-      gst_kmeans_model_filter_get_buffer_skipped (filter), sum);
+  if (!account (self, buf, model, n,
+          gst_kmeans_model_filter_get_buffer_skipped (filter), sum))
+    return GST_FLOW_ERROR;
   return GST_FLOW_OK;
 
 map_failed:

@@ -86,6 +86,33 @@ class Async(distlib.ScratchTestCase):
         reply = self.contribute(b, self.batch(4))
         self.assertEqual(reply["version"], 4)
 
+    def test_rounds_without_a_hub_are_counted(self):
+        """An asynchronous worker does not wait: a round due while no hub
+        is connected is lost to the model, counted in unsent-points and
+        warned about once."""
+        if not distlib.have_worker():
+            self.skipTest("kmeans-worker is not built")
+        self.start_hub(staleness=4)
+        w_p = self.pipeline(
+            "kmeans-testsrc dimensions=%d clusters=%d seed=4 "
+            "points-per-buffer=50 is-live=true points-per-second=20000 ! "
+            "kmeans-worker name=w endpoint=%s worker-id=5 batch-size=50 "
+            "resend-interval=200 ! fakesink sync=false"
+            % (D, K, self.endpoint))
+        w = w_p.element("w")
+        w_p.play()
+        self.assertTrue(wait_until(lambda: w.get_property("rounds") >= 3))
+        self.assertEqual(w.get_property("unsent-points"), 0)
+        self.hub_p.stop()
+        self.assertTrue(wait_until(
+            lambda: w.get_property("unsent-points") >= 100))
+        self.assertEqual(w.get_property("unsent-points") % 50, 0)
+        warnings = [m for m in iter(lambda: w_p.bus.pop_filtered(
+            distlib.Gst.MessageType.WARNING), None)]
+        self.assertEqual(len(warnings), 1, [m.parse_warning()[0].message
+                                            for m in warnings])
+        self.assertIn("not contributed", warnings[0].parse_warning()[0].message)
+
 
 if __name__ == "__main__":
     distlib.require_elements("kmeans-hub", "kmeans-train")

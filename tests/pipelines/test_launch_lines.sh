@@ -59,6 +59,10 @@ grep -q "kmeans-checkpoint, location=(string)$checkpoint" "$log" &&
   grep -q "kmeans-train, " "$log"
 tap_result $? "train-file.sh shows kmeans-train and kmeans-checkpoint messages" "$log"
 
+# progressreport's message at EOS, shortened by the script: the whole file.
+grep -q "^progress: 100 % ($((n_points * 2 * 4)) of $((n_points * 2 * 4)) bytes)$" "$log"
+tap_result $? "train-file.sh shows progressreport's progress through the file, 100 % at the end" "$log"
+
 # ----------------------------------------------------------- assign-file.sh
 assignments="$work/assignments.bin"
 log="$(log_path assign-file)"
@@ -72,6 +76,9 @@ tap_result $? "assign-file.sh wrote one 8-byte record per point ($size bytes)" "
 grep -q "$n_points assignment records" "$log" &&
   grep -q "point 0 -> cluster" "$log"
 tap_result $? "assign-file.sh prints decoded records" "$log"
+
+grep -q "^progress (.*): $((n_points * 2 * 4)) / $((n_points * 2 * 4)) bytes (100.0 %)$" "$log"
+tap_result $? "assign-file.sh shows progressreport's progress through the file, 100 % at the end" "$log"
 
 # Every record: index in [0, K) and a finite distance >= 0.  The distances
 # are squared Euclidean to one center per cluster: recover each center from

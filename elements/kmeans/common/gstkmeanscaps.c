@@ -308,6 +308,166 @@ gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
   return ok;
 }
 
+/* ------------------------------------------------------ column selection */
+
+/* A column selection being parsed: its runs, and the spec for messages. */
+typedef struct
+{
+  const gchar *spec;
+  guint n_runs;
+  GstKMeansColumnRun runs[GST_KMEANS_MAX_COLUMN_RUNS];
+  guint64 values;
+} ColumnList;
+
+static gboolean
+parse_column_index (const gchar * text, guint64 * index)
+{
+  return g_ascii_isdigit (text[0])
+      && g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT, index, NULL);
+}
+
+/* One entry, "N" or "A-B" (A <= B), into *first and *last. */
+static gboolean
+parse_column_entry (const ColumnList * list, gchar * entry, guint n,
+    guint64 * first, guint64 * last, GError ** error)
+{
+  gchar *dash;
+
+  g_strstrip (entry);
+  dash = strchr (entry, '-');
+  if (dash != NULL)
+    *dash = '\0';
+  if (!parse_column_index (g_strstrip (entry), first)
+      || (dash != NULL && !parse_column_index (g_strstrip (dash + 1), last))) {
+    KM_GERROR (error, "columns \"%s\": entry %u is not a 0-based column "
+        "index or an inclusive range of them (\"1-3\")", list->spec, n);
+    return FALSE;
+  }
+  if (dash == NULL)
+    *last = *first;
+  if (*last < *first) {
+    KM_GERROR (error, "columns \"%s\": the range %" G_GUINT64_FORMAT "-%"
+        G_GUINT64_FORMAT " (entry %u) runs backwards; write %" G_GUINT64_FORMAT
+        "-%" G_GUINT64_FORMAT, list->spec, *first, *last, n, *last, *first);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Adds columns first..last, merged into the previous run when they
+ * follow it; refuses a column already chosen. */
+static gboolean
+add_column_run (ColumnList * list, guint first, guint last, GError ** error)
+{
+  GstKMeansColumnRun *prev = list->n_runs ? &list->runs[list->n_runs - 1] :
+      NULL;
+  guint i;
+
+  for (i = 0; i < list->n_runs; i++) {
+    const GstKMeansColumnRun *r = &list->runs[i];
+
+    if (first < r->first + r->count && r->first <= last) {
+      KM_GERROR (error, "columns \"%s\" chooses column %u twice",
+          list->spec, MAX (first, r->first));
+      return FALSE;
+    }
+  }
+  list->values += last - first + 1;
+  if (prev != NULL && prev->first + prev->count == first) {
+    prev->count += last - first + 1;
+    return TRUE;
+  }
+  if (list->n_runs == GST_KMEANS_MAX_COLUMN_RUNS) {
+    KM_GERROR (error, "columns \"%s\" has more than %u separate runs of "
+        "columns; choose neighbouring columns as ranges (\"1-3\")",
+        list->spec, GST_KMEANS_MAX_COLUMN_RUNS);
+    return FALSE;
+  }
+  list->runs[list->n_runs].first = first;
+  list->runs[list->n_runs].count = last - first + 1;
+  list->n_runs++;
+  return TRUE;
+}
+
+static gboolean
+parse_column_list (ColumnList * list, const gchar * spec, GError ** error)
+{
+  gchar **entries = g_strsplit (spec, ",", -1);
+  gboolean ok = TRUE;
+  guint i;
+
+  memset (list, 0, sizeof (*list));
+  list->spec = spec;
+  for (i = 0; ok && entries[i] != NULL; i++) {
+    guint64 first, last;
+
+    ok = parse_column_entry (list, entries[i], i + 1, &first, &last, error)
+        && add_column_run (list, first, last, error);
+  }
+  g_strfreev (entries);
+  return ok;
+}
+
+/* What a record's values are, for messages: "x-points of 5 values". */
+static gchar *
+describe_record (const GstKMeansPointsInfo * info)
+{
+  switch (info->media) {
+    case GST_KMEANS_MEDIA_VIDEO:
+      return g_strdup_printf ("%s pixels of %u colour components (%s)",
+          info->format_name, info->dimensions,
+          info->dimensions == 1 ? "gray" : "R, G, B");
+    case GST_KMEANS_MEDIA_AUDIO:
+      return g_strdup_printf ("audio frames of %u channels",
+          info->dimensions);
+    default:
+      return g_strdup_printf ("%s points of %u values",
+          info->is_tensors ? "tensor" : "x-points", info->dimensions);
+  }
+}
+
+gboolean
+gst_kmeans_points_info_select_columns (GstKMeansPointsInfo * info,
+    const gchar * spec, GError ** error)
+{
+  ColumnList list;
+  const GstKMeansColumnRun *last_run;
+  gchar *record;
+
+  g_return_val_if_fail (info != NULL && info->n_runs == 0, FALSE);
+
+  if (spec == NULL || spec[0] == '\0')
+    return TRUE;
+  if (!parse_column_list (&list, spec, error))
+    return FALSE;
+  for (last_run = list.runs; last_run < list.runs + list.n_runs; last_run++) {
+    if (last_run->first + last_run->count > info->dimensions) {
+      record = describe_record (info);
+      KM_GERROR (error, "columns \"%s\" chooses column %u, but the input "
+          "has %s: columns 0-%u", spec, last_run->first + last_run->count - 1,
+          record, info->dimensions - 1);
+      g_free (record);
+      return FALSE;
+    }
+  }
+  /* Every column in order is no selection: points stay zero-copy. */
+  if (list.n_runs == 1 && list.runs[0].first == 0
+      && list.values == info->dimensions)
+    return TRUE;
+
+  info->record_dimensions = info->dimensions;
+  info->dimensions = list.values;
+  info->n_runs = list.n_runs;
+  memcpy (info->runs, list.runs, list.n_runs * sizeof (list.runs[0]));
+  return TRUE;
+}
+
+guint
+gst_kmeans_points_info_record_values (const GstKMeansPointsInfo * info)
+{
+  return info->n_runs > 0 ? info->record_dimensions : info->dimensions;
+}
+
 gsize
 gst_kmeans_points_info_point_size (const GstKMeansPointsInfo * info)
 {
@@ -315,7 +475,8 @@ gst_kmeans_points_info_point_size (const GstKMeansPointsInfo * info)
 
   if (info->media == GST_KMEANS_MEDIA_AUDIO)
     return GST_AUDIO_INFO_BPF (&info->audio);
-  return (gsize) info->dimensions * value_bytes[info->format];
+  return (gsize) gst_kmeans_points_info_record_values (info) *
+      value_bytes[info->format];
 }
 
 gsize

@@ -96,9 +96,20 @@ typedef enum
   GST_KMEANS_MEDIA_AUDIO        /* audio/x-raw: an audio frame is a point */
 } GstKMeansMedia;
 
+/* Entries of a column selection after adjacent ones are merged
+ * ("1-3,4,9" is 2): a selection that needs more is refused. */
+#define GST_KMEANS_MAX_COLUMN_RUNS 64
+
+/* Consecutive record columns first .. first + count - 1, taken in order. */
 typedef struct
 {
-  guint dimensions;             /* D */
+  guint first;
+  guint count;
+} GstKMeansColumnRun;
+
+typedef struct
+{
+  guint dimensions;             /* D: values of a point (the model's) */
   GstKMeansSampleFormat format;
   gboolean is_tensors;          /* came as other/tensors */
   guint rows_per_buffer;        /* other/tensors: N from D:N; 0 = any */
@@ -110,6 +121,13 @@ typedef struct
   GstVideoInfo video;
   /* audio/x-raw only (unpositioned: positions play no part in points). */
   GstAudioInfo audio;
+  /* A column selection (the elements' `columns`), zero for none: each
+   * point is these runs of the record_dimensions values a record (a
+   * point as it travels, an audio frame, a pixel's colour) holds, so
+   * dimensions is the sum of their counts. */
+  guint n_runs;
+  GstKMeansColumnRun runs[GST_KMEANS_MAX_COLUMN_RUNS];
+  guint record_dimensions;      /* valid when n_runs > 0 */
 } GstKMeansPointsInfo;
 
 /* Parses fixed caps of any accepted form (points, tensors, raw video,
@@ -119,7 +137,22 @@ typedef struct
 gboolean gst_kmeans_points_info_from_caps (GstKMeansPointsInfo * info,
     const GstCaps * caps, GError ** error);
 
-/* Bytes of one point as it travels (D values of the sample format). */
+/* Applies a column selection to @info parsed from caps: @spec lists
+ * 0-based record columns and inclusive ranges, "1-3,7", taken in the
+ * order given (so "2,0" swaps), none twice.  NULL or "" takes every
+ * column.  FALSE with a user-readable @error for a malformed list, a
+ * column listed twice (ranges that overlap) or past the record's
+ * columns, naming them; @info is only written on success. */
+gboolean gst_kmeans_points_info_select_columns (GstKMeansPointsInfo * info,
+    const gchar * spec, GError ** error);
+
+/* Values of one record as it travels: record_dimensions with a column
+ * selection, else dimensions. */
+guint gst_kmeans_points_info_record_values (const GstKMeansPointsInfo *
+    info);
+
+/* Bytes of one point as it travels (all values of its record, in the
+ * sample format). */
 gsize gst_kmeans_points_info_point_size (const GstKMeansPointsInfo * info);
 
 /* Whole points in a buffer of @size bytes (a video buffer without

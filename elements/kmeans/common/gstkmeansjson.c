@@ -354,12 +354,27 @@ gst_kmeans_json_from_structure (const GstStructure * s)
 
 /* ------------------------------------------------- JSON lines files */
 
+/* The words core/kmfile.c uses for the same refusal. */
+static const gchar *
+file_type_name (guint mode)
+{
+  if (S_ISDIR (mode))
+    return "a directory";
+  if (S_ISFIFO (mode))
+    return "a FIFO (named pipe)";
+  if (S_ISCHR (mode) || S_ISBLK (mode))
+    return "a device";
+  if (S_ISSOCK (mode))
+    return "a socket";
+  return "something else";
+}
+
 static void
 set_not_regular_error (GError ** error, const gchar * path, guint mode)
 {
   g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
       "cannot append to %s: not a regular file but %s", path,
-      km_file_type_name (mode));
+      file_type_name (mode));
 }
 
 gint
@@ -381,13 +396,15 @@ gst_kmeans_json_lines_open (const gchar * path, GError ** error)
           "cannot append to %s: %s", path, g_strerror (err));
     return -1;
   }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
+  if (fstat (fd, &st) != 0) {
     err = errno;
-    if (S_ISREG (st.st_mode) || err != 0)
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-          "cannot append to %s: %s", path, g_strerror (err));
-    else
-      set_not_regular_error (error, path, st.st_mode);
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+        "cannot append to %s: %s", path, g_strerror (err));
+    close (fd);
+    return -1;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    set_not_regular_error (error, path, st.st_mode);
     close (fd);
     return -1;
   }

@@ -68,11 +68,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_model_filter_debug);
 /* The shared properties take the ids from here up to
  * GST_KMEANS_MODEL_FILTER_N_PROPS - 1. */
 #define FIRST_PROP_ID 1
+#define PROP_COLUMNS (FIRST_PROP_ID + GST_KMEANS_MODEL_N_PROPS)
 
 typedef struct
 {
   /* Properties and counters, under the object lock. */
   GstKMeansModelSettings settings;
+  gchar *columns;
   /* The model in force: written by the streaming thread under the object
    * lock, read by get_property and gst_kmeans_model_filter_dup_model(). */
   KmModel *model;
@@ -154,6 +156,7 @@ gst_kmeans_model_filter_finalize (GObject * object)
       GET_PRIV (GST_KMEANS_MODEL_FILTER (object));
 
   gst_kmeans_model_settings_clear (&priv->settings);
+  g_free (priv->columns);
   gst_kmeans_points_reader_clear (&priv->reader);
   gst_kmeans_model_file_clear (&priv->model_file);
   g_clear_pointer (&priv->model, km_model_unref);
@@ -175,6 +178,7 @@ gst_kmeans_model_filter_class_install_properties (GstKMeansModelFilterClass *
         "Inf) with on-bad-input=skip, the default";
   gst_kmeans_model_install_properties (G_OBJECT_CLASS (klass), FIRST_PROP_ID,
       &all);
+  gst_kmeans_columns_install_property (G_OBJECT_CLASS (klass), PROP_COLUMNS);
 }
 
 static void
@@ -188,6 +192,11 @@ gst_kmeans_model_filter_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (object);
   known = gst_kmeans_model_settings_set_property (&priv->settings,
       FIRST_PROP_ID, prop_id, value);
+  if (prop_id == PROP_COLUMNS) {
+    g_free (priv->columns);
+    priv->columns = g_value_dup_string (value);
+    known = TRUE;
+  }
   GST_OBJECT_UNLOCK (object);
 
   if (!known)
@@ -205,6 +214,10 @@ gst_kmeans_model_filter_get_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (object);
   known = gst_kmeans_model_settings_get_property (&priv->settings,
       priv->model, FIRST_PROP_ID, prop_id, value);
+  if (prop_id == PROP_COLUMNS) {
+    g_value_set_string (value, priv->columns);
+    known = TRUE;
+  }
   GST_OBJECT_UNLOCK (object);
 
   if (!known)
@@ -379,6 +392,9 @@ gst_kmeans_model_filter_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     g_clear_error (&err);
     return FALSE;
   }
+  if (!gst_kmeans_points_apply_columns (GST_ELEMENT (filter), &info,
+          &priv->columns, incaps))
+    return FALSE;
   if (klass->set_info && !klass->set_info (filter, incaps, &info, outcaps))
     return FALSE;
 

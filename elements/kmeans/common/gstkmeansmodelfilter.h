@@ -17,9 +17,10 @@ G_BEGIN_DECLS
 G_DECLARE_DERIVABLE_TYPE (GstKMeansModelFilter, gst_kmeans_model_filter,
     GST, KMEANS_MODEL_FILTER, GstBaseTransform);
 
-/* The shared properties take the ids from 1 up to here; a subclass
- * numbers its own from GST_KMEANS_MODEL_FILTER_N_PROPS on. */
-#define GST_KMEANS_MODEL_FILTER_N_PROPS (1 + GST_KMEANS_MODEL_N_PROPS)
+/* The shared properties (the model's, then `columns`) take the ids from
+ * 1 up to here; a subclass numbers its own from
+ * GST_KMEANS_MODEL_FILTER_N_PROPS on. */
+#define GST_KMEANS_MODEL_FILTER_N_PROPS (2 + GST_KMEANS_MODEL_N_PROPS)
 
 /**
  * GstKMeansModelFilterClass:
@@ -57,7 +58,8 @@ struct _GstKMeansModelFilterClass
   gpointer _gst_reserved[GST_PADDING];
 };
 
-/* For the subclass's class_init: installs the shared properties with the
+/* For the subclass's class_init: installs the shared properties (and
+ * `columns`, see gst_kmeans_columns_install_property()) with the
  * subclass's blurbs (model-version and skipped-points have defaults for
  * NULL; the others must be given; rejected-models reads the same in
  * every element).  They are handled by this class: the

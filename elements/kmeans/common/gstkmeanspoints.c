@@ -144,6 +144,58 @@ s16_to_f32 (const guint8 * src, gsize n, gfloat * dst)
     dst[i] = (gint16) (src[2 * i] | (src[2 * i + 1] << 8)) * (1.0f / 32768.0f);
 }
 
+/* ---------------------------------------------------- column selection */
+
+/* @n values of @format at @src (any alignment) as float32. */
+static void
+values_to_f32 (GstKMeansSampleFormat format, const guint8 * src, gsize n,
+    gfloat * dst)
+{
+  gsize i;
+
+  switch (format) {
+    case GST_KMEANS_SAMPLE_F32:
+      memcpy (dst, src, n * sizeof (gfloat));
+      break;
+    case GST_KMEANS_SAMPLE_F64:
+      for (i = 0; i < n; i++) {
+        gdouble v;
+
+        memcpy (&v, src + i * sizeof (gdouble), sizeof (v));
+        dst[i] = (gfloat) v;
+      }
+      break;
+    default:
+      s16_to_f32 (src, n, dst);
+      break;
+  }
+}
+
+/* The chosen columns of @rows records at @src, as float32 rows of D
+ * values: straight into the reader's rows, nothing allocated a point. */
+static void
+select_columns_to_f32 (const GstKMeansPointsInfo * info, const guint8 * src,
+    gsize rows, gfloat * dst)
+{
+  gsize value_size = info->format == GST_KMEANS_SAMPLE_F64 ? 8 :
+      info->format == GST_KMEANS_SAMPLE_S16 ? 2 : 4;
+  gsize record_size = value_size * gst_kmeans_points_info_record_values (info);
+  gsize r;
+  guint i;
+
+  for (r = 0; r < rows; r++) {
+    const guint8 *record = src + r * record_size;
+
+    for (i = 0; i < info->n_runs; i++) {
+      const GstKMeansColumnRun *run = &info->runs[i];
+
+      values_to_f32 (info->format, record + run->first * value_size,
+          run->count, dst);
+      dst += run->count;
+    }
+  }
+}
+
 /* ------------------------------------------------------------- video */
 
 /* One row unpacked: 4 components of up to 16 bits a pixel, with room for
@@ -169,8 +221,22 @@ reader_line (GstKMeansPointsReader * reader, const GstKMeansPointsInfo * info)
 }
 
 /* The video library unpacks RGB to ARGB and gray to AYUV: a pixel's
- * colour, or its gray level, is components 1 to D of its 4. */
+ * colour, or its gray level, is components 1 to 3 (1) of its 4. */
 #define UNPACKED_COMPONENT(x, c) (4 * (x) + 1 + (c))
+
+/* Colour component (0 = R or gray, 1 = G, 2 = B) of each of a point's D
+ * values: the column selection, or all of them in order. */
+static void
+video_components (const GstKMeansPointsInfo * info, guint comp[3])
+{
+  guint i, j, c = 0;
+
+  for (i = 0; i < info->n_runs; i++)
+    for (j = 0; j < info->runs[i].count && c < 3; j++)
+      comp[c++] = info->runs[i].first + j;
+  for (; c < 3; c++)
+    comp[c] = c;
+}
 
 /* The pixels of the frame whose planes start at @planes, row by row. */
 static void
@@ -181,9 +247,10 @@ video_to_f32 (GstKMeansPointsReader * reader,
   const GstVideoFormatInfo *finfo = info->video.finfo;
   guint width = GST_VIDEO_INFO_WIDTH (&info->video);
   guint height = GST_VIDEO_INFO_HEIGHT (&info->video);
-  guint x, y, c, d = info->dimensions;
+  guint x, y, c, d = info->dimensions, comp[3];
   gpointer line = reader_line (reader, info);
 
+  video_components (info, comp);
   for (y = 0; y < height; y++) {
     finfo->unpack_func (finfo, GST_VIDEO_PACK_FLAG_NONE, line, planes,
         strides, 0, y, width);
@@ -193,13 +260,13 @@ video_to_f32 (GstKMeansPointsReader * reader,
       /* Exact for the 8-bit values widened to 16 (v * 257). */
       for (x = 0; x < width; x++, dst += d)
         for (c = 0; c < d; c++)
-          dst[c] = px[UNPACKED_COMPONENT (x, c)] / 257.0f;
+          dst[c] = px[UNPACKED_COMPONENT (x, comp[c])] / 257.0f;
     } else {
       const guint8 *px = line;
 
       for (x = 0; x < width; x++, dst += d)
         for (c = 0; c < d; c++)
-          dst[c] = px[UNPACKED_COMPONENT (x, c)];
+          dst[c] = px[UNPACKED_COMPONENT (x, comp[c])];
     }
   }
 }
@@ -339,7 +406,7 @@ gst_kmeans_points_write_frame (const GstKMeansPointsInfo * info,
 {
   const GstVideoFormatInfo *finfo;
   guint16 *colours;
-  guint width, height, x, y, c, d;
+  guint width, height, x, y, c, d, comp[3];
   gpointer line;
 
   g_return_if_fail (info->media == GST_KMEANS_MEDIA_VIDEO);
@@ -350,6 +417,8 @@ gst_kmeans_points_write_frame (const GstKMeansPointsInfo * info,
   d = info->dimensions;
   colours = centers_to_components (info, centers, k);
   line = g_malloc (unpacked_line_size (info));
+  /* With a column selection only the chosen components change. */
+  video_components (info, comp);
 
   for (y = 0; y < height; y++) {
     /* Unpacked first, so that what is not colour is packed back. */
@@ -360,9 +429,10 @@ gst_kmeans_points_write_frame (const GstKMeansPointsInfo * info,
 
       for (c = 0; c < d; c++) {
         if (info->format == GST_KMEANS_SAMPLE_U16)
-          ((guint16 *) line)[UNPACKED_COMPONENT (x, c)] = colour[c];
+          ((guint16 *) line)[UNPACKED_COMPONENT (x, comp[c])] = colour[c];
         else
-          ((guint8 *) line)[UNPACKED_COMPONENT (x, c)] = (guint8) colour[c];
+          ((guint8 *) line)[UNPACKED_COMPONENT (x, comp[c])] =
+              (guint8) colour[c];
       }
     }
     finfo->pack_func (finfo, GST_VIDEO_PACK_FLAG_NONE, line, 0, frame->data,
@@ -393,6 +463,8 @@ read_integer_samples (GstKMeansPointsReader * reader,
   dst = reader_scratch (reader, rows, info->dimensions);
   if (info->media == GST_KMEANS_MEDIA_VIDEO)
     default_frame_to_f32 (reader, info, data, dst);
+  else if (info->n_runs > 0)
+    select_columns_to_f32 (info, data, rows, dst);
   else
     s16_to_f32 (data, rows * info->dimensions, dst);
   *n_rows = rows;
@@ -424,7 +496,7 @@ gst_kmeans_points_read (GstKMeansPointsReader * reader,
 
   d = info->dimensions;
   value_size = info->format == GST_KMEANS_SAMPLE_F32 ? 4 : 8;
-  row_size = value_size * d;
+  row_size = value_size * gst_kmeans_points_info_record_values (info);
   begin_read (reader, n_rows, status);
 
   if (info->format == GST_KMEANS_SAMPLE_S16
@@ -440,7 +512,12 @@ gst_kmeans_points_read (GstKMeansPointsReader * reader,
   if (rows == 0)
     return NULL;
 
-  if (info->format == GST_KMEANS_SAMPLE_F32) {
+  if (info->n_runs > 0) {
+    /* Only the chosen columns are points: NaN elsewhere is no matter. */
+    dst = reader_scratch (reader, rows, d);
+    select_columns_to_f32 (info, data, rows, dst);
+    kept = f32_keep_finite_rows (reader, dst, rows, d, dst);
+  } else if (info->format == GST_KMEANS_SAMPLE_F32) {
     gboolean aligned = ((guintptr) data % G_ALIGNOF (gfloat)) == 0;
 
     /* The common case: read the buffer in place. */
@@ -586,8 +663,8 @@ gst_kmeans_points_report_bad (GstElement * element,
       GST_ELEMENT_ERROR (element, STREAM, FORMAT,
           ("buffer of %" G_GSIZE_FORMAT " bytes is not a whole number of "
               "%u-dimensional %s points (%" G_GSIZE_FORMAT " bytes each)",
-              size, info->dimensions, gst_kmeans_points_info_format_name (info),
-              row),
+              size, gst_kmeans_points_info_record_values (info),
+              gst_kmeans_points_info_format_name (info), row),
           ("%" G_GSIZE_FORMAT " bytes left over after %" G_GSIZE_FORMAT
               " points", size % row, size / row));
     else
@@ -634,4 +711,42 @@ gst_kmeans_points_handle_bad (GstElement * element,
   *skipped_points += skipped;
   GST_OBJECT_UNLOCK (element);
   return TRUE;
+}
+
+/* ------------------------------------------------------ column selection */
+
+void
+gst_kmeans_columns_install_property (GObjectClass * klass, guint prop_id)
+{
+  g_object_class_install_property (klass, prop_id,
+      g_param_spec_string ("columns", "Columns",
+          "Values of each record that make up a point, in the order given: "
+          "0-based indices and inclusive ranges, e.g. \"1-3,7\", none twice "
+          "(audio: channels; video: colour components, R=0 G=1 B=2, or "
+          "gray=0).  The model's dimensions are the number chosen.  Empty: "
+          "every value", NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+}
+
+gboolean
+gst_kmeans_points_apply_columns (GstElement * element,
+    GstKMeansPointsInfo * info, gchar * const *columns, const GstCaps * caps)
+{
+  GError *err = NULL;
+  gchar *spec;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (element);
+  spec = g_strdup (*columns);
+  GST_OBJECT_UNLOCK (element);
+
+  ok = gst_kmeans_points_info_select_columns (info, spec, &err);
+  if (!ok) {
+    GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+        ("Cannot select columns: %s.", err->message),
+        ("property columns=\"%s\", input caps %" GST_PTR_FORMAT, spec, caps));
+    g_error_free (err);
+  }
+  g_free (spec);
+  return ok;
 }

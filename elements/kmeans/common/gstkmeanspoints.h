@@ -125,6 +125,22 @@ gboolean gst_kmeans_points_handle_bad (GstElement * element,
     GstKMeansReadStatus status, gsize size, const GstKMeansOnBadInput * policy,
     gboolean * warned, guint64 * skipped_points);
 
+/* ------------------------------------------------------ column selection */
+
+/* Installs @prop_id as the string property `columns` (default NULL: every
+ * column; mutable in READY) of an element that reads points, with the
+ * syntax of gst_kmeans_points_info_select_columns(). */
+void gst_kmeans_columns_install_property (GObjectClass * klass,
+    guint prop_id);
+
+/* In set_caps, after gst_kmeans_points_info_from_caps(): applies the
+ * element's `columns` value *@columns (read under the object lock) to
+ * @info from @caps.  On a selection that does not fit, posts a
+ * GST_ELEMENT_ERROR naming it and the input's columns and returns FALSE;
+ * @info is then unchanged. */
+gboolean gst_kmeans_points_apply_columns (GstElement * element,
+    GstKMeansPointsInfo * info, gchar * const *columns, const GstCaps * caps);
+
 G_END_DECLS
 
 #endif /* __GST_KMEANS_POINTS_H__ */
