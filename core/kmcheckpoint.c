@@ -17,8 +17,11 @@
 
 #define KM_CKPT_MAGIC "GKMCKPT" /* + NUL: 8 bytes */
 #define KM_CKPT_MAGIC_LEN 8
-#define KM_CKPT_VERSION 1
-#define KM_CKPT_HEADER_SIZE 144
+#define KM_CKPT_VERSION 2
+#define KM_CKPT_HEADER_SIZE 168
+/* Format 1 (still read): the header without points, reassignments and
+ * the init sample. */
+#define KM_CKPT_V1_HEADER_SIZE 144
 #define KM_CKPT_DIGEST_SIZE 32
 
 enum
@@ -40,7 +43,10 @@ typedef struct
   guint64 seed, step, version, model_step;
   gint64 update_in_steps;
   KmRng rng;
-  const guint8 *counts, *master_counts, *master, *working;
+  guint32 format_version, header_size;
+  guint64 points, reassignments;
+  guint32 init_buffered;
+  const guint8 *counts, *master_counts, *master, *working, *init_sample;
 } KmCheckpoint;
 
 /* ------------------------------------------------------------ writing */
@@ -191,6 +197,10 @@ write_header (CkWriter * w, const KmTrainer * trainer)
   put_f64 (w, trainer->have_prev_loss ? trainer->prev_loss : 0.0);
   for (i = 0; i < 4; i++)
     put_u64 (w, trainer->rng.s[i]);
+  put_u64 (w, trainer->points);
+  put_u64 (w, trainer->reassignments);
+  put_u32 (w, (guint32) trainer->init_buffered);
+  put_u32 (w, 0);
 }
 
 /* Writes the whole checkpoint to @fd; FALSE with errno in *err. */
@@ -216,6 +226,7 @@ write_checkpoint (gint fd, const KmTrainer * trainer, gint * err)
   put_f32_array (w, trainer->master, kd);
   if (trainer->working != NULL)
     put_f32_array (w, trainer->working, kd);
+  put_f32_array (w, trainer->init_buffer, trainer->init_buffered * cfg->d);
   writer_flush (w);
 
   g_checksum_get_digest (w->checksum, digest, &digest_len);
@@ -404,6 +415,13 @@ decode_header (const guint8 * h, KmCheckpoint * ck)
   ck->prev_loss = km_le_get_f64 (h + 104);
   for (i = 0; i < 4; i++)
     ck->rng.s[i] = km_le_get_u64 (h + 112 + 8 * i);
+  ck->points = ck->reassignments = 0;
+  ck->init_buffered = 0;
+  if (ck->format_version >= 2) {
+    ck->points = km_le_get_u64 (h + 144);
+    ck->reassignments = km_le_get_u64 (h + 152);
+    ck->init_buffered = km_le_get_u32 (h + 160);
+  }
 }
 
 static gboolean
@@ -421,25 +439,38 @@ rng_is_zero (const KmRng * rng)
   return (rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) == 0;
 }
 
+/* The size of the file @ck's header describes. */
+static guint64
+checkpoint_size (const KmCheckpoint * ck)
+{
+  guint64 copies = has_working_copy (ck) ? 2 : 1;
+  guint64 kd = (guint64) ck->k * ck->d;
+
+  return ck->header_size + copies * (8 * (guint64) ck->k + 4 * kd)
+      + 4 * (guint64) ck->init_buffered * ck->d + KM_CKPT_DIGEST_SIZE;
+}
+
 /* The file size the header implies, or 0 if the header is implausible
  * (then @error is set). */
 static guint64
 checked_file_size (const guint8 * h, KmCheckpoint * ck, const gchar * path,
     GError ** error)
 {
-  guint64 copies, kd;
   gboolean mini, initialized;
 
   if (memcmp (h, KM_CKPT_MAGIC, KM_CKPT_MAGIC_LEN) != 0) {
     set_corrupt (error, path, "bad magic");
     return 0;
   }
-  if (km_le_get_u32 (h + 8) != KM_CKPT_VERSION
-      || km_le_get_u32 (h + 12) != KM_CKPT_HEADER_SIZE) {
+  ck->format_version = km_le_get_u32 (h + 8);
+  ck->header_size = km_le_get_u32 (h + 12);
+  if (!((ck->format_version == 1 && ck->header_size == KM_CKPT_V1_HEADER_SIZE)
+          || (ck->format_version == KM_CKPT_VERSION
+              && ck->header_size == KM_CKPT_HEADER_SIZE))) {
     g_set_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_CORRUPT,
         "checkpoint %s has format version %u (header %u bytes); only "
-        "version %u is supported", path, km_le_get_u32 (h + 8),
-        km_le_get_u32 (h + 12), KM_CKPT_VERSION);
+        "versions 1 and %u are supported", path, ck->format_version,
+        ck->header_size, KM_CKPT_VERSION);
     return 0;
   }
   decode_header (h, ck);
@@ -464,14 +495,13 @@ checked_file_size (const guint8 * h, KmCheckpoint * ck, const gchar * path,
       || ((ck->flags & KM_CKPT_FLAG_HAVE_PREV_LOSS)
           && !(isfinite (ck->prev_loss) && ck->prev_loss >= 0.0))
       || has_working_copy (ck) != (mini && ck->steps_per_sync > 1)
-      || rng_is_zero (&ck->rng)) {
+      || rng_is_zero (&ck->rng)
+      || (ck->init_buffered > 0 && initialized)
+      || (guint64) ck->init_buffered * ck->d > KM_MAX_MODEL_FLOATS) {
     set_corrupt (error, path, "inconsistent header fields");
     return 0;
   }
-  copies = has_working_copy (ck) ? 2 : 1;
-  kd = (guint64) ck->k * ck->d;
-  return KM_CKPT_HEADER_SIZE + copies * (8 * (guint64) ck->k + 4 * kd)
-      + KM_CKPT_DIGEST_SIZE;
+  return checkpoint_size (ck);
 }
 
 static gboolean
@@ -493,7 +523,7 @@ static void
 locate_arrays (const guint8 * data, KmCheckpoint * ck)
 {
   gsize k = ck->k, kd = (gsize) ck->k * ck->d;
-  const guint8 *p = data + KM_CKPT_HEADER_SIZE;
+  const guint8 *p = data + ck->header_size;
 
   ck->counts = p;
   p += 8 * k;
@@ -505,6 +535,9 @@ locate_arrays (const guint8 * data, KmCheckpoint * ck)
   ck->master = p;
   p += 4 * kd;
   ck->working = has_working_copy (ck) ? p : NULL;
+  if (ck->working != NULL)
+    p += 4 * kd;
+  ck->init_sample = p;
 }
 
 static gboolean
@@ -546,7 +579,9 @@ values_are_sane (const KmCheckpoint * ck)
   return f64_array_is_sane (ck->counts, k)
       && f64_array_is_sane (ck->master_counts, k)
       && f32_array_is_finite (ck->master, kd)
-      && (ck->working == NULL || f32_array_is_finite (ck->working, kd));
+      && (ck->working == NULL || f32_array_is_finite (ck->working, kd))
+      && f32_array_is_finite (ck->init_sample,
+      (gsize) ck->init_buffered * ck->d);
 }
 
 /* Reads and verifies @path; returns the file data (g_free) with @ck
@@ -554,7 +589,7 @@ values_are_sane (const KmCheckpoint * ck)
 static guint8 *
 read_checkpoint (const gchar * path, KmCheckpoint * ck, GError ** error)
 {
-  guint8 header[KM_CKPT_HEADER_SIZE];
+  guint8 header[KM_CKPT_HEADER_SIZE] = { 0 };
   guint8 *data = NULL;
   struct stat st;
   guint64 want;
@@ -570,11 +605,13 @@ read_checkpoint (const gchar * path, KmCheckpoint * ck, GError ** error)
           km_file_type_name (st.st_mode));
     return NULL;
   }
-  if ((guint64) st.st_size < KM_CKPT_HEADER_SIZE + KM_CKPT_DIGEST_SIZE) {
+  if ((guint64) st.st_size < KM_CKPT_V1_HEADER_SIZE + KM_CKPT_DIGEST_SIZE) {
     set_corrupt (error, path, "truncated (shorter than the header)");
     goto out;
   }
-  if (!read_exact (fd, header, sizeof (header), 0, &err)) {
+  /* A format 1 file may be shorter than a format 2 header. */
+  if (!read_exact (fd, header, MIN (sizeof (header), (gsize) st.st_size), 0,
+          &err)) {
     set_io_error (error, "read", path, err);
     goto out;
   }
@@ -652,6 +689,20 @@ check_matches_config (const KmCheckpoint * ck, const KmConfig * cfg,
   return FALSE;
 }
 
+/* §3.6: the points gathered for initialisation so far. */
+static void
+restore_init_sample (KmTrainer * trainer, const KmCheckpoint * ck)
+{
+  gsize n = ck->init_buffered;
+
+  g_clear_pointer (&trainer->init_buffer, g_free);
+  trainer->init_capacity = trainer->init_buffered = n;
+  if (n == 0)
+    return;
+  trainer->init_buffer = g_new (gfloat, n * ck->d);
+  copy_f32_array (trainer->init_buffer, ck->init_sample, n * ck->d);
+}
+
 /* Replaces the trainer's state; @ck matches its config. */
 static void
 restore_state (KmTrainer * trainer, const KmCheckpoint * ck)
@@ -674,6 +725,9 @@ restore_state (KmTrainer * trainer, const KmCheckpoint * ck)
     copy_f32_array (trainer->working, ck->working, kd);
   }
   copy_f32_array (trainer->master, ck->master, kd);
+  restore_init_sample (trainer, ck);
+  trainer->points = ck->points;
+  trainer->reassignments = ck->reassignments;
   km_dist_prepare (&trainer->dist, trainer->master);
   /* The version may repeat an earlier one of this trainer: drop the
    * cached model rather than compare. */
@@ -740,7 +794,10 @@ static void
 fill_info (const KmCheckpoint * ck, guint64 size, KmCheckpointInfo * info)
 {
   memset (info, 0, sizeof (*info));
-  info->format_version = KM_CKPT_VERSION;
+  info->format_version = ck->format_version;
+  info->points = ck->points;
+  info->reassignments = ck->reassignments;
+  info->init_buffered = ck->init_buffered;
   info->k = ck->k;
   info->d = ck->d;
   info->metric = ck->metric;
@@ -777,9 +834,7 @@ km_checkpoint_read_info (const gchar * path, KmCheckpointInfo * info,
   data = read_checkpoint (path, &ck, error);
   if (data == NULL)
     return FALSE;
-  size = KM_CKPT_HEADER_SIZE + KM_CKPT_DIGEST_SIZE
-      + (has_working_copy (&ck) ? 2 : 1) * (8 * (guint64) ck.k
-      + 4 * (guint64) ck.k * ck.d);
+  size = checkpoint_size (&ck);
   fill_info (&ck, size, info);
   g_free (data);
   return TRUE;

@@ -27,6 +27,10 @@ km_config_init (KmConfig * cfg)
   cfg->time_unit = KM_TIME_UNIT_BATCHES;
   cfg->seed = 0;
   cfg->initial_count = 1.0;
+  cfg->init_size = 0;
+  cfg->init_sampling = KM_INIT_SAMPLING_WITH_REPLACEMENT;
+  cfg->reassignment_ratio = 0.0;
+  cfg->reassignment_sampling = KM_REASSIGN_SAMPLING_DISTANCE;
 }
 
 static gboolean
@@ -74,6 +78,34 @@ validate_enums (const KmConfig * cfg, GError ** error)
   if ((guint) cfg->time_unit > KM_TIME_UNIT_POINTS) {
     g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
         "unknown time unit %d", (gint) cfg->time_unit);
+    return FALSE;
+  }
+  if ((guint) cfg->init_sampling > KM_INIT_SAMPLING_WITHOUT_REPLACEMENT
+      || (guint) cfg->reassignment_sampling > KM_REASSIGN_SAMPLING_DISTANCE) {
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "unknown init sampling %d or reassignment sampling %d",
+        (gint) cfg->init_sampling, (gint) cfg->reassignment_sampling);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* §2.6, §3.6: the init sample must fit the model limits (it is held in
+ * memory and in the checkpoint). */
+static gboolean
+validate_quality (const KmConfig * cfg, GError ** error)
+{
+  if (!isfinite (cfg->reassignment_ratio) || cfg->reassignment_ratio < 0.0) {
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "reassignment ratio %g must be finite and >= 0",
+        cfg->reassignment_ratio);
+    return FALSE;
+  }
+  if ((guint64) MAX (cfg->init_size, cfg->k) * cfg->d > KM_MAX_MODEL_FLOATS) {
+    g_set_error (error, KM_ERROR, KM_ERROR_TOO_LARGE,
+        "init-size %u x dimensions %u is above the limit of %"
+        G_GUINT64_FORMAT " values", cfg->init_size, cfg->d,
+        (guint64) KM_MAX_MODEL_FLOATS);
     return FALSE;
   }
   return TRUE;
@@ -127,7 +159,7 @@ km_config_validate (const KmConfig * cfg, GError ** error)
         "relative tolerance is NaN");
     return FALSE;
   }
-  return validate_decay (cfg, error);
+  return validate_decay (cfg, error) && validate_quality (cfg, error);
 }
 
 gdouble

@@ -74,6 +74,21 @@ typedef enum
   KM_TIME_UNIT_POINTS = 1
 } KmTimeUnit;
 
+/* How random init draws k rows from a larger sample (§3.2). */
+typedef enum
+{
+  KM_INIT_SAMPLING_WITH_REPLACEMENT = 0,        /* TF: duplicates possible */
+  KM_INIT_SAMPLING_WITHOUT_REPLACEMENT = 1      /* k distinct rows */
+} KmInitSampling;
+
+/* Where a starved center is moved to (§2.6). */
+typedef enum
+{
+  KM_REASSIGN_SAMPLING_UNIFORM = 0,     /* scikit-learn: any batch point */
+  KM_REASSIGN_SAMPLING_DISTANCE = 1     /* probability ~ squared distance to
+                                         * its nearest center */
+} KmReassignSampling;
+
 typedef struct
 {
   guint k;
@@ -90,6 +105,12 @@ typedef struct
   gdouble initial_count;        /* mini-batch N = 1: count (Spark's weight)
                                  * each initial center starts with; TF: 1
                                  * (§2.2) */
+  guint init_size;              /* random / kmeans++ choose from the first
+                                 * init_size points, gathered across
+                                 * batches; 0: the first batch (TF, §3.6) */
+  KmInitSampling init_sampling; /* random init's draw (§3.2) */
+  gdouble reassignment_ratio;   /* >= 0; 0: off (TF) (§2.6) */
+  KmReassignSampling reassignment_sampling;     /* §2.6 */
 } KmConfig;
 
 /**
@@ -99,7 +120,9 @@ typedef struct
  * Fills in the estimator's defaults (§1.3): k = 2, d = 0 (must be set),
  * squared Euclidean, random init, mini-batch, steps_per_sync = 1,
  * retries = 2, tolerance off, decay 1.0 per batch, seed 0,
- * initial_count 1.
+ * initial_count 1, init_size 0 (the first batch), random init with
+ * replacement, no reassignment.  These are TensorFlow's rules exactly;
+ * the elements' defaults differ (§1.4).
  */
 void km_config_init (KmConfig * cfg);
 
@@ -447,6 +470,10 @@ typedef struct
   gdouble loss;                 /* pre-update batch loss (§5.1) */
   gsize num_points;             /* points in the batch */
   guint initialized_centers;    /* rows chosen so far, k when done */
+  gdouble relative_change;      /* |loss - previous| / (1 + |previous|) of a
+                                 * step (§5.3), NaN without a previous loss
+                                 * or when no step was made */
+  guint reassigned;             /* centers reassigned by this step (§2.6) */
 } KmStepInfo;
 
 /**
@@ -544,6 +571,39 @@ gboolean km_trainer_is_converged (const KmTrainer * trainer);
 guint64 km_trainer_get_step (const KmTrainer * trainer);
 
 /**
+ * km_trainer_get_points:
+ * @trainer: a trainer
+ *
+ * Returns: the points trained on (steps and applied rounds; points used
+ * only for initialisation excluded), kept across resumes (§7.1).
+ */
+guint64 km_trainer_get_points (const KmTrainer * trainer);
+
+/**
+ * km_trainer_get_reassignments:
+ * @trainer: a trainer
+ *
+ * Returns: the centers moved by the reassignment rule (§2.6) so far,
+ * kept across resumes.
+ */
+guint64 km_trainer_get_reassignments (const KmTrainer * trainer);
+
+/**
+ * km_trainer_flush_init:
+ * @trainer: a trainer
+ * @error: return location for a #GError, or %NULL
+ *
+ * Ends an init_size gathering early (§3.6), e.g. at the end of a stream
+ * shorter than init_size: the centers are chosen from the points
+ * gathered so far.  Does nothing when no point is gathered or the
+ * trainer is initialised.
+ *
+ * Returns: %FALSE with @error set when kmeans++ has fewer points gathered
+ * than centers to choose (%KM_ERROR_BATCH_TOO_SMALL), %TRUE otherwise.
+ */
+gboolean km_trainer_flush_init (KmTrainer * trainer, GError ** error);
+
+/**
  * km_trainer_get_model:
  * @trainer: a trainer
  *
@@ -633,6 +693,9 @@ typedef struct
   gdouble decay_factor;
   gdouble initial_count;
   guint64 seed;                 /* informational */
+  guint64 points;               /* trained on; 0 in format 1 files */
+  guint64 reassignments;        /* 0 in format 1 files */
+  guint init_buffered;          /* points gathered for init (§3.6) */
   guint64 step;
   guint64 version;
   guint64 model_step;

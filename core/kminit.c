@@ -8,9 +8,31 @@
  * rounding at the end of the prefix sum) fall back to a uniform draw. */
 #define KM_KPP_MAX_REJECTIONS 1000
 
+/* @remaining distinct indices of [0, n) in draw order: a partial
+ * Fisher-Yates shuffle of an index pool. */
+static void
+draw_distinct (const gfloat * points, gsize n, guint d, guint remaining,
+    KmRng * rng, gfloat * out, KmWorkspace * ws)
+{
+  gsize *pool = km_workspace_get (ws, KM_WS_INIT_PICK, n * sizeof (gsize));
+  gsize i;
+  guint t;
+
+  for (i = 0; i < n; i++)
+    pool[i] = i;
+  for (t = 0; t < remaining; t++) {
+    gsize j = t + km_rng_uniform_int (rng, n - t);
+    gsize s = pool[j];
+
+    pool[j] = pool[t];
+    pool[t] = s;
+    memcpy (out + (gsize) t * d, points + s * d, d * sizeof (gfloat));
+  }
+}
+
 gsize
 km_init_random (const gfloat * points, gsize n, guint d, guint remaining,
-    KmRng * rng, gfloat * out)
+    KmInitSampling sampling, KmRng * rng, gfloat * out, KmWorkspace * ws)
 {
   guint t;
 
@@ -19,7 +41,11 @@ km_init_random (const gfloat * points, gsize n, guint d, guint remaining,
     memcpy (out, points, n * d * sizeof (gfloat));
     return n;
   }
-  /* Otherwise TF samples with replacement: duplicates are possible. */
+  if (sampling == KM_INIT_SAMPLING_WITHOUT_REPLACEMENT) {
+    draw_distinct (points, n, d, remaining, rng, out, ws);
+    return remaining;
+  }
+  /* TF samples with replacement: duplicates are possible. */
   for (t = 0; t < remaining; t++) {
     guint64 s = km_rng_uniform_int (rng, n);
 

@@ -29,6 +29,8 @@ typedef enum
   KM_WS_BLOCK_SUMS,             /* assignment: distance sum per 32 points */
   KM_WS_SUMS_PAD,               /* update step, d < 8: k rows of 8 doubles */
   KM_WS_BACKUP,                 /* update step: centers and counts before */
+  KM_WS_INIT_PICK,              /* random init / reassignment: index pool */
+  KM_WS_REASSIGN,               /* reassignment: candidates, weights */
   KM_WS_NUM_SLOTS
 } KmWorkspaceSlot;
 
@@ -170,9 +172,11 @@ struct _KmModel
  * chosen rows. */
 
 /* TF's greedy batch sampler: the whole batch if n <= remaining (returns
- * n), else @remaining rows drawn with replacement (returns remaining). */
+ * n), else @remaining rows drawn with replacement, or without
+ * (@sampling, then @ws holds the index pool), returns remaining. */
 gsize km_init_random (const gfloat * points, gsize n, guint d,
-    guint remaining, KmRng * rng, gfloat * out);
+    guint remaining, KmInitSampling sampling, KmRng * rng, gfloat * out,
+    KmWorkspace * ws);
 
 /* TF's KmeansPlusPlusInitialization kernel; n >= num_to_sample > 0.
  * @draws, if not NULL, is increased by the number of candidates drawn. */
@@ -212,7 +216,23 @@ struct _KmTrainer
   KmWorkspace *ws;
 
   guint64 kpp_draws;            /* test hook: kmeans++ candidates drawn */
+
+  guint64 points;               /* trained on, across resumes */
+  guint64 reassignments;        /* §2.6 moves so far */
+  gfloat *init_buffer;          /* §3.6: the points gathered for init */
+  gsize init_capacity;          /* rows init_buffer holds */
+  gsize init_buffered;          /* rows gathered so far */
 };
+
+/* §3.6: the points the init sample is gathered up to, 0 when the first
+ * batch is the sample (TF). */
+static inline gsize
+km_init_target (const KmConfig * cfg, guint remaining)
+{
+  if (cfg->init_size == 0 || cfg->init == KM_INIT_GIVEN)
+    return 0;
+  return MAX (cfg->init_size, remaining);
+}
 
 /* Is there a separate working copy (mini-batch, N > 1)? */
 static inline gboolean

@@ -14,6 +14,10 @@
 #define KM_SPLIT_PERTURBATION 1e-6
 #define KM_DYING_WEIGHT_RATIO 1e-8
 #define KM_FULL_BATCH_EPSILON 1e-6f
+/* §2.6: a check runs once per 10·k points (scikit-learn's cadence) and
+ * moves at most a tenth of the centers (at least one). */
+#define KM_REASSIGN_POINTS_PER_CENTER 10
+#define KM_REASSIGN_MAX_SHARE 10
 
 static gsize
 model_floats (const KmTrainer * trainer)
@@ -61,6 +65,7 @@ km_trainer_free (KmTrainer * trainer)
   g_free (trainer->counts);
   g_free (trainer->master);
   g_free (trainer->working);
+  g_free (trainer->init_buffer);
   km_dist_clear (&trainer->dist);
   g_clear_pointer (&trainer->snapshot, km_model_unref);
   km_workspace_free (trainer->ws);
@@ -93,6 +98,20 @@ km_trainer_get_step (const KmTrainer * trainer)
 {
   g_return_val_if_fail (trainer != NULL, 0);
   return trainer->step;
+}
+
+guint64
+km_trainer_get_points (const KmTrainer * trainer)
+{
+  g_return_val_if_fail (trainer != NULL, 0);
+  return trainer->points;
+}
+
+guint64
+km_trainer_get_reassignments (const KmTrainer * trainer)
+{
+  g_return_val_if_fail (trainer != NULL, 0);
+  return trainer->reassignments;
 }
 
 guint64
@@ -141,6 +160,15 @@ finish_init (KmTrainer * trainer)
   master_changed (trainer);
 }
 
+/* §3.6: the sample is freed once the rows are chosen. */
+static void
+drop_init_buffer (KmTrainer * trainer)
+{
+  g_clear_pointer (&trainer->init_buffer, g_free);
+  trainer->init_capacity = 0;
+  trainer->init_buffered = 0;
+}
+
 gboolean
 km_trainer_set_centers (KmTrainer * trainer, const gfloat * centers,
     guint k, guint d, GError ** error)
@@ -166,17 +194,18 @@ km_trainer_set_centers (KmTrainer * trainer, const gfloat * centers,
   memcpy (trainer->master, centers, model_floats (trainer) * sizeof (gfloat));
   if (cfg->metric == KM_METRIC_COSINE)
     km_normalize_rows (trainer->master, trainer->master, k, d);
+  drop_init_buffer (trainer);
   finish_init (trainer);
   return TRUE;
 }
 
+/* Chooses the missing rows from @n prepared points (§3.2, §3.3). */
 static KmFeedResult
-feed_init (KmTrainer * trainer, const gfloat * points, gsize n, GError ** error)
+choose_rows (KmTrainer * trainer, const gfloat * x, gsize n, GError ** error)
 {
   const KmConfig *cfg = &trainer->cfg;
   guint remaining = cfg->k - trainer->initialized_rows;
   gfloat *dst = trainer->master + (gsize) trainer->initialized_rows * cfg->d;
-  const gfloat *x;
   gsize got = 0;
 
   switch (cfg->init) {
@@ -192,8 +221,6 @@ feed_init (KmTrainer * trainer, const gfloat * points, gsize n, GError ** error)
             G_GSIZE_FORMAT, remaining, n);
         return KM_FEED_ERROR;
       }
-      /* Cosine: the sampler runs squared Euclidean on the unit rows. */
-      x = km_prepare_points (cfg->metric, points, n, cfg->d, trainer->ws);
       km_init_kmeans_plus_plus (x, n, cfg->d, remaining,
           cfg->kmeans_plus_plus_retries, &trainer->rng, dst, trainer->ws,
           &trainer->kpp_draws);
@@ -201,14 +228,79 @@ feed_init (KmTrainer * trainer, const gfloat * points, gsize n, GError ** error)
       break;
     case KM_INIT_RANDOM:
     default:
-      x = km_prepare_points (cfg->metric, points, n, cfg->d, trainer->ws);
-      got = km_init_random (x, n, cfg->d, remaining, &trainer->rng, dst);
+      got = km_init_random (x, n, cfg->d, remaining, cfg->init_sampling,
+          &trainer->rng, dst, trainer->ws);
       break;
   }
   trainer->initialized_rows += got;
   if (trainer->initialized_rows == cfg->k)
     finish_init (trainer);
   return KM_FEED_INIT;
+}
+
+/* §3.6: appends up to what the sample still misses of @n prepared points. */
+static void
+gather_init_points (KmTrainer * trainer, const gfloat * x, gsize n,
+    gsize target)
+{
+  const guint d = trainer->cfg.d;
+  gsize take;
+
+  if (trainer->init_buffered >= target)
+    return;
+  if (trainer->init_capacity < target) {
+    trainer->init_buffer = g_renew (gfloat, trainer->init_buffer,
+        target * d);
+    trainer->init_capacity = target;
+  }
+  take = MIN (n, target - trainer->init_buffered);
+  memcpy (trainer->init_buffer + trainer->init_buffered * d, x,
+      take * d * sizeof (gfloat));
+  trainer->init_buffered += take;
+}
+
+/* The gathered sample chooses the rows; kept when that fails. */
+static KmFeedResult
+choose_from_buffer (KmTrainer * trainer, GError ** error)
+{
+  KmFeedResult res = choose_rows (trainer, trainer->init_buffer,
+      trainer->init_buffered, error);
+
+  if (res != KM_FEED_ERROR)
+    drop_init_buffer (trainer);
+  return res;
+}
+
+static KmFeedResult
+feed_init (KmTrainer * trainer, const gfloat * points, gsize n, GError ** error)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  gsize target = km_init_target (cfg, cfg->k - trainer->initialized_rows);
+  const gfloat *x;
+
+  /* Cosine: the samplers run squared Euclidean on the unit rows. */
+  /* A sample resumed under init_size 0 is still the sample. */
+  if (target == 0 && trainer->init_buffered > 0)
+    target = trainer->init_buffered;
+  x = km_prepare_points (cfg->metric, points, n, cfg->d, trainer->ws);
+  /* A first batch at least as large as the sample is the sample. */
+  if (target == 0 || (trainer->init_buffered == 0 && n >= target))
+    return choose_rows (trainer, x, n, error);
+  gather_init_points (trainer, x, n, target);
+  if (trainer->init_buffered >= target)
+    return choose_from_buffer (trainer, error);
+  return KM_FEED_INIT;
+}
+
+gboolean
+km_trainer_flush_init (KmTrainer * trainer, GError ** error)
+{
+  g_return_val_if_fail (trainer != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (trainer->initialized || trainer->init_buffered == 0)
+    return TRUE;
+  return choose_from_buffer (trainer, error) != KM_FEED_ERROR;
 }
 
 /* §2.3: the working copy becomes the master and the counts restart. */
@@ -556,22 +648,178 @@ update_step (KmTrainer * trainer, gdouble loss, const gdouble * sums,
   return converged ? KM_FEED_CONVERGED : KM_FEED_TRAINED;
 }
 
-static KmFeedResult
-train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss,
-    GError ** error)
+/* §2.6: the rule applies to the one copy of mini-batch N = 1, and runs
+ * on the steps whose points cross a multiple of 10·k (every step while a
+ * count is 0), @before being the points trained on before the step. */
+static gboolean
+reassignment_is_due (const KmTrainer * trainer, guint64 before, gsize n)
 {
   const KmConfig *cfg = &trainer->cfg;
+  guint64 period = (guint64) KM_REASSIGN_POINTS_PER_CENTER * cfg->k;
+  guint j;
+
+  if (!(cfg->reassignment_ratio > 0.0) || !cfg->mini_batch
+      || trainer->working != NULL)
+    return FALSE;
+  if (before / period != (before + n) / period)
+    return TRUE;
+  for (j = 0; j < cfg->k; j++)
+    if (trainer->counts[j] == 0.0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The starved centers, smallest count first (lowest index on ties), at
+ * most @cap of them, into @out; returns how many. */
+static guint
+find_starved (const gdouble * counts, guint k, gdouble ratio, guint cap,
+    guint * out)
+{
+  gdouble largest = 0.0;
+  guint j, m = 0, a, b;
+
+  for (j = 0; j < k; j++)
+    largest = MAX (largest, counts[j]);
+  for (j = 0; j < k; j++) {
+    if (!(counts[j] < ratio * largest))
+      continue;
+    /* Insertion into the sorted list; what falls past @cap is dropped. */
+    for (a = m; a > 0 && counts[out[a - 1]] > counts[j]; a--);
+    if (a >= cap)
+      continue;
+    for (b = MIN (m, cap - 1); b > a; b--)
+      out[b] = out[b - 1];
+    out[a] = j;
+    m = MIN (m + 1, cap);
+  }
+  return m;
+}
+
+/* Uniform among the points not picked yet (one is left: at most n are
+ * picked). */
+static gsize
+draw_unpicked (const guint8 * picked, gsize n, KmRng * rng)
+{
+  gsize i, unpicked = 0;
+  guint64 r;
+
+  for (i = 0; i < n; i++)
+    unpicked += !picked[i];
+  r = km_rng_uniform_int (rng, MAX (unpicked, 1));
+  for (i = 0; i < n; i++) {
+    if (picked[i])
+      continue;
+    if (r-- == 0)
+      return i;
+  }
+  return 0;
+}
+
+/* One batch point for a reassigned center, not picked before: weighted by
+ * @w (zeroed once picked), or uniform over the unpicked when every weight
+ * is 0 (uniform sampling passes all-ones weights). */
+static gsize
+pick_point (gdouble * w, gsize n, KmRng * rng, const guint8 * picked)
+{
+  gdouble total = 0.0;
+  gsize i, last = n;
+
+  for (i = 0; i < n; i++)
+    total += w[i];
+  if (total > 0.0) {
+    gdouble u = km_rng_uniform (rng) * total;
+
+    for (i = 0; i < n; i++) {
+      if (w[i] <= 0.0)
+        continue;
+      last = i;
+      if (u < w[i])
+        break;
+      u -= w[i];
+    }
+    /* Rounding can run u past the end: the last weighted point then. */
+    return i < n ? i : last;
+  }
+  return draw_unpicked (picked, n, rng);
+}
+
+/* §2.6: moves the starved centers to points of the batch @x (@dist: their
+ * distances to the nearest master center before the update); each gets
+ * the smallest count of the centers that stay.  Returns how many moved. */
+static guint
+reassign_starved (KmTrainer * trainer, const gfloat * x, gsize n,
+    const gfloat * dist)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  const guint d = cfg->d;
+  guint cap = MIN ((cfg->k + KM_REASSIGN_MAX_SHARE - 1) /
+      KM_REASSIGN_MAX_SHARE, cfg->k - 1);
+  guint8 *mem, *picked, *moved;
+  guint *starved, m, a, j;
+  gdouble *w, rest = G_MAXDOUBLE;
+  gsize i;
+
+  cap = MIN (cap, (guint) MIN (n, G_MAXUINT));
+  if (cap == 0)
+    return 0;
+  mem = km_workspace_get (trainer->ws, KM_WS_REASSIGN,
+      n * (sizeof (gdouble) + 1) + cfg->k * (sizeof (guint) + 1));
+  w = (gdouble *) mem;
+  starved = (guint *) (w + n);
+  moved = (guint8 *) (starved + cfg->k);
+  picked = moved + cfg->k;
+  m = find_starved (trainer->counts, cfg->k, cfg->reassignment_ratio, cap,
+      starved);
+  if (m == 0)
+    return 0;
+
+  memset (moved, 0, cfg->k);
+  memset (picked, 0, n);
+  for (a = 0; a < m; a++)
+    moved[starved[a]] = 1;
+  for (j = 0; j < cfg->k; j++)
+    if (!moved[j])
+      rest = MIN (rest, trainer->counts[j]);
+  for (i = 0; i < n; i++)
+    w[i] = cfg->reassignment_sampling == KM_REASSIGN_SAMPLING_DISTANCE ?
+        dist[i] : 1.0;
+  for (a = 0; a < m; a++) {
+    gsize s = pick_point (w, n, &trainer->rng, picked);
+
+    w[s] = 0.0;
+    picked[s] = 1;
+    memcpy (trainer->master + (gsize) starved[a] * d, x + s * d,
+        d * sizeof (gfloat));
+    trainer->counts[starved[a]] = rest;
+  }
+  trainer->reassignments += m;
+  return m;
+}
+
+static KmFeedResult
+train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss,
+    guint * reassigned, GError ** error)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  const guint64 before = trainer->points;
   const gfloat *x;
   gint32 *idx;
+  gfloat *dist = NULL;
   gdouble *sums, *cnt;
   KmFeedResult res;
+  gboolean reassign;
 
   x = km_prepare_points (cfg->metric, points, n, cfg->d, trainer->ws);
   if (trainer->working != NULL)
     sync_if_due (trainer);
 
+  /* The assignment's distances weigh the reassignment draw: no extra pass
+   * over the batch. */
+  reassign = reassignment_is_due (trainer, before, n);
+  if (reassign)
+    dist = km_workspace_get (trainer->ws, KM_WS_DIST, n * sizeof (gfloat));
   idx = km_workspace_get (trainer->ws, KM_WS_IDX, n * sizeof (gint32));
-  *loss = km_dist_assign (&trainer->dist, x, n, idx, NULL, trainer->ws);
+  *loss = km_dist_assign (&trainer->dist, x, n, idx, dist, trainer->ws);
 
   sums = km_workspace_get (trainer->ws, KM_WS_SUMS,
       model_floats (trainer) * sizeof (gdouble));
@@ -584,6 +832,9 @@ train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss,
   res = update_step (trainer, *loss, sums, cnt, n, error);
   if (res == KM_FEED_ERROR)
     return res;
+  if (reassign)
+    *reassigned = reassign_starved (trainer, x, n, dist);
+  trainer->points += n;
   trainer->step++;
   if (trainer->working == NULL)
     master_changed (trainer);
@@ -605,6 +856,8 @@ km_trainer_apply_round (KmTrainer * trainer, gdouble loss,
   res = update_step (trainer, loss, sums, cnt, n, error);
   if (res == KM_FEED_ERROR)
     return res;
+  /* No reassignment (§2.6): a round brings sums, not points. */
+  trainer->points += n;
   if (trainer->working != NULL) {
     trainer->step += trainer->cfg.steps_per_sync;
     trainer->update_in_steps = trainer->cfg.steps_per_sync;
@@ -623,7 +876,9 @@ km_trainer_feed (KmTrainer * trainer, const gfloat * points, gsize n,
     KmStepInfo * info, GError ** error)
 {
   KmFeedResult res;
-  gdouble loss = 0.0;
+  gdouble loss = 0.0, prev_loss = trainer ? trainer->prev_loss : 0.0;
+  gboolean had_prev_loss = trainer ? trainer->have_prev_loss : FALSE;
+  guint reassigned = 0;
 
   g_return_val_if_fail (trainer != NULL, KM_FEED_ERROR);
   g_return_val_if_fail (points != NULL || n == 0, KM_FEED_ERROR);
@@ -641,14 +896,20 @@ km_trainer_feed (KmTrainer * trainer, const gfloat * points, gsize n,
   } else if (trainer->converged) {
     res = KM_FEED_SKIPPED;
   } else {
-    res = train_step (trainer, points, n, &loss, error);
+    res = train_step (trainer, points, n, &loss, &reassigned, error);
   }
 
   if (info != NULL) {
+    gboolean stepped = res == KM_FEED_TRAINED || res == KM_FEED_CONVERGED;
+
     info->step = trainer->step;
     info->loss = loss;
     info->num_points = n;
     info->initialized_centers = trainer->initialized_rows;
+    /* From the trainer's own previous loss, which a checkpoint restores. */
+    info->relative_change = stepped && had_prev_loss ?
+        fabs (loss - prev_loss) / (1.0 + fabs (prev_loss)) : NAN;
+    info->reassigned = reassigned;
   }
   return res;
 }

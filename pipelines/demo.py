@@ -24,7 +24,9 @@ sends EOS.  kmeans-score then sends its final score, which tells the
 subscriber to stop.  At the end the learned centers (kmeans-train's
 `centers`) are printed next to the true ones.  Exits non-zero on any
 failure: a pipeline error, a lost message, a program that failed, or (with
---check-distance) a learned center too far from its true center.
+--check-distance) a learned center too far from its true center.  With
+--loss-png it also draws the training loss of every step (from
+kmeans-train's bus messages) as a picture.
 
 The plugin is found through GST_PLUGIN_PATH, which ./scripts/demo.sh sets;
 by hand: GST_PLUGIN_PATH=build/plugin /usr/bin/python3 pipelines/demo.py
@@ -54,13 +56,16 @@ IDLE_NS = 200 * Gst.MSECOND
 MAX_IDLE_AFTER_EXIT = 25
 # Seconds the subscriber gets to read the last documents after EOS.
 SUBSCRIBER_GRACE = 30
+# kmeans-train reports every step (for the loss curve); one in this many
+# is printed.
+PRINT_EVERY_STEPS = 5
 
 PIPELINE = (
     "kmzmqsrc name=src socket-type=pull bind=true endpoint=tcp://127.0.0.1:* "
     "  framing=raw timeout={idle} ! "
     "kmeans-train name=train num-clusters={k} init=kmeans++ seed={seed} "
     "  batch-size={batch} checkpoint-location=\"{ckpt}\" "
-    "  checkpoint-interval=10 progress-interval=5 ! "
+    "  checkpoint-interval=10 progress-interval=1 ! "
     "kmeans-score name=score interval-points={score_points} ! "
     "kmeans-assign name=assign ! "
     "kmeans-format name=format ! "
@@ -103,6 +108,10 @@ def parse_args(argv=None):
                         help="write the outcome as one JSON object: true and "
                         "learned centers, counters, errors, and the text of "
                         "every document the subscriber received")
+    parser.add_argument("--loss-png", metavar="FILE",
+                        help="draw the loss of every training step (per "
+                        "point, from kmeans-train's messages) as a PNG "
+                        "(needs python3-matplotlib)")
     parser.add_argument("--timeout", type=float, default=120,
                         help="give up after this many seconds "
                         "(default %(default)s)")
@@ -231,6 +240,8 @@ class Flagship:
         self.documents_file = documents_file
         self.messages = args.points // args.points_per_message
         self.errors = []
+        # (step, batch loss, batch points) of every kmeans-train message.
+        self.losses = []
         self.publisher = self.subscriber = None
         self.idle_after_exit = 0
         self.eos_sent = False
@@ -328,6 +339,12 @@ class Flagship:
             if s.get_name() == "GstKmZmqSrcTimeout":
                 self.on_idle()
             else:
+                if s.get_name() == "kmeans-train":
+                    self.losses.append((s.get_value("step"),
+                                        s.get_value("loss"),
+                                        s.get_value("batch-points")))
+                    if s.get_value("step") % PRINT_EVERY_STEPS:
+                        return
                 text = describe(s)
                 if text:
                     self.out.line("[pipeline]", text)
@@ -367,6 +384,8 @@ class Flagship:
                 "assign").get_property("dropped-points"),
             "scored_points": self.pipeline.get_by_name(
                 "score").get_property("num-points"),
+            "loss_curve": [{"step": step, "loss": loss, "batch_points": n}
+                           for step, loss, n in self.losses],
         }
         # The final score document is the subscriber's cue to stop.
         sub_status = self.subscriber.finish(
@@ -438,6 +457,45 @@ def report(outcome, args, out):
     return []
 
 
+def write_loss_png(curve, path, dimensions):
+    """Draws the loss per point of each step of @curve (outcome's
+    loss_curve) into the PNG @path; returns an error text or None."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")           # no display needed
+        import matplotlib.pyplot as plt
+        import matplotlib.ticker
+    except ImportError as e:
+        return "cannot draw --loss-png: %s (install python3-matplotlib)" % e
+    if not curve:
+        return "cannot draw --loss-png: kmeans-train reported no step"
+    steps = [c["step"] for c in curve]
+    mean = [c["loss"] / max(c["batch_points"], 1) for c in curve]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(steps, mean, marker="o", markersize=3, linewidth=1.2,
+            label="batch loss / points in the batch")
+    # Unit-variance blobs: a point's squared distance to its true center
+    # averages the number of dimensions, the floor a good model reaches.
+    ax.axhline(dimensions, color="grey", linestyle="--", linewidth=0.8,
+               label="noise floor (%d = dimensions)" % dimensions)
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("training step")
+    ax.set_ylabel("mean squared distance to the nearest center")
+    ax.set_title("kmeans-train loss, %d steps of %d points"
+                 % (len(curve), curve[0]["batch_points"]))
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=100)
+    except OSError as e:
+        return "cannot write --loss-png %s: %s" % (path, e.strerror or e)
+    finally:
+        plt.close(fig)
+    return None
+
+
 def main(argv=None):
     args = parse_args(argv)
     Gst.init(None)
@@ -453,6 +511,16 @@ def main(argv=None):
         demo.run()
         outcome = demo.finish()
         errors = demo.errors or report(outcome, args, demo.out)
+        if args.loss_png and not demo.errors:
+            error = write_loss_png(outcome["loss_curve"], args.loss_png,
+                                   args.dimensions)
+            errors += [error] if error else []
+            if not error:
+                demo.out.line("", "loss curve: %s" % args.loss_png,
+                              force=True)
+        elif not errors:
+            demo.out.line("", "hint: --loss-png FILE draws the loss of "
+                          "every training step as a picture", force=True)
         if args.json_out:
             # The text of each document, as the subscriber received it.
             outcome["documents"] = []

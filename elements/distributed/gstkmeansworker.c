@@ -62,7 +62,9 @@
  * Points holding NaN or Inf, and buffers that are not a whole number of
  * points, are handled as #GstKMeansWorker:on-bad-input says (by default
  * skipped and counted in #GstKMeansWorker:skipped-points).  Raw video and
- * audio are points as for kmeans-train.
+ * audio are points as for kmeans-train, and #GstKMeansWorker:columns
+ * takes some values of each record as kmeans-train's does (the hub's
+ * model has that many dimensions).
  *
  * Every worker of one hub needs its own #GstKMeansWorker:worker-id; the
  * default, 0, draws a random one at start.  The CURVE properties secure
@@ -142,7 +144,8 @@ enum
   PROP_INIT_POINTS,
   PROP_SKIPPED_POINTS,
   PROP_DROPPED_MESSAGES,
-  PROP_UNSENT_POINTS
+  PROP_UNSENT_POINTS,
+  PROP_COLUMNS
 };
 
 /* Settings the streaming thread re-reads for every buffer. */
@@ -173,6 +176,7 @@ struct _GstKMeansWorker
   guint num_clusters;
   guint batch_size;
   LiveSettings live;
+  gchar *columns;
 
   /* read-only state, under the object lock */
   guint32 active_id;            /* the id in use (drawn when 0 is set) */
@@ -298,6 +302,8 @@ gst_kmeans_worker_class_init (GstKMeansWorkerClass * klass)
           "sync-interval batches make a round, a partial one is sent at EOS",
           0, MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE, rw | GST_PARAM_MUTABLE_READY));
 
+  gst_kmeans_columns_install_property (gobject_class, PROP_COLUMNS);
+
   g_object_class_install_property (gobject_class, PROP_ON_BAD_INPUT,
       g_param_spec_enum ("on-bad-input", "On bad input",
           "What to do with points holding NaN/Inf and with buffers that are "
@@ -419,6 +425,7 @@ gst_kmeans_worker_finalize (GObject * object)
   gst_km_zmq_settings_clear (&self->settings);
   gst_km_zmq_settings_clear (&self->active);
   g_free (self->last_endpoint);
+  g_free (self->columns);
   g_object_unref (self->cancellable);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -453,6 +460,10 @@ gst_kmeans_worker_set_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_MESSAGES:
       self->live.post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_COLUMNS:
+      g_free (self->columns);
+      self->columns = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -492,6 +503,9 @@ gst_kmeans_worker_get_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, self->live.post_messages);
+      break;
+    case PROP_COLUMNS:
+      g_value_set_string (value, self->columns);
       break;
     case PROP_MODEL_VERSION:
       g_value_set_uint64 (value, self->model_version);
@@ -1471,6 +1485,9 @@ gst_kmeans_worker_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     g_error_free (err);
     return FALSE;
   }
+  if (!gst_kmeans_points_apply_columns (GST_ELEMENT (self), &info,
+          &self->columns, incaps))
+    return FALSE;
   if (self->model && info.dimensions != km_model_get_d (self->model)) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("Points have %u dimensions but the hub's model has %u.",

@@ -25,7 +25,9 @@
  * values (or its gray value) on the 0..255 scale, read through the
  * frame's GstVideoMeta when it has one; in interleaved `audio/x-raw`
  * (F32LE, or S16LE scaled to [-1, 1)) every audio frame is a point of
- * `channels` dimensions.
+ * `channels` dimensions.  #GstKMeansAssign:columns takes only some values
+ * of each record (`1-3,7`; audio channels, video colour components R=0,
+ * G=1, B=2), as for kmeans-train; the model has that many dimensions.
  *
  * ## Output
  *
@@ -42,7 +44,9 @@
  *   or segmentation, of video.  The frame is rewritten in place (copied
  *   first only when it is not writable), so a GstVideoMeta goes on with
  *   it.  A buffer that is not a frame, skipped as bad input, passes
- *   unchanged.
+ *   unchanged.  With #GstKMeansAssign:columns only the chosen components
+ *   take the center's values (columns=2 on RGB: blue), the others keep
+ *   the pixel's.
  *
  * Distances are the model metric's own, never a square root:
  * `‖x − c‖²` (squared Euclidean, clamped at 0) or `1 − x̂·ĉ` (cosine, with
@@ -128,6 +132,7 @@
 #include "config.h"
 #endif
 
+#include <math.h>
 #include <string.h>
 
 #include <gst/gst.h>
@@ -164,9 +169,11 @@ static GstStaticCaps recolor_caps = GST_STATIC_CAPS (GST_KMEANS_VIDEO_CAPS);
 enum
 {
   PROP_OUTPUT = GST_KMEANS_MODEL_FILTER_N_PROPS,
+  PROP_DISTANCE,
 };
 
 #define DEFAULT_OUTPUT GST_KMEANS_ASSIGN_OUTPUT_ASSIGNMENTS
+#define DEFAULT_DISTANCE GST_KMEANS_ASSIGN_DISTANCE_METRIC
 
 struct _GstKMeansAssign
 {
@@ -174,9 +181,11 @@ struct _GstKMeansAssign
 
   /* Properties, under the object lock. */
   GstKMeansAssignOutput output;
+  GstKMeansAssignDistance distance;
 
   /* Streaming-thread state, set up in start() and freed in stop(). */
   GstKMeansAssignOutput out_mode;
+  GstKMeansAssignDistance out_distance;
   guint out_k;                  /* K in the negotiated src caps */
   KmWorkspace *ws;
   gint32 *idx;                  /* per-point scratch, grown on demand */
@@ -209,6 +218,27 @@ gst_kmeans_assign_output_get_type (void)
 
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstKMeansAssignOutput", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_kmeans_assign_distance_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_KMEANS_ASSIGN_DISTANCE_METRIC,
+        "The metric's own: squared Euclidean, or 1 - cos", "metric"},
+    {GST_KMEANS_ASSIGN_DISTANCE_EUCLIDEAN,
+        "Euclidean, as scikit-learn's transform (cosine: between the "
+          "unit vectors, sqrt(2 (1 - cos)))", "euclidean"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstKMeansAssignDistance", values);
+
     g_once_init_leave (&type, t);
   }
   return type;
@@ -276,6 +306,24 @@ gst_kmeans_assign_class_init (GstKMeansAssignClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   /**
+   * GstKMeansAssign:distance:
+   *
+   * Which distance the assignments' `distance` field and output=distances
+   * report: the metric's own (the estimator's: squared Euclidean, or
+   * 1 − cos), or the Euclidean distance, as scikit-learn's `transform()`
+   * and `KMeans` distances are (for a cosine model, the distance between
+   * the unit vectors, √(2 (1 − cos))).  The nearest center is the same
+   * either way.
+   */
+  g_object_class_install_property (gobject_class, PROP_DISTANCE,
+      g_param_spec_enum ("distance", "Distance",
+          "Distance reported: the metric's own (squared Euclidean, or 1 - "
+          "cos) or Euclidean (its square root; for cosine sqrt(2 (1 - "
+          "cos)), the distance between the unit vectors)",
+          GST_TYPE_KMEANS_ASSIGN_DISTANCE, DEFAULT_DISTANCE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
    * GstKMeansAssign:model-location:
    *
    * Checkpoint file (written by kmeans-train) to take the model from.  It
@@ -309,12 +357,14 @@ gst_kmeans_assign_class_init (GstKMeansAssignClass * klass)
   filter_class->check_model = GST_DEBUG_FUNCPTR (gst_kmeans_assign_check_model);
 
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_ASSIGN_OUTPUT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_ASSIGN_DISTANCE, 0);
 }
 
 static void
 gst_kmeans_assign_init (GstKMeansAssign * self)
 {
   self->output = DEFAULT_OUTPUT;
+  self->distance = DEFAULT_DISTANCE;
 }
 
 static void
@@ -327,6 +377,11 @@ gst_kmeans_assign_set_property (GObject * object, guint prop_id,
     case PROP_OUTPUT:
       GST_OBJECT_LOCK (self);
       self->output = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_DISTANCE:
+      GST_OBJECT_LOCK (self);
+      self->distance = g_value_get_enum (value);
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -346,6 +401,11 @@ gst_kmeans_assign_get_property (GObject * object, guint prop_id,
     case PROP_OUTPUT:
       GST_OBJECT_LOCK (self);
       g_value_set_enum (value, self->output);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_DISTANCE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->distance);
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -385,6 +445,7 @@ gst_kmeans_assign_start (GstBaseTransform * trans)
   /* Set before the base class loads a checkpoint: model_changed reads it. */
   GST_OBJECT_LOCK (self);
   self->out_mode = self->output;
+  self->out_distance = self->distance;
   GST_OBJECT_UNLOCK (self);
   self->ws = km_workspace_new ();
 
@@ -600,12 +661,28 @@ write_records (guint8 * restrict out, const gint32 * restrict idx,
   }
 }
 
+/* distance=euclidean: the metric's distances (clamped at 0) in place as
+ * Euclidean ones: √d, or for cosine √(2d) (‖x̂ − ĉ‖² = 2 (1 − cos)). */
+static void
+to_euclidean (const GstKMeansAssign * self, KmModel * model, gfloat * dist,
+    gsize n)
+{
+  gfloat scale = km_model_get_metric (model) == KM_METRIC_COSINE ? 2.0f : 1.0f;
+  gsize i;
+
+  if (self->out_distance != GST_KMEANS_ASSIGN_DISTANCE_EUCLIDEAN)
+    return;
+  for (i = 0; i < n; i++)
+    dist[i] = sqrtf (scale * dist[i]);
+}
+
 static void
 write_assignments (GstKMeansAssign * self, KmModel * model,
     const gfloat * points, gsize n, guint8 * out)
 {
   ensure_scratch (self, n);
   km_model_assign (model, points, n, self->idx, self->dist, self->ws);
+  to_euclidean (self, model, self->dist, n);
   write_records (out, self->idx, self->dist, n);
 }
 
@@ -616,6 +693,7 @@ write_distances (GstKMeansAssign * self, KmModel * model,
   /* Host floats are F32LE: the common library builds on little-endian
    * hosts only. */
   km_model_distances (model, points, n, (gfloat *) out, self->ws);
+  to_euclidean (self, model, (gfloat *) out, n * km_model_get_k (model));
 }
 
 static GstFlowReturn

@@ -31,6 +31,25 @@ typedef enum
 GType gst_kmeans_assign_output_get_type (void);
 #define GST_TYPE_KMEANS_ASSIGN_OUTPUT (gst_kmeans_assign_output_get_type ())
 
+/**
+ * GstKMeansAssignDistance:
+ * @GST_KMEANS_ASSIGN_DISTANCE_METRIC: the model metric's own distance:
+ *     squared Euclidean ‖x − c‖², or 1 − cos for cosine (the estimator's)
+ * @GST_KMEANS_ASSIGN_DISTANCE_EUCLIDEAN: the Euclidean distance ‖x − c‖,
+ *     as scikit-learn's transform() gives; for cosine, between the unit
+ *     vectors: √(2 (1 − cos))
+ *
+ * Which distance kmeans-assign reports.
+ */
+typedef enum
+{
+  GST_KMEANS_ASSIGN_DISTANCE_METRIC,
+  GST_KMEANS_ASSIGN_DISTANCE_EUCLIDEAN
+} GstKMeansAssignDistance;
+
+GType gst_kmeans_assign_distance_get_type (void);
+#define GST_TYPE_KMEANS_ASSIGN_DISTANCE (gst_kmeans_assign_distance_get_type ())
+
 GST_ELEMENT_REGISTER_DECLARE (kmeans_assign);
 
 G_END_DECLS

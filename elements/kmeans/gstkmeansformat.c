@@ -716,8 +716,8 @@ push_due_model (GstKMeansFormat * self, GstClockTime pts)
 
   GST_DEBUG_OBJECT (self, "model document, version %" G_GUINT64_FORMAT,
       km_model_get_version (self->model));
-  return push_text (self, gst_kmeans_json_model_document (self->model, self->metric, pts),
-      pts, GST_CLOCK_TIME_NONE);
+  return push_text (self, gst_kmeans_json_model_document (self->model,
+          self->metric, pts), pts, GST_CLOCK_TIME_NONE);
 }
 
 static GstFlowReturn
@@ -887,7 +887,8 @@ push_message_document (GstKMeansFormat * self, const GstStructure * s,
   ret = push_due_model (self, pts);
   if (ret != GST_FLOW_OK)
     return ret;
-  return push_text (self, gst_kmeans_json_message_document (s, type), pts, duration);
+  return push_text (self, gst_kmeans_json_message_document (s, type), pts,
+      duration);
 }
 
 static gboolean

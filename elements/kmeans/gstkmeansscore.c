@@ -21,7 +21,9 @@
  * format, packed or planar; its R, G, B or gray values on the 0..255
  * scale, through its GstVideoMeta when it has one) and every audio frame
  * of interleaved `audio/x-raw` (F32LE, or S16LE scaled to [-1, 1)) is a
- * point.
+ * point.  #GstKMeansScore:columns takes only some values of each record
+ * (`1-3,7`; audio channels, video colour components R=0, G=1, B=2), as
+ * for kmeans-train; the model has that many dimensions.
  *
  * Like `level`, when #GstKMeansScore:post-messages is %TRUE it posts an
  * element message named `kmeans-score` after each #GstKMeansScore:interval
@@ -66,6 +68,37 @@
  *
  * The element properties #GstKMeansScore:score and #GstKMeansScore:num-points
  * hold the totals since the element started.
+ *
+ * ## Evaluation file
+ *
+ * The estimator's `evaluate()` leaves its metrics in `eval_dir`; here
+ * #GstKMeansScore:eval-location names a file that gets one `score` JSON
+ * document per line (the bytes kmeans-format writes for the message,
+ * schemas/score.schema.json) and nothing else.  It is opened for
+ * appending when the element starts (created when missing), so runs add to
+ * it; a directory, a FIFO or a device is refused with an error, and so is
+ * a file that cannot be opened.  Each line goes out with one write(), so a
+ * reader never sees half of one; a failed write posts an error, stops the
+ * stream and removes what part of the line it wrote.  With
+ * #GstKMeansScore:eval-per=interval (the default) each line is an interval
+ * as posted on the bus, also when #GstKMeansScore:post-messages is %FALSE.
+ * With eval-per=model-version each line covers all the points scored with
+ * one model version (consecutive buffers, one K), written when a buffer
+ * comes with another model and at EOS (`final` = %TRUE); a version that
+ * scored no buffer gets no line.
+ *
+ * How the fields relate to the estimator (TensorFlow 2.4's KMeans and
+ * Estimator.evaluate documentation; docs/algorithm.md §5): its
+ * training-step `loss` is the sum of the min distances over one batch,
+ * which is `score` here for an interval of one batch
+ * (#GstKMeansScore:interval-points = the batch size).  `evaluate()` returns `loss` and `score`, both the mean over the
+ * evaluated batches of those per-batch sums (so they depend on the batch
+ * size): the mean of `score` over such lines.  The Estimator documents
+ * `average_loss` (mean loss per sample) for canned estimators; the KMeans
+ * estimator does not report it, and its per-point counterpart is `mean`
+ * (`score` / `num_points`), over a whole model version with
+ * eval-per=model-version.  `global_step` corresponds to `model_version`,
+ * one more with every training update.
  *
  * ## The model
  *
@@ -122,6 +155,12 @@
  *     kmeans-score model-location=model.kmc interval-points=1000 ! fakesink
  * ]| scores a raw float32 file of 2-D points against a saved checkpoint,
  * with a message every 1000 points (the file has no timestamps).
+ * |[
+ * gst-launch-1.0 kmeans-testsrc num-buffers=30 ! kmeans-train num-clusters=3 ! \
+ *     kmeans-score eval-location=/tmp/eval.jsonl eval-per=model-version ! \
+ *     fakesink
+ * ]| appends to /tmp/eval.jsonl one `score` line per model version trained
+ * (30 here, one per buffer), the last with `final` = true.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -184,8 +223,7 @@ gst_kmeans_score_eval_per_get_type (void)
     {GST_KMEANS_SCORE_EVAL_PER_INTERVAL,
         "One document per interval, the kmeans-score message", "interval"},
     {GST_KMEANS_SCORE_EVAL_PER_MODEL_VERSION,
-        "One document per model version, over all the points scored with it",
-        "model-version"},
+        "One document per model version, its points", "model-version"},
     {0, NULL, NULL}
   };
 
@@ -711,7 +749,8 @@ account (GstKMeansScore * self, GstBuffer * buf,
     ok &= end_interval (self, FALSE);
   interval_cover (iv, buf);
   interval_add (self, iv, model, n, skipped, sum);
-  if (self->eval_mode == GST_KMEANS_SCORE_EVAL_PER_MODEL_VERSION)
+  if (self->eval_fd >= 0
+      && self->eval_mode == GST_KMEANS_SCORE_EVAL_PER_MODEL_VERSION)
     ok &= eval_account (self, buf, model, n, skipped, sum);
 
   if ((GST_CLOCK_TIME_IS_VALID (iv->start) && iv->end - iv->start >= interval)

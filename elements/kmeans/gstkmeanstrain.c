@@ -77,6 +77,16 @@
  * In interleaved `audio/x-raw` every audio frame is a point of `channels`
  * dimensions: F32LE as it is, S16LE scaled by 1/32768 to [-1, 1).
  *
+ * #GstKMeansTrain:columns makes a point of some values of each record
+ * only, so a wide stream (a label and features) needs no element of its
+ * own: 0-based indices and inclusive ranges (`1-3,7`), in the order given
+ * (`2,0` swaps), none twice; audio channels, or video colour components
+ * (R=0, G=1, B=2; gray 0).  The model's dimensions are the number chosen;
+ * a NaN in a column left out is no bad input.  A selection the input's
+ * caps do not have (a column past the last, one twice) is an error naming
+ * the input's columns.  kmeans-assign, -score, -viz and -worker have the
+ * same property.
+ *
  * ## Messages
  *
  * When #GstKMeansTrain:post-messages is %TRUE, the element posts element
@@ -180,7 +190,8 @@ enum
   PROP_POINTS,
   PROP_CONVERGED,
   PROP_SKIPPED_POINTS,
-  PROP_SKIPPED_BUFFERS
+  PROP_SKIPPED_BUFFERS,
+  PROP_COLUMNS
 };
 
 /* Settings the streaming thread may re-read for every buffer. */
@@ -201,6 +212,7 @@ struct _GstKMeansTrain
   GstKMeansTrainSettings settings;
   guint batch_size;
   LiveSettings live;
+  gchar *columns;
 
   /* read-only state, under the object lock */
   KmModel *model;               /* newest snapshot, NULL before init */
@@ -296,6 +308,8 @@ gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
           "Points per training step (0 = one step per buffer); a partial "
           "batch at EOS is trained on too", 0, MAX_BATCH_SIZE,
           DEFAULT_BATCH_SIZE, rw | GST_PARAM_MUTABLE_READY));
+
+  gst_kmeans_columns_install_property (gobject_class, PROP_COLUMNS);
 
   g_object_class_install_property (gobject_class, PROP_ON_BAD_INPUT,
       g_param_spec_enum ("on-bad-input", "On bad input",
@@ -432,6 +446,7 @@ gst_kmeans_train_finalize (GObject * object)
   g_clear_pointer (&self->pushed_model, km_model_unref);
   g_clear_pointer (&self->trainer, km_trainer_free);
   g_free (self->batch);
+  g_free (self->columns);
   gst_kmeans_points_reader_clear (&self->reader);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -467,6 +482,10 @@ gst_kmeans_train_set_property (GObject * object, guint prop_id,
       break;
     case PROP_PROGRESS_INTERVAL:
       self->live.progress_interval = g_value_get_uint (value);
+      break;
+    case PROP_COLUMNS:
+      g_free (self->columns);
+      self->columns = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -531,6 +550,9 @@ gst_kmeans_train_get_property (GObject * object, guint prop_id,
       break;
     case PROP_PROGRESS_INTERVAL:
       g_value_set_uint (value, self->live.progress_interval);
+      break;
+    case PROP_COLUMNS:
+      g_value_set_string (value, self->columns);
       break;
     case PROP_STEPS:
       g_value_set_uint64 (value, self->steps);
@@ -1039,6 +1061,9 @@ gst_kmeans_train_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     g_error_free (err);
     return FALSE;
   }
+  if (!gst_kmeans_points_apply_columns (GST_ELEMENT (self), &info,
+          &self->columns, incaps))
+    return FALSE;
 
   if (self->trainer && info.dimensions != self->cfg.d) {
     if (!self->trainer_from_caps || self->fed) {

@@ -22,7 +22,10 @@
  * Any point stream kmeans-train takes: `application/x-points`,
  * NNStreamer's `other/tensors`, raw video (every pixel a point of its R,
  * G, B values, 0..255) or interleaved raw audio (every audio frame a
- * point of `channels` values; S16LE scaled to [-1, 1)).  The element keeps
+ * point of `channels` values; S16LE scaled to [-1, 1)), of which
+ * #GstKMeansViz:columns may take only some values (`1-3,7`, as for
+ * kmeans-train; the points and the model then have that many
+ * dimensions).  The element keeps
  * the last #GstKMeansViz:max-points points; a buffer holding more is
  * sampled evenly (with a fixed jitter, so video rows do not alias).
  * Rows holding NaN or Inf, and buffers that are not a whole number of rows,
@@ -177,6 +180,7 @@ enum
   PROP_TRUE_CENTERS,
   PROP_PATH_LENGTH,
   PROP_FRAMES,
+  PROP_COLUMNS,
   /* The shared model properties, GST_KMEANS_MODEL_N_PROPS ids from here
    * (gst_kmeans_model_install_properties). */
   PROP_MODEL_FIRST,
@@ -237,6 +241,7 @@ struct _GstKMeansViz
   guint true_d;
   guint true_centers_serial;    /* counts changes, for warning once each */
   guint path_length;
+  gchar *columns;
   /* model-location, on-bad-input, ... and skipped-points. */
   GstKMeansModelSettings model_settings;
 
@@ -438,6 +443,7 @@ gst_kmeans_viz_class_init (GstKMeansVizClass * klass)
   g_object_class_install_property (gobject_class, PROP_FRAMES,
       g_param_spec_uint64 ("frames", "Frames",
           "Frames pushed since the element started", 0, G_MAXUINT64, 0, ro));
+  gst_kmeans_columns_install_property (gobject_class, PROP_COLUMNS);
   gst_kmeans_model_install_properties (gobject_class, PROP_MODEL_FIRST,
       &model_blurbs);
 
@@ -494,6 +500,7 @@ gst_kmeans_viz_finalize (GObject * object)
 
   gst_kmeans_model_settings_clear (&self->model_settings);
   g_free (self->true_centers);
+  g_free (self->columns);
   gst_kmeans_points_reader_clear (&self->reader);
   gst_kmeans_model_file_clear (&self->model_file);
   if (self->model)
@@ -602,6 +609,10 @@ gst_kmeans_viz_set_property (GObject * object, guint prop_id,
     case PROP_PATH_LENGTH:
       self->path_length = g_value_get_uint (value);
       break;
+    case PROP_COLUMNS:
+      g_free (self->columns);
+      self->columns = g_value_dup_string (value);
+      break;
     default:
       if (!gst_kmeans_model_settings_set_property (&self->model_settings,
               PROP_MODEL_FIRST, prop_id, value))
@@ -657,6 +668,9 @@ gst_kmeans_viz_get_property (GObject * object, guint prop_id,
       break;
     case PROP_FRAMES:
       g_value_set_uint64 (value, self->frames);
+      break;
+    case PROP_COLUMNS:
+      g_value_set_string (value, self->columns);
       break;
     default:
       if (!gst_kmeans_model_settings_get_property (&self->model_settings,
@@ -1533,6 +1547,9 @@ set_sink_caps (GstKMeansViz * self, GstCaps * caps)
     g_error_free (err);
     return FALSE;
   }
+  if (!gst_kmeans_points_apply_columns (GST_ELEMENT (self), &info,
+          &self->columns, caps))
+    return FALSE;
   if (!self->have_info || info.dimensions != self->info.dimensions) {
     self->info = info;
     self->have_info = FALSE;

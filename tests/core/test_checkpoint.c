@@ -9,7 +9,8 @@
 
 #include "kmtest.h"
 
-#define HEADER_SIZE 144
+#define HEADER_SIZE 168
+#define V1_HEADER_SIZE 144
 
 static KmConfig
 config (guint k, guint d, gboolean mini_batch, guint n, KmMetric metric)
@@ -50,6 +51,25 @@ config_variant (guint v)
       cfg.time_unit = KM_TIME_UNIT_POINTS;
       cfg.init = KM_INIT_RANDOM;
       break;
+    case 5:
+      /* kmeans++ from 7 points gathered over two batches (§3.6), starved
+       * centers reassigned by distance (§2.6). */
+      cfg = config (5, 2, TRUE, 1, KM_METRIC_SQUARED_EUCLIDEAN);
+      cfg.init_size = 7;
+      cfg.reassignment_ratio = 0.5;
+      cfg.reassignment_sampling = KM_REASSIGN_SAMPLING_DISTANCE;
+      break;
+    case 6:
+      /* Random init without replacement from 6 gathered points, uniform
+       * reassignment, forgetting. */
+      cfg = config (4, 3, TRUE, 1, KM_METRIC_COSINE);
+      cfg.init = KM_INIT_RANDOM;
+      cfg.init_size = 6;
+      cfg.init_sampling = KM_INIT_SAMPLING_WITHOUT_REPLACEMENT;
+      cfg.reassignment_ratio = 0.9;
+      cfg.reassignment_sampling = KM_REASSIGN_SAMPLING_UNIFORM;
+      cfg.decay_factor = 0.8;
+      break;
     default:
       /* Random init from batches of 2: state saved mid-initialisation. */
       cfg = config (5, 2, TRUE, 2, KM_METRIC_SQUARED_EUCLIDEAN);
@@ -59,7 +79,7 @@ config_variant (guint v)
   return cfg;
 }
 
-#define NUM_VARIANTS 5
+#define NUM_VARIANTS 7
 
 static gfloat *
 batch (guint64 seed, guint s, gsize n, guint d)
@@ -108,6 +128,12 @@ assert_same_state (const KmTrainer * a, const KmTrainer * b)
   g_assert_cmpint (a->have_prev_loss, ==, b->have_prev_loss);
   if (a->have_prev_loss)
     g_assert_cmpfloat (a->prev_loss, ==, b->prev_loss);
+  g_assert_cmpuint (a->points, ==, b->points);
+  g_assert_cmpuint (a->reassignments, ==, b->reassignments);
+  g_assert_cmpuint (a->init_buffered, ==, b->init_buffered);
+  if (a->init_buffered > 0)
+    g_assert_cmpmem (a->init_buffer, a->init_buffered * a->cfg.d * 4,
+        b->init_buffer, b->init_buffered * b->cfg.d * 4);
 }
 
 static void
@@ -192,7 +218,7 @@ test_round_trip (void)
       g_assert_cmpint (g_stat (path, &st), ==, 0);
       g_assert_cmpint (st.st_mode & 0777, ==, 0600);
       g_assert_cmpint (st.st_size, ==, HEADER_SIZE + 32 + copies *
-          (8 * cfg.k + 4 * cfg.k * cfg.d));
+          (8 * cfg.k + 4 * cfg.k * cfg.d) + 4 * a->init_buffered * cfg.d);
       assert_dir_holds_only (dir, "model.ckpt");
       b = load_new (&cfg, path);
       assert_same_state (a, b);
@@ -474,11 +500,11 @@ test_bad_magic_and_version (void)
   save_ok (t, path);
   good = read_file (path, &len);
   g_assert_cmpmem (good, 8, "GKMCKPT\0", 8);
-  good[8] = 2;                  /* format version 2 */
+  good[8] = 3;                  /* format version 3 */
   write_file (path, good, len);
   g_assert_false (km_trainer_load (t, path, &error));
   g_assert_error (error, KM_ERROR, KM_ERROR_CHECKPOINT_CORRUPT);
-  g_assert_nonnull (strstr (error->message, "format version 2"));
+  g_assert_nonnull (strstr (error->message, "format version 3"));
   g_clear_error (&error);
   memset (good, 'A', len);
   write_file (path, good, len);
@@ -503,17 +529,69 @@ test_bad_magic_and_version (void)
   g_free (dir);
 }
 
+/* A format 1 file (the v2 one without points, reassignments and sample,
+ * rehashed) still loads; what it lacks starts at 0. */
+static void
+test_format_1_loads (void)
+{
+  gchar *dir = kmt_tmpdir ();
+  gchar *path = g_build_filename (dir, "v1.ckpt", NULL);
+  KmConfig cfg = config_variant (0);
+  KmTrainer *a = kmt_trainer_new (&cfg), *b;
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize len, v1_len, digest_len = 32;
+  gchar *v2, *v1;
+  KmCheckpointInfo info;
+  GError *error = NULL;
+  guint32 v;
+
+  run_steps (a, 0, 4, 10);
+  g_assert_cmpuint (km_trainer_get_points (a), ==, 30);
+  save_ok (a, path);
+  v2 = read_file (path, &len);
+  v1_len = len - (HEADER_SIZE - V1_HEADER_SIZE);
+  v1 = g_malloc (v1_len);
+  memcpy (v1, v2, V1_HEADER_SIZE);
+  memcpy (v1 + V1_HEADER_SIZE, v2 + HEADER_SIZE, len - HEADER_SIZE - 32);
+  v = GUINT32_TO_LE (1);
+  memcpy (v1 + 8, &v, 4);
+  v = GUINT32_TO_LE (V1_HEADER_SIZE);
+  memcpy (v1 + 12, &v, 4);
+  g_checksum_update (sum, (guint8 *) v1, v1_len - 32);
+  g_checksum_get_digest (sum, (guint8 *) v1 + v1_len - 32, &digest_len);
+  write_file (path, v1, v1_len);
+
+  g_assert_true (km_checkpoint_read_info (path, &info, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (info.format_version, ==, 1);
+  g_assert_cmpuint (info.size, ==, v1_len);
+  g_assert_cmpuint (info.points, ==, 0);
+  b = load_new (&cfg, path);
+  g_assert_cmpuint (km_trainer_get_points (b), ==, 0);
+  b->points = a->points;
+  assert_same_state (a, b);
+
+  g_checksum_free (sum);
+  g_free (v1);
+  g_free (v2);
+  km_trainer_free (a);
+  km_trainer_free (b);
+  g_free (path);
+  kmt_rmdir (dir);
+  g_free (dir);
+}
+
 /* Writes a header claiming @k x @d to @path, with @extra bytes after. */
 static void
 write_claim (const gchar * path, guint32 k, guint32 d, gsize extra)
 {
-  gchar *buf = g_malloc0 (HEADER_SIZE + extra);
+  gchar *buf = g_malloc0 (V1_HEADER_SIZE + extra);
   guint32 v;
 
   memcpy (buf, "GKMCKPT\0", 8);
   v = GUINT32_TO_LE (1);
   memcpy (buf + 8, &v, 4);
-  v = GUINT32_TO_LE (HEADER_SIZE);
+  v = GUINT32_TO_LE (V1_HEADER_SIZE);
   memcpy (buf + 12, &v, 4);
   v = GUINT32_TO_LE (k);
   memcpy (buf + 16, &v, 4);
@@ -526,7 +604,7 @@ write_claim (const gchar * path, guint32 k, guint32 d, gsize extra)
   v = GUINT32_TO_LE (k);        /* rows chosen: all, as initialised says */
   memcpy (buf + 40, &v, 4);
   buf[112] = 1;                 /* a random state that is not all zero */
-  write_file (path, buf, HEADER_SIZE + extra);
+  write_file (path, buf, V1_HEADER_SIZE + extra);
   g_free (buf);
 }
 
@@ -746,6 +824,7 @@ main (int argc, char **argv)
   g_test_add_func ("/checkpoint/bad-magic-and-version",
       test_bad_magic_and_version);
   g_test_add_func ("/checkpoint/huge-claim", test_huge_claim);
+  g_test_add_func ("/checkpoint/format-1-loads", test_format_1_loads);
   g_test_add_func ("/checkpoint/save/unwritable", test_save_unwritable);
   g_test_add_func ("/checkpoint/save/over-directory", test_save_over_directory);
   g_test_add_func ("/checkpoint/save/write-fails", test_save_write_fails);

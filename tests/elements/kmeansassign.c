@@ -238,6 +238,85 @@ GST_START_TEST (test_cosine_distances)
 
 GST_END_TEST;
 
+/* distance=euclidean: the same clusters, the square roots of the
+ * squared distances, in both outputs (scikit-learn's transform()). */
+GST_START_TEST (test_euclidean_distances)
+{
+  GstHarness *h = element_harness ("kmeans-assign", NULL, "distance", 1,
+      NULL);
+  GstHarness *all = element_harness ("kmeans-assign", NULL, "distance", 1,
+      "output", 1, NULL);
+  gfloat root[G_N_ELEMENTS (tf_dist)];
+  GstBuffer *buf;
+  GstMapInfo map;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (tf_dist); i++)
+    root[i] = sqrtf (tf_dist[i]);
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  push_model (h, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  pull_and_check_assignments (h, tf_idx, root, 4);
+
+  gst_harness_set_src_caps_str (all, POINTS_CAPS);
+  push_model (all, 5, tf_centers, 1);
+  fail_unless_equals_int (gst_harness_push (all,
+          buffer_from (tf_points, sizeof (tf_points))), GST_FLOW_OK);
+  buf = gst_harness_pull (all);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  for (i = 0; i < G_N_ELEMENTS (tf_all); i++) {
+    guint32 bits = GST_READ_UINT32_LE (map.data + i * 4);
+    gfloat v;
+
+    memcpy (&v, &bits, sizeof (v));
+    fail_unless_equals_float (v, sqrtf (tf_all[i]));
+  }
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+
+  gst_harness_teardown (h);
+  gst_harness_teardown (all);
+}
+
+GST_END_TEST;
+
+/* Cosine, distance=euclidean: the distance between the unit vectors,
+ * ‖x̂ − ĉ‖ = √(2 (1 − cos)). */
+GST_START_TEST (test_cosine_euclidean_distances)
+{
+  GstHarness *h = element_harness ("kmeans-assign", NULL, "distance", 1,
+      NULL);
+  static const gfloat centers[] = { 2, 0, 1, 1 };
+  static const gfloat points[] = { 3, 4 };
+  GstBuffer *buf;
+  GstMapInfo map;
+  KmModel *model;
+  gdouble want;
+  guint32 bits;
+  gfloat d;
+
+  gst_harness_set_src_caps_str (h, POINTS_CAPS);
+  model = model_new (2, 2, KM_METRIC_COSINE, centers, 3);
+  fail_unless (gst_harness_push_event (h, test_model_event_new (model)));
+  km_model_unref (model);
+  fail_unless_equals_int (gst_harness_push (h,
+          buffer_from (points, sizeof (points))), GST_FLOW_OK);
+  buf = gst_harness_pull (h);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  fail_unless_equals_int ((gint32) GST_READ_UINT32_LE (map.data), 1);
+  bits = GST_READ_UINT32_LE (map.data + 4);
+  memcpy (&d, &bits, 4);
+  /* [3,4]/5 - [1,1]/√2, by coordinates. */
+  want = hypot (0.6 - G_SQRT2 / 2, 0.8 - G_SQRT2 / 2);
+  fail_unless (fabs (d - want) < 1e-6, "%g, not %g", d, want);
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_timestamps_preserved)
 {
   GstHarness *h = element_harness ("kmeans-assign", NULL, NULL);
@@ -917,6 +996,8 @@ kmeansassign_suite (void)
   tcase_add_test (tc, test_assignments_exact);
   tcase_add_test (tc, test_distances_exact);
   tcase_add_test (tc, test_cosine_distances);
+  tcase_add_test (tc, test_euclidean_distances);
+  tcase_add_test (tc, test_cosine_euclidean_distances);
   tcase_add_test (tc, test_timestamps_preserved);
   tcase_add_test (tc, test_model_switch_mid_stream);
   tcase_add_test (tc, test_f64_input);

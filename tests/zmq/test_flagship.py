@@ -179,6 +179,20 @@ class TestFlagshipDefaults(unittest.TestCase):
                                    self.outcome["learned_centers"],
                                    rtol=1e-6, atol=1e-6)
 
+    def test_loss_curve_has_every_step(self):
+        # progress-interval=1: one kmeans-train message per step, and
+        # together they cover every point trained.
+        o, curve = self.outcome, self.outcome["loss_curve"]
+        self.assertEqual([c["step"] for c in curve],
+                         list(range(1, o["train_steps"] + 1)))
+        self.assertEqual(sum(c["batch_points"] for c in curve),
+                         o["train_points"])
+        # From a k-means++ start to the noise floor: the mean squared
+        # distance of 3-D unit Gaussian points to their center is 3.
+        mean = [c["loss"] / c["batch_points"] for c in curve]
+        self.assertGreater(mean[0], mean[-1])
+        self.assertAlmostEqual(mean[-1], 3.0, delta=0.3)
+
     def test_learned_centers_are_near_the_true_ones(self):
         o = self.outcome
         self.assertEqual(len(o["true_centers"]), 5)
@@ -210,6 +224,29 @@ class TestFlagshipSettings(unittest.TestCase):
         scored = sum(d["num_points"] for d in docs if d["type"] == "score")
         self.assertEqual(scored, o["scored_points"])
         self.assertEqual(o["zmqsrc_messages_in"], 20)
+
+    def test_loss_png_is_a_picture(self):
+        with tempfile.TemporaryDirectory(prefix="flagship-png-") as tmp:
+            png = os.path.join(tmp, "loss.png")
+            status, o, log = run_demo("--points", "20000", "--rate", "0",
+                                      "--loss-png", png)
+            self.assertEqual(status, 0, log)
+            with open(png, "rb") as f:
+                head = f.read(24)
+        # PNG signature, then the IHDR chunk: width and height.
+        self.assertEqual(head[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(head[12:16], b"IHDR")
+        width, height = (int.from_bytes(head[16:20], "big"),
+                         int.from_bytes(head[20:24], "big"))
+        self.assertGreaterEqual(min(width, height), 200, (width, height))
+        self.assertEqual(len(o["loss_curve"]), o["train_steps"])
+
+    def test_loss_png_that_cannot_be_written_fails(self):
+        status, o, log = run_demo("--points", "5000", "--rate", "0",
+                                  "--loss-png", "/nonexistent/loss.png")
+        self.assertEqual(status, 1, log)
+        self.assertIn("FAILED: cannot write --loss-png /nonexistent/loss.png",
+                      log)
 
     def test_fails_when_a_center_is_too_far(self):
         status, o, log = run_demo("--points", "5000", "--rate", "0",

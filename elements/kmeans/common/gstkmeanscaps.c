@@ -418,8 +418,7 @@ describe_record (const GstKMeansPointsInfo * info)
           info->format_name, info->dimensions,
           info->dimensions == 1 ? "gray" : "R, G, B");
     case GST_KMEANS_MEDIA_AUDIO:
-      return g_strdup_printf ("audio frames of %u channels",
-          info->dimensions);
+      return g_strdup_printf ("audio frames of %u channels", info->dimensions);
     default:
       return g_strdup_printf ("%s points of %u values",
           info->is_tensors ? "tensor" : "x-points", info->dimensions);

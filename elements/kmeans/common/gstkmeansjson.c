@@ -63,7 +63,8 @@ json_key (GString * s, const gchar * name)
 
 /* The shortest text that reads back as the same float32 (or float64). */
 const gchar *
-gst_kmeans_json_format_number (gchar buf[G_ASCII_DTOSTR_BUF_SIZE], gdouble v, gboolean single)
+gst_kmeans_json_format_number (gchar buf[G_ASCII_DTOSTR_BUF_SIZE], gdouble v,
+    gboolean single)
 {
   static const gchar *const f32[] = { "%.6g", "%.7g", "%.8g", "%.9g" };
   static const gchar *const f64[] = { "%.15g", "%.16g", "%.17g" };
@@ -133,7 +134,8 @@ metric_name (KmModel * model)
 }
 
 GString *
-gst_kmeans_json_model_document (KmModel * model, const gchar * metric, GstClockTime pts)
+gst_kmeans_json_model_document (KmModel * model, const gchar * metric,
+    GstClockTime pts)
 {
   guint k = km_model_get_k (model), d = km_model_get_d (model), i, j;
   const gfloat *centers = km_model_get_centers (model);
@@ -333,7 +335,7 @@ model_from_structure (const GstStructure * s)
 gchar *
 gst_kmeans_json_from_structure (const GstStructure * s)
 {
-  const gchar *type;
+  const gchar *type, *metric;
   KmModel *model;
   GString *doc;
 
@@ -346,8 +348,8 @@ gst_kmeans_json_from_structure (const GstStructure * s)
   model = model_from_structure (s);
   if (model == NULL)
     return NULL;
-  doc = gst_kmeans_json_model_document (model, gst_structure_get_string (s, "metric"),
-      GST_CLOCK_TIME_NONE);
+  metric = gst_structure_get_string (s, "metric");
+  doc = gst_kmeans_json_model_document (model, metric, GST_CLOCK_TIME_NONE);
   km_model_unref (model);
   return g_string_free (doc, FALSE);
 }
@@ -414,6 +416,16 @@ gst_kmeans_json_lines_open (const gchar * path, GError ** error)
   return fd;
 }
 
+/* After a short write: cuts the @written bytes off again, so the file
+ * holds whole lines only (O_APPEND left the offset at their end). */
+static gboolean
+drop_partial_line (gint fd, gssize written)
+{
+  off_t end = lseek (fd, 0, SEEK_CUR);
+
+  return end >= written && ftruncate (fd, end - written) == 0;
+}
+
 gboolean
 gst_kmeans_json_lines_append (gint fd, const gchar * path,
     const gchar * line, gsize len, GError ** error)
@@ -430,9 +442,13 @@ gst_kmeans_json_lines_append (gint fd, const gchar * path,
     return FALSE;
   }
   if ((gsize) w != len) {
+    gboolean dropped = drop_partial_line (fd, w);
+
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT,
         "cannot append to %s: only %" G_GSSIZE_FORMAT " of %" G_GSIZE_FORMAT
-        " bytes written (disk full?)", path, w, len);
+        " bytes written (file system full or file size limit reached); "
+        "the partial line was %s", path, w, len,
+        dropped ? "removed" : "left in place (could not truncate)");
     return FALSE;
   }
   return TRUE;

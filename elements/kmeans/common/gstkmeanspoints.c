@@ -736,6 +736,7 @@ gst_kmeans_points_apply_columns (GstElement * element,
   gchar *spec;
   gboolean ok;
 
+  ensure_debug_category ();
   GST_OBJECT_LOCK (element);
   spec = g_strdup (*columns);
   GST_OBJECT_UNLOCK (element);
