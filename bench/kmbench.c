@@ -12,8 +12,16 @@
  *  - train+assign: per batch a training step, then the new model assigns
  *    the batch: the work of `kmeans-train ! kmeans-assign` without
  *    GStreamer, the reference for the pipeline figures;
- *  - SGEMM: cblas_sgemm on a large square product and on the distance
- *    step's own shape, to put the assignment's GFLOP/s in proportion.
+ *  - the roofline: this machine's limits in the same run, the FMA peak
+ *    as cblas_sgemm 2048^3 on all cores and on one (and SGEMM on the
+ *    distance step's own shape), and the memory read bandwidth as a sum
+ *    over a buffer larger than the last-level cache, on all cores and on
+ *    one; bench/kmbench.py turns them into bounds per workload.
+ *
+ * Before any timing it waits for the process's idle threads to go quiet:
+ * OpenBLAS's workers spin for about 0.1 s after they start (and after
+ * every BLAS call), and on a 2-core machine that takes a core from the
+ * assignment's helpers (bench/README.md, "Start-up").
  *
  * It also evaluates the final inertia of its own trained centers and of
  * the peer's (--peer-centers), with the same code (exact distances,
@@ -26,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cblas.h>
 
 #include "kmeans.h"
@@ -44,7 +53,10 @@ typedef struct
   gint batch;
   gint repeat;
   gboolean skip_sgemm;
+  gboolean skip_bandwidth;
+  gint bandwidth_mib;
   gdouble initial_count;
+  gdouble reassignment_ratio;
 } Options;
 
 typedef struct
@@ -57,17 +69,42 @@ typedef struct
 
 static gboolean use_cpu_time;
 
+/* CPU time of the process, all threads. */
+static gdouble
+process_cpu_seconds (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* Wall time; or the process's CPU time (all threads) with --cpu-time,
  * for comparing kernels on a machine busy with other work. */
 static gdouble
 now (void)
 {
-  struct timespec ts;
-
   if (!use_cpu_time)
     return g_get_monotonic_time () / 1e6;
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
+  return process_cpu_seconds ();
+}
+
+/* Sleeps until the other threads of the process are quiet (under 5% of a
+ * core over 20 ms), at most 2 s; returns the seconds waited.  OpenBLAS's
+ * workers spin for 2^28 cycles (~0.1 s) after they start and after each
+ * BLAS call: timed then, our figures would be those of one core less. */
+static gdouble
+wait_for_quiet_threads (void)
+{
+  gdouble start = g_get_monotonic_time () / 1e6, t0, cpu0, t;
+
+  do {
+    t0 = g_get_monotonic_time () / 1e6;
+    cpu0 = process_cpu_seconds ();
+    g_usleep (20000);
+    t = g_get_monotonic_time () / 1e6;
+  } while (process_cpu_seconds () - cpu0 > 0.05 * (t - t0) && t - start < 2.0);
+  return t - start;
 }
 
 static void
@@ -155,6 +192,7 @@ trainer_or_die (const Options * o, const gfloat * init)
   cfg.d = o->d;
   cfg.init = KM_INIT_GIVEN;
   cfg.initial_count = o->initial_count;
+  cfg.reassignment_ratio = o->reassignment_ratio;
   t = km_trainer_new (&cfg, &error);
   if (t == NULL || !km_trainer_set_centers (t, init, o->k, o->d, &error)) {
     g_printerr ("kmbench: %s\n", error->message);
@@ -246,6 +284,22 @@ assign_pass (const Options * o, KmModel * m, const gfloat * x, gsize chunk,
   return now () - start;
 }
 
+/* Training and assignment passes for at least WARM_UP_S: a core woken
+ * from idle (a VM's vCPU above all) runs slower for tens of ms. */
+#define WARM_UP_S 0.2
+
+static void
+warm_up (const Options * o, KmModel * m, const gfloat * x,
+    const gfloat * init, gint32 * idx, gfloat * dist, KmWorkspace * ws)
+{
+  gdouble start = g_get_monotonic_time () / 1e6;
+
+  do {
+    assign_pass (o, m, x, o->n, idx, dist, ws, NULL);
+    train_assign_pass (o, x, init, idx, dist);
+  } while (g_get_monotonic_time () / 1e6 - start < WARM_UP_S);
+}
+
 /* Full-data inertia of @centers: exact distances summed in double. */
 static gdouble
 inertia (const Options * o, const gfloat * centers, const gfloat * x,
@@ -307,6 +361,138 @@ sgemm_rate (gint m, gint n, gint k, gint repeat)
   return 2.0 * m * n * (gdouble) k / best / 1e9;
 }
 
+/* ------------------------------------------------- memory bandwidth */
+
+/* 8 floats, in vector registers where the target has them (two SSE
+ * halves on baseline x86-64): the sum is limited by memory, not adds. */
+typedef gfloat Float8 __attribute__((vector_size (32)));
+
+#define READ_ALIGN 64
+#define READ_REPEAT 3
+
+typedef struct
+{
+  Float8 *v;                    /* this thread's slice */
+  gsize count;                  /* in Float8 */
+  gboolean fill;                /* write it (first touch) instead */
+  gfloat sum;
+} ReadSlice;
+
+/* Four independent accumulators keep several loads in flight. */
+static gfloat
+sum_slice (const Float8 * v, gsize count)
+{
+  Float8 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+  gfloat total = 0.0f;
+  gsize i;
+  gint j;
+
+  for (i = 0; i + 4 <= count; i += 4) {
+    a0 += v[i];
+    a1 += v[i + 1];
+    a2 += v[i + 2];
+    a3 += v[i + 3];
+  }
+  for (; i < count; i++)
+    a0 += v[i];
+  a0 += a1 + a2 + a3;
+  for (j = 0; j < 8; j++)
+    total += a0[j];
+  return total;
+}
+
+static gpointer
+read_slice (gpointer data)
+{
+  ReadSlice *s = data;
+  gsize i;
+
+  if (s->fill) {
+    for (i = 0; i < s->count * 8; i++)
+      ((gfloat *) s->v)[i] = (gfloat) (i & 7);
+  } else {
+    s->sum = sum_slice (s->v, s->count);
+  }
+  return NULL;
+}
+
+/* Runs read_slice on @threads slices of @v in as many threads (the
+ * caller's included); returns the wall seconds. */
+static gdouble
+run_slices (Float8 * v, gsize count, guint threads, gboolean fill)
+{
+  ReadSlice slices[64];
+  GThread *workers[64];
+  gsize per = count / threads;
+  gdouble start;
+  guint i;
+
+  for (i = 0; i < threads; i++) {
+    slices[i].v = v + i * per;
+    slices[i].count = i + 1 == threads ? count - i * per : per;
+    slices[i].fill = fill;
+  }
+  start = g_get_monotonic_time () / 1e6;
+  for (i = 1; i < threads; i++)
+    workers[i] = g_thread_new ("kmbench-read", read_slice, &slices[i]);
+  read_slice (&slices[0]);
+  for (i = 1; i < threads; i++)
+    g_thread_join (workers[i]);
+  return g_get_monotonic_time () / 1e6 - start;
+}
+
+/* The last-level cache in bytes as the C library reports it (0 if not). */
+static gsize
+last_level_cache_bytes (void)
+{
+  glong bytes = -1;
+
+#ifdef _SC_LEVEL3_CACHE_SIZE
+  bytes = sysconf (_SC_LEVEL3_CACHE_SIZE);
+  if (bytes <= 0)
+    bytes = sysconf (_SC_LEVEL2_CACHE_SIZE);
+#endif
+  return bytes > 0 ? (gsize) bytes : 0;
+}
+
+/* A STREAM-like read: the best of READ_REPEAT sums over @mib MiB, first
+ * touched by the threads that read it, on one and on all cores; GB/s. */
+static void
+read_bandwidth (gsize mib, gdouble * one_gbps, gdouble * all_gbps)
+{
+  gsize bytes = mib << 20, count = bytes / sizeof (Float8);
+  guint cores = CLAMP (g_get_num_processors (), 1, 64);
+  gdouble best_one = G_MAXDOUBLE, best_all = G_MAXDOUBLE;
+  Float8 *v = NULL;
+  gint r;
+
+  if (posix_memalign ((gpointer *) & v, READ_ALIGN, bytes) != 0) {
+    g_printerr ("kmbench: no %" G_GSIZE_FORMAT " MiB for the bandwidth "
+        "probe\n", mib);
+    *one_gbps = *all_gbps = NAN;
+    return;
+  }
+  run_slices (v, count, cores, TRUE);
+  for (r = 0; r < READ_REPEAT; r++) {
+    best_all = MIN (best_all, run_slices (v, count, cores, FALSE));
+    best_one = MIN (best_one, run_slices (v, count, 1, FALSE));
+  }
+  free (v);
+  *one_gbps = bytes / best_one / 1e9;
+  *all_gbps = bytes / best_all / 1e9;
+}
+
+/* At least 1 GiB and twice the last-level cache. */
+static gsize
+bandwidth_buffer_mib (const Options * o)
+{
+  gsize llc_mib = last_level_cache_bytes () >> 20;
+
+  if (o->bandwidth_mib > 0)
+    return o->bandwidth_mib;
+  return MAX (1024, 2 * llc_mib);
+}
+
 static gboolean
 parse_options (int argc, char **argv, Options * o)
 {
@@ -337,6 +523,14 @@ parse_options (int argc, char **argv, Options * o)
         "Measure CPU time of the process instead of wall time", NULL},
     {"skip-sgemm", 0, 0, G_OPTION_ARG_NONE, &o->skip_sgemm,
         "Do not measure the SGEMM reference rates", NULL},
+    {"skip-bandwidth", 0, 0, G_OPTION_ARG_NONE, &o->skip_bandwidth,
+        "Do not measure the memory read bandwidth", NULL},
+    {"bandwidth-mib", 0, 0, G_OPTION_ARG_INT, &o->bandwidth_mib,
+        "Buffer of the bandwidth probe, MiB (0: at least 1024 and twice "
+          "the last-level cache)", "MIB"},
+    {"reassignment-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &o->reassignment_ratio,
+        "Training's reassignment ratio (0.01, kmeans-train's default; 0 "
+          "never reassigns)", "R"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("- k-means core benchmark");
@@ -346,6 +540,7 @@ parse_options (int argc, char **argv, Options * o)
   o->batch = 4096;
   o->repeat = 3;
   o->initial_count = 1.0;
+  o->reassignment_ratio = 0.01;
   g_option_context_add_main_entries (ctx, entries, NULL);
   ok = g_option_context_parse (ctx, &argc, &argv, &error);
   g_option_context_free (ctx);
@@ -355,9 +550,11 @@ parse_options (int argc, char **argv, Options * o)
     return FALSE;
   }
   if (!o->points_path || !o->init_path || o->n <= 0 || o->d <= 0 || o->k <= 0
-      || o->batch <= 0 || o->repeat <= 0 || o->repeat > 16) {
+      || o->batch <= 0 || o->repeat <= 0 || o->repeat > 16
+      || o->bandwidth_mib < 0 || !(o->reassignment_ratio >= 0.0)) {
     g_printerr ("kmbench: --points, --init, -n, -d, -k are required "
-        "(and --repeat is 1..16)\n");
+        "(and --repeat is 1..16, --bandwidth-mib and --reassignment-ratio "
+        "at least 0)\n");
     return FALSE;
   }
   return TRUE;
@@ -373,7 +570,7 @@ main (int argc, char **argv)
   KmModel *fixed;
   KmWorkspace *ws;
   Timing train = { 0, }, assign = { 0, }, assign_b = { 0, }, both = { 0, };
-  gdouble flops, total = 0.0, in_ours, in_peer = NAN;
+  gdouble flops, total = 0.0, in_ours, in_peer = NAN, settle_s;
   gchar more[256];
   gint r;
 
@@ -391,8 +588,12 @@ main (int argc, char **argv)
   fixed = model_or_die (&o, init);
   flops = 2.0 * o.n * o.k * (gdouble) o.d;
 
-  /* Warm-up: page the data in, start any threads. */
-  assign_pass (&o, fixed, x, o.n, idx, dist, ws, NULL);
+  /* Let OpenBLAS's start-up spin end, then warm up for a while (page the
+   * data in, start the helpers, wake the cores from idle), so that every
+   * run, --repeat 1 too, meets the machine a long-running pipeline
+   * meets. */
+  settle_s = wait_for_quiet_threads ();
+  warm_up (&o, fixed, x, init, idx, dist, ws);
 
   for (r = 0; r < o.repeat; r++) {
     timing_add (&train, train_pass (&o, x, init, r == 0 ? ours : NULL));
@@ -408,8 +609,10 @@ main (int argc, char **argv)
   timing_finish (&both);
 
   g_print ("{\n  \"n\": %" G_GINT64_FORMAT ", \"d\": %d, \"k\": %d, "
-      "\"batch\": %d, \"repeat\": %d, \"initial_count\": %g,\n",
-      o.n, o.d, o.k, o.batch, o.repeat, o.initial_count);
+      "\"batch\": %d, \"repeat\": %d, \"initial_count\": %g, "
+      "\"reassignment_ratio\": %g, \"settle_s\": %.3f,\n",
+      o.n, o.d, o.k, o.batch, o.repeat, o.initial_count,
+      o.reassignment_ratio, settle_s);
   print_timing ("train", &train, o.n, NULL);
   g_snprintf (more, sizeof (more), "\"gflops\": %.2f", flops / assign.best
       / 1e9);
@@ -445,6 +648,17 @@ main (int argc, char **argv)
           (const gchar *) ours, (gssize) o.k * o.d * sizeof (gfloat), NULL))
     g_printerr ("kmbench: could not write %s\n", o.centers_out_path);
 
+  /* Before any SGEMM, whose workers would spin after it. */
+  if (!o.skip_bandwidth) {
+    gsize mib = bandwidth_buffer_mib (&o);
+    gdouble one, all;
+
+    read_bandwidth (mib, &one, &all);
+    g_print ("  \"read_buffer_mib\": %" G_GSIZE_FORMAT ", "
+        "\"last_level_cache_mib\": %" G_GSIZE_FORMAT ",\n", mib,
+        last_level_cache_bytes () >> 20);
+    g_print ("  \"read_1thread_gbps\": %.2f, \"read_gbps\": %.2f,\n", one, all);
+  }
   if (!o.skip_sgemm) {
     gint threads = openblas_get_num_threads ();
 

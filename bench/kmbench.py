@@ -37,6 +37,10 @@ WORKLOADS = {
 }
 BATCH = 4096
 SEED = 20240611
+# Training's reassignment ratio on both sides of the core/pipeline
+# comparison, passed explicitly so that defaults cannot differ:
+# kmeans-train's (and MiniBatchKMeans's) default.
+REASSIGNMENT_RATIO = 0.01
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(HERE)
 
@@ -182,8 +186,10 @@ def run_core(name, data_dir, build_dir, repeat):
            "--centers-out", p["ours_centers"],
            "--checkpoint-out", p["checkpoint"],
            "-n", str(n), "-d", str(d), "-k", str(k), "--batch", str(BATCH),
+           "--reassignment-ratio", str(REASSIGNMENT_RATIO),
            "--repeat", str(repeat)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                         env=blas_quiet_env(os.environ))
     result = json.loads(out.stdout)
     result["command"] = " ".join(shlex.quote(c) for c in cmd)
     with open(p["core_json"], "w") as f:
@@ -216,8 +222,10 @@ def merge_core(acc, new):
         if "gflops" in acc[key]:
             acc[key]["gflops"] = flops / best / 1e9
     for key in ("sgemm_square_gflops", "sgemm_shape_gflops",
-                "sgemm_square_1thread_gflops"):
-        acc[key] = max(acc[key], new[key])
+                "sgemm_square_1thread_gflops", "read_gbps",
+                "read_1thread_gbps"):
+        if key in new:
+            acc[key] = max(acc.get(key, 0.0), new[key])
     acc["repeat"] += new["repeat"]
     return acc
 
@@ -235,8 +243,18 @@ def merge_pipelines(acc, new):
 # ----------------------------------------------------------- pipelines
 
 
+def blas_quiet_env(base):
+    """@base with OpenBLAS's idle workers sleeping at once: by default
+    they spin for ~0.1 s after start-up and after every BLAS call, which
+    on a 2-core machine takes a core from a run as short as ours (the
+    whole of a sensor pipeline).  Only idle behaviour changes."""
+    env = dict(base)
+    env.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+    return env
+
+
 def gst_env(build_dir):
-    env = dict(os.environ)
+    env = blas_quiet_env(os.environ)
     env["GST_PLUGIN_PATH"] = os.path.join(build_dir, "plugin")
     env.setdefault("GST_REGISTRY", os.path.join(build_dir, "bench",
                                                 "registry.bin"))
@@ -266,8 +284,8 @@ def pipelines(name, data_dir):
     caps = "application/x-points,format=F32LE,dimensions=%d" % d
     src = "filesrc location=%s blocksize=%d ! %s" % (p["points"],
                                                      BATCH * d * 4, caps)
-    train = ("kmeans-train num-clusters=%d init=file initial-centers=%s"
-             % (k, p["init_txt"]))
+    train = ("kmeans-train num-clusters=%d init=file initial-centers=%s "
+             "reassignment-ratio=%g" % (k, p["init_txt"], REASSIGNMENT_RATIO))
     buffers = (n + BATCH - 1) // BATCH
     testsrc = ("kmeans-testsrc clusters=%d dimensions=%d points-per-buffer=%d"
                " num-buffers=%d seed=1" % (k, d, BATCH, buffers))
@@ -413,6 +431,72 @@ def wait_quiet(limit, what):
         time.sleep(5)
 
 
+# ------------------------------------------------------------ roofline
+
+
+def work_per_point(d, k):
+    """(FLOPs, bytes) per point of each measured operation.  FLOPs: the
+    distance step as a GEMM, 2*K*D (the norms add O(K + D)); training
+    adds the update, D adds into the sum of the point's center; train +
+    assign is two assignments (old model, new model) and one update.
+    Bytes: the point read once, 4*D, plus the label and distance written,
+    8, where points are assigned (training keeps its labels in cache)."""
+    return {
+        "assign": (2 * k * d, 4 * d + 8),
+        "train": (2 * k * d + d, 4 * d),
+        "train_assign": (4 * k * d + d, 4 * d + 8),
+    }
+
+
+# operation: (its core figure, its pipeline figure)
+ROOFLINE_FIGURES = {
+    "assign": ("assign", "file_assign"),
+    "train": ("train", "file_train"),
+    "train_assign": ("train_assign", "file_train_assign"),
+}
+
+
+def roofline(name, r):
+    """Per operation, the bound min(peak / FLOPs, bandwidth / bytes) in
+    points/s from this run's all-core SGEMM 2048^3 and read bandwidth, and
+    the fraction of it the core and the file pipeline reached; None when
+    the run has no probes (an older results.json)."""
+    c = r["core"]
+    if not c.get("read_gbps") or not c.get("sgemm_square_gflops"):
+        return None
+    n, d, k = WORKLOADS[name]
+    peak, bw = c["sgemm_square_gflops"] * 1e9, c["read_gbps"] * 1e9
+    out = {"peak_gflops": c["sgemm_square_gflops"],
+           "peak_1thread_gflops": c.get("sgemm_square_1thread_gflops"),
+           "read_gbps": c["read_gbps"],
+           "read_1thread_gbps": c.get("read_1thread_gbps")}
+    for op, (flops, nbytes) in work_per_point(d, k).items():
+        compute, memory = peak / flops, bw / nbytes
+        bound = min(compute, memory)
+        core_key, pipe_key = ROOFLINE_FIGURES[op]
+        pl = (r.get("pipelines") or {}).get(pipe_key)
+        out[op] = {"flops_per_point": flops, "bytes_per_point": nbytes,
+                   "compute_bound_per_s": compute,
+                   "memory_bound_per_s": memory, "bound_per_s": bound,
+                   "limit": "compute" if compute < memory else "memory",
+                   "core_per_s": c[core_key]["per_s"],
+                   "core_fraction": c[core_key]["per_s"] / bound,
+                   "pipeline": pipe_key,
+                   "pipeline_per_s": pl["per_s"] if pl else None,
+                   "pipeline_fraction": pl["per_s"] / bound if pl else None}
+    return out
+
+
+def fmt_bound(v):
+    if v >= 1e9:
+        return "%.2fG" % (v / 1e9)
+    return fmt_rate(v)
+
+
+def fmt_fraction(v):
+    return "–" if v is None else "%.0f%%" % (100 * v)
+
+
 # -------------------------------------------------------------- report
 
 
@@ -478,6 +562,21 @@ def targets(results, memory):
                      / c["train_assign"]["per_s"])
             row("file pipeline >= 0.5x core train+assign", name,
                 "%.2f" % ratio, ratio >= 0.5)
+    for name, r in results.items():
+        roof = r.get("roofline") or roofline(name, r)
+        if roof is None:
+            continue
+        a = roof["assign"]
+        if name in ("sensor", "features"):
+            row("assign >= 70% of the roofline, core", name,
+                fmt_fraction(a["core_fraction"]), a["core_fraction"] >= 0.7)
+            if a["pipeline_fraction"] is not None:
+                row("assign >= 70% of the roofline, file ! kmeans-assign",
+                    name, fmt_fraction(a["pipeline_fraction"]),
+                    a["pipeline_fraction"] >= 0.7)
+            share = roof["train"]["core_per_s"] / a["bound_per_s"]
+            row("train >= 50% of the assign bound", name,
+                fmt_fraction(share), share >= 0.5)
     if memory:
         rss = memory["rss_kib"]
         marks = sorted(rss)
@@ -486,6 +585,59 @@ def targets(results, memory):
                                              fmt_rate(marks[0])),
             "sensor", "%+.2f MiB" % growth, growth <= 4)
     return rows
+
+
+def report_roofline(w, results):
+    """The roofline section: the machine's limits and, per workload and
+    operation, the bound and the fraction of it reached."""
+    roofs = {name: r.get("roofline") or roofline(name, r)
+             for name, r in results.items()}
+    roofs = {name: roof for name, roof in roofs.items() if roof}
+    if not roofs:
+        return
+    w("## Roofline")
+    w("")
+    w("This machine's limits, measured in the same rounds by "
+      "`bench/kmbench.c`: FMA peak as OpenBLAS SGEMM 2048³, memory read "
+      "bandwidth as a sum over a buffer of at least 1 GiB and twice the "
+      "last-level cache (best of 3):  ")
+    for name, roof in roofs.items():
+        c = results[name]["core"]
+        w("%s: %.0f GFLOP/s on all cores, %.0f on one; %.1f GB/s on all "
+          "cores, %.1f on one (%s MiB buffer, last-level cache %s MiB).  "
+          % (name, roof["peak_gflops"], roof["peak_1thread_gflops"] or 0,
+             roof["read_gbps"], roof["read_1thread_gbps"] or 0,
+             c.get("read_buffer_mib", "?"), c.get("last_level_cache_mib",
+                                                  "?")))
+    w("")
+    w("Bound = min(peak / FLOPs per point, bandwidth / bytes per point), "
+      "all cores, points/s, (c) compute- or (m) memory-bound. FLOPs per "
+      "point: assign 2·K·D (the distance step as a GEMM), train 2·K·D + D "
+      "(the update adds the point to its center's sum), train+assign "
+      "4·K·D + D (two assignments, one update). Bytes per point: the point "
+      "(4·D) read once, plus label and distance (8) written where points "
+      "are assigned. *core* and *file* are the fractions of the bound "
+      "reached by the core library and by the `filesrc ! ...` pipeline.")
+    w("")
+    w("| workload | FLOP, bytes / point: assign, train | assign bound | "
+      "core | file ! assign | train bound | core | file ! train | "
+      "train+assign bound | core | file ! train ! assign |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+      "| ---: |")
+    for name, roof in roofs.items():
+        cells = ["%s" % name, "%d, %d; %d, %d" % (
+            roof["assign"]["flops_per_point"],
+            roof["assign"]["bytes_per_point"],
+            roof["train"]["flops_per_point"],
+            roof["train"]["bytes_per_point"])]
+        for op in ("assign", "train", "train_assign"):
+            e = roof[op]
+            cells += ["%s (%s)" % (fmt_bound(e["bound_per_s"]),
+                                   e["limit"][0]),
+                      fmt_fraction(e["core_fraction"]),
+                      fmt_fraction(e["pipeline_fraction"])]
+        w("| " + " | ".join(cells) + " |")
+    w("")
 
 
 def report(results, memory, args):
@@ -555,6 +707,7 @@ def report(results, memory, args):
              BATCH, WORKLOADS[name][2], WORKLOADS[name][1],
              c["sgemm_shape_gflops"]))
     w("")
+    report_roofline(w, results)
     w("## Pipelines (gst-launch-1.0, %d-point buffers)" % BATCH)
     w("")
     w("| workload | file ! train ! assign | core train+assign | ratio | "
@@ -585,7 +738,7 @@ def report(results, memory, args):
               fmt_rate(marks[0]), fmt_rate(marks[-1]),
               (rss[marks[-1]] - rss[marks[0]]) / 1024))
         w("")
-    w("## Targets (issue 4)")
+    w("## Targets (issues 4 and 14)")
     w("")
     w("| target | workload | measured | met |")
     w("| --- | --- | ---: | :---: |")
@@ -721,6 +874,7 @@ def main():
                          "background_niced": cpu_busy(niced=True),
                          "background_load_after": cpu_busy(),
                          "measured_at": time.strftime("%Y-%m-%d %H:%M")}
+        results[name]["roofline"] = roofline(name, results[name])
     memory = None
     if not args.no_memory:
         log("memory: %d points" % args.memory_points)

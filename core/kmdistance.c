@@ -21,6 +21,12 @@
  * handful of vector operations.  AVX-512 and AVX2 versions are chosen at
  * run time; a portable version does the same per point.
  *
+ * On CPUs with AMX-BF16, large models find the candidates with bf16 keys
+ * on the tiles (kmbf16.c) instead, at several times the fp32 rate; a
+ * point whose best and second best bf16 keys are closer than the proven
+ * bound of their error (docs/algorithm.md §4.6) is re-checked by the
+ * fp32 kernel, so the answers are those of the fp32 path, bit for bit.
+ *
  * All k distances (km_dist_all) still come from cblas_sgemm for large
  * models and from a loop over a transposed copy of the centers for small
  * ones. */
@@ -29,6 +35,7 @@
 #include <cblas.h>
 
 #include "kmprivate.h"
+#include "kmbf16.h"
 
 /* Distances are summed per block of 32 points in one fixed order, then
  * block after block, whatever the kernel and the thread split. */
@@ -45,6 +52,17 @@
  * vector lane-operations of the kernel) one thread does it all: waking a
  * helper costs a few microseconds. */
 #define KM_PARALLEL_MIN_WORK (1u << 17)
+
+/* From this many model values (k x d) and centers the bf16 path is
+ * faster than the fp32 AVX-512 kernel (measured: docs/algorithm.md
+ * §4.6); below, the transposes and exact distances it shares with the
+ * fp32 kernel dominate. */
+#define KM_BF16_MIN_MODEL_FLOATS 2048
+#define KM_BF16_MIN_CENTERS 32
+
+/* Points per tile of the bf16 path: their indices wait on the stack
+ * until the tile's re-checked points are back. */
+#define KM_BF16_TILE 1024
 
 void
 km_normalize_rows (const gfloat * src, gfloat * dst, gsize n, guint d)
@@ -120,6 +138,49 @@ detect_isa (gpointer unused)
   return GINT_TO_POINTER (isa + 1);
 }
 
+typedef enum
+{
+  KM_BF16_AUTO,
+  KM_BF16_OFF,
+  KM_BF16_ON
+} KmBf16Policy;
+
+static gpointer
+read_bf16_policy (gpointer unused)
+{
+  const gchar *cap = g_getenv ("KMEANS_ISA");
+
+  if (cap == NULL || *cap == '\0')
+    return GINT_TO_POINTER (KM_BF16_AUTO + 1);
+  if (g_strcmp0 (cap, "amxbf16") == 0)
+    return GINT_TO_POINTER (KM_BF16_ON + 1);
+  return GINT_TO_POINTER (KM_BF16_OFF + 1);
+}
+
+static KmBf16Policy
+bf16_policy (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  return GPOINTER_TO_INT (g_once (&once, read_bf16_policy, NULL)) - 1;
+}
+
+/* Whether a model of k x d takes the bf16 path by default; asks the OS
+ * for the tile state only then. */
+static gboolean
+bf16_wanted (const KmDist * dist)
+{
+  KmBf16Policy policy = bf16_policy ();
+
+  if (dist->isa != KM_ISA_AVX512 || policy == KM_BF16_OFF)
+    return FALSE;
+  if (policy == KM_BF16_AUTO
+      && ((gsize) dist->k * dist->d < KM_BF16_MIN_MODEL_FLOATS
+          || dist->k < KM_BF16_MIN_CENTERS))
+    return FALSE;
+  return km_bf16_supported ();
+}
+
 KmIsa
 km_isa_detect (void)
 {
@@ -161,6 +222,10 @@ km_dist_init (KmDist * dist, guint k, guint d, KmMetric metric)
     dist->unit = g_new0 (gfloat, kd);
   if (!dist->use_gemm)
     dist->transposed = g_new0 (gfloat, kd);
+  if (bf16_wanted (dist)) {
+    dist->bf16 = km_bf16_new (k, d);
+    dist->use_bf16 = TRUE;
+  }
 }
 
 void
@@ -172,6 +237,8 @@ km_dist_clear (KmDist * dist)
   g_clear_pointer (&dist->lanes, g_aligned_free);
   g_clear_pointer (&dist->unit, g_free);
   g_clear_pointer (&dist->transposed, g_free);
+  g_clear_pointer (&dist->bf16, km_bf16_free);
+  dist->use_bf16 = FALSE;
   dist->rows = NULL;
 }
 
@@ -243,6 +310,23 @@ km_dist_prepare (KmDist * dist, const gfloat * centers)
   prepare_groups (dist);
   if (dist->transposed != NULL)
     transpose (dist->rows, dist->transposed, k, d);
+  if (dist->bf16 != NULL)
+    km_bf16_prepare (dist->bf16, dist->rows, dist->norms, dist->max_norm,
+        dist->tie_scale);
+}
+
+gboolean
+km_dist_set_bf16 (KmDist * dist, gboolean on)
+{
+  if (on && !km_bf16_supported ())
+    return FALSE;
+  if (on && dist->bf16 == NULL) {
+    dist->bf16 = km_bf16_new (dist->k, dist->d);
+    km_bf16_prepare (dist->bf16, dist->rows, dist->norms, dist->max_norm,
+        dist->tie_scale);
+  }
+  dist->use_bf16 = on;
+  return TRUE;
 }
 
 /* Rows of group @g: the centers themselves, or the padded tail. */
@@ -1189,16 +1273,179 @@ assign_range_avx512 (const KmDist * dist, const gfloat * x, gsize n,
         idx ? idx + base : NULL, out ? out + base : NULL);
   }
 }
+
+/* --- bf16 candidates (kmbf16.c), fp32 re-check of the doubtful points.
+ * Per tile of KM_BF16_TILE points: each block of 32 gets its bf16 best
+ * index; a point whose best key does not beat the second by the bound
+ * joins a queue that the fp32 kernel assigns 32 at a time; then the
+ * exact distances and block sums, as the fp32 kernel gives them. */
+
+typedef struct
+{
+  const KmDist *dist;
+  gfloat *rows;                 /* 32 queued points, d floats each */
+  guint at[KM_SUM_BLOCK];       /* their positions in the tile */
+  guint n;
+  gfloat *panel;                /* the fp32 kernel's panel */
+  gint32 *bi;                   /* the tile's indices */
+  gsize rechecked;
+} KmRecheck;
+
+KM_TARGET_AVX512 static void
+recheck_flush (KmRecheck * rc)
+{
+  gint32 got[KM_SUM_BLOCK];
+  gdouble sum;
+  guint l;
+
+  if (rc->n == 0)
+    return;
+  assign_range_avx512 (rc->dist, rc->rows, rc->n, got, NULL, &sum, rc->panel);
+  for (l = 0; l < rc->n; l++)
+    rc->bi[rc->at[l]] = got[l];
+  rc->rechecked += rc->n;
+  rc->n = 0;
+}
+
+KM_TARGET_AVX512 static void
+recheck_push (KmRecheck * rc, const gfloat * p, guint at)
+{
+  memcpy (rc->rows + (gsize) rc->n * rc->dist->d, p,
+      rc->dist->d * sizeof (gfloat));
+  rc->at[rc->n++] = at;
+  if (rc->n == KM_SUM_BLOCK)
+    recheck_flush (rc);
+}
+
+/* Lanes of half @h (m valid points in the block) whose bf16 best is
+ * proven: best - second > a1 ||x|| + a0 + ts ||x||^2, ||x||^2 in range. */
+KM_TARGET_AVX512 static __mmask16
+proven_lanes (const KmBf16 * bf, const gfloat * panel, guint d, guint h,
+    guint m, const gfloat * best, const gfloat * second)
+{
+  const guint have = m > 16 * h ? MIN (16, m - 16 * h) : 0;
+  __m512 xx = _mm512_setzero_ps (), thr, gap;
+  __mmask16 ok;
+  guint t;
+
+  for (t = 0; t < d; t++) {
+    __m512 v = _mm512_load_ps (panel + (gsize) t * 32 + 16 * h);
+
+    xx = _mm512_fmadd_ps (v, v, xx);
+  }
+  thr = _mm512_fmadd_ps (_mm512_set1_ps (bf->ts), xx,
+      _mm512_fmadd_ps (_mm512_set1_ps (bf->a1), _mm512_sqrt_ps (xx),
+          _mm512_set1_ps (bf->a0)));
+  gap = _mm512_sub_ps (_mm512_loadu_ps (best + 16 * h),
+      _mm512_loadu_ps (second + 16 * h));
+  ok = _mm512_mask_cmp_ps_mask ((__mmask16) ((1u << have) - 1), gap, thr,
+      _CMP_GT_OQ);
+  return _mm512_mask_cmp_ps_mask (ok, xx, _mm512_set1_ps (KM_BF16_MAX_NORM),
+      _CMP_LE_OQ);
+}
+
+/* Indices of the tile's @n points at @x into @bi. */
+KM_TARGET_AVX512 static void
+bf16_tile_indices (const KmDist * dist, const gfloat * x, gsize n,
+    gint32 * bi, gfloat * panel, gfloat * scratch, KmRecheck * rc)
+{
+  const guint d = dist->d;
+  gfloat best[KM_SUM_BLOCK], second[KM_SUM_BLOCK];
+  gsize base;
+
+  for (base = 0; base < n; base += KM_SUM_BLOCK) {
+    const guint m = MIN (KM_SUM_BLOCK, n - base);
+    const gfloat *xb = x + base * d;
+    guint32 proven;
+    guint l;
+
+    transpose_avx512 (xb, MIN (m, 16), d, panel);
+    transpose_avx512 (xb + 16 * (gsize) d, m > 16 ? m - 16 : 0, d, panel + 16);
+    km_bf16_block (dist->bf16, panel, scratch, best, second, bi + base);
+    proven = proven_lanes (dist->bf16, panel, d, 0, m, best, second)
+        | (guint32) proven_lanes (dist->bf16, panel, d, 1, m, best,
+        second) << 16;
+    for (l = 0; l < m; l++)
+      if (!(proven & (1u << l)))
+        recheck_push (rc, xb + (gsize) l * d, base + l);
+  }
+  recheck_flush (rc);
+}
+
+KM_TARGET_AVX512 static gsize
+assign_range_bf16 (const KmDist * dist, const gfloat * x, gsize n,
+    gint32 * idx, gfloat * out, gdouble * sums, gfloat * work)
+{
+  const guint d = dist->d;
+  gint32 bi[KM_BF16_TILE];
+  gdouble dd[KM_SUM_BLOCK];
+  KmRecheck rc;
+  gfloat *panel = work, *scratch = work + 3 * KM_SUM_BLOCK * (gsize) d;
+  gsize first, base;
+
+  rc.dist = dist;
+  rc.panel = work + KM_SUM_BLOCK * (gsize) d;
+  rc.rows = work + 2 * KM_SUM_BLOCK * (gsize) d;
+  rc.bi = bi;
+  rc.n = 0;
+  rc.rechecked = 0;
+  km_bf16_begin ();
+  for (first = 0; first < n; first += KM_BF16_TILE) {
+    const gsize tn = MIN (KM_BF16_TILE, n - first);
+
+    bf16_tile_indices (dist, x + first * d, tn, bi, panel, scratch, &rc);
+    for (base = 0; base < tn; base += KM_SUM_BLOCK) {
+      const guint m = MIN (KM_SUM_BLOCK, tn - base);
+      const gsize at = first + base;
+      guint l;
+
+      for (l = 0; l < m; l++)
+        dd[l] = exact_avx512 (dist, x + (at + l) * d, bi[base + l]);
+      for (; l < KM_SUM_BLOCK; l++)
+        dd[l] = 0.0;
+      sums[at / KM_SUM_BLOCK] = store_block (m, bi + base, dd,
+          idx ? idx + at : NULL, out ? out + at : NULL);
+    }
+  }
+  km_bf16_end ();
+  return rc.rechecked;
+}
+
+/* Floats of the bf16 path's workspace: its panel, the fp32 kernel's,
+ * the re-check queue and the tile scratch. */
+static gsize
+bf16_work_floats (const KmDist * dist)
+{
+  return 3 * KM_SUM_BLOCK * (gsize) dist->d
+      + km_bf16_scratch_floats (dist->bf16);
+}
 #endif /* SIMD */
 
 /* ------------------------------------------------------------------ */
 /* Assignment. */
+
+/* Points the bf16 path sent back to the fp32 kernel (for measurements). */
+static gsize bf16_rechecked;
+
+gsize
+km_dist_bf16_rechecked (void)
+{
+  return (gsize) g_atomic_pointer_get (&bf16_rechecked);
+}
 
 static void
 assign_range (const KmDist * dist, const gfloat * x, gsize n, gint32 * idx,
     gfloat * out, gdouble * sums, KmWorkspace * ws)
 {
 #ifdef KM_HAVE_SIMD
+  if (dist->isa == KM_ISA_AVX512 && dist->use_bf16 && dist->bf16->usable) {
+    gfloat *work = km_workspace_get (ws, KM_WS_PANEL,
+        bf16_work_floats (dist) * sizeof (gfloat));
+
+    g_atomic_pointer_add (&bf16_rechecked,
+        (gssize) assign_range_bf16 (dist, x, n, idx, out, sums, work));
+    return;
+  }
   if (dist->isa != KM_ISA_GENERIC) {
     /* One tile of points, transposed: d rows of 32 floats. */
     gfloat *panel = km_workspace_get (ws, KM_WS_PANEL,

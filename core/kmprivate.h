@@ -94,7 +94,10 @@ typedef enum
 } KmIsa;
 
 /* The best kernel this CPU (and OS) runs.  KMEANS_ISA=generic|avx2|avx512
- * in the environment caps it, for benchmarks; results do not change. */
+ * in the environment caps it, for benchmarks; results do not change.
+ * KMEANS_ISA=amxbf16 forces the bf16 candidate path of AVX-512 models on
+ * (where the CPU has AMX-BF16), any other value forces it off; unset, it
+ * is used for large models (KM_BF16_MIN_MODEL_FLOATS, kmdistance.c). */
 KmIsa km_isa_detect (void);
 const gchar *km_isa_name (KmIsa isa);
 
@@ -119,12 +122,17 @@ typedef struct
   gfloat *lanes;                /* d <= 8, k <= 32: d rows of 32, row t holds
                                  * coordinate t of every center, for lane
                                  * permutes (NULL otherwise) */
+  struct _KmBf16 *bf16;         /* bf16 centers (kmbf16.h), or NULL */
+  gboolean use_bf16;            /* AVX-512: bf16 candidates, fp32 re-check */
 } KmDist;
 
 void km_dist_init (KmDist * dist, guint k, guint d, KmMetric metric);
 /* @centers must stay valid (and unchanged) while @dist is used. */
 void km_dist_prepare (KmDist * dist, const gfloat * centers);
 void km_dist_clear (KmDist * dist);
+/* Turns the bf16 candidate path of a prepared @dist on or off (tests);
+ * FALSE when this CPU does not have it. */
+gboolean km_dist_set_bf16 (KmDist * dist, gboolean on);
 
 /* Nearest center of each point (lowest index on ties), its exact distance
  * and their sum.  The result is the argmin of the exact distances: sum

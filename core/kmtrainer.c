@@ -249,8 +249,7 @@ gather_init_points (KmTrainer * trainer, const gfloat * x, gsize n,
   if (trainer->init_buffered >= target)
     return;
   if (trainer->init_capacity < target) {
-    trainer->init_buffer = g_renew (gfloat, trainer->init_buffer,
-        target * d);
+    trainer->init_buffer = g_renew (gfloat, trainer->init_buffer, target * d);
     trainer->init_capacity = target;
   }
   take = MIN (n, target - trainer->init_buffered);

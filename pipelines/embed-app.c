@@ -269,7 +269,7 @@ main (int argc, char **argv)
     return 1;
 
   g_object_set (src, "clusters", CLUSTERS, "dimensions", DIMENSIONS,
-      "seed", (guint64) 6, "points-per-buffer", POINTS_PER_BUFFER,
+      "seed", (guint64) 4016, "points-per-buffer", POINTS_PER_BUFFER,
       "num-buffers", buffers, NULL);
   g_object_set (train, "num-clusters", CLUSTERS, "checkpoint-location",
       checkpoint, "checkpoint-interval", 25, "progress-interval", 25, NULL);

@@ -96,7 +96,7 @@ class App:
         self.per_cluster = np.zeros(CLUSTERS, dtype=np.int64)
         self.pipeline = Gst.Pipeline.new("embed-app")
         self.src = self.make("kmeans-testsrc", clusters=CLUSTERS,
-                             dimensions=DIMENSIONS, seed=6,
+                             dimensions=DIMENSIONS, seed=4016,
                              points_per_buffer=POINTS_PER_BUFFER,
                              num_buffers=args.buffers)
         self.train = self.make("kmeans-train", num_clusters=CLUSTERS,

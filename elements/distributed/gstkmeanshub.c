@@ -430,6 +430,9 @@ gst_kmeans_hub_init (GstKMeansHub * self)
   gst_km_zmq_settings_init (&self->settings, TRUE);
   gst_kmeans_train_settings_init (&self->train);
   gst_kmeans_train_settings_init (&self->active_train);
+  /* Init points are gathered here (init-size); rounds carry no points. */
+  gst_kmeans_train_settings_without_points (&self->train);
+  gst_kmeans_train_settings_without_points (&self->active_train);
   self->mode = DEFAULT_MODE;
   self->sync_interval = DEFAULT_SYNC_INTERVAL;
   self->sync_timeout = DEFAULT_SYNC_TIMEOUT;

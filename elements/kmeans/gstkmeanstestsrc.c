@@ -24,10 +24,20 @@
  * a cluster uniformly and adds independent N(0, spread²) noise to each
  * coordinate of that cluster's center.  With #GstKMeansTestSrc:drift > 0
  * the centers move along their direction by `drift` units per 1000 points
- * (concept drift).  Everything is drawn from one xoshiro256** generator
- * seeded with #GstKMeansTestSrc:seed: the same seed and properties give a
- * byte-identical stream.  Values are computed in double precision; F32LE
- * output is their rounding to float.
+ * (concept drift).
+ *
+ * Everything is drawn from counter-based streams keyed by
+ * #GstKMeansTestSrc:seed (core/kmgauss.h specifies every bit: SplitMix64
+ * of the counter, and float Box-Muller with fixed polynomials, no libm
+ * and no FMA): the same seed and properties give a byte-identical stream
+ * on every machine and with every SIMD level (`KMEANS_ISA=generic` forces
+ * the portable C, which gives the same bytes).  A point's values depend on
+ * its index only, so #GstKMeansTestSrc:points-per-buffer does not change
+ * them.  The noise is float32; center + spread * noise is computed in
+ * double precision, and F32LE output is its rounding to float.
+ *
+ * The stream changed in gst-kmeans 0.2 (issue 14, a generator some 10×
+ * faster): a seed gives other points and true centers than with 0.1.
  *
  * Buffers hold #GstKMeansTestSrc:points-per-buffer points.  Timestamps
  * follow #GstKMeansTestSrc:points-per-second: a buffer whose first point
@@ -66,16 +76,18 @@
 #include "config.h"
 #endif
 
-#include <math.h>
-
 #include "gstkmeanstestsrc.h"
 #include "kmeanselements.h"
+#include "kmgauss.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_kmeans_testsrc_debug);
 #define GST_CAT_DEFAULT gst_kmeans_testsrc_debug
 
 /* One buffer may hold at most this many bytes. */
 #define MAX_BUFFER_BYTES ((gsize) 1 << 30)
+/* Points are made in chunks of about this many values, so that the
+ * noise and the cluster indices stay in the L1/L2 cache. */
+#define CHUNK_VALUES 8192
 
 #define DEFAULT_CLUSTERS           4
 #define DEFAULT_DIMENSIONS         2
@@ -131,7 +143,14 @@ struct _GstKMeansTestSrc
   gint rate_den;
   GstKMeansSampleFormat format;
   gsize buffer_bytes;
-  KmRng rng;
+
+  /* The random streams (core/kmgauss.h) and the scratch of one chunk,
+   * allocated in start(): nothing is allocated per buffer. */
+  KmGauss noise;
+  guint64 cluster_key;
+  gsize chunk_points;
+  gfloat *chunk_noise;
+  guint32 *chunk_clusters;
 
   /* The true centers: at point index origin_point they were at origin and
    * since then they move by direction * drift_in_force per 1000 points.
@@ -173,6 +192,7 @@ static gboolean gst_kmeans_testsrc_query (GstBaseSrc * bsrc, GstQuery * query);
 static void gst_kmeans_testsrc_get_times (GstBaseSrc * bsrc,
     GstBuffer * buffer, GstClockTime * start, GstClockTime * end);
 static gboolean gst_kmeans_testsrc_start (GstBaseSrc * bsrc);
+static gboolean gst_kmeans_testsrc_stop (GstBaseSrc * bsrc);
 static GstFlowReturn gst_kmeans_testsrc_fill (GstPushSrc * psrc,
     GstBuffer * buffer);
 
@@ -271,6 +291,7 @@ gst_kmeans_testsrc_class_init (GstKMeansTestSrcClass * klass)
   basesrc_class->query = GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_query);
   basesrc_class->get_times = GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_get_times);
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_stop);
   pushsrc_class->fill = GST_DEBUG_FUNCPTR (gst_kmeans_testsrc_fill);
 }
 
@@ -298,6 +319,8 @@ gst_kmeans_testsrc_finalize (GObject * object)
   /* Not freed in stop: true-centers still answers after the stream. */
   g_free (self->origin);
   g_free (self->direction);
+  g_free (self->chunk_noise);
+  g_free (self->chunk_clusters);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -551,37 +574,6 @@ gst_kmeans_testsrc_get_times (GstBaseSrc * bsrc, GstBuffer * buffer,
   }
 }
 
-/* Draws the true centers and their drift directions: the first draws of
- * the generator, so they depend on the seed, clusters, dimensions and
- * center-range only. */
-static void
-draw_true_centers (KmRng * rng, gdouble * origin, gdouble * direction,
-    guint k, guint d, gdouble range)
-{
-  gsize i, n = (gsize) k * d;
-  guint c, j;
-
-  for (i = 0; i < n; i++)
-    origin[i] = range * (2.0 * km_rng_uniform (rng) - 1.0);
-
-  for (c = 0; c < k; c++) {
-    gdouble *dir = direction + (gsize) c * d;
-    gdouble norm = 0.0;
-
-    for (j = 0; j < d; j++) {
-      dir[j] = km_rng_gaussian (rng);
-      norm += dir[j] * dir[j];
-    }
-    norm = sqrt (norm);
-    if (norm > 0.0) {
-      for (j = 0; j < d; j++)
-        dir[j] /= norm;
-    } else {
-      dir[0] = 1.0;
-    }
-  }
-}
-
 static gboolean
 gst_kmeans_testsrc_start (GstBaseSrc * bsrc)
 {
@@ -590,6 +582,9 @@ gst_kmeans_testsrc_start (GstBaseSrc * bsrc)
   gdouble range, drift, rate;
   guint64 seed;
   gdouble *origin, *direction;
+  gsize chunk_points;
+  gfloat *chunk_noise;
+  guint32 *chunk_clusters;
 
   GST_OBJECT_LOCK (self);
   k = self->clusters;
@@ -608,11 +603,17 @@ gst_kmeans_testsrc_start (GstBaseSrc * bsrc)
             G_GUINT64_FORMAT, (guint64) k * d, KM_MAX_MODEL_FLOATS));
     return FALSE;
   }
+  chunk_points = MAX (1, CHUNK_VALUES / d);
   origin = g_try_new (gdouble, (gsize) k * d);
   direction = g_try_new (gdouble, (gsize) k * d);
-  if (origin == NULL || direction == NULL) {
+  chunk_noise = g_try_new (gfloat, chunk_points * d);
+  chunk_clusters = g_try_new (guint32, chunk_points);
+  if (origin == NULL || direction == NULL || chunk_noise == NULL
+      || chunk_clusters == NULL) {
     g_free (origin);
     g_free (direction);
+    g_free (chunk_noise);
+    g_free (chunk_clusters);
     GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
         ("Not enough memory for %u centers of dimension %u.", k, d), (NULL));
     return FALSE;
@@ -622,13 +623,21 @@ gst_kmeans_testsrc_start (GstBaseSrc * bsrc)
   if (self->rate_num <= 0 || self->rate_den <= 0) {
     g_free (origin);
     g_free (direction);
+    g_free (chunk_noise);
+    g_free (chunk_clusters);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Unusable points-per-second %g.", rate), (NULL));
     return FALSE;
   }
 
-  km_rng_seed (&self->rng, seed);
-  draw_true_centers (&self->rng, origin, direction, k, d, range);
+  km_gauss_draw_centers (seed, k, d, range, origin, direction);
+  km_gauss_init (&self->noise, km_gauss_key (seed, KM_GAUSS_STREAM_NOISE));
+  self->cluster_key = km_gauss_key (seed, KM_GAUSS_STREAM_CLUSTERS);
+  g_free (self->chunk_noise);
+  g_free (self->chunk_clusters);
+  self->chunk_points = chunk_points;
+  self->chunk_noise = chunk_noise;
+  self->chunk_clusters = chunk_clusters;
 
   /* The previous run's centers were kept for true-centers until now. */
   GST_OBJECT_LOCK (self);
@@ -645,6 +654,17 @@ gst_kmeans_testsrc_start (GstBaseSrc * bsrc)
 
   GST_DEBUG_OBJECT (self, "%u blobs in %u dimensions, seed %" G_GUINT64_FORMAT
       ", %d/%d points per second", k, d, seed, self->rate_num, self->rate_den);
+  return TRUE;
+}
+
+/* The chunk scratch goes; the centers stay for true-centers. */
+static gboolean
+gst_kmeans_testsrc_stop (GstBaseSrc * bsrc)
+{
+  GstKMeansTestSrc *self = GST_KMEANS_TEST_SRC (bsrc);
+
+  g_clear_pointer (&self->chunk_noise, g_free);
+  g_clear_pointer (&self->chunk_clusters, g_free);
   return TRUE;
 }
 
@@ -673,34 +693,29 @@ apply_drift_change (GstKMeansTestSrc * self, gdouble drift)
 }
 
 /* Fills @out with @n points, each one drawn around a random true center,
- * as F32 or F64.  Centers move with t = drift * (point - origin) / 1000. */
+ * as F32 or F64, chunk by chunk.  Centers move with t = drift * (point -
+ * origin) / 1000.  Every value is a function of the point's index, so the
+ * stream does not depend on points-per-buffer. */
 static void
 generate_points (GstKMeansTestSrc * self, guint8 * out, guint64 n,
     gdouble spread)
 {
-  const guint k = self->k, d = self->d;
+  const gboolean f64 = self->format == GST_KMEANS_SAMPLE_F64;
+  const gsize row_bytes = (gsize) self->d * (f64 ? 8 : 4);
   const gdouble per_point = self->drift_in_force / 1000.0;
-  gfloat *out32 = (gfloat *) out;
-  gdouble *out64 = (gdouble *) out;
-  guint64 p;
-  guint j;
+  guint64 done = 0;
 
-  for (p = 0; p < n; p++) {
-    guint c = (guint) km_rng_uniform_int (&self->rng, k);
-    const gdouble *origin = self->origin + (gsize) c * d;
-    const gdouble *dir = self->direction + (gsize) c * d;
-    gdouble t = per_point * (gdouble) (self->next_point + p -
-        self->origin_point);
+  while (done < n) {
+    gsize m = (gsize) MIN ((guint64) self->chunk_points, n - done);
+    guint64 point = self->next_point + done;
 
-    if (self->format == GST_KMEANS_SAMPLE_F64) {
-      for (j = 0; j < d; j++)
-        *out64++ = origin[j] + dir[j] * t + spread *
-            km_rng_gaussian (&self->rng);
-    } else {
-      for (j = 0; j < d; j++)
-        *out32++ = (gfloat) (origin[j] + dir[j] * t + spread *
-            km_rng_gaussian (&self->rng));
-    }
+    km_gauss_pick (self->cluster_key, point, m, self->k, self->chunk_clusters);
+    km_gauss_fill (&self->noise, point * self->d, self->chunk_noise,
+        m * self->d);
+    km_gauss_blend (self->origin, self->direction, self->d,
+        self->chunk_clusters, self->chunk_noise, m, spread, per_point,
+        point - self->origin_point, f64, out + done * row_bytes);
+    done += m;
   }
 }
 

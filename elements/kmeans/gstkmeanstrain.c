@@ -103,12 +103,22 @@
  *   distances of the batch's points to their nearest center (squared
  *   Euclidean, or 1 - cos for cosine).
  * - #guint64 `batch-points`: the points in the batch.
- * - #guint64 `points`: the points trained on since the element started.
+ * - #guint64 `points`: the points trained on, counted across resumes.
  * - #guint64 `skipped-points`: the points skipped as bad input since the
  *   element started (#GstKMeansTrain:skipped-points).
  * - #guint64 `skipped-buffers`: the buffers among them dropped whole
  *   (#GstKMeansTrain:skipped-buffers).
  * - #guint64 `model-version`: the version of the model after the update.
+ * - #guint64 `reassignments`: the starved centers moved so far
+ *   (#GstKMeansTrain:reassignments).
+ *
+ * `kmeans-reassigned`, after a step that moved starved centers
+ * (#GstKMeansTrain:reassignment-ratio):
+ *
+ * - #guint64 `step`: the step.
+ * - #guint `centers`: the centers it moved.
+ * - #guint64 `reassignments`: the centers moved so far, counted across
+ *   resumes.
  *
  * `kmeans-initialized`, once the initial centers are chosen or given:
  *
@@ -129,8 +139,8 @@
  * - #guint64 `step`: the step that met it.
  * - #gdouble `loss`: its batch loss.
  * - #gdouble `relative-change`: |loss - previous loss| / (1 + |previous
- *   loss|); NaN if the previous loss is unknown (first step after a
- *   resume).
+ *   loss|), the previous loss coming from the checkpoint on the first
+ *   step after a resume.
  *
  * ## Example launch line
  * |[
@@ -191,7 +201,8 @@ enum
   PROP_CONVERGED,
   PROP_SKIPPED_POINTS,
   PROP_SKIPPED_BUFFERS,
-  PROP_COLUMNS
+  PROP_COLUMNS,
+  PROP_REASSIGNMENTS
 };
 
 /* Settings the streaming thread may re-read for every buffer. */
@@ -221,6 +232,7 @@ struct _GstKMeansTrain
   gboolean converged;
   guint64 skipped_points;
   guint64 skipped_buffers;
+  guint64 reassignments;
 
   /* streaming state, set up in start() and on caps */
   GstKMeansTrainSettings snapshot;      /* the settings at start */
@@ -238,7 +250,6 @@ struct _GstKMeansTrain
   gboolean dirty;               /* changed since the last checkpoint */
   guint steps_since_save;
   gint64 last_save_us;
-  gdouble prev_loss;            /* NAN when unknown */
   guint64 points_trained;
   guint64 points_skipped;
   guint64 buffers_skipped;
@@ -377,8 +388,13 @@ gst_kmeans_train_class_init (GstKMeansTrainClass * klass)
 
   g_object_class_install_property (gobject_class, PROP_POINTS,
       g_param_spec_uint64 ("points", "Points",
-          "Points trained on since the element started (points used for "
+          "Points trained on, counted across resumes (points used for "
           "initialisation excluded)", 0, G_MAXUINT64, 0, ro));
+
+  g_object_class_install_property (gobject_class, PROP_REASSIGNMENTS,
+      g_param_spec_uint64 ("reassignments", "Reassignments",
+          "Starved centers moved to a point by reassignment-ratio, counted "
+          "across resumes", 0, G_MAXUINT64, 0, ro));
 
   g_object_class_install_property (gobject_class, PROP_CONVERGED,
       g_param_spec_boolean ("converged", "Converged",
@@ -428,7 +444,6 @@ gst_kmeans_train_init (GstKMeansTrain * self)
   self->live.checkpoint_interval_time = DEFAULT_CHECKPOINT_INTERVAL_TIME;
 
   gst_kmeans_points_reader_init (&self->reader);
-  self->prev_loss = NAN;
 
   /* An analyzer: buffers go through untouched. */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
@@ -564,6 +579,9 @@ gst_kmeans_train_get_property (GObject * object, guint prop_id,
     case PROP_POINTS:
       g_value_set_uint64 (value, self->points);
       break;
+    case PROP_REASSIGNMENTS:
+      g_value_set_uint64 (value, self->reassignments);
+      break;
     case PROP_CONVERGED:
       g_value_set_boolean (value, self->converged);
       break;
@@ -617,7 +635,26 @@ post_progress (GstKMeansTrain * self, const KmStepInfo * info, guint64 version)
           "points", G_TYPE_UINT64, self->points_trained,
           "skipped-points", G_TYPE_UINT64, self->points_skipped,
           "skipped-buffers", G_TYPE_UINT64, self->buffers_skipped,
-          "model-version", G_TYPE_UINT64, version, NULL));
+          "model-version", G_TYPE_UINT64, version,
+          "reassignments", G_TYPE_UINT64,
+          km_trainer_get_reassignments (self->trainer), NULL));
+}
+
+static void
+post_reassigned (GstKMeansTrain * self, const KmStepInfo * info,
+    const LiveSettings * live)
+{
+  guint64 total = km_trainer_get_reassignments (self->trainer);
+
+  GST_DEBUG_OBJECT (self, "step %" G_GUINT64_FORMAT ": %u starved centers "
+      "moved to points of the batch (%" G_GUINT64_FORMAT " so far)",
+      info->step, info->reassigned, total);
+  if (!live->post_messages)
+    return;
+  post_structure (self, gst_structure_new ("kmeans-reassigned",
+          "step", G_TYPE_UINT64, info->step,
+          "centers", G_TYPE_UINT, info->reassigned,
+          "reassignments", G_TYPE_UINT64, total, NULL));
 }
 
 static void
@@ -724,6 +761,8 @@ refresh_properties (GstKMeansTrain * self)
   self->model = model ? km_model_ref (model) : NULL;
   self->steps = steps;
   self->points = self->points_trained;
+  self->reassignments = self->trainer ?
+      km_trainer_get_reassignments (self->trainer) : 0;
   self->converged = converged;
   self->skipped_points = self->points_skipped;
   self->skipped_buffers = self->buffers_skipped;
@@ -779,25 +818,21 @@ static void
 on_step (GstKMeansTrain * self, const KmStepInfo * info, gboolean converged,
     const LiveSettings * live)
 {
-  gdouble prev = self->prev_loss;
-  gdouble relative_change = NAN;
-
-  self->points_trained += info->num_points;
+  self->points_trained = km_trainer_get_points (self->trainer);
   self->dirty = TRUE;
   self->steps_since_save++;
-  self->prev_loss = info->loss;
 
   GST_LOG_OBJECT (self, "step %" G_GUINT64_FORMAT ": %" G_GSIZE_FORMAT
       " points, loss %g", info->step, info->num_points, info->loss);
 
+  if (info->reassigned > 0)
+    post_reassigned (self, info, live);
   if (live->post_messages && info->step % live->progress_interval == 0)
     post_progress (self, info, trainer_model_version (self));
 
-  if (converged) {
-    if (!isnan (prev))
-      relative_change = fabs (info->loss - prev) / (1.0 + fabs (prev));
-    post_converged (self, info, relative_change, live);
-  }
+  /* The trainer's relative change: from the saved loss after a resume. */
+  if (converged)
+    post_converged (self, info, info->relative_change, live);
 }
 
 /* One km_trainer_feed() and its consequences; FALSE after an error. */
@@ -969,6 +1004,26 @@ gst_kmeans_train_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   return ret;
 }
 
+/* A stream shorter than init-size is initialised from what it gathered;
+ * FALSE after posting an error. */
+static gboolean
+flush_init_sample (GstKMeansTrain * self, const LiveSettings * live)
+{
+  GError *err = NULL;
+
+  if (km_trainer_is_initialized (self->trainer))
+    return TRUE;
+  if (!km_trainer_flush_init (self->trainer, &err))
+    return report_feed_error (self, err, 0);
+  if (km_trainer_is_initialized (self->trainer)) {
+    GST_DEBUG_OBJECT (self, "EOS: initialised from the points gathered for "
+        "init-size");
+    self->dirty = TRUE;
+    post_initialized (self, live);
+  }
+  return TRUE;
+}
+
 /* Trains on what is left of the last batch and saves, before EOS leaves. */
 static void
 finish_stream (GstKMeansTrain * self)
@@ -989,6 +1044,8 @@ finish_stream (GstKMeansTrain * self)
     if (!feed_batch (self, self->batch, fill, &live))
       goto done;
   }
+  if (!flush_init_sample (self, &live))
+    goto done;
   save_checkpoint (self, live.post_messages, self->running_time);
 
 done:
@@ -1044,6 +1101,8 @@ use_trainer (GstKMeansTrain * self, KmTrainer * trainer)
   g_clear_pointer (&self->trainer, km_trainer_free);
   self->trainer = trainer;
   self->cfg = *km_trainer_get_config (trainer);
+  /* Restored from a checkpoint, 0 otherwise. */
+  self->points_trained = km_trainer_get_points (trainer);
 }
 
 static gboolean
@@ -1152,7 +1211,6 @@ reset_stream_state (GstKMeansTrain * self)
   self->dirty = FALSE;
   self->steps_since_save = 0;
   self->last_save_us = g_get_monotonic_time ();
-  self->prev_loss = NAN;
   self->points_trained = 0;
   self->points_skipped = 0;
   self->buffers_skipped = 0;

@@ -98,11 +98,13 @@ test_random_kernel (void)
 
   km_rng_seed (&rng, 1);
   copy = rng;
-  g_assert_cmpuint (km_init_random (x, 3, 2, 3, KM_INIT_SAMPLING_WITH_REPLACEMENT, &rng, out, NULL), ==, 3);
+  g_assert_cmpuint (km_init_random (x, 3, 2, 3,
+          KM_INIT_SAMPLING_WITH_REPLACEMENT, &rng, out, NULL), ==, 3);
   g_assert_cmpmem (out, sizeof (out), x, sizeof (x));
   /* No random numbers used when the batch is taken whole. */
   g_assert_cmpmem (&rng, sizeof (rng), &copy, sizeof (copy));
-  g_assert_cmpuint (km_init_random (x, 3, 2, 1, KM_INIT_SAMPLING_WITH_REPLACEMENT, &rng, out, NULL), ==, 1);
+  g_assert_cmpuint (km_init_random (x, 3, 2, 1,
+          KM_INIT_SAMPLING_WITH_REPLACEMENT, &rng, out, NULL), ==, 1);
 }
 
 /* KmeansPlusPlusInitializationTest.testBasic. */

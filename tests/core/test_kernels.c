@@ -1,8 +1,13 @@
 /* The assignment kernels (AVX-512, AVX2, portable) give identical
  * indices, distances and sums, equal to brute force on exact distances,
  * whatever the shape, the metric, the batch size and the thread split;
- * on data full of exact ties (small integer coordinates) too. */
+ * on data full of exact ties (small integer coordinates) too.  So does
+ * the bf16 candidate path (AMX, where the CPU has it), on adversarial
+ * near ties where its re-check in fp32 must catch every doubtful point. */
+#include <math.h>
+
 #include "kmtest.h"
+#include "kmbf16.h"
 
 typedef struct
 {
@@ -36,8 +41,43 @@ assign_with (KmModel * m, KmIsa isa, const gfloat * x, gsize n)
   a.idx = g_new (gint32, n);
   a.dist = g_new (gfloat, n);
   m->dist.isa = isa;
+  /* The fp32 kernels themselves, whatever the default for the shape. */
+  km_dist_set_bf16 (&m->dist, FALSE);
   a.total = km_model_assign (m, x, n, a.idx, a.dist, NULL);
   return a;
+}
+
+/* The bf16 path: AVX-512 with bf16 candidates; the caller checked that
+ * the CPU has it. */
+static Answer
+assign_bf16 (KmModel * m, const gfloat * x, gsize n)
+{
+  Answer a;
+
+  a.idx = g_new (gint32, n);
+  a.dist = g_new (gfloat, n);
+  m->dist.isa = KM_ISA_AVX512;
+  g_assert_true (km_dist_set_bf16 (&m->dist, TRUE));
+  a.total = km_model_assign (m, x, n, a.idx, a.dist, NULL);
+  km_dist_set_bf16 (&m->dist, FALSE);
+  return a;
+}
+
+static void
+assert_same_answer (const gchar * what, const gchar * kernel,
+    const Answer * ref, const Answer * got, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    if (got->idx[i] != ref->idx[i] || memcmp (&got->dist[i], &ref->dist[i],
+            sizeof (gfloat)) != 0)
+      g_error ("%s: %s gives point %" G_GSIZE_FORMAT " center %d at %.9g, "
+          "the portable kernel %d at %.9g", what, kernel, i, got->idx[i],
+          got->dist[i], ref->idx[i], ref->dist[i]);
+  if (got->total != ref->total)
+    g_error ("%s: %s sums to %.17g, the portable kernel to %.17g", what,
+        kernel, got->total, ref->total);
 }
 
 /* Lowest index of the smallest exact distance, by a plain loop. */
@@ -113,6 +153,15 @@ check_shape (KmRng * rng, guint k, guint d, KmMetric metric, gsize n,
           "portable kernel", k, d, metric ? "cosine" : "euclid", n,
           km_isa_name (isa));
     g_assert_cmpfloat (got.total, ==, ref.total);
+    answer_clear (&got);
+  }
+  if (km_isa_detect () == KM_ISA_AVX512 && km_bf16_supported ()) {
+    Answer got = assign_bf16 (m, x, n);
+    gchar *what = g_strdup_printf ("k %u d %u %s n %" G_GSIZE_FORMAT, k, d,
+        metric ? "cosine" : "euclid", n);
+
+    assert_same_answer (what, "bf16", &ref, &got, n);
+    g_free (what);
     answer_clear (&got);
   }
 
@@ -336,6 +385,223 @@ test_trainer_isas_agree (void)
   }
 }
 
+/* ------------------------------------------------------------------ */
+/* The bf16 candidate path: identical to the fp32 kernels on data built
+ * to sit within its error bound. */
+
+static gboolean
+bf16_available (void)
+{
+  if (km_isa_detect () != KM_ISA_AVX512 || !km_bf16_supported ()) {
+    g_test_skip ("no AMX-BF16 on this CPU (or KMEANS_ISA caps the kernels "
+        "below AVX-512): the bf16 path is not tested here");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The bf16 path and every fp32 level against the portable kernel;
+ * returns how many points the bf16 path re-checked in fp32. */
+static gsize
+check_bf16 (const gchar * what, guint k, guint d, KmMetric metric,
+    const gfloat * c, const gfloat * x, gsize n)
+{
+  KmModel *m = model_new (k, d, metric, c);
+  Answer ref = assign_with (m, KM_ISA_GENERIC, x, n), got;
+  gsize before = km_dist_bf16_rechecked (), rechecked;
+  KmIsa isa;
+
+  got = assign_bf16 (m, x, n);
+  rechecked = km_dist_bf16_rechecked () - before;
+  assert_same_answer (what, "bf16", &ref, &got, n);
+  answer_clear (&got);
+  for (isa = KM_ISA_GENERIC + 1; isa <= km_isa_detect (); isa++) {
+    got = assign_with (m, isa, x, n);
+    assert_same_answer (what, km_isa_name (isa), &ref, &got, n);
+    answer_clear (&got);
+  }
+  g_test_message ("%s: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+      " points re-checked", what, rechecked, n);
+  answer_clear (&ref);
+  km_model_unref (m);
+  return rechecked;
+}
+
+/* @n points near @k centers: center (i mod k) plus @noise per
+ * coordinate. */
+static gfloat *
+points_near (KmRng * rng, const gfloat * c, guint k, guint d, gsize n,
+    gdouble noise)
+{
+  gfloat *x = kmt_gaussian_matrix (rng, n, d, noise);
+  gsize i;
+  guint t;
+
+  for (i = 0; i < n; i++)
+    for (t = 0; t < d; t++)
+      x[i * d + t] += c[(i % k) * d + t];
+  return x;
+}
+
+/* Nudges every coordinate of @n rows by -2..2 ulp. */
+static void
+nudge_ulps (KmRng * rng, gfloat * v, gsize n, guint d)
+{
+  gsize i;
+
+  for (i = 0; i < n * d; i++) {
+    gint steps = (gint) km_rng_uniform_int (rng, 5) - 2;
+
+    for (; steps > 0; steps--)
+      v[i] = nextafterf (v[i], INFINITY);
+    for (; steps < 0; steps++)
+      v[i] = nextafterf (v[i], -INFINITY);
+  }
+}
+
+/* Clustered random data: the bf16 keys decide most points themselves. */
+static void
+test_bf16_random (void)
+{
+  const guint shapes[][2] = { {256, 128}, {37, 45}, {64, 16}, {8, 3} };
+  const gsize n = 2500;
+  KmRng rng;
+  guint s, metric;
+
+  if (!bf16_available ())
+    return;
+  km_rng_seed (&rng, 17);
+  for (s = 0; s < G_N_ELEMENTS (shapes); s++) {
+    const guint k = shapes[s][0], d = shapes[s][1];
+    gfloat *c = kmt_gaussian_matrix (&rng, k, d, 10.0);
+    gfloat *x = points_near (&rng, c, k, d, n, 0.5);
+
+    for (metric = 0; metric < 2; metric++) {
+      gchar *what = g_strdup_printf ("random k %u d %u %s", k, d,
+          metric ? "cosine" : "euclid");
+      gsize rechecked = check_bf16 (what, k, d, metric, c, x, n);
+
+      /* The bf16 keys, not only the fp32 re-check, ran. */
+      if (k > 8)
+        g_assert_cmpuint (rechecked, <, n / 2);
+      g_free (what);
+    }
+    g_free (c);
+    g_free (x);
+  }
+}
+
+/* Exact ties, duplicate centers, points on centers or between two, and
+ * the same within a few ulps: the bound must send all of these to the
+ * fp32 re-check, which breaks ties to the lowest index. */
+static void
+test_bf16_near_ties (void)
+{
+  const guint k = 96, d = 128;
+  const gsize n = 2100;
+  KmRng rng;
+  gfloat *c, *x;
+  gsize i, rechecked;
+  guint t;
+
+  if (!bf16_available ())
+    return;
+  km_rng_seed (&rng, 19);
+
+  c = tie_matrix (&rng, k, d);
+  x = tie_matrix (&rng, n, d);
+  rechecked = check_bf16 ("integer ties", k, d, KM_METRIC_SQUARED_EUCLIDEAN,
+      c, x, n);
+  g_assert_cmpuint (rechecked, >, 0);
+  check_bf16 ("integer ties, cosine", k, d, KM_METRIC_COSINE, c, x, n);
+  g_free (x);
+  g_free (c);
+
+  /* Centers in pairs a few ulps apart; points on them, nudged, and on
+   * the midpoints of neighbouring centers. */
+  c = kmt_gaussian_matrix (&rng, k, d, 5.0);
+  memcpy (c + (gsize) (k / 2) * d, c, (gsize) (k / 2) * d * sizeof (gfloat));
+  nudge_ulps (&rng, c + (gsize) (k / 2) * d, k / 2, d);
+  x = g_new (gfloat, n * d);
+  for (i = 0; i < n; i++) {
+    const gfloat *a = c + (i % k) * d, *b = c + ((i + 1) % k) * d;
+
+    for (t = 0; t < d; t++)
+      x[i * d + t] = i % 3 == 0 ? a[t] : i % 3 == 1 ? 0.5f * (a[t] + b[t]) :
+          a[t];
+  }
+  nudge_ulps (&rng, x + d, n / 2, d);
+  rechecked = check_bf16 ("ulp pairs and midpoints", k, d,
+      KM_METRIC_SQUARED_EUCLIDEAN, c, x, n);
+  g_assert_cmpuint (rechecked, >, 0);
+  check_bf16 ("ulp pairs and midpoints, cosine", k, d, KM_METRIC_COSINE, c,
+      x, n);
+  g_free (x);
+  g_free (c);
+}
+
+/* Large norms (a common offset far above the spread), huge and tiny
+ * coordinates (beyond the bf16 path's range the fp32 kernel takes the
+ * model or the point), denormals and infinite points. */
+static void
+test_bf16_extreme_values (void)
+{
+  const gdouble offsets[] = { 1e3, 1e6, 1e12, 1e16 };
+  const gdouble scales[] = { 1e-20, 1e-42, 1e19, 1e30 };
+  const guint k = 40, d = 72;
+  const gsize n = 1100;
+  KmRng rng;
+  gfloat *c, *x;
+  gsize i;
+  guint o;
+
+  if (!bf16_available ())
+    return;
+  km_rng_seed (&rng, 23);
+  for (o = 0; o < G_N_ELEMENTS (offsets); o++) {
+    gchar *what = g_strdup_printf ("offset %g", offsets[o]);
+
+    c = kmt_gaussian_matrix (&rng, k, d, 1.0);
+    x = points_near (&rng, c, k, d, n, 0.3);
+    for (i = 0; i < k * d; i++)
+      c[i] += (gfloat) offsets[o];
+    for (i = 0; i < n * d; i++)
+      x[i] += (gfloat) offsets[o];
+    check_bf16 (what, k, d, KM_METRIC_SQUARED_EUCLIDEAN, c, x, n);
+    g_free (what);
+    g_free (c);
+    g_free (x);
+  }
+  for (o = 0; o < G_N_ELEMENTS (scales); o++) {
+    gchar *what = g_strdup_printf ("scale %g", scales[o]);
+
+    c = kmt_gaussian_matrix (&rng, k, d, 1.0);
+    x = points_near (&rng, c, k, d, n, 0.3);
+    /* Only the points scaled, then the centers too. */
+    for (i = 0; i < n * d; i++)
+      x[i] *= (gfloat) scales[o];
+    check_bf16 (what, k, d, KM_METRIC_SQUARED_EUCLIDEAN, c, x, n);
+    for (i = 0; i < k * d; i++)
+      c[i] *= (gfloat) scales[o];
+    check_bf16 (what, k, d, KM_METRIC_SQUARED_EUCLIDEAN, c, x, n);
+    g_free (what);
+    g_free (c);
+    g_free (x);
+  }
+
+  /* Mixed magnitudes in one point, and infinite coordinates. */
+  c = kmt_gaussian_matrix (&rng, k, d, 1.0);
+  x = points_near (&rng, c, k, d, n, 0.3);
+  for (i = 0; i < n; i++) {
+    x[i * d + i % d] *= (gfloat) (i % 2 ? 1e15 : 1e-38);
+    if (i % 97 == 0)
+      x[i * d + (i + 1) % d] = i % 2 ? INFINITY : -INFINITY;
+  }
+  check_bf16 ("mixed magnitudes", k, d, KM_METRIC_SQUARED_EUCLIDEAN, c, x, n);
+  g_free (c);
+  g_free (x);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -346,6 +612,9 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/split-invariant", test_split_invariant);
   g_test_add_func ("/kernels/concurrent-callers", test_concurrent_callers);
   g_test_add_func ("/kernels/trainer-isas-agree", test_trainer_isas_agree);
+  g_test_add_func ("/kernels/bf16-random", test_bf16_random);
+  g_test_add_func ("/kernels/bf16-near-ties", test_bf16_near_ties);
+  g_test_add_func ("/kernels/bf16-extreme-values", test_bf16_extreme_values);
 
   return g_test_run ();
 }

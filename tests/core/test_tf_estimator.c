@@ -5,6 +5,21 @@
  * exactly. */
 #include "kmtest.h"
 
+/* The estimator's exact rules (docs/algorithm.md §1.4), set explicitly
+ * although km_config_init() gives them too: the first batch is the init
+ * sample, random init draws with replacement, initial weight 1, no
+ * reassignment, 2 k-means++ retries. */
+static void
+tf_exact_config (KmConfig * cfg)
+{
+  km_config_init (cfg);
+  cfg->init_size = 0;
+  cfg->init_sampling = KM_INIT_SAMPLING_WITH_REPLACEMENT;
+  cfg->initial_count = 1.0;
+  cfg->reassignment_ratio = 0.0;
+  cfg->kmeans_plus_plus_retries = 2;
+}
+
 #define A_TRUE_SCORE 792093.0
 #define B_TRUE_SCORE 0.0027141571
 #define B_KPP_TRUE_SCORE 0.0016202927
@@ -166,7 +181,7 @@ a_trainer (const Variant * v, guint64 seed)
 {
   KmConfig cfg;
 
-  km_config_init (&cfg);
+  tf_exact_config (&cfg);
   cfg.k = 5;
   cfg.d = 2;
   cfg.init = KM_INIT_KMEANS_PLUS_PLUS;
@@ -250,7 +265,7 @@ test_a_monitor (void)
     KmTrainer *t;
     guint steps = 0;
 
-    km_config_init (&cfg);
+    tf_exact_config (&cfg);
     cfg.k = 5;
     cfg.d = 2;
     cfg.init = KM_INIT_KMEANS_PLUS_PLUS;
@@ -376,7 +391,7 @@ b_trainer (const Variant * v, guint k, KmInit init, guint64 seed)
 {
   KmConfig cfg;
 
-  km_config_init (&cfg);
+  tf_exact_config (&cfg);
   cfg.k = k;
   cfg.d = 2;
   cfg.metric = KM_METRIC_COSINE;
@@ -532,7 +547,7 @@ multi_stage_trainer (guint k, KmInit init)
 {
   KmConfig cfg;
 
-  km_config_init (&cfg);
+  tf_exact_config (&cfg);
   cfg.k = k;
   cfg.d = 2;
   cfg.init = init;
@@ -600,7 +615,7 @@ test_queues (void)
   KmModel *m;
   guint i;
 
-  km_config_init (&cfg);
+  tf_exact_config (&cfg);
   cfg.k = 5;
   cfg.d = 3;
   t = kmt_trainer_new (&cfg);

@@ -23,7 +23,9 @@ PLUGIN_DIR = os.path.join(BUILD_ROOT, "plugin")
 # Longest any single gst-launch-1.0 run may take before it counts as hung.
 COMMAND_TIMEOUT = 120
 
-HEADER_SIZE = 144
+HEADER_SIZE = 144  # the shortest: format 1
+# (format version, header size) of the formats a trainer reads.
+HEADER_SIZES = {(1, 144), (2, 168)}
 DIGEST_SIZE = 32
 
 
@@ -75,13 +77,17 @@ class Checkpoint:
         if d[:8] != b"GKMCKPT\0":
             return "bad magic"
         version, header_size, self.k, self.d = struct.unpack_from("<4I", d, 8)
-        if version != 1 or header_size != HEADER_SIZE:
+        if (version, header_size) not in HEADER_SIZES:
             return "format version %d, header %d" % (version, header_size)
         self.flags, = struct.unpack_from("<I", d, 32)
         self.step, self.version = struct.unpack_from("<2Q", d, 72)
+        # Format 2: the points gathered for initialisation follow.
+        sample = 0
+        if version >= 2:
+            sample, = struct.unpack_from("<I", d, 160)
         copies = 2 if self.flags & 16 else 1
-        size = (HEADER_SIZE + copies * (8 * self.k + 4 * self.k * self.d)
-                + DIGEST_SIZE)
+        size = (header_size + copies * (8 * self.k + 4 * self.k * self.d)
+                + 4 * sample * self.d + DIGEST_SIZE)
         if len(d) != size:
             return "%d bytes but the header describes %d" % (len(d), size)
         if hashlib.sha256(d[:-DIGEST_SIZE]).digest() != d[-DIGEST_SIZE:]:

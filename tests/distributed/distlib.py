@@ -290,13 +290,16 @@ class Pipeline:
 
 
 class Reference:
-    """One kmeans-train fed from an appsrc, one buffer per step."""
+    """One kmeans-train fed from an appsrc, one buffer per step; without
+    the rules the hub cannot apply to sums (docs/algorithm.md §2.6: no
+    reassignment; the hub's init batch is its own init-size)."""
 
     def __init__(self, d, props, centers=None):
         self.d = d
         self.p = Pipeline(
             "appsrc name=src format=time caps=application/x-points,"
-            "format=F32LE,dimensions=%d ! kmeans-train name=train %s ! "
+            "format=F32LE,dimensions=%d ! kmeans-train name=train "
+            "init-size=0 reassignment-ratio=0 %s ! "
             "fakesink sync=false" % (d, props))
         self.train = self.p.element("train")
         self.src = self.p.element("src")

@@ -14,6 +14,14 @@
 #include <gst/gst.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <glib/gstdio.h>
+
+#include "kmgauss.h"
+
+/* SHA-256 of the F32LE stream of seed 42, 3 clusters, 4 dimensions, three
+ * buffers of 64 points (test_stream_is_exactly_specified). */
+#define GOLDEN_SHA256 \
+    "1d5fb432160cafaba525cf76b4e58b69c802f9fdc2d06561f8e9344ad21b02c9"
 
 /* A harness around a configured, not yet started kmeans-testsrc. */
 static GstHarness *
@@ -108,6 +116,44 @@ stream_bytes (guint64 seed, const gchar * sink_caps, guint num_buffers)
   g_ptr_array_unref (buffers);
   gst_harness_teardown (h);
   return bytes;
+}
+
+/* The stream of a source with @props after gst_parse_launch's syntax, run
+ * by gst-launch-1.0 in a child process with @isa as KMEANS_ISA (NULL:
+ * unset), as the bytes of its file. */
+static GBytes *
+launch_stream_bytes (const gchar * props, const gchar * isa)
+{
+  gchar *dir = g_dir_make_tmp ("kmeanstestsrc-XXXXXX", NULL);
+  gchar *file = g_build_filename (dir, "points.bin", NULL);
+  gchar *launch = g_find_program_in_path ("gst-launch-1.0");
+  gchar *cmd, *contents = NULL, *err = NULL;
+  gchar **argv = NULL, **envp = g_get_environ ();
+  gsize len = 0;
+  gint status = -1;
+
+  fail_unless (dir != NULL && launch != NULL, "no gst-launch-1.0");
+  cmd = g_strdup_printf ("%s -q kmeans-testsrc %s ! filesink location=%s",
+      launch, props, file);
+  fail_unless (g_shell_parse_argv (cmd, NULL, &argv, NULL));
+  envp = isa ? g_environ_setenv (envp, "KMEANS_ISA", isa, TRUE) :
+      g_environ_unsetenv (envp, "KMEANS_ISA");
+  envp = g_environ_unsetenv (envp, "GST_TRACERS");
+  fail_unless (g_spawn_sync (NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL,
+          NULL, &err, &status, NULL));
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s: %s", cmd, err);
+  fail_unless (g_file_get_contents (file, &contents, &len, NULL));
+
+  g_unlink (file);
+  g_rmdir (dir);
+  g_free (err);
+  g_free (cmd);
+  g_strfreev (argv);
+  g_strfreev (envp);
+  g_free (launch);
+  g_free (file);
+  g_free (dir);
+  return g_bytes_new_take (contents, len);
 }
 
 GST_START_TEST (test_true_centers_empty_before_start)
@@ -241,6 +287,104 @@ GST_START_TEST (test_same_seed_same_stream)
   g_byte_array_unref (a);
   g_byte_array_unref (b);
   g_byte_array_unref (c);
+}
+
+GST_END_TEST;
+
+/* The exact bytes of one stream: a stream that changes on another machine
+ * or compiler, or by a change of the generator, fails here.  This stream
+ * is the one of gst-kmeans 0.2 (core/kmgauss.h); it changed once, from the
+ * libm-based generator of 0.1. */
+GST_START_TEST (test_stream_is_exactly_specified)
+{
+  GByteArray *a = stream_bytes (42, NULL, 3);
+  gchar *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, a->data,
+      a->len);
+  const gfloat *x = (const gfloat *) a->data;
+
+  GST_INFO ("first values %.9g %.9g %.9g %.9g", x[0], x[1], x[2], x[3]);
+  fail_unless_equals_string (sum, GOLDEN_SHA256);
+
+  g_free (sum);
+  g_byte_array_unref (a);
+}
+
+GST_END_TEST;
+
+/* The portable C and every SIMD level of this CPU give the same bits, in
+ * process (each level called directly) and through the element in a
+ * child process with KMEANS_ISA=generic. */
+GST_START_TEST (test_portable_path_same_bytes)
+{
+  const gchar *props = "seed=77 clusters=64 dimensions=16 "
+      "points-per-buffer=1000 num-buffers=5 drift=3";
+  GBytes *native = launch_stream_bytes (props, NULL);
+  GBytes *generic = launch_stream_bytes (props, "generic");
+  GstHarness *h = testsrc_new ("seed", (guint64) 77, "clusters", 64,
+      "dimensions", 16, "points-per-buffer", 1000, "num-buffers", 5,
+      "drift", 3.0, NULL);
+  GByteArray *here = g_byte_array_new ();
+  GPtrArray *buffers = run_to_eos (h, NULL, NULL, NULL);
+  gfloat portable[KM_GAUSS_BLOCK], simd[KM_GAUSS_BLOCK];
+  guint level, levels = 0, i;
+
+  concat_buffers (buffers, here);
+  fail_unless_equals_int (g_bytes_get_size (native), 5 * 1000 * 16 * 4);
+  fail_unless (g_bytes_equal (native, generic),
+      "KMEANS_ISA=generic changed the stream");
+  fail_unless (g_bytes_get_size (native) == here->len
+      && memcmp (g_bytes_get_data (native, NULL), here->data,
+          here->len) == 0, "gst-launch and the harness differ");
+
+  for (level = 0; level <= 2; level++) {
+    for (i = 0; i < 200; i++) {
+      guint64 key = km_gauss_key (i, KM_GAUSS_STREAM_NOISE);
+      guint64 block = (guint64) i * G_GUINT64_CONSTANT (0x1234567890b);
+
+      fail_unless (km_gauss_block_at_level (key, block, portable, 0));
+      if (!km_gauss_block_at_level (key, block, simd, level))
+        break;
+      fail_unless (memcmp (portable, simd, sizeof portable) == 0,
+          "level %u, block %u differs", level, i);
+    }
+    levels += i == 200;
+  }
+  GST_INFO ("%u SIMD levels compared", levels);
+  fail_unless (levels >= 1);
+
+  g_byte_array_unref (here);
+  g_ptr_array_unref (buffers);
+  gst_harness_teardown (h);
+  g_bytes_unref (native);
+  g_bytes_unref (generic);
+}
+
+GST_END_TEST;
+
+/* Values depend on the point index only: the same points in other
+ * buffers are the same bytes (with drift too). */
+GST_START_TEST (test_stream_independent_of_buffer_size)
+{
+  GByteArray *bytes[2];
+  const guint per_buffer[2] = { 60, 7 }, num_buffers[2] = { 7, 60 };
+  guint r;
+
+  for (r = 0; r < 2; r++) {
+    GstHarness *h = testsrc_new ("seed", (guint64) 8, "clusters", 3,
+        "dimensions", 5, "drift", 2.5, "points-per-buffer", per_buffer[r],
+        "num-buffers", num_buffers[r], NULL);
+    GPtrArray *buffers = run_to_eos (h, NULL, NULL, NULL);
+
+    bytes[r] = g_byte_array_new ();
+    concat_buffers (buffers, bytes[r]);
+    g_ptr_array_unref (buffers);
+    gst_harness_teardown (h);
+  }
+  fail_unless_equals_int (bytes[0]->len, 420 * 5 * 4);
+  fail_unless_equals_int (bytes[1]->len, bytes[0]->len);
+  fail_unless (memcmp (bytes[0]->data, bytes[1]->data, bytes[0]->len) == 0);
+  g_byte_array_unref (bytes[0]);
+  g_byte_array_unref (bytes[1]);
 }
 
 GST_END_TEST;
@@ -437,6 +581,102 @@ GST_START_TEST (test_zero_spread_points_are_true_centers)
   for (c = 0; c < k; c++)
     fail_unless (counts[c] > 50 && counts[c] < 150, "cluster %u: %u points",
         c, counts[c]);
+
+  g_free (centers);
+  g_ptr_array_unref (buffers);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Index of the true center nearest to @x. */
+static guint
+nearest_center (const gdouble * x, const gdouble * centers, guint k, guint d)
+{
+  guint c, j, best = 0;
+  gdouble best_dist = G_MAXDOUBLE;
+
+  for (c = 0; c < k; c++) {
+    gdouble dist = 0.0;
+
+    for (j = 0; j < d; j++)
+      dist += (x[j] - centers[c * d + j]) * (x[j] - centers[c * d + j]);
+    if (dist < best_dist) {
+      best_dist = dist;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/* Per cluster and axis: count, mean and variance, and the share of
+ * standardised values beyond 1, 2 and 3, each within 5 standard errors
+ * of its expectation under the documented model.  Centers 1000 apart on
+ * average and spread 1.5: the nearest center is the true one. */
+GST_START_TEST (test_cluster_statistics)
+{
+  enum
+  { K = 5, D = 4, PER_BUFFER = 5000, BUFFERS = 40 };
+  const gdouble spread = 1.5, n = PER_BUFFER * BUFFERS;
+  const gdouble tail[3] = { 0.31731050786291415, 0.04550026389635842,
+    0.0026997960632601866
+  };
+  GstHarness *h = testsrc_new ("clusters", K, "dimensions", D,
+      "spread", spread, "center-range", 1000.0, "points-per-buffer",
+      PER_BUFFER, "num-buffers", BUFFERS, "seed", (guint64) 1234, NULL);
+  gdouble *centers, sum[K][D] = { {0} }, sum2[K][D] = { {0} };
+  gdouble count[K] = { 0 }, beyond[3] = { 0 };
+  guint ck, cd, b, p, c, j, t;
+  GPtrArray *buffers;
+
+  gst_harness_set_sink_caps_str (h, "application/x-points, format=F64LE");
+  buffers = run_to_eos (h, &centers, &ck, &cd);
+  fail_unless_equals_int (ck, K);
+  fail_unless_equals_int (cd, D);
+  for (b = 0; b < buffers->len; b++) {
+    GstMapInfo map;
+    const gdouble *x;
+
+    gst_buffer_map (g_ptr_array_index (buffers, b), &map, GST_MAP_READ);
+    x = (const gdouble *) map.data;
+    for (p = 0; p < PER_BUFFER; p++, x += D) {
+      c = nearest_center (x, centers, K, D);
+      count[c]++;
+      for (j = 0; j < D; j++) {
+        gdouble z = (x[j] - centers[c * D + j]) / spread;
+
+        sum[c][j] += z;
+        sum2[c][j] += z * z;
+        for (t = 0; t < 3; t++)
+          beyond[t] += fabs (z) > t + 1;
+      }
+    }
+    gst_buffer_unmap (g_ptr_array_index (buffers, b), &map);
+  }
+
+  for (c = 0; c < K; c++) {
+    gdouble expect = n / K, sd = sqrt (n * (1.0 / K) * (1.0 - 1.0 / K));
+
+    fail_unless (fabs (count[c] - expect) < 5 * sd, "cluster %u: %g points",
+        c, count[c]);
+    for (j = 0; j < D; j++) {
+      gdouble mean = sum[c][j] / count[c];
+      gdouble var = (sum2[c][j] - count[c] * mean * mean) / (count[c] - 1);
+
+      /* Standard errors of a N(0, 1) sample's mean and variance. */
+      fail_unless (fabs (mean) < 5 / sqrt (count[c]),
+          "cluster %u axis %u: mean %g spreads", c, j, mean);
+      fail_unless (fabs (var - 1.0) < 5 * sqrt (2.0 / (count[c] - 1)),
+          "cluster %u axis %u: variance %g spread^2", c, j, var);
+    }
+  }
+  /* Gaussian tails: binomial shares of all n * D values. */
+  for (t = 0; t < 3; t++) {
+    gdouble share = beyond[t] / (n * D);
+
+    fail_unless (fabs (share - tail[t]) < 5 * sqrt (tail[t] * (1 - tail[t])
+            / (n * D)), "|z| > %u: %g, expected %g", t + 1, share, tail[t]);
+  }
 
   g_free (centers);
   g_ptr_array_unref (buffers);
@@ -710,12 +950,16 @@ kmeanstestsrc_suite (void)
   tcase_add_test (tc, test_other_dimensions_not_negotiated);
   tcase_add_test (tc, test_buffer_sizes_and_offsets);
   tcase_add_test (tc, test_same_seed_same_stream);
+  tcase_add_test (tc, test_stream_is_exactly_specified);
+  tcase_add_test (tc, test_portable_path_same_bytes);
+  tcase_add_test (tc, test_stream_independent_of_buffer_size);
   tcase_add_test (tc, test_same_seed_same_true_centers);
   tcase_add_test (tc, test_f64_is_f32_in_double_precision);
   tcase_add_test (tc, test_timestamps_integral_rate);
   tcase_add_test (tc, test_timestamps_fractional_rate);
   tcase_add_test (tc, test_single_blob_statistics);
   tcase_add_test (tc, test_zero_spread_points_are_true_centers);
+  tcase_add_test (tc, test_cluster_statistics);
   tcase_add_test (tc, test_drift_moves_true_centers);
   tcase_add_test (tc, test_drift_moves_the_points);
   tcase_add_test (tc, test_drift_change_is_continuous);

@@ -610,6 +610,95 @@ GST_START_TEST (test_init_file)
 
 GST_END_TEST;
 
+/* init-size gathers across buffers: 20 buffers of 10 points with
+ * init-size=200 give the kmeans++ centers the core chooses from one batch
+ * of those 200 points; the 21st buffer is the first step. */
+GST_START_TEST (test_init_size_gathers)
+{
+  gfloat pts[210 * 2];
+  gdouble got[8 * 2];
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  KmConfig cfg;
+  KmTrainer *core;
+  KmModel *model;
+  const gfloat *want;
+  guint b, k, d, j;
+
+  make_points (pts, 210, 11);
+  h = start_harness (new_train (bus, "num-clusters", 8, "init",
+          KM_INIT_KMEANS_PLUS_PLUS, "init-size", 200, "seed",
+          (guint64) 5, NULL), CAPS_F32_2D);
+  for (b = 0; b < 20; b++) {
+    push_points (h, pts + b * 20, 20);
+    fail_unless_equals_uint64 (get_u64 (h->element, "model-version"),
+        b == 19 ? 1 : 0);
+  }
+  push_points (h, pts + 400, 20);
+  fail_unless_equals_uint64 (get_u64 (h->element, "steps"), 1);
+  fail_unless_equals_uint64 (get_u64 (h->element, "points"), 10);
+
+  /* The element's other defaults (retries 2 + ln k) on one batch. */
+  km_config_init (&cfg);
+  cfg.k = 8;
+  cfg.d = 2;
+  cfg.init = KM_INIT_KMEANS_PLUS_PLUS;
+  cfg.seed = 5;
+  cfg.kmeans_plus_plus_retries = -1;
+  core = km_trainer_new (&cfg, NULL);
+  fail_unless (km_trainer_feed (core, pts, 200, NULL, NULL) == KM_FEED_INIT);
+  /* The element made one step since: replay it. */
+  fail_unless (km_trainer_feed (core, pts + 400, 10, NULL, NULL) ==
+      KM_FEED_TRAINED);
+  model = km_trainer_get_model (core);
+  want = km_model_get_centers (model);
+  k = get_centers (h->element, got, G_N_ELEMENTS (got), &d);
+  fail_unless_equals_int (k, 8);
+  for (j = 0; j < 16; j++)
+    fail_unless_equals_float (got[j], want[j]);
+  km_model_unref (model);
+  km_trainer_free (core);
+  gst_harness_teardown (h);
+  drop_bus (bus);
+}
+
+GST_END_TEST;
+
+/* A center given far from every point is moved among the points by
+ * reassignment (the default ratio), counted in the property, in the
+ * progress message and by kmeans-reassigned. */
+GST_START_TEST (test_reassignment_moves_far_center)
+{
+  static const gfloat centers[] = { 0, 0, 10, 10, 5000, 5000 };
+  gfloat pts[100 * 2];
+  gdouble got[3 * 2];
+  GstBus *bus = gst_bus_new ();
+  GstElement *train = new_train (bus, "num-clusters", 3,
+      "progress-interval", 1, NULL);
+  GstHarness *h;
+  GList *msgs;
+  guint s, d;
+
+  set_initial_centers (train, centers, 3, 2);
+  h = start_harness (train, CAPS_F32_2D);
+  /* 10·k = 30 points per check: every step of 50 points checks; the far
+   * center's count 1 is starved once the largest passes 100. */
+  for (s = 0; s < 8; s++) {
+    make_points (pts, 50, 40 + s);
+    push_points (h, pts, 100);
+  }
+  fail_unless (get_u64 (h->element, "reassignments") >= 1);
+  get_centers (h->element, got, G_N_ELEMENTS (got), &d);
+  fail_unless (fabs (got[4]) < 20 && fabs (got[5]) < 20);
+  msgs = pop_messages (bus, "kmeans-reassigned");
+  fail_unless (msgs != NULL);
+  free_messages (msgs);
+  gst_harness_teardown (h);
+  drop_bus (bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_kmeans_plus_plus_batch_too_small)
 {
   static const gfloat pts[] = { 1, 2, 3, 4 };
@@ -1428,7 +1517,18 @@ GST_START_TEST (test_properties)
   g_object_get (train, "progress-interval", &u, NULL);
   fail_unless_equals_int (u, 10);
   g_object_get (train, "kmeans-plus-plus-retries", &i, NULL);
-  fail_unless_equals_int (i, 2);
+  fail_unless_equals_int (i, -1);
+  g_object_get (train, "init-size", &u, NULL);
+  fail_unless_equals_int (u, 0);
+  g_object_get (train, "init-sampling", &i, NULL);
+  fail_unless_equals_int (i, KM_INIT_SAMPLING_WITHOUT_REPLACEMENT);
+  g_object_get (train, "reassignment-ratio", &x, NULL);
+  fail_unless_equals_float (x, 0.01);
+  g_object_get (train, "reassignment-sampling", &i, NULL);
+  fail_unless_equals_int (i, KM_REASSIGN_SAMPLING_DISTANCE);
+  g_object_get (train, "initial-weight", &x, NULL);
+  fail_unless_equals_float (x, 1.0);
+  fail_unless_equals_uint64 (get_u64 (train, "reassignments"), 0);
   g_object_get (train, "decay-factor", &x, NULL);
   fail_unless_equals_float (x, 1.0);
   g_object_get (train, "mini-batch", &b, NULL);
@@ -1513,6 +1613,8 @@ kmeanstrain_suite (void)
   tcase_add_test (tc, test_checkpoint_dimensions_must_match_caps);
   tcase_add_test (tc, test_cosine);
   tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_init_size_gathers);
+  tcase_add_test (tc, test_reassignment_moves_far_center);
   tcase_add_test (tc, test_invalid_config_fails_start);
   return s;
 }

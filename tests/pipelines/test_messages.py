@@ -184,6 +184,10 @@ def produce_everything(tmp):
     # A tolerance any second step meets: kmeans-converged.
     run(seen, (src % 10) + " ! kmeans-train num-clusters=3 "
         "relative-tolerance=1000 ! fakesink name=sink")
+    # A center given far from the points is starved: kmeans-reassigned.
+    run(seen, (src % 10) + " ! kmeans-train num-clusters=4 "
+        "initial-centers-value=\"<<-5.0,-5.0>,<5.0,-5.0>,<0.0,5.0>,"
+        "<1000000.0,1000000.0>>\" ! fakesink name=sink")
     # The checkpoint loaded by each element that reads one; assign and
     # score send it on as the model event.
     for element in ("kmeans-assign", "kmeans-score", "kmeans-viz"):

@@ -407,7 +407,7 @@ class BadInputTest(ToolTest):
     def test_corrupt_checkpoint(self):
         bad = self.path("bad.ckpt")
         shutil.copy(self.good, bad)
-        flip_byte(bad, 0xa2)
+        flip_byte(bad, 0xba)  # past the 168-byte header of format 2
         for cmd in (["show", bad], ["show", "--json", bad],
                     ["export", bad, "-f", "csv"]):
             self.assert_error(tool(*cmd), "checksum mismatch")

@@ -65,6 +65,30 @@ static const GEnumValue time_unit_values[] = {
 DEFINE_ENUM_TYPE (gst_kmeans_time_unit_get_type, "GstKMeansTimeUnit",
     time_unit_values);
 
+static const GEnumValue init_sampling_values[] = {
+  {KM_INIT_SAMPLING_WITH_REPLACEMENT,
+        "Draw the k rows independently: duplicates possible (the estimator)",
+      "with-replacement"},
+  {KM_INIT_SAMPLING_WITHOUT_REPLACEMENT, "Draw k distinct rows",
+      "without-replacement"},
+  {0, NULL, NULL}
+};
+
+DEFINE_ENUM_TYPE (gst_kmeans_init_sampling_get_type, "GstKMeansInitSampling",
+    init_sampling_values);
+
+static const GEnumValue reassignment_sampling_values[] = {
+  {KM_REASSIGN_SAMPLING_UNIFORM, "Any point of the batch, uniformly "
+        "(scikit-learn)", "uniform"},
+  {KM_REASSIGN_SAMPLING_DISTANCE, "A point of the batch with probability "
+        "proportional to its squared distance to its nearest center",
+      "distance"},
+  {0, NULL, NULL}
+};
+
+DEFINE_ENUM_TYPE (gst_kmeans_reassignment_sampling_get_type,
+    "GstKMeansReassignmentSampling", reassignment_sampling_values);
+
 static const GEnumValue on_bad_input_values[] = {
   {GST_KMEANS_ON_BAD_INPUT_ERROR, "Post an error and stop the stream",
       "error"},

@@ -21,6 +21,11 @@ GType gst_kmeans_init_get_type (void);  /* KmInit: random, kmeans++, file */
 #define GST_TYPE_KMEANS_INIT (gst_kmeans_init_get_type ())
 GType gst_kmeans_time_unit_get_type (void);     /* KmTimeUnit */
 #define GST_TYPE_KMEANS_TIME_UNIT (gst_kmeans_time_unit_get_type ())
+GType gst_kmeans_init_sampling_get_type (void); /* KmInitSampling */
+#define GST_TYPE_KMEANS_INIT_SAMPLING (gst_kmeans_init_sampling_get_type ())
+GType gst_kmeans_reassignment_sampling_get_type (void); /* KmReassignSampling */
+#define GST_TYPE_KMEANS_REASSIGNMENT_SAMPLING \
+    (gst_kmeans_reassignment_sampling_get_type ())
 
 /* What kmeans-assign / kmeans-score do with points before any model. */
 typedef enum

@@ -20,12 +20,19 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_train_settings_debug);
 #define DEFAULT_SEED 0
 #define DEFAULT_MINI_BATCH TRUE
 #define DEFAULT_STEPS_PER_SYNC 1
-#define DEFAULT_KMEANS_PLUS_PLUS_RETRIES 2
+#define DEFAULT_KMEANS_PLUS_PLUS_RETRIES -1
 #define DEFAULT_RELATIVE_TOLERANCE 0.0
 #define DEFAULT_DECAY_FACTOR 1.0
 #define DEFAULT_HALF_LIFE 0.0
 #define DEFAULT_TIME_UNIT KM_TIME_UNIT_BATCHES
 #define DEFAULT_CHECKPOINT_LOCATION NULL
+/* docs/algorithm.md §1.4: measured to give the best clusters; the
+ * estimator's values are with-replacement, 1, 0 and 0. */
+#define DEFAULT_INIT_SAMPLING KM_INIT_SAMPLING_WITHOUT_REPLACEMENT
+#define DEFAULT_INITIAL_WEIGHT 1.0
+#define DEFAULT_INIT_SIZE 0
+#define DEFAULT_REASSIGNMENT_RATIO 0.01
+#define DEFAULT_REASSIGNMENT_SAMPLING KM_REASSIGN_SAMPLING_DISTANCE
 
 /* A static library has no plugin_init: registered on first use. */
 static void
@@ -61,6 +68,18 @@ gst_kmeans_train_settings_init (GstKMeansTrainSettings * s)
   s->half_life = DEFAULT_HALF_LIFE;
   s->time_unit = DEFAULT_TIME_UNIT;
   s->checkpoint_location = g_strdup (DEFAULT_CHECKPOINT_LOCATION);
+  s->init_sampling = DEFAULT_INIT_SAMPLING;
+  s->initial_weight = DEFAULT_INITIAL_WEIGHT;
+  s->init_size = DEFAULT_INIT_SIZE;
+  s->reassignment_ratio = DEFAULT_REASSIGNMENT_RATIO;
+  s->reassignment_sampling = DEFAULT_REASSIGNMENT_SAMPLING;
+}
+
+void
+gst_kmeans_train_settings_without_points (GstKMeansTrainSettings * s)
+{
+  s->init_size = 0;
+  s->reassignment_ratio = 0.0;
 }
 
 void
@@ -135,9 +154,12 @@ install_initialisation (GObjectClass * klass, guint first, GParamFlags flags)
    * GstKMeansTrain:init:
    *
    * How the initial centers are chosen.  random takes the points of the
-   * first batch (all of them while fewer than k are needed, otherwise k
-   * drawn with replacement); kmeans++ runs k-means++ on the first batch,
-   * which must hold at least num-clusters points; file uses
+   * init sample (all of them while fewer than k are needed, otherwise k
+   * drawn as #GstKMeansTrain:init-sampling says); kmeans++ runs k-means++
+   * on the init sample, which must hold at least num-clusters points.  The
+   * init sample is the first batch, or the first
+   * #GstKMeansTrain:init-size points when the first batch is smaller; file
+   * uses
    * #GstKMeansTrain:initial-centers.  Ignored when resuming from a
    * checkpoint or when #GstKMeansTrain:initial-centers-value is set.
    */
@@ -172,6 +194,20 @@ install_initialisation (GObjectClass * klass, guint first, GParamFlags flags)
       g_param_spec_enum ("distance-metric", "Distance metric",
           "Distance used to assign points to centers", GST_TYPE_KMEANS_METRIC,
           DEFAULT_DISTANCE_METRIC, flags));
+
+  install (klass, first, GST_KMEANS_TRAIN_PROP_INIT_SAMPLING,
+      g_param_spec_enum ("init-sampling", "Init sampling",
+          "How init=random draws k rows from a larger sample: "
+          "without-replacement never repeats a point (with-replacement is "
+          "the TF estimator's)", GST_TYPE_KMEANS_INIT_SAMPLING,
+          DEFAULT_INIT_SAMPLING, flags));
+
+  install (klass, first, GST_KMEANS_TRAIN_PROP_INITIAL_WEIGHT,
+      g_param_spec_double ("initial-weight", "Initial weight",
+          "Count each initial center (given or chosen) starts with in "
+          "mini-batch with steps-per-sync=1, as if it were that many points "
+          "(1 = the TF estimator; 0 = scikit-learn: the first points replace "
+          "it)", 0.0, G_MAXDOUBLE, DEFAULT_INITIAL_WEIGHT, flags));
 
   install (klass, first, GST_KMEANS_TRAIN_PROP_SEED,
       g_param_spec_uint64 ("seed", "Seed",
@@ -232,6 +268,54 @@ install_updates (GObjectClass * klass, guint first, const gchar * what,
           DEFAULT_TIME_UNIT, flags));
 }
 
+/* The rules that need the points themselves, not only their sums. */
+static void
+install_point_rules (GObjectClass * klass, guint first, GParamFlags flags)
+{
+  /**
+   * GstKMeansTrain:init-size:
+   *
+   * Points random and kmeans++ initialisation choose from, gathered across
+   * buffers and batches (at most init-size x dimensions floats are kept):
+   * a first batch of at least that many points is the sample by itself.
+   * The gathered points are used for initialisation only, like the
+   * estimator's first batch; training starts with the next batch.  A
+   * stream that ends before the sample is complete is initialised from
+   * what was gathered.  0 = the first batch only (the TF estimator).
+   */
+  install (klass, first, GST_KMEANS_TRAIN_PROP_INIT_SIZE,
+      g_param_spec_uint ("init-size", "Init size",
+          "Points random and kmeans++ init choose from, gathered across "
+          "buffers (a larger first batch is used whole); they are not "
+          "trained on (0 = the first batch, the TF estimator)", 0,
+          G_MAXINT32, DEFAULT_INIT_SIZE, flags));
+
+  /**
+   * GstKMeansTrain:reassignment-ratio:
+   *
+   * In mini-batch with steps-per-sync=1, every 10 x num-clusters points,
+   * a center whose count is below this fraction of the largest count is
+   * moved to a point of the current batch and given the smallest count of
+   * the others, at most a tenth of the centers at a time
+   * (docs/algorithm.md §2.6).  Each move is counted in
+   * #GstKMeansTrain:reassignments and posted as `kmeans-reassigned`.
+   * 0 = never (the TF estimator).  No effect in full batch or with
+   * steps-per-sync > 1.
+   */
+  install (klass, first, GST_KMEANS_TRAIN_PROP_REASSIGNMENT_RATIO,
+      g_param_spec_double ("reassignment-ratio", "Reassignment ratio",
+          "Mini-batch, steps-per-sync=1: a center whose count falls below "
+          "this fraction of the largest is moved to a point of the batch "
+          "(0 = never, the TF estimator)", 0.0, G_MAXDOUBLE,
+          DEFAULT_REASSIGNMENT_RATIO, flags));
+
+  install (klass, first, GST_KMEANS_TRAIN_PROP_REASSIGNMENT_SAMPLING,
+      g_param_spec_enum ("reassignment-sampling", "Reassignment sampling",
+          "How the point a starved center moves to is drawn from the batch",
+          GST_TYPE_KMEANS_REASSIGNMENT_SAMPLING,
+          DEFAULT_REASSIGNMENT_SAMPLING, flags));
+}
+
 void
 gst_kmeans_train_settings_install (GObjectClass * klass, guint first_prop_id,
     const gchar * what)
@@ -241,6 +325,8 @@ gst_kmeans_train_settings_install (GObjectClass * klass, guint first_prop_id,
 
   install_initialisation (klass, first_prop_id, flags);
   install_updates (klass, first_prop_id, what, flags);
+  if (what == NULL)
+    install_point_rules (klass, first_prop_id, flags);
 
   install (klass, first_prop_id, GST_KMEANS_TRAIN_PROP_CHECKPOINT_LOCATION,
       g_param_spec_string ("checkpoint-location", "Checkpoint location",
@@ -251,6 +337,8 @@ gst_kmeans_train_settings_install (GObjectClass * klass, guint first_prop_id,
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_INIT, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_METRIC, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_TIME_UNIT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_INIT_SAMPLING, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_REASSIGNMENT_SAMPLING, 0);
 }
 
 /* The property of @prop_id, or -1 if it is none of these. */
@@ -312,6 +400,21 @@ gst_kmeans_train_settings_set_property (GstKMeansTrainSettings * s,
       g_free (s->checkpoint_location);
       s->checkpoint_location = g_value_dup_string (value);
       break;
+    case GST_KMEANS_TRAIN_PROP_INIT_SAMPLING:
+      s->init_sampling = g_value_get_enum (value);
+      break;
+    case GST_KMEANS_TRAIN_PROP_INITIAL_WEIGHT:
+      s->initial_weight = g_value_get_double (value);
+      break;
+    case GST_KMEANS_TRAIN_PROP_INIT_SIZE:
+      s->init_size = g_value_get_uint (value);
+      break;
+    case GST_KMEANS_TRAIN_PROP_REASSIGNMENT_RATIO:
+      s->reassignment_ratio = g_value_get_double (value);
+      break;
+    case GST_KMEANS_TRAIN_PROP_REASSIGNMENT_SAMPLING:
+      s->reassignment_sampling = g_value_get_enum (value);
+      break;
     default:
       return FALSE;
   }
@@ -365,6 +468,21 @@ gst_kmeans_train_settings_get_property (const GstKMeansTrainSettings * s,
     case GST_KMEANS_TRAIN_PROP_CHECKPOINT_LOCATION:
       g_value_set_string (value, s->checkpoint_location);
       break;
+    case GST_KMEANS_TRAIN_PROP_INIT_SAMPLING:
+      g_value_set_enum (value, s->init_sampling);
+      break;
+    case GST_KMEANS_TRAIN_PROP_INITIAL_WEIGHT:
+      g_value_set_double (value, s->initial_weight);
+      break;
+    case GST_KMEANS_TRAIN_PROP_INIT_SIZE:
+      g_value_set_uint (value, s->init_size);
+      break;
+    case GST_KMEANS_TRAIN_PROP_REASSIGNMENT_RATIO:
+      g_value_set_double (value, s->reassignment_ratio);
+      break;
+    case GST_KMEANS_TRAIN_PROP_REASSIGNMENT_SAMPLING:
+      g_value_set_enum (value, s->reassignment_sampling);
+      break;
     default:
       return FALSE;
   }
@@ -396,6 +514,11 @@ fill_config (const GstKMeansTrainSettings * s, guint d, KmConfig * cfg)
       km_decay_from_half_life (s->half_life) : s->decay_factor;
   cfg->time_unit = s->time_unit;
   cfg->seed = s->seed;
+  cfg->init_sampling = s->init_sampling;
+  cfg->initial_count = s->initial_weight;
+  cfg->init_size = s->init_size;
+  cfg->reassignment_ratio = s->reassignment_ratio;
+  cfg->reassignment_sampling = s->reassignment_sampling;
 }
 
 void

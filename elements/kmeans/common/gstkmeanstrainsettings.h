@@ -1,5 +1,6 @@
 /* gst-kmeans: the training settings of kmeans-train, shared with the
- * elements that hold a trainer too (kmeans-hub): the 14 properties, their
+ * elements that hold a trainer too (kmeans-hub): the 19 properties (16 on
+ * the hub), their
  * KmConfig, their validation and the trainer they make (resumed from a
  * checkpoint, given centers or none).
  * Part of the glue the k-means elements share (elements/kmeans/common/).
@@ -29,6 +30,13 @@ typedef enum
   GST_KMEANS_TRAIN_PROP_HALF_LIFE,
   GST_KMEANS_TRAIN_PROP_TIME_UNIT,
   GST_KMEANS_TRAIN_PROP_CHECKPOINT_LOCATION,
+  GST_KMEANS_TRAIN_PROP_INIT_SAMPLING,
+  GST_KMEANS_TRAIN_PROP_INITIAL_WEIGHT,
+  /* kmeans-train only: the hub gathers its own init points and sees no
+   * points to reassign centers to */
+  GST_KMEANS_TRAIN_PROP_INIT_SIZE,
+  GST_KMEANS_TRAIN_PROP_REASSIGNMENT_RATIO,
+  GST_KMEANS_TRAIN_PROP_REASSIGNMENT_SAMPLING,
   GST_KMEANS_TRAIN_N_PROPS
 } GstKMeansTrainProp;
 
@@ -49,10 +57,18 @@ typedef struct
   gdouble half_life;
   KmTimeUnit time_unit;
   gchar *checkpoint_location;
+  KmInitSampling init_sampling;
+  gdouble initial_weight;
+  guint init_size;              /* 0 where not installed (the hub) */
+  gdouble reassignment_ratio;   /* 0 where not installed (the hub) */
+  KmReassignSampling reassignment_sampling;
 } GstKMeansTrainSettings;
 
 /* Fills @s with the properties' defaults. */
 void gst_kmeans_train_settings_init (GstKMeansTrainSettings * s);
+/* Turns off what needs the points themselves (init-size, reassignment):
+ * for an element that installs the properties with @what set. */
+void gst_kmeans_train_settings_without_points (GstKMeansTrainSettings * s);
 /* Frees what @s holds; gst_kmeans_train_settings_init() makes it usable
  * again. */
 void gst_kmeans_train_settings_clear (GstKMeansTrainSettings * s);
@@ -66,10 +82,13 @@ void gst_kmeans_train_settings_copy (const GstKMeansTrainSettings * src,
 GParamSpec *gst_kmeans_centers_param_spec (const gchar * name,
     const gchar * nick, const gchar * blurb, GParamFlags flags);
 
-/* Installs the 14 properties with ids first_prop_id + GST_KMEANS_TRAIN_PROP_x.
+/* Installs the properties with ids first_prop_id + GST_KMEANS_TRAIN_PROP_x.
  * @what is the element's unit of one training step, said in the blurbs of
  * mini-batch, steps-per-sync, relative-tolerance and time-unit (the hub:
- * "round"); NULL for kmeans-train's own text (steps of batches). */
+ * "round"); NULL for kmeans-train's own text (steps of batches), which
+ * also installs init-size and the reassignment properties.  Elements with
+ * @what set must call gst_kmeans_train_settings_init() as usual: the
+ * properties they lack then hold 0 (off). */
 void gst_kmeans_train_settings_install (GObjectClass * klass,
     guint first_prop_id, const gchar * what);
 
