@@ -31,6 +31,7 @@ km_config_init (KmConfig * cfg)
   cfg->init_sampling = KM_INIT_SAMPLING_WITH_REPLACEMENT;
   cfg->reassignment_ratio = 0.0;
   cfg->reassignment_sampling = KM_REASSIGN_SAMPLING_DISTANCE;
+  cfg->init_trials = 1;
 }
 
 static gboolean
@@ -95,6 +96,12 @@ validate_enums (const KmConfig * cfg, GError ** error)
 static gboolean
 validate_quality (const KmConfig * cfg, GError ** error)
 {
+  if (cfg->init_trials < 1 || cfg->init_trials > KM_MAX_INIT_TRIALS) {
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "init trials %u must be in 1..%u", cfg->init_trials,
+        KM_MAX_INIT_TRIALS);
+    return FALSE;
+  }
   if (!isfinite (cfg->reassignment_ratio) || cfg->reassignment_ratio < 0.0) {
     g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
         "reassignment ratio %g must be finite and >= 0",

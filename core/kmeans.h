@@ -53,6 +53,7 @@ typedef enum
 /* Upper limits checked before any allocation. */
 #define KM_MAX_CLUSTERS   (1u << 20)
 #define KM_MAX_DIMENSIONS (1u << 16)
+#define KM_MAX_INIT_TRIALS 100
 #define KM_MAX_MODEL_FLOATS (G_GUINT64_CONSTANT (1) << 28)  /* k*d, 1 GiB */
 
 typedef enum
@@ -111,6 +112,9 @@ typedef struct
   KmInitSampling init_sampling; /* random init's draw (§3.2) */
   gdouble reassignment_ratio;   /* >= 0; 0: off (TF) (§2.6) */
   KmReassignSampling reassignment_sampling;     /* §2.6 */
+  guint init_trials;            /* >= 1: random / kmeans++ run this many
+                                 * times on the sample, the one of least
+                                 * potential kept; 1: TF (§3.7) */
 } KmConfig;
 
 /**
@@ -121,7 +125,7 @@ typedef struct
  * squared Euclidean, random init, mini-batch, steps_per_sync = 1,
  * retries = 2, tolerance off, decay 1.0 per batch, seed 0,
  * initial_count 1, init_size 0 (the first batch), random init with
- * replacement, no reassignment.  These are TensorFlow's rules exactly;
+ * replacement, no reassignment, one init trial.  These are TensorFlow's rules exactly;
  * the elements' defaults differ (§1.4).
  */
 void km_config_init (KmConfig * cfg);

@@ -199,6 +199,75 @@ km_trainer_set_centers (KmTrainer * trainer, const gfloat * centers,
   return TRUE;
 }
 
+/* One run of the init rule: @remaining rows of @n prepared points into
+ * @dst (§3.2, §3.3); the rows it chose. */
+static gsize
+run_init_rule (KmTrainer * trainer, const gfloat * x, gsize n,
+    guint remaining, gfloat * dst)
+{
+  const KmConfig *cfg = &trainer->cfg;
+
+  if (cfg->init == KM_INIT_KMEANS_PLUS_PLUS) {
+    km_init_kmeans_plus_plus (x, n, cfg->d, remaining,
+        cfg->kmeans_plus_plus_retries, &trainer->rng, dst, trainer->ws,
+        &trainer->kpp_draws);
+    return remaining;
+  }
+  return km_init_random (x, n, cfg->d, remaining, cfg->init_sampling,
+      &trainer->rng, dst, trainer->ws);
+}
+
+/* The sample's potential under @k candidate rows: the sum of each
+ * point's distance to its nearest row (§3.7). */
+static gdouble
+sample_potential (KmTrainer * trainer, const gfloat * x, gsize n,
+    const gfloat * rows, guint k)
+{
+  KmModel *model = km_model_new (k, trainer->cfg.d, trainer->cfg.metric,
+      rows, 0, NULL);
+  gdouble potential;
+
+  if (model == NULL)
+    return INFINITY;
+  potential = km_model_assign (model, x, n, NULL, NULL, trainer->ws);
+  km_model_unref (model);
+  return potential;
+}
+
+/* §3.7: with init_trials > 1 and the whole model to choose, the rule runs
+ * that many times on the same sample, the random numbers going on from
+ * one trial to the next, and the rows of least potential are kept (the
+ * first on ties).  One trial is the estimator's rule. */
+static gsize
+choose_all_rows (KmTrainer * trainer, const gfloat * x, gsize n,
+    guint remaining, gfloat * dst)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  gsize floats = (gsize) remaining * cfg->d;
+  gdouble best;
+  gfloat *cand;
+  guint t;
+
+  if (cfg->init_trials <= 1 || trainer->initialized_rows > 0
+      || n <= remaining)
+    return run_init_rule (trainer, x, n, remaining, dst);
+  run_init_rule (trainer, x, n, remaining, dst);
+  best = sample_potential (trainer, x, n, dst, remaining);
+  cand = g_new (gfloat, floats);
+  for (t = 1; t < cfg->init_trials; t++) {
+    gdouble potential;
+
+    run_init_rule (trainer, x, n, remaining, cand);
+    potential = sample_potential (trainer, x, n, cand, remaining);
+    if (potential < best) {
+      best = potential;
+      memcpy (dst, cand, floats * sizeof (gfloat));
+    }
+  }
+  g_free (cand);
+  return remaining;
+}
+
 /* Chooses the missing rows from @n prepared points (§3.2, §3.3). */
 static KmFeedResult
 choose_rows (KmTrainer * trainer, const gfloat * x, gsize n, GError ** error)
@@ -221,15 +290,11 @@ choose_rows (KmTrainer * trainer, const gfloat * x, gsize n, GError ** error)
             G_GSIZE_FORMAT, remaining, n);
         return KM_FEED_ERROR;
       }
-      km_init_kmeans_plus_plus (x, n, cfg->d, remaining,
-          cfg->kmeans_plus_plus_retries, &trainer->rng, dst, trainer->ws,
-          &trainer->kpp_draws);
-      got = remaining;
+      got = choose_all_rows (trainer, x, n, remaining, dst);
       break;
     case KM_INIT_RANDOM:
     default:
-      got = km_init_random (x, n, cfg->d, remaining, cfg->init_sampling,
-          &trainer->rng, dst, trainer->ws);
+      got = choose_all_rows (trainer, x, n, remaining, dst);
       break;
   }
   trainer->initialized_rows += got;

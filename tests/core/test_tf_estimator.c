@@ -18,6 +18,7 @@ tf_exact_config (KmConfig * cfg)
   cfg->initial_count = 1.0;
   cfg->reassignment_ratio = 0.0;
   cfg->kmeans_plus_plus_retries = 2;
+  cfg->init_trials = 1;
 }
 
 #define A_TRUE_SCORE 792093.0

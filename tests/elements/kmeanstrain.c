@@ -638,13 +638,15 @@ GST_START_TEST (test_init_size_gathers)
   fail_unless_equals_uint64 (get_u64 (h->element, "steps"), 1);
   fail_unless_equals_uint64 (get_u64 (h->element, "points"), 10);
 
-  /* The element's other defaults (retries 2 + ln k) on one batch. */
+  /* The element's other defaults (retries 2 + ln k, 5 trials) on one
+   * batch. */
   km_config_init (&cfg);
   cfg.k = 8;
   cfg.d = 2;
   cfg.init = KM_INIT_KMEANS_PLUS_PLUS;
   cfg.seed = 5;
   cfg.kmeans_plus_plus_retries = -1;
+  cfg.init_trials = 5;
   core = km_trainer_new (&cfg, NULL);
   fail_unless (km_trainer_feed (core, pts, 200, NULL, NULL) == KM_FEED_INIT);
   /* The element made one step since: replay it. */

@@ -31,6 +31,7 @@ typedef enum
   GST_KMEANS_TRAIN_PROP_TIME_UNIT,
   GST_KMEANS_TRAIN_PROP_CHECKPOINT_LOCATION,
   GST_KMEANS_TRAIN_PROP_INIT_SAMPLING,
+  GST_KMEANS_TRAIN_PROP_INIT_TRIALS,
   GST_KMEANS_TRAIN_PROP_INITIAL_WEIGHT,
   /* kmeans-train only: the hub gathers its own init points and sees no
    * points to reassign centers to */
@@ -58,6 +59,7 @@ typedef struct
   KmTimeUnit time_unit;
   gchar *checkpoint_location;
   KmInitSampling init_sampling;
+  guint init_trials;
   gdouble initial_weight;
   guint init_size;              /* 0 where not installed (the hub) */
   gdouble reassignment_ratio;   /* 0 where not installed (the hub) */
