@@ -82,20 +82,20 @@
  * - #guint64 `points`: the points in the round.
  * - #gdouble `loss`: the sum of their distances to their centers.
  *
- * ## Example launch lines
+ * ## Example launch line
  *
- * A hub and two workers, each its own process (run them on several
- * machines with the hub's address as endpoint); the hub ends after ten
- * rounds, which is when each worker's ten buffers are in:
+ * A worker and its hub in one pipeline; on many machines each runs in its
+ * own gst-launch-1.0 (see kmeans-hub), the workers' endpoint naming the
+ * hub.  The worker's ten buffers make ten rounds, after which the hub
+ * ends:
  * |[
  * gst-launch-1.0 kmeans-hub endpoint=tcp://127.0.0.1:5602 num-clusters=4 \
  *     initial-centers-value="<<-5.0,-5.0>,<5.0,-5.0>,<-5.0,5.0>,<5.0,5.0>>" \
- *     max-rounds=10 ! fakesink
- * gst-launch-1.0 kmeans-testsrc num-buffers=10 seed=1 ! \
- *     kmeans-worker endpoint=tcp://127.0.0.1:5602 worker-id=1 ! fakesink
- * gst-launch-1.0 kmeans-testsrc num-buffers=10 seed=2 ! \
- *     kmeans-worker endpoint=tcp://127.0.0.1:5602 worker-id=2 ! fakesink
+ *     max-rounds=10 ! fakesink \
+ *   kmeans-testsrc num-buffers=10 seed=1 ! \
+ *     kmeans-worker endpoint=tcp://127.0.0.1:5602 worker-id=1 ! fakesink async=false
  * ]|
+ * (fakesink async=false: the hub is a live source, see kmeans-hub.)
  */
 
 #ifdef HAVE_CONFIG_H
