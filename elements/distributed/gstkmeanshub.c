@@ -108,6 +108,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_hub_debug);
 #define DEFAULT_MAX_ROUNDS 0
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_JOIN_WINDOW 2000
+/* After max-rounds the hub still answers for this long before EOS: a
+ * worker whose last model was lost on the way resends its round within
+ * its resend-interval (1 s by default) and gets the final model. */
+#define EOS_GRACE_US (1500 * G_TIME_SPAN_MILLISECOND)
 /* Frames of a message the hub reads: routing id, header, two bodies. */
 #define MAX_FRAMES 4
 
@@ -198,6 +202,7 @@ struct _GstKMeansHub
   guint active_checkpoint_interval;
   gint64 timeout_us;
   gint64 join_end;              /* monotonic us: start + join-window */
+  gint64 eos_at;                /* max-rounds reached: EOS then (0: not) */
   GstKmZmqConnection conn;
   GCancellable *cancellable;    /* unlock() cancels it: wakes zmq_poll */
   zmq_msg_t frames[MAX_FRAMES];
@@ -306,8 +311,9 @@ install_round_properties (GObjectClass * gobject_class)
           DEFAULT_CHECKPOINT_INTERVAL, RW | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MAX_ROUNDS,
       g_param_spec_uint64 ("max-rounds", "Max rounds",
-          "End the stream (EOS) after this many rounds since start (0: "
-          "never)", 0, G_MAXUINT64, DEFAULT_MAX_ROUNDS,
+          "End the stream (EOS) after this many rounds since start, still "
+          "answering the workers for 1.5 s so that each gets the last model "
+          "(0: never)", 0, G_MAXUINT64, DEFAULT_MAX_ROUNDS,
           RW | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
@@ -1433,11 +1439,15 @@ output_model (GstKMeansHub * self, GstBuffer ** buf)
 }
 
 /* Milliseconds to wait for messages: until the open round times out, or
- * its join window ends. */
+ * its join window ends, or the end of the stream is due. */
 static glong
 wait_ms (GstKMeansHub * self)
 {
   gint64 now = g_get_monotonic_time (), until;
+
+  if (self->eos_at != 0)
+    return self->eos_at <=
+        now ? 0 : (glong) ((self->eos_at - now + 999) / 1000);
 
   if (self->open_contributions == 0)
     return -1;
@@ -1494,9 +1504,12 @@ run_until_output (GstKMeansHub * self, GstBuffer ** buf)
 
     if (self->publish_pending)
       return output_model (self, buf);
-    if (rounds_done (self))
+    if (rounds_done (self) && self->eos_at == 0)
+      self->eos_at = g_get_monotonic_time () + EOS_GRACE_US;
+    if (self->eos_at != 0 && g_get_monotonic_time () >= self->eos_at)
       return GST_FLOW_EOS;
-    if (round_is_due (self, &timed_out) && !close_round (self, timed_out))
+    if (self->eos_at == 0 && round_is_due (self, &timed_out)
+        && !close_round (self, timed_out))
       return GST_FLOW_ERROR;
     if (self->publish_pending)
       continue;
@@ -1604,6 +1617,7 @@ reset_stream_state (GstKMeansHub * self)
   gst_clear_event (&self->held_event);
   self->d = 0;
   self->round_started = 0;
+  self->eos_at = 0;
   self->open_contributions = 0;
   self->rounds_since_save = 0;
   self->publish_pending = FALSE;
