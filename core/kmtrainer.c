@@ -248,8 +248,7 @@ choose_all_rows (KmTrainer * trainer, const gfloat * x, gsize n,
   gfloat *cand;
   guint t;
 
-  if (cfg->init_trials <= 1 || trainer->initialized_rows > 0
-      || n <= remaining)
+  if (cfg->init_trials <= 1 || trainer->initialized_rows > 0 || n <= remaining)
     return run_init_rule (trainer, x, n, remaining, dst);
   run_init_rule (trainer, x, n, remaining, dst);
   best = sample_potential (trainer, x, n, dst, remaining);
