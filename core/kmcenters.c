@@ -145,13 +145,31 @@ parse_centers (gchar * text, const gchar * path, GArray * values, guint * k,
 }
 
 gfloat *
+km_centers_parse_text (gchar * text, gsize len, const gchar * path,
+    guint * k, guint * d, GError ** error)
+{
+  GArray *values;
+
+  if (strlen (text) != len) {
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "%s: contains a NUL byte, not a text file", path);
+    return NULL;
+  }
+  values = g_array_new (FALSE, FALSE, sizeof (gfloat));
+  if (!parse_centers (text, path, values, k, d, error)) {
+    g_array_free (values, TRUE);
+    return NULL;
+  }
+  return (gfloat *) g_array_free (values, FALSE);
+}
+
+gfloat *
 km_centers_load_text (const gchar * path, guint * k, guint * d, GError ** error)
 {
   gchar *text = NULL;
   gsize len = 0;
   GError *err = NULL;
-  GArray *values;
-  gboolean ok;
+  gfloat *centers;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (k != NULL && d != NULL, NULL);
@@ -164,18 +182,7 @@ km_centers_load_text (const gchar * path, guint * k, guint * d, GError ** error)
     g_error_free (err);
     return NULL;
   }
-  if (strlen (text) != len) {
-    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
-        "%s: contains a NUL byte, not a text file", path);
-    g_free (text);
-    return NULL;
-  }
-  values = g_array_new (FALSE, FALSE, sizeof (gfloat));
-  ok = parse_centers (text, path, values, k, d, error);
+  centers = km_centers_parse_text (text, len, path, k, d, error);
   g_free (text);
-  if (!ok) {
-    g_array_free (values, TRUE);
-    return NULL;
-  }
-  return (gfloat *) g_array_free (values, FALSE);
+  return centers;
 }

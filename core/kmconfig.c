@@ -63,6 +63,17 @@ validate_sizes (const KmConfig * cfg, GError ** error)
   return TRUE;
 }
 
+gboolean
+km_shape_validate (guint k, guint d, GError ** error)
+{
+  KmConfig cfg;
+
+  km_config_init (&cfg);
+  cfg.k = k;
+  cfg.d = d;
+  return validate_sizes (&cfg, error);
+}
+
 static gboolean
 validate_enums (const KmConfig * cfg, GError ** error)
 {

@@ -758,6 +758,35 @@ gboolean km_trainer_set_counts (KmTrainer * trainer, const gdouble * counts,
 gfloat *km_centers_load_text (const gchar * path, guint * k, guint * d,
     GError ** error);
 
+/* ------------------------------------------------------------------ */
+/* Files named by users: never a blocking open. */
+
+/**
+ * km_file_open:
+ * @path: a file named by the user
+ * @flags: open(2) flags (O_RDONLY, O_WRONLY | O_APPEND | O_CREAT, ...);
+ *     O_CREAT creates the file with mode 0666 (less the umask)
+ * @mode: where the type of what is at @path goes when it is not a regular
+ *     file (0 otherwise)
+ * @err: where the errno goes on failure (0 for "not a regular file")
+ *
+ * Opens @path without blocking (a FIFO without a writer or reader never
+ * holds the caller), checks with fstat() that it is a regular file, and
+ * gives the descriptor back in blocking mode.
+ *
+ * Returns: the descriptor, or -1 with *@err and *@mode set.
+ */
+gint km_file_open (const gchar * path, gint flags, guint * mode, gint * err);
+
+/**
+ * km_file_type_name:
+ * @mode: a st_mode that is not a regular file's
+ *
+ * Returns: what it is, for messages: "a directory", "a FIFO (named
+ * pipe)", "a device", "a socket" or "something else".
+ */
+const gchar *km_file_type_name (guint mode);
+
 G_END_DECLS
 
 /* The statistics of distributed rounds. */

@@ -30,9 +30,26 @@ km_file_type_name (guint mode)
 gint
 km_file_open_regular (const gchar * path, struct stat *st, gint * err)
 {
+  return km_file_open_regular_with (path, O_RDONLY, st, err);
+}
+
+gint
+km_file_open (const gchar * path, gint flags, guint * mode, gint * err)
+{
+  struct stat st;
+  gint fd = km_file_open_regular_with (path, flags, &st, err);
+
+  *mode = fd < 0 && *err == 0 ? st.st_mode : 0;
+  return fd;
+}
+
+gint
+km_file_open_regular_with (const gchar * path, gint oflags, struct stat *st,
+    gint * err)
+{
   gint fd, flags;
 
-  fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  fd = open (path, oflags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
   if (fd < 0) {
     *err = errno;
     return -1;

@@ -13,17 +13,6 @@ static GMutex pool_lock;
 static KmModel *pool[KM_MODEL_POOL_SIZE];
 static guint pool_len;
 
-static gboolean
-check_model_size (guint k, guint d, GError ** error)
-{
-  KmConfig cfg;
-
-  km_config_init (&cfg);
-  cfg.k = k;
-  cfg.d = d;
-  return km_config_validate (&cfg, error);
-}
-
 /* A released model of the same shape, or NULL. */
 static KmModel *
 take_pooled (guint k, guint d, KmMetric metric, gboolean with_counts)
@@ -74,7 +63,7 @@ km_model_new_full (guint k, guint d, KmMetric metric, const gfloat * centers,
       || metric == KM_METRIC_COSINE, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_model_size (k, d, error))
+  if (!km_shape_validate (k, d, error))
     return NULL;
 
   model = take_pooled (k, d, metric, counts != NULL);

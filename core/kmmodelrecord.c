@@ -67,9 +67,7 @@ static gboolean
 check_header (const guint8 * data, gsize len, guint * k, guint * d,
     KmMetric * metric, gboolean * with_counts, GError ** error)
 {
-  GError *shape_error = NULL;
   guint32 flags;
-  KmConfig cfg;
 
   if (len < KM_MODEL_HEADER_SIZE + KM_MODEL_TRAILER_SIZE)
     return corrupt (error, "shorter than a header");
@@ -85,13 +83,8 @@ check_header (const guint8 * data, gsize len, guint * k, guint * d,
     return corrupt (error, "unknown metric");
   if ((flags & ~KM_MODEL_FLAG_COUNTS) != 0 || km_le_get_u32 (data + 28) != 0)
     return corrupt (error, "unknown flags");
-  km_config_init (&cfg);
-  cfg.k = *k;
-  cfg.d = *d;
-  if (!km_config_validate (&cfg, &shape_error)) {
-    g_clear_error (&shape_error);
+  if (!km_shape_validate (*k, *d, NULL))
     return corrupt (error, "k or d out of range");
-  }
   *with_counts = (flags & KM_MODEL_FLAG_COUNTS) != 0;
   if (len != km_model_record_size (*k, *d, *with_counts))
     return corrupt (error, "length does not match k and d");

@@ -3,6 +3,7 @@
 #ifndef __KMEANS_PRIVATE_H__
 #define __KMEANS_PRIVATE_H__
 
+#include <math.h>
 #include <string.h>
 
 #include "kmeans.h"
@@ -242,6 +243,10 @@ km_init_target (const KmConfig * cfg, guint remaining)
   return MAX (cfg->init_size, remaining);
 }
 
+/* The size checks of km_config_validate() alone: k and d of a model or
+ * statistics that come without a config. */
+gboolean km_shape_validate (guint k, guint d, GError ** error);
+
 /* Is there a separate working copy (mini-batch, N > 1)? */
 static inline gboolean
 km_config_has_working_copy (const KmConfig * cfg)
@@ -268,6 +273,15 @@ KmFeedResult km_trainer_apply_round (KmTrainer * trainer, gdouble loss,
 
 /* ------------------------------------------------------------------ */
 /* Little-endian fields of the checkpoint and statistics formats. */
+
+/* The §5.3 relative change a step reports: NaN without a step or without
+ * a previous loss (the trainer's own, which a checkpoint restores). */
+static inline gdouble
+km_step_relative_change (gboolean stepped, gdouble loss, gboolean had_prev,
+    gdouble prev)
+{
+  return stepped && had_prev ? fabs (loss - prev) / (1.0 + fabs (prev)) : NAN;
+}
 
 /* CRC-32 of IEEE 802.3 (reflected 0xEDB88320, as zlib.crc32): what the
  * statistics and model records end with. */
@@ -337,14 +351,18 @@ struct stat;
  * is the errno, or 0 when @path is not a regular file (then *st tells
  * what it is). */
 gint km_file_open_regular (const gchar * path, struct stat *st, gint * err);
-
-/* What a file that is not regular is, for messages: "a directory", "a
- * FIFO (named pipe)", "a device", "a socket". */
-const gchar *km_file_type_name (guint mode);
+/* The same with open(2) @oflags (O_CREAT creates mode 0666). */
+gint km_file_open_regular_with (const gchar * path, gint oflags,
+    struct stat *st, gint * err);
 
 /* The whole of the regular file @path, NUL-terminated (g_free), its
  * length in *len; KM_ERROR_INVALID_ARGUMENT naming the path otherwise. */
 gchar *km_file_read_text (const gchar * path, gsize * len, GError ** error);
+
+/* km_centers_load_text() on text already read (@len bytes, NUL-terminated,
+ * changed in place); @path names it in messages. */
+gfloat *km_centers_parse_text (gchar * text, gsize len, const gchar * path,
+    guint * k, guint * d, GError ** error);
 
 G_END_DECLS
 

@@ -39,17 +39,6 @@ stats_floats (const KmStats * stats)
   return (gsize) stats->k * stats->d;
 }
 
-static gboolean
-check_shape (guint k, guint d, GError ** error)
-{
-  KmConfig cfg;
-
-  km_config_init (&cfg);
-  cfg.k = k;
-  cfg.d = d;
-  return km_config_validate (&cfg, error);
-}
-
 static KmStats *
 stats_alloc (guint k, guint d, KmMetric metric, guint64 model_version,
     guint32 worker, guint64 round)
@@ -75,7 +64,7 @@ km_stats_new (guint k, guint d, KmMetric metric, guint64 model_version,
       || metric == KM_METRIC_COSINE, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_shape (k, d, error))
+  if (!km_shape_validate (k, d, error))
     return NULL;
   return stats_alloc (k, d, metric, model_version, worker, round);
 }
@@ -356,6 +345,8 @@ km_trainer_apply_stats (KmTrainer * trainer, const KmStats * stats,
 {
   const KmConfig *cfg;
   KmFeedResult res = KM_FEED_ERROR;
+  gdouble prev_loss = trainer ? trainer->prev_loss : 0.0;
+  gboolean had_prev_loss = trainer ? trainer->have_prev_loss : FALSE;
 
   g_return_val_if_fail (trainer != NULL, KM_FEED_ERROR);
   g_return_val_if_fail (stats != NULL, KM_FEED_ERROR);
@@ -374,11 +365,16 @@ km_trainer_apply_stats (KmTrainer * trainer, const KmStats * stats,
   }
 
   if (info != NULL) {
+    gboolean stepped = res == KM_FEED_TRAINED || res == KM_FEED_CONVERGED;
+
     info->step = trainer->step;
-    info->loss = res == KM_FEED_TRAINED || res == KM_FEED_CONVERGED ?
-        stats->loss : 0.0;
+    info->loss = stepped ? stats->loss : 0.0;
     info->num_points = (gsize) MIN (stats->points, (guint64) G_MAXSIZE);
     info->initialized_centers = trainer->initialized_rows;
+    info->relative_change = km_step_relative_change (stepped, stats->loss,
+        had_prev_loss, prev_loss);
+    /* A round has no points to move a center to (§2.6). */
+    info->reassigned = 0;
   }
   return res;
 }
@@ -500,9 +496,7 @@ read_header (const guint8 * data, gsize len, StatsHeader * h, GError ** error)
   h->batches = km_le_get_u64 (data + 56);
   h->loss = km_le_get_f64 (data + 64);
 
-  if (h->k == 0 || h->k > KM_MAX_CLUSTERS || h->d == 0
-      || h->d > KM_MAX_DIMENSIONS
-      || (guint64) h->k * h->d > KM_MAX_MODEL_FLOATS)
+  if (!km_shape_validate (h->k, h->d, NULL))
     return refuse (error, "k=%u, d=%u is outside the limits", h->k, h->d);
   if (h->metric > KM_METRIC_COSINE)
     return refuse (error, "unknown metric %u", h->metric);

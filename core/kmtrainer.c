@@ -341,10 +341,10 @@ feed_init (KmTrainer * trainer, const gfloat * points, gsize n, GError ** error)
   gsize target = km_init_target (cfg, cfg->k - trainer->initialized_rows);
   const gfloat *x;
 
-  /* Cosine: the samplers run squared Euclidean on the unit rows. */
   /* A sample resumed under init_size 0 is still the sample. */
   if (target == 0 && trainer->init_buffered > 0)
     target = trainer->init_buffered;
+  /* Cosine: the samplers run squared Euclidean on the unit rows. */
   x = km_prepare_points (cfg->metric, points, n, cfg->d, trainer->ws);
   /* A first batch at least as large as the sample is the sample. */
   if (target == 0 || (trainer->init_buffered == 0 && n >= target))
@@ -970,8 +970,8 @@ km_trainer_feed (KmTrainer * trainer, const gfloat * points, gsize n,
     info->num_points = n;
     info->initialized_centers = trainer->initialized_rows;
     /* From the trainer's own previous loss, which a checkpoint restores. */
-    info->relative_change = stepped && had_prev_loss ?
-        fabs (loss - prev_loss) / (1.0 + fabs (prev_loss)) : NAN;
+    info->relative_change = km_step_relative_change (stepped, loss,
+        had_prev_loss, prev_loss);
     info->reassigned = reassigned;
   }
   return res;

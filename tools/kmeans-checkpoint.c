@@ -35,6 +35,9 @@
 #include <glib/gstdio.h>
 
 #include "kmeans.h"
+/* km_file_read_text, km_centers_parse_text: the core's non-blocking
+ * reading of user-named files. */
+#include "kmprivate.h"
 
 #define PROGRAM "kmeans-checkpoint"
 
@@ -291,56 +294,6 @@ write_output (const gchar * out, const gchar * text, gsize len, GError ** error)
   if (out == NULL || strcmp (out, "-") == 0)
     return write_stdout (text, len, error);
   return write_file_atomically (out, (const guint8 *) text, len, error);
-}
-
-/* Reads a whole regular file; FIFOs and devices are refused without
- * blocking on them. */
-static guint8 *
-read_regular_file (const gchar * path, gsize * len, GError ** error)
-{
-  struct stat st;
-  guint8 *data;
-  gsize done = 0;
-  gint fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-
-  if (fd < 0) {
-    fail (error, "cannot open %s: %s", path, g_strerror (errno));
-    return NULL;
-  }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
-    close (fd);
-    fail (error, "cannot read %s: %s", path, S_ISDIR (st.st_mode) ?
-        "it is a directory" : "not a regular file");
-    return NULL;
-  }
-  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
-  data = g_try_malloc ((gsize) st.st_size + 1);
-  if (data == NULL) {
-    close (fd);
-    fail (error, "cannot read %s: %s", path, g_strerror (ENOMEM));
-    return NULL;
-  }
-  while (done < (gsize) st.st_size) {
-    gssize r = read (fd, data + done, (gsize) st.st_size - done);
-
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      gint err = errno;
-
-      close (fd);
-      g_free (data);
-      fail (error, "cannot read %s: %s", path, g_strerror (err));
-      return NULL;
-    }
-    if (r == 0)
-      break;
-    done += r;
-  }
-  close (fd);
-  data[done] = '\0';
-  *len = done;
-  return data;
 }
 
 /* ------------------------------------------------------------ .npy out */
@@ -1043,7 +996,7 @@ static gfloat *
 load_centers (const gchar * path, guint * k, guint * d, GError ** error)
 {
   gsize len;
-  guint8 *data = read_regular_file (path, &len, error);
+  guint8 *data = (guint8 *) km_file_read_text (path, &len, error);
   gfloat *centers = NULL;
   NpyArray arr;
 
@@ -1056,7 +1009,8 @@ load_centers (const gchar * path, guint * k, guint * d, GError ** error)
     fail (error, "%s is a checkpoint, not centers (its centers: "
         PROGRAM " export)", path);
   } else {
-    centers = km_centers_load_text (path, k, d, error);
+    /* The text already read, not the file opened again. */
+    centers = km_centers_parse_text ((gchar *) data, len, path, k, d, error);
   }
   g_free (data);
   return centers;
@@ -1130,7 +1084,7 @@ static gdouble *
 load_counts (const gchar * path, guint k, GError ** error)
 {
   gsize len;
-  guint8 *data = read_regular_file (path, &len, error);
+  guint8 *data = (guint8 *) km_file_read_text (path, &len, error);
   gdouble *counts = NULL;
   NpyArray arr;
 

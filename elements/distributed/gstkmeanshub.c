@@ -1335,23 +1335,18 @@ handle_messages (GstKMeansHub * self)
   GstFlowReturn ret = GST_FLOW_OK;
 
   while (!self->publish_pending) {
-    guint n = 0, i;
+    guint n = 0;
     gsize bytes = 0;
     gboolean too_many, fatal = FALSE;
 
     if (gst_km_zmq_receive_frames (self->conn.socket, self->frames,
-            MAX_FRAMES, &n, &too_many) < 0) {
-      if (errno == EAGAIN)
-        break;
-      GST_ELEMENT_ERROR (self, RESOURCE, READ,
-          ("Could not receive from the ZeroMQ endpoint \"%s\".",
-              self->conn.last_endpoint), ("zmq_msg_recv failed: %s",
-              zmq_strerror (errno)));
+            MAX_FRAMES, &n, &too_many, &bytes) < 0) {
+      GST_KM_ZMQ_POST_RECEIVE_ERROR (self, self->conn.last_endpoint, errno);
       ret = GST_FLOW_ERROR;
       break;
     }
-    for (i = 0; i < n; i++)
-      bytes += zmq_msg_size (&self->frames[i]);
+    if (n == 0)
+      break;
     COUNT (self, bytes_received, bytes);
     if (too_many || !dispatch (self, n, &fatal))
       COUNT (self, dropped, 1);
@@ -1526,10 +1521,7 @@ run_until_output (GstKMeansHub * self, GstBuffer ** buf)
       case GST_KM_ZMQ_WAIT_CANCELLED:
         return GST_FLOW_FLUSHING;
       case GST_KM_ZMQ_WAIT_ERROR:
-        GST_ELEMENT_ERROR (self, RESOURCE, READ,
-            ("Could not wait for ZeroMQ messages on \"%s\".",
-                self->conn.last_endpoint), ("zmq_poll failed: %s",
-                zmq_strerror (errno)));
+        GST_KM_ZMQ_POST_WAIT_ERROR (self, self->conn.last_endpoint, errno);
         return GST_FLOW_ERROR;
     }
   }

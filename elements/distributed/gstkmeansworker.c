@@ -544,17 +544,6 @@ typedef enum
   SEND_FAILED                   /* an error was posted */
 } SendResult;
 
-static gint
-send_frame (void *socket, const void *data, gsize size, gint flags)
-{
-  gint rc;
-
-  do {
-    rc = zmq_send (socket, data, size, flags);
-  } while (rc < 0 && errno == EINTR);
-  return rc;
-}
-
 /* One message: the header and @body (NULL: none), never blocking.  The
  * DEALER queues only for a connected hub (ZMQ_IMMEDIATE), so AGAIN means
  * the hub is not there: the caller sends again later. */
@@ -563,18 +552,17 @@ send_message (GstKMeansWorker * self, KmHubMsgType type, const guint8 * body,
     gsize body_len)
 {
   guint8 header[KM_HUB_HEADER_SIZE];
+  GstKmZmqFrame frames[2] = { {header, sizeof (header)}, {body, body_len}
+  };
   gint err;
 
   km_hub_header_write (header, type, self->id);
-  if (send_frame (self->conn.socket, header, sizeof (header),
-          ZMQ_DONTWAIT | (body ? ZMQ_SNDMORE : 0)) < 0) {
+  if (gst_km_zmq_send_frames (self->conn.socket, frames, body ? 2 : 1,
+          ZMQ_DONTWAIT) < 0) {
     if (errno == EAGAIN)
       return SEND_AGAIN;
     goto failed;
   }
-  /* Once the first frame is queued, ZeroMQ takes the whole message. */
-  if (body && send_frame (self->conn.socket, body, body_len, 0) < 0)
-    goto failed;
   GST_LOG_OBJECT (self, "sent %s (%" G_GSIZE_FORMAT " bytes)",
       km_hub_msg_type_name (type), body ? body_len : 0);
   return SEND_OK;
@@ -754,44 +742,17 @@ typedef enum
 } RecvResult;
 
 /* Reads every frame of one message (none waiting: RECV_NONE); frames
- * beyond MAX_FRAMES are read and thrown away, counted in *n_frames. */
+ * beyond MAX_FRAMES are read and thrown away (*too_many). */
 static RecvResult
-receive_frames (GstKMeansWorker * self, zmq_msg_t * frames, guint * n_frames)
+receive_frames (GstKMeansWorker * self, zmq_msg_t * frames, guint * n_frames,
+    gboolean * too_many)
 {
-  gboolean more = TRUE;
-  guint n = 0;
-
-  while (more) {
-    zmq_msg_t discard, *frame = n < MAX_FRAMES ? &frames[n] : &discard;
-    /* Once the first frame is there, ZeroMQ has the whole message. */
-    gint rc;
-
-    if (frame == &discard)
-      zmq_msg_init (&discard);
-    rc = zmq_msg_recv (frame, self->conn.socket, n == 0 ? ZMQ_DONTWAIT : 0);
-    if (rc < 0) {
-      gint err = errno;
-
-      if (frame == &discard)
-        zmq_msg_close (&discard);
-      if (err == EINTR)
-        continue;
-      *n_frames = n;
-      if (err == EAGAIN && n == 0)
-        return RECV_NONE;
-      GST_ELEMENT_ERROR (self, RESOURCE, READ,
-          ("Could not receive from the hub at \"%s\".",
-              self->conn.last_endpoint), ("zmq_msg_recv failed: %s",
-              zmq_strerror (err)));
-      return RECV_FAILED;
-    }
-    more = zmq_msg_more (frame);
-    if (frame == &discard)
-      zmq_msg_close (&discard);
-    n++;
+  if (gst_km_zmq_receive_frames (self->conn.socket, frames, MAX_FRAMES,
+          n_frames, too_many, NULL) < 0) {
+    GST_KM_ZMQ_POST_RECEIVE_ERROR (self, self->conn.last_endpoint, errno);
+    return RECV_FAILED;
   }
-  *n_frames = n;
-  return RECV_REPLY;
+  return *n_frames == 0 ? RECV_NONE : RECV_REPLY;
 }
 
 /* The next message from the hub, without waiting. */
@@ -800,13 +761,14 @@ receive_reply (GstKMeansWorker * self, HubReply * reply)
 {
   zmq_msg_t frames[MAX_FRAMES];
   GError *err = NULL;
+  gboolean too_many = FALSE;
   RecvResult res;
   guint i, n = 0;
 
   for (i = 0; i < MAX_FRAMES; i++)
     zmq_msg_init (&frames[i]);
-  res = receive_frames (self, frames, &n);
-  if (res == RECV_REPLY && n > MAX_FRAMES) {
+  res = receive_frames (self, frames, &n, &too_many);
+  if (res == RECV_REPLY && too_many) {
     count_dropped (self, "a message of more frames than any of the hub's");
     res = RECV_DROPPED;
   } else if (res == RECV_REPLY && !parse_reply (self, frames, n, reply, &err)) {
@@ -1004,15 +966,9 @@ converse (GstKMeansWorker * self, Outgoing * out, gint64 deadline,
       case GST_KM_ZMQ_WAIT_CANCELLED:
         GST_DEBUG_OBJECT (self, "woken while waiting for the hub");
         return GST_FLOW_FLUSHING;
-      case GST_KM_ZMQ_WAIT_ERROR:{
-        gint err = errno;
-
-        GST_ELEMENT_ERROR (self, RESOURCE, READ,
-            ("Could not wait for the hub at \"%s\".",
-                self->conn.last_endpoint), ("zmq_poll failed: %s",
-                zmq_strerror (err)));
+      case GST_KM_ZMQ_WAIT_ERROR:
+        GST_KM_ZMQ_POST_WAIT_ERROR (self, self->conn.last_endpoint, errno);
         return GST_FLOW_ERROR;
-      }
     }
   }
 }

@@ -667,11 +667,12 @@ static void
 to_euclidean (const GstKMeansAssign * self, KmModel * model, gfloat * dist,
     gsize n)
 {
-  gfloat scale = km_model_get_metric (model) == KM_METRIC_COSINE ? 2.0f : 1.0f;
+  gfloat scale;
   gsize i;
 
   if (self->out_distance != GST_KMEANS_ASSIGN_DISTANCE_EUCLIDEAN)
     return;
+  scale = km_model_get_metric (model) == KM_METRIC_COSINE ? 2.0f : 1.0f;
   for (i = 0; i < n; i++)
     dist[i] = sqrtf (scale * dist[i]);
 }

@@ -603,6 +603,13 @@ gst_kmeans_testsrc_start (GstBaseSrc * bsrc)
             G_GUINT64_FORMAT, (guint64) k * d, KM_MAX_MODEL_FLOATS));
     return FALSE;
   }
+  /* Checked before anything is allocated. */
+  gst_util_double_to_fraction (rate, &self->rate_num, &self->rate_den);
+  if (self->rate_num <= 0 || self->rate_den <= 0) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Unusable points-per-second %g.", rate), (NULL));
+    return FALSE;
+  }
   chunk_points = MAX (1, CHUNK_VALUES / d);
   origin = g_try_new (gdouble, (gsize) k * d);
   direction = g_try_new (gdouble, (gsize) k * d);
@@ -616,17 +623,6 @@ gst_kmeans_testsrc_start (GstBaseSrc * bsrc)
     g_free (chunk_clusters);
     GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
         ("Not enough memory for %u centers of dimension %u.", k, d), (NULL));
-    return FALSE;
-  }
-
-  gst_util_double_to_fraction (rate, &self->rate_num, &self->rate_den);
-  if (self->rate_num <= 0 || self->rate_den <= 0) {
-    g_free (origin);
-    g_free (direction);
-    g_free (chunk_noise);
-    g_free (chunk_clusters);
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Unusable points-per-second %g.", rate), (NULL));
     return FALSE;
   }
 

@@ -740,15 +740,9 @@ wait_for_message (GstKmZmqSrc * self)
       case GST_KM_ZMQ_WAIT_TIMEOUT:
         post_timeout (self, timeout);
         break;
-      case GST_KM_ZMQ_WAIT_ERROR:{
-        gint err = errno;
-
-        GST_ELEMENT_ERROR (self, RESOURCE, READ,
-            ("Could not wait for ZeroMQ messages on \"%s\".",
-                self->conn.last_endpoint), ("zmq_poll failed: %s",
-                zmq_strerror (err)));
+      case GST_KM_ZMQ_WAIT_ERROR:
+        GST_KM_ZMQ_POST_WAIT_ERROR (self, self->conn.last_endpoint, errno);
         return GST_FLOW_ERROR;
-      }
     }
   }
 }
@@ -759,53 +753,21 @@ wait_for_message (GstKmZmqSrc * self)
 static GstFlowReturn
 receive_message (GstKmZmqSrc * self, guint * n_frames, gboolean * too_many)
 {
-  guint n = 0;
   gsize bytes = 0;
-  gboolean more = TRUE;
 
-  *too_many = FALSE;
-  while (more) {
-    zmq_msg_t discard;
-    zmq_msg_t *frame = n < MAX_FRAMES ? &self->frames[n] : &discard;
-    /* Once the first frame is there, ZeroMQ has the whole message. */
-    gint flags = n == 0 ? ZMQ_DONTWAIT : 0;
-
-    if (frame == &discard)
-      zmq_msg_init (&discard);
-    if (zmq_msg_recv (frame, self->conn.socket, flags) < 0) {
-      gint err = errno;
-
-      if (frame == &discard)
-        zmq_msg_close (&discard);
-      if (err == EINTR)
-        continue;
-      if (err == EAGAIN && n == 0) {
-        *n_frames = 0;
-        return GST_FLOW_OK;
-      }
-      GST_ELEMENT_ERROR (self, RESOURCE, READ,
-          ("Could not receive from the ZeroMQ endpoint \"%s\".",
-              self->conn.last_endpoint), ("zmq_msg_recv failed: %s",
-              zmq_strerror (err)));
-      return GST_FLOW_ERROR;
-    }
-    bytes += zmq_msg_size (frame);
-    more = zmq_msg_more (frame);
-    if (frame == &discard) {
-      zmq_msg_close (&discard);
-      *too_many = TRUE;
-    } else {
-      n++;
-    }
+  if (gst_km_zmq_receive_frames (self->conn.socket, self->frames, MAX_FRAMES,
+          n_frames, too_many, &bytes) < 0) {
+    GST_KM_ZMQ_POST_RECEIVE_ERROR (self, self->conn.last_endpoint, errno);
+    return GST_FLOW_ERROR;
   }
-
+  if (*n_frames == 0)
+    return GST_FLOW_OK;
   GST_OBJECT_LOCK (self);
   self->stats.messages_in++;
   self->stats.bytes_in += bytes;
   GST_OBJECT_UNLOCK (self);
-  GST_LOG_OBJECT (self, "message of %u frames, %" G_GSIZE_FORMAT " bytes", n,
-      bytes);
-  *n_frames = n;
+  GST_LOG_OBJECT (self, "message of %u frames, %" G_GSIZE_FORMAT " bytes",
+      *n_frames, bytes);
   return GST_FLOW_OK;
 }
 

@@ -9,6 +9,8 @@
 #include "config.h"
 #endif
 
+#include <zmq.h>
+
 #include "zmqerrors.h"
 
 GST_DEBUG_CATEGORY (gst_km_zmq_debug);
@@ -46,4 +48,15 @@ gst_km_zmq_post_error (GstElement * element, const GError * error,
   gst_element_message_full (element, GST_MESSAGE_ERROR, error->domain,
       error->code, g_strdup (error->message), g_strdup (debug), file,
       function, line);
+}
+
+void
+gst_km_zmq_post_wait_error (GstElement * element, const gchar * endpoint,
+    gint err, const gchar * file, const gchar * function, gint line)
+{
+  gst_element_message_full (element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_READ,
+      g_strdup_printf ("Could not wait for ZeroMQ messages on \"%s\".",
+          endpoint), g_strdup_printf ("zmq_poll failed: %s",
+          zmq_strerror (err)), file, function, line);
 }

@@ -38,6 +38,14 @@ void gst_km_zmq_post_error (GstElement * element, const GError * error,
     gst_km_zmq_post_error (GST_ELEMENT (el), error, debug, __FILE__, \
         GST_FUNCTION, __LINE__)
 
+/* Posts the error of a failed gst_km_zmq_wait() (zmq_poll, @err the
+ * errno it left) on @endpoint; the caller returns GST_FLOW_ERROR. */
+void gst_km_zmq_post_wait_error (GstElement * element, const gchar * endpoint,
+    gint err, const gchar * file, const gchar * function, gint line);
+#define GST_KM_ZMQ_POST_WAIT_ERROR(el, endpoint, err) \
+    gst_km_zmq_post_wait_error (GST_ELEMENT (el), endpoint, err, __FILE__, \
+        GST_FUNCTION, __LINE__)
+
 G_END_DECLS
 
 #endif /* __GST_KM_ZMQ_ERRORS_H__ */

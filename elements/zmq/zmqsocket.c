@@ -434,9 +434,10 @@ gst_km_zmq_wait (void *socket, gshort events, gint cancel_fd, glong timeout_ms)
 
 gint
 gst_km_zmq_receive_frames (void *socket, zmq_msg_t * frames, guint max_frames,
-    guint * n_frames, gboolean * too_many)
+    guint * n_frames, gboolean * too_many, gsize * bytes)
 {
   guint n = 0;
+  gsize size = 0;
   gboolean more = TRUE;
 
   *too_many = FALSE;
@@ -456,9 +457,12 @@ gst_km_zmq_receive_frames (void *socket, zmq_msg_t * frames, guint max_frames,
         zmq_msg_close (&discard);
       if (err == EINTR)
         continue;
+      if (err == EAGAIN && n == 0)
+        break;
       errno = err;
       return -1;
     }
+    size += zmq_msg_size (frame);
     more = zmq_msg_more (frame);
     if (frame == &discard) {
       zmq_msg_close (&discard);
@@ -468,7 +472,20 @@ gst_km_zmq_receive_frames (void *socket, zmq_msg_t * frames, guint max_frames,
     }
   }
   *n_frames = n;
+  if (bytes != NULL)
+    *bytes = size;
   return 0;
+}
+
+void
+gst_km_zmq_post_receive_error (GstElement * element, const gchar * endpoint,
+    gint err, const gchar * file, const gchar * function, gint line)
+{
+  gst_element_message_full (element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_READ,
+      g_strdup_printf ("Could not receive from the ZeroMQ endpoint \"%s\".",
+          endpoint), g_strdup_printf ("zmq_msg_recv failed: %s",
+          zmq_strerror (err)), file, function, line);
 }
 
 gint

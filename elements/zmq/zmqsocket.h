@@ -70,10 +70,20 @@ GstKmZmqWaitResult gst_km_zmq_wait (void *socket, gshort events,
 
 /* Receives every frame of one message, without waiting for the first:
  * up to @max_frames into @frames (initialised zmq_msg_t), the rest
- * discarded with *@too_many set.  Returns 0 (*@n_frames is 0 when no
- * message was there), or -1 with errno set. */
+ * discarded with *@too_many set; *@bytes (if not NULL) gets the size of
+ * all of them.  Returns 0 (*@n_frames is 0 when no message was there),
+ * or -1 with errno set. */
 gint gst_km_zmq_receive_frames (void *socket, zmq_msg_t * frames,
-    guint max_frames, guint * n_frames, gboolean * too_many);
+    guint max_frames, guint * n_frames, gboolean * too_many, gsize * bytes);
+
+/* Posts the error of a failed gst_km_zmq_receive_frames() (@err the
+ * errno it left) on @endpoint. */
+void gst_km_zmq_post_receive_error (GstElement * element,
+    const gchar * endpoint, gint err, const gchar * file,
+    const gchar * function, gint line);
+#define GST_KM_ZMQ_POST_RECEIVE_ERROR(el, endpoint, err) \
+    gst_km_zmq_post_receive_error (GST_ELEMENT (el), endpoint, err, \
+        __FILE__, GST_FUNCTION, __LINE__)
 
 typedef struct
 {

@@ -126,13 +126,6 @@ gst_kmeans_json_model_version (GString * s, KmModel * model)
 
 /* --------------------------------------------------------- documents */
 
-static const gchar *
-metric_name (KmModel * model)
-{
-  return km_model_get_metric (model) == KM_METRIC_COSINE ? "cosine" :
-      "squared-euclidean";
-}
-
 GString *
 gst_kmeans_json_model_document (KmModel * model, const gchar * metric,
     GstClockTime pts)
@@ -150,7 +143,8 @@ gst_kmeans_json_model_document (KmModel * model, const gchar * metric,
   gst_kmeans_json_uint64 (s, km_model_get_step (model));
   g_string_append_printf (s, ",\"clusters\":%u,\"dimensions\":%u,"
       "\"metric\":", k, d);
-  gst_kmeans_json_string (s, metric != NULL ? metric : metric_name (model));
+  gst_kmeans_json_string (s,
+      metric != NULL ? metric : gst_kmeans_model_metric_nick (model));
   g_string_append (s, ",\"centers\":[");
   for (i = 0; i < k; i++) {
     g_string_append (s, i ? ",[" : "[");
@@ -356,64 +350,33 @@ gst_kmeans_json_from_structure (const GstStructure * s)
 
 /* ------------------------------------------------- JSON lines files */
 
-/* The words core/kmfile.c uses for the same refusal. */
-static const gchar *
-file_type_name (guint mode)
-{
-  if (S_ISDIR (mode))
-    return "a directory";
-  if (S_ISFIFO (mode))
-    return "a FIFO (named pipe)";
-  if (S_ISCHR (mode) || S_ISBLK (mode))
-    return "a device";
-  if (S_ISSOCK (mode))
-    return "a socket";
-  return "something else";
-}
-
 static void
 set_not_regular_error (GError ** error, const gchar * path, guint mode)
 {
   g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
       "cannot append to %s: not a regular file but %s", path,
-      file_type_name (mode));
+      km_file_type_name (mode));
 }
 
 gint
 gst_kmeans_json_lines_open (const gchar * path, GError ** error)
 {
   struct stat st;
-  gint fd, flags, err;
+  guint mode = 0;
+  gint fd, err = 0;
 
-  /* O_NONBLOCK: open() of a FIFO must not wait for a reader. */
-  fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC |
-      O_NOCTTY, 0666);
-  if (fd < 0) {
-    err = errno;
-    /* EISDIR or ENXIO (a FIFO with no reader) say less than the type. */
-    if (stat (path, &st) == 0 && !S_ISREG (st.st_mode))
-      set_not_regular_error (error, path, st.st_mode);
-    else
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-          "cannot append to %s: %s", path, g_strerror (err));
-    return -1;
-  }
-  if (fstat (fd, &st) != 0) {
-    err = errno;
+  fd = km_file_open (path, O_WRONLY | O_APPEND | O_CREAT, &mode, &err);
+  if (fd >= 0)
+    return fd;
+  if (err == 0)
+    set_not_regular_error (error, path, mode);
+  /* EISDIR or ENXIO (a FIFO with no reader) say less than the type. */
+  else if (stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    set_not_regular_error (error, path, st.st_mode);
+  else
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
         "cannot append to %s: %s", path, g_strerror (err));
-    close (fd);
-    return -1;
-  }
-  if (!S_ISREG (st.st_mode)) {
-    set_not_regular_error (error, path, st.st_mode);
-    close (fd);
-    return -1;
-  }
-  flags = fcntl (fd, F_GETFL);
-  if (flags >= 0)
-    fcntl (fd, F_SETFL, flags & ~O_NONBLOCK);
-  return fd;
+  return -1;
 }
 
 /* After a short write: cuts the @written bytes off again, so the file

@@ -50,10 +50,11 @@ gst_kmeans_model_get_type (void)
   return type;
 }
 
-static const gchar *
-metric_nick (KmMetric metric)
+const gchar *
+gst_kmeans_model_metric_nick (KmModel * model)
 {
-  return metric == KM_METRIC_COSINE ? "cosine" : "squared-euclidean";
+  return km_model_get_metric (model) == KM_METRIC_COSINE ? "cosine" :
+      "squared-euclidean";
 }
 
 static gboolean
@@ -135,7 +136,7 @@ gst_kmeans_model_event_new (KmModel * model)
       "step", G_TYPE_UINT64, km_model_get_step (model),
       "clusters", G_TYPE_UINT, k,
       "dimensions", G_TYPE_UINT, d,
-      "metric", G_TYPE_STRING, metric_nick (km_model_get_metric (model)), NULL);
+      "metric", G_TYPE_STRING, gst_kmeans_model_metric_nick (model), NULL);
   take_string (s, "centers", centers);
   if (km_model_get_counts (model) != NULL)
     take_string (s, "counts",

@@ -18,6 +18,10 @@ typedef KmModel GstKMeansModel;
 GType gst_kmeans_model_get_type (void);
 #define GST_TYPE_KMEANS_MODEL (gst_kmeans_model_get_type ())
 
+/* The metric's name on the wire and in JSON documents:
+ * "squared-euclidean" or "cosine" (the enum's nicks). */
+const gchar *gst_kmeans_model_metric_nick (KmModel * model);
+
 #define GST_KMEANS_MODEL_EVENT_NAME "kmeans-model"
 
 /* A serialized, sticky custom downstream event named "kmeans-model" with

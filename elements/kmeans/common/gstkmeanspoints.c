@@ -177,9 +177,8 @@ static void
 select_columns_to_f32 (const GstKMeansPointsInfo * info, const guint8 * src,
     gsize rows, gfloat * dst)
 {
-  gsize value_size = info->format == GST_KMEANS_SAMPLE_F64 ? 8 :
-      info->format == GST_KMEANS_SAMPLE_S16 ? 2 : 4;
-  gsize record_size = value_size * gst_kmeans_points_info_record_values (info);
+  gsize record_size = gst_kmeans_points_info_point_size (info);
+  gsize value_size = record_size / gst_kmeans_points_info_record_values (info);
   gsize r;
   guint i;
 
