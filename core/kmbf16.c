@@ -146,21 +146,131 @@ update_lanes (__m512 key, __m512 * best, __m512 * second, __m512i * bidx,
   *bidx = _mm512_mask_mov_epi32 (*bidx, gt, _mm512_set1_epi32 (j));
 }
 
-/* Keys of 16 centers from @first (tile rows) for both halves of the
+/* The keys of 16 centers from @first (tile rows), for both halves of the
  * block, in order of the center. */
 KM_TARGET_AMX static inline void
-update_rows (const gfloat * keys0, const gfloat * keys1, const gfloat * off,
-    gint first, __m512 * best, __m512 * second, __m512i * bidx)
+update_rows (const gfloat * keys0, const gfloat * keys1, gint first,
+    __m512 * best, __m512 * second, __m512i * bidx)
 {
   guint r;
 
   for (r = 0; r < 16; r++) {
-    const __m512 o = _mm512_set1_ps (off[r]);
+    update_lanes (_mm512_load_ps (keys0 + 16 * r), &best[0], &second[0],
+        &bidx[0], first + r);
+    update_lanes (_mm512_load_ps (keys1 + 16 * r), &best[1], &second[1],
+        &bidx[1], first + r);
+  }
+}
 
-    update_lanes (_mm512_add_ps (_mm512_load_ps (keys0 + 16 * r), o),
-        &best[0], &second[0], &bidx[0], first + r);
-    update_lanes (_mm512_add_ps (_mm512_load_ps (keys1 + 16 * r), o),
-        &best[1], &second[1], &bidx[1], first + r);
+/* The keys of centers @g..@g+31 for the block into @keys (four 16 x 16
+ * tiles: centers g.. and g+16.. by points 0-15 and 16-31).  The
+ * accumulators start from the offsets, so the key is one AMX sum of the
+ * d products and o_j (docs/algorithm.md §4.6). */
+KM_TARGET_AMX static inline void
+group_keys (const KmBf16 * bf, const guint32 * pairs, guint g, gfloat * keys)
+{
+  const gsize stride = (gsize) bf->d_pad * sizeof (guint16);
+  const guint chunks = bf->d_pad / 32;
+  const guint16 *c0 = bf->rows + (gsize) g * bf->d_pad;
+  const guint16 *c1 = c0 + (gsize) 16 * bf->d_pad;
+  const gfloat *o0 = bf->offsets + (gsize) g * 16;
+  guint c;
+
+  _tile_loadd (0, o0, 64);
+  _tile_loadd (1, o0, 64);
+  _tile_loadd (2, o0 + 256, 64);
+  _tile_loadd (3, o0 + 256, 64);
+  for (c = 0; c < chunks; c++) {
+    const guint32 *p = pairs + (gsize) c * 16 * 32;
+
+    _tile_loadd (4, c0 + 32 * c, stride);
+    _tile_loadd (5, c1 + 32 * c, stride);
+    _tile_loadd (6, p, 128);
+    _tile_loadd (7, p + 16, 128);
+    _tile_dpbf16ps (0, 4, 6);
+    _tile_dpbf16ps (1, 4, 7);
+    _tile_dpbf16ps (2, 5, 6);
+    _tile_dpbf16ps (3, 5, 7);
+  }
+  _tile_stored (0, keys, 64);
+  _tile_stored (1, keys + 256, 64);
+  _tile_stored (2, keys + 512, 64);
+  _tile_stored (3, keys + 768, 64);
+}
+
+/* d <= 32, steps of 16 centers: the keys of step @s, its accumulators
+ * started from the offsets, into @keys (16 x 16 for points 0-15, then
+ * 16-31).  Even steps use tiles 0, 1 and 4, odd ones 2, 3 and 5, so a
+ * step's products run while the lanes of the one before are updated;
+ * the points stay in tiles 6 and 7. */
+KM_TARGET_AMX static inline void
+even_step_keys (const KmBf16 * bf, guint s, gfloat * keys)
+{
+  const gfloat *o = bf->offsets + (gsize) s * 256;
+
+  _tile_loadd (0, o, 64);
+  _tile_loadd (1, o, 64);
+  _tile_loadd (4, bf->rows + (gsize) s * 16 * 32, 64);
+  _tile_dpbf16ps (0, 4, 6);
+  _tile_dpbf16ps (1, 4, 7);
+  _tile_stored (0, keys, 64);
+  _tile_stored (1, keys + 256, 64);
+}
+
+KM_TARGET_AMX static inline void
+odd_step_keys (const KmBf16 * bf, guint s, gfloat * keys)
+{
+  const gfloat *o = bf->offsets + (gsize) s * 256;
+
+  _tile_loadd (2, o, 64);
+  _tile_loadd (3, o, 64);
+  _tile_loadd (5, bf->rows + (gsize) s * 16 * 32, 64);
+  _tile_dpbf16ps (2, 5, 6);
+  _tile_dpbf16ps (3, 5, 7);
+  _tile_stored (2, keys, 64);
+  _tile_stored (3, keys + 256, 64);
+}
+
+/* Step s's keys go to buffer s mod 4: two steps are in flight ahead of
+ * the one whose lanes are updated. */
+KM_TARGET_AMX static void
+single_chunk_lanes (const KmBf16 * bf, gfloat * keys, __m512 * best,
+    __m512 * second, __m512i * bidx)
+{
+  const guint steps = bf->k_pad / 16;
+  guint s;
+
+  even_step_keys (bf, 0, keys);
+  odd_step_keys (bf, 1, keys + 512);
+  for (s = 0; s < steps; s += 2) {
+    gfloat *now = keys + (s % 4) * 512;
+    gfloat *ahead = keys + ((s + 2) % 4) * 512;
+
+    if (s + 2 < steps)
+      even_step_keys (bf, s + 2, ahead);
+    update_rows (now, now + 256, 16 * s, best, second, bidx);
+    if (s + 3 < steps)
+      odd_step_keys (bf, s + 3, ahead + 512);
+    update_rows (now + 512, now + 768, 16 * s + 16, best, second, bidx);
+  }
+}
+
+/* Several chunks: groups of 32 centers, the next group's products issued
+ * before the lane updates of the current one. */
+KM_TARGET_AMX static void
+chunked_lanes (const KmBf16 * bf, const guint32 * pairs, gfloat * keys,
+    __m512 * best, __m512 * second, __m512i * bidx)
+{
+  guint g;
+
+  group_keys (bf, pairs, 0, keys);
+  for (g = 0; g < bf->k_pad; g += 32) {
+    gfloat *now = keys + (g / 32 % 2) * 1024;
+
+    if (g + 32 < bf->k_pad)
+      group_keys (bf, pairs, g + 32, keys + (g / 32 % 2 ? 0 : 1024));
+    update_rows (now, now + 256, g, best, second, bidx);
+    update_rows (now + 512, now + 768, g + 16, best, second, bidx);
   }
 }
 
@@ -168,46 +278,23 @@ KM_TARGET_AMX void
 km_bf16_block (const KmBf16 * bf, const gfloat * panel, gfloat * scratch,
     gfloat * best_out, gfloat * second_out, gint32 * bidx_out)
 {
-  const gsize stride = (gsize) bf->d_pad * sizeof (guint16);
-  const guint chunks = bf->d_pad / 32;
   guint32 *pairs = (guint32 *) scratch;
   gfloat *keys = scratch + (gsize) bf->d_pad * 16;
   __m512 best[2], second[2];
   __m512i bidx[2];
-  guint g, c, h;
+  guint h;
 
   pack_points (bf, panel, pairs);
   for (h = 0; h < 2; h++) {
     best[h] = second[h] = _mm512_set1_ps (-INFINITY);
     bidx[h] = _mm512_setzero_si512 ();
   }
-  for (g = 0; g < bf->k_pad; g += 32) {
-    const guint16 *c0 = bf->rows + (gsize) g * bf->d_pad;
-    const guint16 *c1 = c0 + (gsize) 16 * bf->d_pad;
-
-    _tile_zero (0);
-    _tile_zero (1);
-    _tile_zero (2);
-    _tile_zero (3);
-    for (c = 0; c < chunks; c++) {
-      const guint32 *p = pairs + (gsize) c * 16 * 32;
-
-      _tile_loadd (4, c0 + 32 * c, stride);
-      _tile_loadd (5, c1 + 32 * c, stride);
-      _tile_loadd (6, p, 128);
-      _tile_loadd (7, p + 16, 128);
-      _tile_dpbf16ps (0, 4, 6);
-      _tile_dpbf16ps (1, 4, 7);
-      _tile_dpbf16ps (2, 5, 6);
-      _tile_dpbf16ps (3, 5, 7);
-    }
-    _tile_stored (0, keys, 64);
-    _tile_stored (1, keys + 256, 64);
-    _tile_stored (2, keys + 512, 64);
-    _tile_stored (3, keys + 768, 64);
-    update_rows (keys, keys + 256, bf->offsets + g, g, best, second, bidx);
-    update_rows (keys + 512, keys + 768, bf->offsets + g + 16, g + 16, best,
-        second, bidx);
+  if (bf->d_pad == 32) {
+    _tile_loadd (6, pairs, 128);
+    _tile_loadd (7, pairs + 16, 128);
+    single_chunk_lanes (bf, keys, best, second, bidx);
+  } else {
+    chunked_lanes (bf, pairs, keys, best, second, bidx);
   }
   for (h = 0; h < 2; h++) {
     _mm512_storeu_ps (best_out + 16 * h, best[h]);
@@ -271,7 +358,7 @@ km_bf16_new (guint k, guint d)
   bf->d_pad = (d + 31) / 32 * 32;
   bf->rows = g_aligned_alloc0 ((gsize) bf->k_pad * bf->d_pad,
       sizeof (guint16), 64);
-  bf->offsets = g_aligned_alloc0 (bf->k_pad, sizeof (gfloat), 64);
+  bf->offsets = g_aligned_alloc0 ((gsize) bf->k_pad * 16, sizeof (gfloat), 64);
   return bf;
 }
 
@@ -288,7 +375,7 @@ km_bf16_free (KmBf16 * bf)
 gsize
 km_bf16_scratch_floats (const KmBf16 * bf)
 {
-  return (gsize) bf->d_pad * 16 + 4 * 256;
+  return (gsize) bf->d_pad * 16 + 2 * 4 * 256;
 }
 
 /* The threshold of docs/algorithm.md §4.6, in double, rounded up. */
@@ -317,7 +404,7 @@ km_bf16_prepare (KmBf16 * bf, const gfloat * rows, const gfloat * norms,
     gfloat max_norm, gfloat tie_scale)
 {
   const guint k = bf->k, d = bf->d;
-  guint j, t;
+  guint j, t, l;
 
   bf->usable = TRUE;
   for (j = 0; j < k; j++) {
@@ -332,9 +419,11 @@ km_bf16_prepare (KmBf16 * bf, const gfloat * rows, const gfloat * norms,
         bf->usable = FALSE;
       dst[t] = to_bf16 (c[t]);
     }
-    bf->offsets[j] = -0.5f * norms[j];
+    for (l = 0; l < 16; l++)
+      bf->offsets[(gsize) j * 16 + l] = -0.5f * norms[j];
   }
   for (; j < bf->k_pad; j++)
-    bf->offsets[j] = -INFINITY;
+    for (l = 0; l < 16; l++)
+      bf->offsets[(gsize) j * 16 + l] = -INFINITY;
   derive_bound (bf, max_norm, tie_scale);
 }

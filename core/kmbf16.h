@@ -22,7 +22,8 @@ typedef struct _KmBf16
   guint k_pad;                  /* k rounded up to 32 */
   guint d_pad;                  /* d rounded up to 32 */
   guint16 *rows;                /* k_pad x d_pad bf16 centers, 0-padded */
-  gfloat *offsets;              /* k_pad: -||c_j||^2/2, -inf past k */
+  gfloat *offsets;              /* k_pad x 16: row j is -||c_j||^2/2 (the
+                                 * accumulators' start), -inf past k */
   gboolean usable;              /* centers finite and not huge */
   /* The per-point threshold on best - second key: a1 * ||x|| + a0 +
    * ts * ||x||^2 (docs/algorithm.md §4.6), rounded up. */

@@ -32,6 +32,8 @@ km_config_init (KmConfig * cfg)
   cfg->reassignment_ratio = 0.0;
   cfg->reassignment_sampling = KM_REASSIGN_SAMPLING_DISTANCE;
   cfg->init_trials = 1;
+  cfg->init_batches = 0;
+  cfg->init_refine = 0;
 }
 
 static gboolean
@@ -111,6 +113,14 @@ validate_quality (const KmConfig * cfg, GError ** error)
     g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
         "init trials %u must be in 1..%u", cfg->init_trials,
         KM_MAX_INIT_TRIALS);
+    return FALSE;
+  }
+  if (cfg->init_batches > KM_MAX_INIT_BATCHES
+      || cfg->init_refine > KM_MAX_INIT_REFINE) {
+    g_set_error (error, KM_ERROR, KM_ERROR_INVALID_ARGUMENT,
+        "init batches %u must be in 0..%u and init refinement %u in 0..%u",
+        cfg->init_batches, KM_MAX_INIT_BATCHES, cfg->init_refine,
+        KM_MAX_INIT_REFINE);
     return FALSE;
   }
   if (!isfinite (cfg->reassignment_ratio) || cfg->reassignment_ratio < 0.0) {

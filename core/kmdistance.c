@@ -53,12 +53,15 @@
  * helper costs a few microseconds. */
 #define KM_PARALLEL_MIN_WORK (1u << 17)
 
-/* From this many model values (k x d) and centers the bf16 path is
- * faster than the fp32 AVX-512 kernel (measured: docs/algorithm.md
- * §4.6); below, the transposes and exact distances it shares with the
- * fp32 kernel dominate. */
-#define KM_BF16_MIN_MODEL_FLOATS 2048
-#define KM_BF16_MIN_CENTERS 32
+/* From this many model values (k x d), centers and dimensions the bf16
+ * path is faster than the fp32 AVX-512 kernel (measured on clustered
+ * data, points in memory and in cache: docs/algorithm.md §4.6); below,
+ * the transposes and exact distances it shares with the fp32 kernel
+ * dominate, and under 8 dimensions the bf16 rounding sends too many
+ * points to the re-check. */
+#define KM_BF16_MIN_MODEL_FLOATS 512
+#define KM_BF16_MIN_CENTERS 16
+#define KM_BF16_MIN_DIMENSIONS 8
 
 /* Points per tile of the bf16 path: their indices wait on the stack
  * until the tile's re-checked points are back. */
@@ -176,7 +179,7 @@ bf16_wanted (const KmDist * dist)
     return FALSE;
   if (policy == KM_BF16_AUTO
       && ((gsize) dist->k * dist->d < KM_BF16_MIN_MODEL_FLOATS
-          || dist->k < KM_BF16_MIN_CENTERS))
+          || dist->k < KM_BF16_MIN_CENTERS || dist->d < KM_BF16_MIN_DIMENSIONS))
     return FALSE;
   return km_bf16_supported ();
 }
@@ -980,9 +983,14 @@ transpose_avx512 (const gfloat * x, guint m, guint d, gfloat * panel)
     const __mmask16 mask = (__mmask16) ((1u << w) - 1);
     __m512 r[16];
 
-    for (l = 0; l < 16; l++)
-      r[l] = l < m ? _mm512_maskz_loadu_ps (mask, x + (gsize) l * d + t0) :
-          _mm512_setzero_ps ();
+    /* Whole blocks without the per-row test. */
+    if (m == 16)
+      for (l = 0; l < 16; l++)
+        r[l] = _mm512_maskz_loadu_ps (mask, x + (gsize) l * d + t0);
+    else
+      for (l = 0; l < 16; l++)
+        r[l] = l < m ? _mm512_maskz_loadu_ps (mask, x + (gsize) l * d + t0) :
+            _mm512_setzero_ps ();
     transpose16_avx512 (r);
     for (i = 0; i < w; i++)
       _mm512_store_ps (panel + (gsize) (t0 + i) * 32, r[i]);
@@ -1211,6 +1219,43 @@ finish_lanes_avx512 (const KmDist * dist, const gfloat * panel, guint m,
   return _mm_cvtsd_f64 (_mm_add_sd (q, _mm_unpackhi_pd (q, q)));
 }
 
+/* On points streamed from memory the transposes wait on misses the
+ * hardware prefetcher does not cover (how many depends even on where the
+ * code lands): while a block is worked on, ask for the block
+ * KM_PREFETCH_AHEAD blocks on (measured best at 2, into L1, a quarter at
+ * a time so as not to fill the miss buffers).  Quarter @q of the block
+ * at @first: */
+#define KM_PREFETCH_AHEAD 2
+
+static inline void
+prefetch_quarter (const gfloat * x, gsize n, gsize first, guint d, guint q)
+{
+  const gsize next = first + 8 * q;
+  const gchar *p;
+  gsize bytes, o;
+
+  if (next >= n)
+    return;
+  p = (const gchar *) (x + next * d);
+  bytes = MIN (8, n - next) * d * sizeof (gfloat);
+  for (o = 0; o < bytes; o += 64)
+    _mm_prefetch (p + o, _MM_HINT_T0);
+}
+
+/* Blocks 1 .. KM_PREFETCH_AHEAD - 1 of a range, which no block before
+ * them asks for (block 0 is needed at once). */
+static inline void
+prefetch_first_blocks (const gfloat * x, gsize n, guint d)
+{
+  gsize first;
+  guint q;
+
+  for (first = KM_SUM_BLOCK; first < KM_PREFETCH_AHEAD * KM_SUM_BLOCK;
+      first += KM_SUM_BLOCK)
+    for (q = 0; q < 4; q++)
+      prefetch_quarter (x, n, first, d, q);
+}
+
 KM_TARGET_AVX512 static void
 assign_range_avx512 (const KmDist * dist, const gfloat * x, gsize n,
     gint32 * idx, gfloat * out, gdouble * sums, gfloat * panel)
@@ -1221,21 +1266,30 @@ assign_range_avx512 (const KmDist * dist, const gfloat * x, gsize n,
   KmLanes512 st;
   gsize base;
 
+  prefetch_first_blocks (x, n, d);
   for (base = 0; base < n; base += KM_SUM_BLOCK) {
     const guint m = MIN (KM_SUM_BLOCK, n - base);
     const gfloat *xb = x + base * d;
     guint32 ties = 0;
-    guint h, t, g, l;
+    const gsize ahead = base + KM_PREFETCH_AHEAD * KM_SUM_BLOCK;
+    guint h, t, g, l, q;
 
+    prefetch_quarter (x, n, ahead, d, 0);
     transpose_avx512 (xb, MIN (m, 16), d, panel);
     transpose_avx512 (xb + 16 * (gsize) d, m > 16 ? m - 16 : 0, d, panel + 16);
     for (h = 0; h < 2; h++) {
       st.best[h] = st.second[h] = _mm512_set1_ps (-INFINITY);
       st.bidx[h] = _mm512_setzero_si512 ();
     }
-    for (g = 0; g < dist->groups; g++)
+    /* The other quarters spread over the groups. */
+    for (g = 0, q = 1; g < dist->groups; g++) {
+      for (; q < 4 && 4 * g >= q * dist->groups; q++)
+        prefetch_quarter (x, n, ahead, d, q);
       group_avx512 (panel, group_rows (dist, g),
           dist->offsets + g * KM_GROUP_CENTERS, d, g * KM_GROUP_CENTERS, &st);
+    }
+    for (; q < 4; q++)
+      prefetch_quarter (x, n, ahead, d, q);
     for (h = 0; h < 2; h++) {
       const guint have = m > 16 * h ? MIN (16, m - 16 * h) : 0;
       __m512 xx = _mm512_setzero_ps (), tol;
@@ -1274,6 +1328,42 @@ assign_range_avx512 (const KmDist * dist, const gfloat * x, gsize n,
   }
 }
 
+/* store_block with vector stores: @dd holds the block's 32 distances, 0
+ * past m. */
+KM_TARGET_AVX512 static gdouble
+store_block_avx512 (guint m, const gint32 * bi, const gdouble * dd,
+    gint32 * idx, gfloat * out)
+{
+  const __mmask16 valid0 = m >= 16 ? 0xffff : (__mmask16) ((1u << m) - 1);
+  const __mmask16 valid1 = m >= 32 ? 0xffff : m > 16 ?
+      (__mmask16) ((1u << (m - 16)) - 1) : 0;
+  __m512d v[4], s;
+  __m256d h;
+  __m128d q;
+  guint i;
+
+  for (i = 0; i < 4; i++)
+    v[i] = _mm512_loadu_pd (dd + 8 * i);
+  if (idx != NULL) {
+    _mm512_mask_storeu_epi32 (idx, valid0, _mm512_loadu_si512 (bi));
+    _mm512_mask_storeu_epi32 (idx + 16, valid1, _mm512_loadu_si512 (bi + 16));
+  }
+  if (out != NULL) {
+    for (i = 0; i < 2; i++) {
+      __m512 f = _mm512_castpd_ps (_mm512_insertf64x4 (_mm512_castps_pd
+              (_mm512_castps256_ps512 (_mm512_cvtpd_ps (v[2 * i]))),
+              _mm256_castps_pd (_mm512_cvtpd_ps (v[2 * i + 1])), 1));
+
+      _mm512_mask_storeu_ps (out + 16 * i, i ? valid1 : valid0, f);
+    }
+  }
+  /* block_sum's order, as in finish_lanes_avx512. */
+  s = _mm512_add_pd (_mm512_add_pd (v[0], v[1]), _mm512_add_pd (v[2], v[3]));
+  h = _mm256_add_pd (_mm512_castpd512_pd256 (s), _mm512_extractf64x4_pd (s, 1));
+  q = _mm_add_pd (_mm256_castpd256_pd128 (h), _mm256_extractf128_pd (h, 1));
+  return _mm_cvtsd_f64 (_mm_add_sd (q, _mm_unpackhi_pd (q, q)));
+}
+
 /* --- bf16 candidates (kmbf16.c), fp32 re-check of the doubtful points.
  * Per tile of KM_BF16_TILE points: each block of 32 gets its bf16 best
  * index; a point whose best key does not beat the second by the bound
@@ -1288,6 +1378,7 @@ typedef struct
   guint n;
   gfloat *panel;                /* the fp32 kernel's panel */
   gint32 *bi;                   /* the tile's indices */
+  gdouble *dd;                  /* the tile's distances, or NULL */
   gsize rechecked;
 } KmRecheck;
 
@@ -1301,8 +1392,12 @@ recheck_flush (KmRecheck * rc)
   if (rc->n == 0)
     return;
   assign_range_avx512 (rc->dist, rc->rows, rc->n, got, NULL, &sum, rc->panel);
-  for (l = 0; l < rc->n; l++)
+  for (l = 0; l < rc->n; l++) {
     rc->bi[rc->at[l]] = got[l];
+    if (rc->dd != NULL)
+      rc->dd[rc->at[l]] = exact_avx512 (rc->dist,
+          rc->rows + (gsize) l * rc->dist->d, got[l]);
+  }
   rc->rechecked += rc->n;
   rc->n = 0;
 }
@@ -1344,10 +1439,51 @@ proven_lanes (const KmBf16 * bf, const gfloat * panel, guint d, guint h,
       _CMP_LE_OQ);
 }
 
-/* Indices of the tile's @n points at @x into @bi. */
+/* The index and distance lines of a block of @m points, written once
+ * the tile is done: in cache by then, the stores do not wait on memory. */
+static inline void
+prefetch_outputs (const gint32 * idx, const gfloat * out, guint m)
+{
+  if (idx != NULL) {
+    _mm_prefetch ((const gchar *) idx, _MM_HINT_T0);
+    if (m > 16)
+      _mm_prefetch ((const gchar *) (idx + 16), _MM_HINT_T0);
+  }
+  if (out != NULL) {
+    _mm_prefetch ((const gchar *) out, _MM_HINT_T0);
+    if (m > 16)
+      _mm_prefetch ((const gchar *) (out + 16), _MM_HINT_T0);
+  }
+}
+
+/* d <= 16: the block's exact distances to its bf16 indices @bi, lane by
+ * lane from the panel as finish_lanes_avx512 computes them, 0 past m
+ * (a re-checked point's is redone with its new index). */
+KM_TARGET_AVX512 static void
+lane_distances (const KmDist * dist, const gfloat * panel, guint m,
+    const gint32 * bi, gdouble * dd)
+{
+  __m512d v[4];
+  guint q;
+
+  lane_exact_avx512 (dist, panel, _mm512_loadu_si512 (bi), &v[0], &v[1]);
+  lane_exact_avx512 (dist, panel + 16, _mm512_loadu_si512 (bi + 16), &v[2],
+      &v[3]);
+  for (q = 0; q < 4; q++) {
+    const guint have = m > 8 * q ? MIN (8, m - 8 * q) : 0;
+
+    _mm512_storeu_pd (dd + 8 * q, _mm512_maskz_mov_pd ((__mmask8) ((1u <<
+                    have) - 1), v[q]));
+  }
+}
+
+/* Indices of the tile's @n points at @x into @bi (and with rc->dd, their
+ * distances); @left points from @x may be prefetched, @idx and @out are
+ * the tile's outputs. */
 KM_TARGET_AVX512 static void
 bf16_tile_indices (const KmDist * dist, const gfloat * x, gsize n,
-    gint32 * bi, gfloat * panel, gfloat * scratch, KmRecheck * rc)
+    gsize left, gint32 * bi, gfloat * panel, gfloat * scratch,
+    KmRecheck * rc, gint32 * idx, gfloat * out)
 {
   const guint d = dist->d;
   gfloat best[KM_SUM_BLOCK], second[KM_SUM_BLOCK];
@@ -1356,18 +1492,30 @@ bf16_tile_indices (const KmDist * dist, const gfloat * x, gsize n,
   for (base = 0; base < n; base += KM_SUM_BLOCK) {
     const guint m = MIN (KM_SUM_BLOCK, n - base);
     const gfloat *xb = x + base * d;
-    guint32 proven;
-    guint l;
+    const gsize ahead = base + KM_PREFETCH_AHEAD * KM_SUM_BLOCK;
+    guint32 proven, doubt;
 
+    prefetch_quarter (x, left, ahead, d, 0);
+    prefetch_outputs (idx ? idx + base : NULL, out ? out + base : NULL, m);
     transpose_avx512 (xb, MIN (m, 16), d, panel);
     transpose_avx512 (xb + 16 * (gsize) d, m > 16 ? m - 16 : 0, d, panel + 16);
+    prefetch_quarter (x, left, ahead, d, 1);
     km_bf16_block (dist->bf16, panel, scratch, best, second, bi + base);
+    prefetch_quarter (x, left, ahead, d, 2);
     proven = proven_lanes (dist->bf16, panel, d, 0, m, best, second)
         | (guint32) proven_lanes (dist->bf16, panel, d, 1, m, best,
         second) << 16;
-    for (l = 0; l < m; l++)
-      if (!(proven & (1u << l)))
-        recheck_push (rc, xb + (gsize) l * d, base + l);
+    if (rc->dd != NULL)
+      lane_distances (dist, panel, m, bi + base, rc->dd + base);
+    prefetch_quarter (x, left, ahead, d, 3);
+    /* Mostly none: visit only the doubtful lanes. */
+    doubt = ~proven & (m == 32 ? 0xffffffffu : (1u << m) - 1);
+    while (doubt != 0) {
+      const guint l = (guint) __builtin_ctz (doubt);
+
+      recheck_push (rc, xb + (gsize) l * d, base + l);
+      doubt &= doubt - 1;
+    }
   }
   recheck_flush (rc);
 }
@@ -1378,32 +1526,37 @@ assign_range_bf16 (const KmDist * dist, const gfloat * x, gsize n,
 {
   const guint d = dist->d;
   gint32 bi[KM_BF16_TILE];
-  gdouble dd[KM_SUM_BLOCK];
+  gdouble dd[KM_BF16_TILE];
   KmRecheck rc;
   gfloat *panel = work, *scratch = work + 3 * KM_SUM_BLOCK * (gsize) d;
   gsize first, base;
+  guint l;
 
   rc.dist = dist;
   rc.panel = work + KM_SUM_BLOCK * (gsize) d;
   rc.rows = work + 2 * KM_SUM_BLOCK * (gsize) d;
   rc.bi = bi;
+  rc.dd = d <= KM_LANE_EXACT_MAX_D ? dd : NULL;
   rc.n = 0;
   rc.rechecked = 0;
+  prefetch_first_blocks (x, n, d);
   km_bf16_begin ();
   for (first = 0; first < n; first += KM_BF16_TILE) {
     const gsize tn = MIN (KM_BF16_TILE, n - first);
 
-    bf16_tile_indices (dist, x + first * d, tn, bi, panel, scratch, &rc);
+    bf16_tile_indices (dist, x + first * d, tn, n - first, bi, panel,
+        scratch, &rc, idx ? idx + first : NULL, out ? out + first : NULL);
     for (base = 0; base < tn; base += KM_SUM_BLOCK) {
       const guint m = MIN (KM_SUM_BLOCK, tn - base);
       const gsize at = first + base;
-      guint l;
 
-      for (l = 0; l < m; l++)
-        dd[l] = exact_avx512 (dist, x + (at + l) * d, bi[base + l]);
-      for (; l < KM_SUM_BLOCK; l++)
-        dd[l] = 0.0;
-      sums[at / KM_SUM_BLOCK] = store_block (m, bi + base, dd,
+      if (rc.dd == NULL) {
+        for (l = 0; l < m; l++)
+          dd[base + l] = exact_avx512 (dist, x + (at + l) * d, bi[base + l]);
+        for (; l < KM_SUM_BLOCK; l++)
+          dd[base + l] = 0.0;
+      }
+      sums[at / KM_SUM_BLOCK] = store_block_avx512 (m, bi + base, dd + base,
           idx ? idx + at : NULL, out ? out + at : NULL);
     }
   }
@@ -1469,10 +1622,45 @@ typedef struct
   gint32 *idx;
   gfloat *out;
   gdouble *sums;
+  const KmAccumulation *acc;    /* chunks summed too, when not NULL */
+  gsize acc_first;              /* the accumulation's index of chunk 0 */
   gsize chunk;                  /* points per chunk, a multiple of 32 */
   guint chunks;
-  gint next;                    /* next chunk to claim (atomic) */
+  /* On a cache line of its own: a claim does not take the fields above
+   * from the other threads' caches. */
+  gint next __attribute__((aligned (64)));      /* next chunk to claim */
 } AssignJob;
+
+G_STATIC_ASSERT (KM_ACC_CHUNK % KM_SUM_BLOCK == 0);
+
+/* Points assigned then summed at a time: about 8 KiB of them, still in
+ * the L1 cache when they are summed. */
+static gsize
+fused_points (guint d)
+{
+  gsize p = 8192 / (d * sizeof (gfloat)) / KM_SUM_BLOCK * KM_SUM_BLOCK;
+
+  return MAX (p, KM_SUM_BLOCK);
+}
+
+/* Assigns and sums the @m points from @first, chunk @c of the job's. */
+static void
+assign_accumulate (const AssignJob * job, guint c, gsize first, gsize m,
+    KmWorkspace * ws)
+{
+  const gsize step = fused_points (job->dist->d);
+  gsize s;
+
+  for (s = 0; s < m; s += step) {
+    const gsize at = first + s, len = MIN (step, m - s);
+    const gfloat *x = job->x + at * job->dist->d;
+
+    assign_range (job->dist, x, len, job->idx + at,
+        job->out ? job->out + at : NULL, job->sums + at / KM_SUM_BLOCK, ws);
+    km_accumulation_add_chunk (job->acc, job->acc_first + c, s == 0, x, len,
+        job->idx + at, ws);
+  }
+}
 
 /* Claims and runs chunks until none is left (see km_parallel_run). */
 static void
@@ -1483,9 +1671,14 @@ assign_chunks (gpointer data, guint part, KmWorkspace * ws)
 
   while ((c = (guint) g_atomic_int_add (&job->next, 1)) < job->chunks) {
     const gsize first = c * job->chunk;
+    const gsize m = MIN (job->chunk, job->n - first);
 
-    assign_range (job->dist, job->x + first * job->dist->d,
-        MIN (job->chunk, job->n - first), job->idx ? job->idx + first : NULL,
+    if (job->acc != NULL) {
+      assign_accumulate (job, c, first, m, ws);
+      continue;
+    }
+    assign_range (job->dist, job->x + first * job->dist->d, m,
+        job->idx ? job->idx + first : NULL,
         job->out ? job->out + first : NULL, job->sums + first / KM_SUM_BLOCK,
         ws);
   }
@@ -1505,14 +1698,50 @@ parts_for (const KmDist * dist, gsize n)
   return km_parallel_parts ();
 }
 
-gdouble
-km_dist_assign (const KmDist * dist, const gfloat * points, gsize n,
-    gint32 * idx, gfloat * out_dist, KmWorkspace * ws)
+/* Assigns @n points from @first of the job's, in @parts threads: in a
+ * few chunks per thread, so a late or busy helper delays little, or in
+ * the accumulation's chunks (@first then starts one). */
+static void
+run_assign_job (const AssignJob * proto, gsize first, gsize n, guint parts,
+    KmWorkspace * ws)
 {
-  AssignJob job;
-  gsize blocks, b;
+  const gsize blocks = (n + KM_SUM_BLOCK - 1) / KM_SUM_BLOCK;
+  AssignJob job = *proto;
+
+  job.x += first * job.dist->d;
+  job.n = n;
+  job.idx = job.idx ? job.idx + first : NULL;
+  job.out = job.out ? job.out + first : NULL;
+  job.sums += first / KM_SUM_BLOCK;
+  if (job.acc != NULL) {
+    job.chunk = job.acc->chunk;
+    job.acc_first = first / job.chunk;
+  } else {
+    job.chunks = parts == 1 ? 1 : MIN (blocks, 4 * parts);
+    job.chunk = (blocks + job.chunks - 1) / job.chunks * KM_SUM_BLOCK;
+  }
+  job.chunks = (n + job.chunk - 1) / job.chunk;
+  job.next = 0;
+  if (parts == 1)
+    assign_chunks (&job, 0, ws);
+  else
+    km_parallel_run (assign_chunks, &job, parts, ws);
+}
+
+/* The assignment, and with @acc the accumulation: in windows of its
+ * chunks, each summed by the threads that assign it then merged, when
+ * threads share the work; else after the assignment, in this thread. */
+gdouble
+km_dist_assign_accumulate (const KmDist * dist, const gfloat * points,
+    gsize n, gint32 * idx, gfloat * out_dist, const KmAccumulation * acc,
+    KmWorkspace * ws)
+{
+  AssignJob job = { 0, };
+  gsize blocks, b, first;
   guint parts;
   gdouble total = 0.0;
+
+  g_return_val_if_fail (acc == NULL || idx != NULL, 0.0);
 
   if (n == 0)
     return 0.0;
@@ -1520,22 +1749,34 @@ km_dist_assign (const KmDist * dist, const gfloat * points, gsize n,
   parts = parts_for (dist, n);
   job.dist = dist;
   job.x = points;
-  job.n = n;
   job.idx = idx;
   job.out = out_dist;
   job.sums = km_workspace_get (ws, KM_WS_BLOCK_SUMS, blocks * sizeof (gdouble));
-  /* A few chunks per thread, so a late or busy helper delays little. */
-  job.chunks = parts == 1 ? 1 : MIN (blocks, 4 * parts);
-  job.chunk = (blocks + job.chunks - 1) / job.chunks * KM_SUM_BLOCK;
-  job.chunks = (n + job.chunk - 1) / job.chunk;
-  job.next = 0;
-  if (parts == 1)
-    assign_chunks (&job, 0, ws);
-  else
-    km_parallel_run (assign_chunks, &job, parts, ws);
+  if (acc != NULL && parts > 1 && n > acc->chunk) {
+    const gsize span = acc->chunk * acc->window;
+
+    job.acc = acc;
+    for (first = 0; first < n; first += span) {
+      run_assign_job (&job, first, MIN (span, n - first), parts, ws);
+      km_accumulation_merge (acc, first / acc->chunk,
+          (MIN (first + span, n) + acc->chunk - 1) / acc->chunk);
+    }
+  } else {
+    run_assign_job (&job, 0, n, parts, ws);
+    if (acc != NULL)
+      km_accumulate_add (acc->isa, acc->k, acc->d, points, n, idx, acc->sums,
+          acc->cnt, ws);
+  }
 
   /* Block after block: the same total whatever the split. */
   for (b = 0; b < blocks; b++)
     total += job.sums[b];
   return total;
+}
+
+gdouble
+km_dist_assign (const KmDist * dist, const gfloat * points, gsize n,
+    gint32 * idx, gfloat * out_dist, KmWorkspace * ws)
+{
+  return km_dist_assign_accumulate (dist, points, n, idx, out_dist, NULL, ws);
 }

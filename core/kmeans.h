@@ -54,6 +54,8 @@ typedef enum
 #define KM_MAX_CLUSTERS   (1u << 20)
 #define KM_MAX_DIMENSIONS (1u << 16)
 #define KM_MAX_INIT_TRIALS 100
+#define KM_MAX_INIT_BATCHES 100
+#define KM_MAX_INIT_REFINE 1000
 #define KM_MAX_MODEL_FLOATS (G_GUINT64_CONSTANT (1) << 28)  /* k*d, 1 GiB */
 
 typedef enum
@@ -115,6 +117,11 @@ typedef struct
   guint init_trials;            /* >= 1: random / kmeans++ run this many
                                  * times on the sample, the one of least
                                  * potential kept; 1: TF (§3.7) */
+  guint init_batches;           /* init_size 0: the sample is this many
+                                 * times the first batch; 0 or 1: the
+                                 * first batch (TF, §3.6) */
+  guint init_refine;            /* Lloyd iterations of each trial on the
+                                 * sample; 0: none (TF, §3.8) */
 } KmConfig;
 
 /**
@@ -124,8 +131,9 @@ typedef struct
  * Fills in the estimator's defaults (§1.3): k = 2, d = 0 (must be set),
  * squared Euclidean, random init, mini-batch, steps_per_sync = 1,
  * retries = 2, tolerance off, decay 1.0 per batch, seed 0,
- * initial_count 1, init_size 0 (the first batch), random init with
- * replacement, no reassignment, one init trial.  These are TensorFlow's rules exactly;
+ * initial_count 1, init_size 0 and init_batches 0 (the first batch),
+ * random init with replacement, no reassignment, one init trial, no
+ * refinement.  These are TensorFlow's rules exactly;
  * the elements' defaults differ (§1.4).
  */
 void km_config_init (KmConfig * cfg);

@@ -236,3 +236,59 @@ km_init_kmeans_plus_plus (const gfloat * points, gsize n, guint d,
     st.num_chosen++;
   }
 }
+
+/* Each row to the mean of the points assigned to it; a row without
+ * points stays where it is.  Cosine rows go back to unit length (§4.2). */
+static void
+rows_to_means (gfloat * rows, const gdouble * sums, const gdouble * cnt,
+    guint k, guint d, KmMetric metric)
+{
+  guint j, t;
+
+  for (j = 0; j < k; j++) {
+    gfloat *c = rows + (gsize) j * d;
+    const gdouble *s = sums + (gsize) j * d;
+
+    if (cnt[j] == 0.0)
+      continue;
+    /* In double, like the full-batch update: a float sum can overflow
+     * where the mean does not. */
+    for (t = 0; t < d; t++)
+      c[t] = (gfloat) (s[t] / cnt[j]);
+  }
+  if (metric == KM_METRIC_COSINE)
+    km_normalize_rows (rows, rows, k, d);
+}
+
+gdouble
+km_init_refine (const gfloat * points, gsize n, guint d, guint k,
+    KmMetric metric, guint iterations, gfloat * rows, KmWorkspace * ws)
+{
+  gint32 *idx = km_workspace_get (ws, KM_WS_IDX, n * sizeof (gint32));
+  gdouble *sums = km_workspace_get (ws, KM_WS_SUMS,
+      (gsize) k * d * sizeof (gdouble));
+  gdouble *cnt = km_workspace_get (ws, KM_WS_CNT, k * sizeof (gdouble));
+  gint32 *before = g_new (gint32, n);
+  gdouble potential;
+  KmDist dist;
+  guint it;
+
+  km_dist_init (&dist, k, d, metric);
+  km_dist_prepare (&dist, rows);
+  potential = km_dist_assign (&dist, points, n, idx, NULL, ws);
+  for (it = 0; it < iterations; it++) {
+    memset (sums, 0, (gsize) k * d * sizeof (gdouble));
+    memset (cnt, 0, k * sizeof (gdouble));
+    km_accumulate_add (dist.isa, k, d, points, n, idx, sums, cnt, ws);
+    rows_to_means (rows, sums, cnt, k, d, metric);
+    memcpy (before, idx, n * sizeof (gint32));
+    km_dist_prepare (&dist, rows);
+    potential = km_dist_assign (&dist, points, n, idx, NULL, ws);
+    /* Converged: the next means would be these. */
+    if (memcmp (before, idx, n * sizeof (gint32)) == 0)
+      break;
+  }
+  km_dist_clear (&dist);
+  g_free (before);
+  return potential;
+}

@@ -110,8 +110,10 @@ const gdouble *km_stats_get_sums (const KmStats * stats);
  * Assigns the batch to @model exactly as a trainer's step does (§2.1:
  * normalised for cosine, nearest center with ties to the lowest index)
  * and adds it to the counts, sums, loss, points and batches.  Sums
- * continue in point order, so one worker's round of several batches sums
- * like one trainer fed their concatenation.
+ * continue in the trainer's order of docs/algorithm.md §2.1 batch by
+ * batch, so a round of one batch, or of at most 1024 points, sums like one
+ * trainer fed their concatenation; a longer round of several batches
+ * matches it up to double rounding (§10.2).
  *
  * Returns: %TRUE, or %FALSE with @error set (%KM_ERROR_STATS_MISMATCH
  * for another model, %KM_ERROR_TOO_LARGE beyond %KM_STATS_MAX_POINTS);

@@ -234,10 +234,25 @@ sample_potential (KmTrainer * trainer, const gfloat * x, gsize n,
   return potential;
 }
 
+/* One trial on the sample: the init rule, then its Lloyd refinement
+ * (§3.8); the sample's potential under the rows it gives. */
+static gdouble
+run_trial (KmTrainer * trainer, const gfloat * x, gsize n, guint remaining,
+    gfloat * dst)
+{
+  const KmConfig *cfg = &trainer->cfg;
+
+  run_init_rule (trainer, x, n, remaining, dst);
+  if (cfg->init_refine > 0)
+    return km_init_refine (x, n, cfg->d, remaining, cfg->metric,
+        cfg->init_refine, dst, trainer->ws);
+  return sample_potential (trainer, x, n, dst, remaining);
+}
+
 /* §3.7: with init_trials > 1 and the whole model to choose, the rule runs
  * that many times on the same sample, the random numbers going on from
  * one trial to the next, and the rows of least potential are kept (the
- * first on ties).  One trial is the estimator's rule. */
+ * first on ties).  One trial without refinement is the estimator's rule. */
 static gsize
 choose_all_rows (KmTrainer * trainer, const gfloat * x, gsize n,
     guint remaining, gfloat * dst)
@@ -248,16 +263,14 @@ choose_all_rows (KmTrainer * trainer, const gfloat * x, gsize n,
   gfloat *cand;
   guint t;
 
-  if (cfg->init_trials <= 1 || trainer->initialized_rows > 0 || n <= remaining)
+  if ((cfg->init_trials <= 1 && cfg->init_refine == 0)
+      || trainer->initialized_rows > 0 || n <= remaining)
     return run_init_rule (trainer, x, n, remaining, dst);
-  run_init_rule (trainer, x, n, remaining, dst);
-  best = sample_potential (trainer, x, n, dst, remaining);
+  best = run_trial (trainer, x, n, remaining, dst);
   cand = g_new (gfloat, floats);
   for (t = 1; t < cfg->init_trials; t++) {
-    gdouble potential;
+    gdouble potential = run_trial (trainer, x, n, remaining, cand);
 
-    run_init_rule (trainer, x, n, remaining, cand);
-    potential = sample_potential (trainer, x, n, cand, remaining);
     if (potential < best) {
       best = potential;
       memcpy (dst, cand, floats * sizeof (gfloat));
@@ -334,11 +347,39 @@ choose_from_buffer (KmTrainer * trainer, GError ** error)
   return res;
 }
 
+/* §3.6: the points the init sample is gathered up to, 0 when the batch
+ * of @n points is the sample (TF).  With init_batches, the first batch
+ * fed sets it once (after a resume, the first batch fed then). */
+static gsize
+init_target (KmTrainer * trainer, gsize n)
+{
+  const KmConfig *cfg = &trainer->cfg;
+  const guint remaining = cfg->k - trainer->initialized_rows;
+
+  if (cfg->init == KM_INIT_GIVEN)
+    return 0;
+  if (cfg->init_size > 0)
+    return MAX (cfg->init_size, remaining);
+  if (cfg->init_batches <= 1)
+    return 0;
+  if (trainer->init_target == 0) {
+    /* At most what keeps one assignment of the sample near 2^30
+     * multiply-adds (the init runs several), and the limit a sample is
+     * held to; never less than the batch. */
+    guint64 want = (guint64) cfg->init_batches * MAX (n, remaining);
+    guint64 cap = MIN (KM_INIT_AUTO_WORK / ((guint64) cfg->k * cfg->d),
+        KM_MAX_MODEL_FLOATS / cfg->d);
+
+    trainer->init_target = MAX (n, MIN (want, cap));
+  }
+  return trainer->init_target;
+}
+
 static KmFeedResult
 feed_init (KmTrainer * trainer, const gfloat * points, gsize n, GError ** error)
 {
   const KmConfig *cfg = &trainer->cfg;
-  gsize target = km_init_target (cfg, cfg->k - trainer->initialized_rows);
+  gsize target = init_target (trainer, n);
   const gfloat *x;
 
   /* A sample resumed under init_size 0 is still the sample. */
@@ -409,9 +450,10 @@ tolerance_met (KmTrainer * trainer, gdouble loss)
   return met;
 }
 
-/* Adds the batch to the per-cluster sums and counts, in one pass, in
+/* Adds @n points to the per-cluster sums and counts, in one pass, in
  * point order (each coordinate's sum is the same sequence of double adds
- * whichever version runs, and continues the sequence already in @sums). */
+ * whichever version runs, and continues the sequence already in @sums):
+ * one chunk of the accumulation. */
 static void
 accumulate_rows (guint d, const gfloat * x, gsize n,
     const gint32 * idx, gdouble * sums, gdouble * cnt)
@@ -509,10 +551,42 @@ accumulate_avx512 (guint k, guint d, const gfloat * x, gsize n,
     cnt[j] = pad[(gsize) j * 8 + count_lane];
   }
 }
+
+/* dst[i] += src[i] for @n doubles, 8 at a time. */
+KM_TARGET_AVX512 static void
+add_doubles_avx512 (gdouble * dst, const gdouble * src, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i + 8 <= n; i += 8)
+    _mm512_storeu_pd (dst + i, _mm512_add_pd (_mm512_loadu_pd (dst + i),
+            _mm512_loadu_pd (src + i)));
+  for (; i < n; i++)
+    dst[i] += src[i];
+}
 #endif
 
-void
-km_accumulate_add (KmIsa isa, guint k, guint d, const gfloat * x, gsize n,
+/* dst[i] += src[i] for @n doubles: elementwise, so the same bits on any
+ * kernel. */
+static void
+add_doubles (KmIsa isa, gdouble * restrict dst, const gdouble * restrict src,
+    gsize n)
+{
+  gsize i;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (isa == KM_ISA_AVX512) {
+    add_doubles_avx512 (dst, src, n);
+    return;
+  }
+#endif
+  for (i = 0; i < n; i++)
+    dst[i] += src[i];
+}
+
+/* Adds @n points in order to @sums and @cnt on the kernel @isa. */
+static void
+accumulate_in_order (KmIsa isa, guint k, guint d, const gfloat * x, gsize n,
     const gint32 * idx, gdouble * sums, gdouble * cnt, KmWorkspace * ws)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -525,6 +599,80 @@ km_accumulate_add (KmIsa isa, guint k, guint d, const gfloat * x, gsize n,
   }
 #endif
   accumulate_rows (d, x, n, idx, sums, cnt);
+}
+
+/* Partial sums held at once: a window of up to 64 chunks in 4 MiB. */
+#define KM_ACC_MAX_WINDOW 64
+#define KM_ACC_PARTIALS_BYTES ((gsize) 4 << 20)
+
+void
+km_accumulation_begin (KmAccumulation * acc, KmIsa isa, guint k, guint d,
+    gdouble * sums, gdouble * cnt, KmWorkspace * ws)
+{
+  const gsize row = (gsize) k * d + k;
+
+  acc->isa = isa;
+  acc->k = k;
+  acc->d = d;
+  acc->sums = sums;
+  acc->cnt = cnt;
+  acc->chunk = row <= KM_ACC_MAX_ROW ? KM_ACC_CHUNK : G_MAXSIZE;
+  acc->window = (guint) CLAMP (KM_ACC_PARTIALS_BYTES / sizeof (gdouble) / row,
+      1, KM_ACC_MAX_WINDOW);
+  acc->partials = acc->chunk == G_MAXSIZE ? NULL : km_workspace_get (ws,
+      KM_WS_ACC_PARTIALS, acc->window * row * sizeof (gdouble));
+}
+
+static gdouble *
+chunk_partial (const KmAccumulation * acc, gsize c)
+{
+  return acc->partials + (c % acc->window) * ((gsize) acc->k * acc->d + acc->k);
+}
+
+void
+km_accumulation_add_chunk (const KmAccumulation * acc, gsize c,
+    gboolean start, const gfloat * x, gsize m, const gint32 * idx,
+    KmWorkspace * ws)
+{
+  const gsize kd = (gsize) acc->k * acc->d;
+  gdouble *sums = acc->sums, *cnt = acc->cnt;
+
+  if (c > 0) {
+    sums = chunk_partial (acc, c);
+    cnt = sums + kd;
+    if (start)
+      memset (sums, 0, (kd + acc->k) * sizeof (gdouble));
+  }
+  accumulate_in_order (acc->isa, acc->k, acc->d, x, m, idx, sums, cnt, ws);
+}
+
+void
+km_accumulation_merge (const KmAccumulation * acc, gsize first, gsize end)
+{
+  const gsize kd = (gsize) acc->k * acc->d;
+  gsize c;
+
+  for (c = MAX (first, 1); c < end; c++) {
+    const gdouble *p = chunk_partial (acc, c);
+
+    add_doubles (acc->isa, acc->sums, p, kd);
+    add_doubles (acc->isa, acc->cnt, p + kd, acc->k);
+  }
+}
+
+void
+km_accumulate_add (KmIsa isa, guint k, guint d, const gfloat * x, gsize n,
+    const gint32 * idx, gdouble * sums, gdouble * cnt, KmWorkspace * ws)
+{
+  KmAccumulation acc;
+  gsize c, first;
+
+  km_accumulation_begin (&acc, isa, k, d, sums, cnt, ws);
+  for (c = 0, first = 0; first < n; c++, first += acc.chunk) {
+    km_accumulation_add_chunk (&acc, c, TRUE, x + first * d,
+        MIN (acc.chunk, n - first), idx + first, ws);
+    km_accumulation_merge (&acc, c, c + 1);
+  }
 }
 
 /* c_j <- (w_j c_j + sum_j) / (w_j + m_j) for clusters with points: TF's
@@ -869,6 +1017,7 @@ train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss,
   gint32 *idx;
   gfloat *dist = NULL;
   gdouble *sums, *cnt;
+  KmAccumulation acc;
   KmFeedResult res;
   gboolean reassign;
 
@@ -882,14 +1031,15 @@ train_step (KmTrainer * trainer, const gfloat * points, gsize n, gdouble * loss,
   if (reassign)
     dist = km_workspace_get (trainer->ws, KM_WS_DIST, n * sizeof (gfloat));
   idx = km_workspace_get (trainer->ws, KM_WS_IDX, n * sizeof (gint32));
-  *loss = km_dist_assign (&trainer->dist, x, n, idx, dist, trainer->ws);
-
   sums = km_workspace_get (trainer->ws, KM_WS_SUMS,
       model_floats (trainer) * sizeof (gdouble));
   cnt = km_workspace_get (trainer->ws, KM_WS_CNT, cfg->k * sizeof (gdouble));
   memset (sums, 0, model_floats (trainer) * sizeof (gdouble));
   memset (cnt, 0, cfg->k * sizeof (gdouble));
-  km_accumulate_add (trainer->dist.isa, cfg->k, cfg->d, x, n, idx, sums, cnt,
+  /* Summed while the assignment has the points in cache. */
+  km_accumulation_begin (&acc, trainer->dist.isa, cfg->k, cfg->d, sums, cnt,
+      trainer->ws);
+  *loss = km_dist_assign_accumulate (&trainer->dist, x, n, idx, dist, &acc,
       trainer->ws);
 
   res = update_step (trainer, *loss, sums, cnt, n, error);

@@ -39,7 +39,9 @@
  * #GstKMeansHub:max-staleness versions old.
  *
  * Random and k-means++ initialisation run once, here, on the first
- * #GstKMeansHub:init-size points the workers send; a checkpoint at
+ * #GstKMeansHub:init-size points the workers send (each of
+ * #GstKMeansHub:init-trials runs refined by #GstKMeansHub:init-refine
+ * Lloyd iterations on them, as in kmeans-train); a checkpoint at
  * #GstKMeansHub:checkpoint-location is resumed from when it exists.
  *
  * Faults: a worker that stops answering leaves the round after

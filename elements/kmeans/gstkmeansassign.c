@@ -191,6 +191,8 @@ struct _GstKMeansAssign
   gint32 *idx;                  /* per-point scratch, grown on demand */
   gfloat *dist;
   gsize scratch_rows;
+  GstBufferPool *pool;          /* output buffers, pool_size bytes each */
+  gsize pool_size;
 };
 
 #define gst_kmeans_assign_parent_class parent_class
@@ -260,6 +262,8 @@ static gboolean gst_kmeans_assign_check_model (GstKMeansModelFilter * filter,
     KmModel * model, GError ** error);
 static gboolean gst_kmeans_assign_decide_allocation (GstBaseTransform * trans,
     GstQuery * query);
+static GstFlowReturn gst_kmeans_assign_prepare_output_buffer (GstBaseTransform
+    * trans, GstBuffer * input, GstBuffer ** outbuf);
 static gboolean gst_kmeans_assign_transform_size (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, gsize size, GstCaps * othercaps,
     gsize * othersize);
@@ -346,6 +350,8 @@ gst_kmeans_assign_class_init (GstKMeansAssignClass * klass)
       GST_DEBUG_FUNCPTR (gst_kmeans_assign_transform_caps);
   trans_class->decide_allocation =
       GST_DEBUG_FUNCPTR (gst_kmeans_assign_decide_allocation);
+  trans_class->prepare_output_buffer =
+      GST_DEBUG_FUNCPTR (gst_kmeans_assign_prepare_output_buffer);
   trans_class->transform_size =
       GST_DEBUG_FUNCPTR (gst_kmeans_assign_transform_size);
   trans_class->transform = GST_DEBUG_FUNCPTR (gst_kmeans_assign_transform);
@@ -428,8 +434,19 @@ gst_kmeans_assign_model_changed (GstKMeansModelFilter * filter, KmModel * model)
 }
 
 static void
+release_pool (GstKMeansAssign * self)
+{
+  if (self->pool == NULL)
+    return;
+  gst_buffer_pool_set_active (self->pool, FALSE);
+  gst_clear_object (&self->pool);
+  self->pool_size = 0;
+}
+
+static void
 release (GstKMeansAssign * self)
 {
+  release_pool (self);
   g_clear_pointer (&self->ws, km_workspace_free);
   g_clear_pointer (&self->idx, g_free);
   g_clear_pointer (&self->dist, g_free);
@@ -569,7 +586,8 @@ bad_output_caps:
 }
 
 /* The output size follows the number of points in each buffer, so a
- * pool of fixed-size buffers cannot serve it: allocate each buffer. */
+ * downstream pool of fixed-size buffers cannot serve it: the element
+ * keeps its own (prepare_output_buffer). */
 static gboolean
 gst_kmeans_assign_decide_allocation (GstBaseTransform * trans, GstQuery * query)
 {
@@ -578,6 +596,62 @@ gst_kmeans_assign_decide_allocation (GstBaseTransform * trans, GstQuery * query)
 
   return
       GST_BASE_TRANSFORM_CLASS (parent_class)->decide_allocation (trans, query);
+}
+
+/* A pool of buffers of at least @size bytes: grown (replaced) when a
+ * larger buffer comes, so that a steady stream allocates nothing. */
+static gboolean
+ensure_pool (GstKMeansAssign * self, gsize size)
+{
+  GstBufferPool *pool;
+  GstStructure *config;
+
+  if (self->pool != NULL && size <= self->pool_size)
+    return TRUE;
+  release_pool (self);
+  pool = gst_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, NULL, (guint) size, 2, 0);
+  if (size > G_MAXUINT || !gst_buffer_pool_set_config (pool, config)
+      || !gst_buffer_pool_set_active (pool, TRUE)) {
+    GST_DEBUG_OBJECT (self, "no pool of %" G_GSIZE_FORMAT "-byte buffers",
+        size);
+    gst_object_unref (pool);
+    return FALSE;
+  }
+  GST_DEBUG_OBJECT (self, "output buffers from a pool of %" G_GSIZE_FORMAT
+      " bytes each", size);
+  self->pool = pool;
+  self->pool_size = size;
+  return TRUE;
+}
+
+/* Labels and distances go into pooled buffers shrunk to the records of
+ * each input buffer; recolor writes the frame in place. */
+static GstFlowReturn
+gst_kmeans_assign_prepare_output_buffer (GstBaseTransform * trans,
+    GstBuffer * input, GstBuffer ** outbuf)
+{
+  GstKMeansAssign *self = GST_KMEANS_ASSIGN (trans);
+  GstBaseTransformClass *klass = GST_BASE_TRANSFORM_GET_CLASS (trans);
+  GstFlowReturn ret;
+  gsize size = 0;
+
+  if (self->out_mode == GST_KMEANS_ASSIGN_OUTPUT_RECOLOR
+      || !gst_kmeans_assign_transform_size (trans, GST_PAD_SINK, NULL,
+          gst_buffer_get_size (input), NULL, &size) || size == 0
+      || !ensure_pool (self, size))
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->prepare_output_buffer
+        (trans, input, outbuf);
+
+  ret = gst_buffer_pool_acquire_buffer (self->pool, outbuf, NULL);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  gst_buffer_set_size (*outbuf, size);
+  if (klass->copy_metadata && !klass->copy_metadata (trans, input, *outbuf))
+    GST_DEBUG_OBJECT (self, "could not copy the metadata of %" GST_PTR_FORMAT,
+        input);
+  return GST_FLOW_OK;
 }
 
 static gsize

@@ -32,9 +32,15 @@
  * #GstKMeansTrain:batch-size points make one mini-batch step (0, the
  * default, makes one step per buffer).  With a batch size B the points
  * are gathered across buffers until B are there; a partial batch left at
- * EOS is trained on as one smaller step.  The first batch (or batches, for
- * random initialisation with fewer than k points) is used to choose the
- * initial centers and is not trained on.  Given centers
+ * EOS is trained on as one smaller step.  Random and kmeans++
+ * initialisation choose the centers from a sample of the first
+ * #GstKMeansTrain:init-size points (by default three first batches),
+ * each of #GstKMeansTrain:init-trials runs refined by
+ * #GstKMeansTrain:init-refine Lloyd iterations on the sample; the sample
+ * is not trained on.  Buffers that arrive before the first model wait in
+ * the element and leave right after it, in order, so downstream elements
+ * see every point with a model (this delays them by the sample).  Given
+ * centers
  * (#GstKMeansTrain:initial-centers or
  * #GstKMeansTrain:initial-centers-value) need no batch.
  *
@@ -247,6 +253,7 @@ struct _GstKMeansTrain
   gfloat *batch;                /* batch_rows x d rows being gathered */
   gsize batch_fill;
   KmModel *pushed_model;        /* last model sent downstream */
+  GQueue held;                  /* buffers before the first model */
   gboolean dirty;               /* changed since the last checkpoint */
   guint steps_since_save;
   gint64 last_save_us;
@@ -444,6 +451,7 @@ gst_kmeans_train_init (GstKMeansTrain * self)
   self->live.checkpoint_interval_time = DEFAULT_CHECKPOINT_INTERVAL_TIME;
 
   gst_kmeans_points_reader_init (&self->reader);
+  g_queue_init (&self->held);
 
   /* An analyzer: buffers go through untouched. */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
@@ -459,6 +467,7 @@ gst_kmeans_train_finalize (GObject * object)
   gst_kmeans_train_settings_clear (&self->snapshot);
   g_clear_pointer (&self->model, km_model_unref);
   g_clear_pointer (&self->pushed_model, km_model_unref);
+  g_queue_clear_full (&self->held, (GDestroyNotify) gst_buffer_unref);
   g_clear_pointer (&self->trainer, km_trainer_free);
   g_free (self->batch);
   g_free (self->columns);
@@ -962,6 +971,37 @@ note_buffer_times (GstKMeansTrain * self, GstBuffer * buf)
   }
 }
 
+/* Sends the buffers held before the first model, in order, after it. */
+static GstFlowReturn
+push_held (GstKMeansTrain * self)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstBuffer *held;
+
+  if (!g_queue_is_empty (&self->held))
+    GST_DEBUG_OBJECT (self, "sending the %u buffers held for the first model",
+        g_queue_get_length (&self->held));
+  while ((held = g_queue_pop_head (&self->held)) != NULL) {
+    if (ret == GST_FLOW_OK)
+      ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), held);
+    else
+      gst_buffer_unref (held);
+  }
+  return ret;
+}
+
+/* Until the trainer has a model, buffers wait for it: downstream then
+ * assigns every point, also those of an init sample of several batches. */
+static GstFlowReturn
+hold_until_initialized (GstKMeansTrain * self, GstBuffer * buf)
+{
+  if (!km_trainer_is_initialized (self->trainer)) {
+    g_queue_push_tail (&self->held, gst_buffer_ref (buf));
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  }
+  return push_held (self);
+}
+
 static GstFlowReturn
 gst_kmeans_train_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -1001,6 +1041,8 @@ gst_kmeans_train_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   /* Before returning, so the event precedes this buffer downstream. */
   publish_model (self);
+  if (ret == GST_FLOW_OK)
+    ret = hold_until_initialized (self, buf);
   return ret;
 }
 
@@ -1050,6 +1092,8 @@ finish_stream (GstKMeansTrain * self)
 
 done:
   publish_model (self);
+  /* With a model or, if initialisation failed, without one: never lost. */
+  push_held (self);
 }
 
 static gboolean
@@ -1059,6 +1103,11 @@ gst_kmeans_train_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
     finish_stream (self);
+  else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+    g_queue_clear_full (&self->held, (GDestroyNotify) gst_buffer_unref);
+  else if (GST_EVENT_IS_SERIALIZED (event))
+    /* Held buffers keep their place before a caps or segment change. */
+    push_held (self);
 
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
@@ -1201,6 +1250,7 @@ reset_stream_state (GstKMeansTrain * self)
 {
   g_clear_pointer (&self->trainer, km_trainer_free);
   g_clear_pointer (&self->pushed_model, km_model_unref);
+  g_queue_clear_full (&self->held, (GDestroyNotify) gst_buffer_unref);
   g_clear_pointer (&self->batch, g_free);
   gst_kmeans_points_reader_clear (&self->reader);
   gst_kmeans_points_reader_init (&self->reader);

@@ -382,6 +382,158 @@ test_init_reproducible (void)
 
 /* ------------------------------------------------------ centers file */
 
+/* Points of @k square blobs 3 wide, 10 apart, in d = 2, reproducible. */
+static gfloat *
+blobs (gsize n, guint k, guint64 seed)
+{
+  gfloat *x = g_new (gfloat, n * 2);
+  KmRng rng;
+  gsize i;
+
+  km_rng_seed (&rng, seed);
+  for (i = 0; i < n; i++) {
+    guint c = (guint) km_rng_uniform_int (&rng, k);
+
+    x[2 * i] = 10.0f * (c % 4) + 3.0f * (gfloat) km_rng_uniform (&rng);
+    x[2 * i + 1] = 10.0f * (c / 4) + 3.0f * (gfloat) km_rng_uniform (&rng);
+  }
+  return x;
+}
+
+/* The sample's potential under @k rows, and each row's distance to the
+ * mean of the sample points nearest to it (the largest, in *shift). */
+static gdouble
+lloyd_residual (const gfloat * x, gsize n, const gfloat * rows, guint k,
+    gdouble * shift)
+{
+  gdouble *sum = g_new0 (gdouble, 2 * k), *cnt = g_new0 (gdouble, k);
+  gdouble potential = 0.0;
+  gsize i;
+  guint j;
+
+  for (i = 0; i < n; i++) {
+    guint best = 0;
+    gdouble bd = G_MAXDOUBLE;
+
+    for (j = 0; j < k; j++) {
+      gdouble dx = x[2 * i] - rows[2 * j], dy = x[2 * i + 1] - rows[2 * j + 1];
+
+      if (dx * dx + dy * dy < bd) {
+        bd = dx * dx + dy * dy;
+        best = j;
+      }
+    }
+    potential += bd;
+    sum[2 * best] += x[2 * i];
+    sum[2 * best + 1] += x[2 * i + 1];
+    cnt[best] += 1.0;
+  }
+  *shift = 0.0;
+  for (j = 0; j < k; j++)
+    if (cnt[j] > 0)
+      *shift = MAX (*shift, hypot (sum[2 * j] / cnt[j] - rows[2 * j],
+              sum[2 * j + 1] / cnt[j] - rows[2 * j + 1]));
+  g_free (sum);
+  g_free (cnt);
+  return potential;
+}
+
+/* §3.8: with enough refinement the initial rows are a Lloyd fixed point
+ * of the sample (each row the mean of its points), of no more potential
+ * than the unrefined rows drawn with the same seed; §3.5's random
+ * sequence is unchanged by it. */
+static void
+test_refine_reaches_lloyd_fixed_point (void)
+{
+  const gsize n = 600;
+  gfloat *x = blobs (n, 8, 3);
+  KmConfig cfg = config (8, 2, KM_INIT_KMEANS_PLUS_PLUS);
+  KmTrainer *plain, *refined;
+  gdouble p_plain, p_refined, shift;
+
+  cfg.seed = 11;
+  plain = kmt_trainer_new (&cfg);
+  cfg.init_refine = 100;
+  refined = kmt_trainer_new (&cfg);
+  g_assert_cmpint (kmt_feed (plain, x, n), ==, KM_FEED_INIT);
+  g_assert_cmpint (kmt_feed (refined, x, n), ==, KM_FEED_INIT);
+
+  p_plain = lloyd_residual (x, n, plain->master, 8, &shift);
+  g_assert_cmpfloat (shift, >, 1e-3);
+  p_refined = lloyd_residual (x, n, refined->master, 8, &shift);
+  g_assert_cmpfloat (shift, <, 1e-4);
+  g_assert_cmpfloat (p_refined, <, p_plain);
+  g_assert_cmpmem (&plain->rng, sizeof (KmRng), &refined->rng, sizeof (KmRng));
+  km_trainer_free (plain);
+  km_trainer_free (refined);
+  g_free (x);
+}
+
+/* §3.6: init_batches 3 gathers three first batches, then chooses from
+ * all of them at once; a stream that ends first is initialised from what
+ * it gathered. */
+static void
+test_init_batches (void)
+{
+  gfloat *x = blobs (40, 4, 5);
+  KmConfig cfg = config (4, 2, KM_INIT_KMEANS_PLUS_PLUS);
+  KmTrainer *t, *whole;
+  guint b;
+
+  cfg.init_batches = 3;
+  t = kmt_trainer_new (&cfg);
+  for (b = 0; b < 3; b++) {
+    g_assert_false (km_trainer_is_initialized (t));
+    g_assert_cmpint (kmt_feed (t, x + 20 * b, 10), ==, KM_FEED_INIT);
+  }
+  g_assert_true (km_trainer_is_initialized (t));
+  g_assert_cmpint (kmt_feed (t, x + 60, 10), ==, KM_FEED_TRAINED);
+  g_assert_cmpuint (km_trainer_get_points (t), ==, 10);
+
+  /* The same as one batch of the 30 points. */
+  cfg.init_batches = 0;
+  whole = kmt_trainer_new (&cfg);
+  g_assert_cmpint (kmt_feed (whole, x, 30), ==, KM_FEED_INIT);
+  g_assert_cmpint (kmt_feed (whole, x + 60, 10), ==, KM_FEED_TRAINED);
+  g_assert_cmpmem (t->master, 8 * sizeof (gfloat), whole->master,
+      8 * sizeof (gfloat));
+  km_trainer_free (t);
+  km_trainer_free (whole);
+
+  /* Two batches, then the end of the stream. */
+  cfg.init_batches = 3;
+  t = kmt_trainer_new (&cfg);
+  g_assert_cmpint (kmt_feed (t, x, 10), ==, KM_FEED_INIT);
+  g_assert_cmpint (kmt_feed (t, x + 20, 10), ==, KM_FEED_INIT);
+  g_assert_false (km_trainer_is_initialized (t));
+  g_assert_true (km_trainer_flush_init (t, NULL));
+  g_assert_true (km_trainer_is_initialized (t));
+  km_trainer_free (t);
+  g_free (x);
+}
+
+/* §3.6: a model of k·d = 2^20 caps the gathered sample at 2^30 / (k·d)
+ * = 1024 points, so a first batch of 2000 is the sample by itself. */
+static void
+test_init_batches_capped (void)
+{
+  const guint k = 512, d = 2048;
+  const gsize n = 2000;
+  gfloat *x = g_new (gfloat, n * d);
+  KmConfig cfg = config (k, d, KM_INIT_RANDOM);
+  KmTrainer *t;
+  gsize i;
+
+  for (i = 0; i < n * d; i++)
+    x[i] = (gfloat) (i % 977);
+  cfg.init_batches = 3;
+  t = kmt_trainer_new (&cfg);
+  g_assert_cmpint (kmt_feed (t, x, n), ==, KM_FEED_INIT);
+  g_assert_true (km_trainer_is_initialized (t));
+  km_trainer_free (t);
+  g_free (x);
+}
+
 static gchar *
 write_text (const gchar * dir, const gchar * text)
 {
@@ -485,6 +637,10 @@ main (int argc, char **argv)
   g_test_add_func ("/init/kmeans++/batch-too-small", test_kpp_batch_too_small);
   g_test_add_func ("/init/cosine-normalised", test_cosine_init_normalised);
   g_test_add_func ("/init/reproducible", test_init_reproducible);
+  g_test_add_func ("/init/refine/lloyd-fixed-point",
+      test_refine_reaches_lloyd_fixed_point);
+  g_test_add_func ("/init/batches/three", test_init_batches);
+  g_test_add_func ("/init/batches/capped", test_init_batches_capped);
   g_test_add_func ("/init/centers-text/ok", test_centers_text_ok);
   g_test_add_func ("/init/centers-text/errors", test_centers_text_errors);
 

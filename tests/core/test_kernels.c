@@ -385,6 +385,203 @@ test_trainer_isas_agree (void)
   }
 }
 
+/* The update step's sums (docs/algorithm.md §2.1) in chunks that depend
+ * on the points' positions only: the same double sums, bit for bit,
+ * whichever threads sum which chunk (the assignment's threads, fused;
+ * this thread after the assignment, as the statistics of a round do; one
+ * thread in a process of KMEANS_THREADS=1) and whichever kernel runs,
+ * equal to the rule computed here; and so the same trained models.
+ * Batches below, at and above whole chunks, with a last short one, on
+ * points whose sums round (else any order gives the same bits). */
+
+#define SPLIT_STEPS 2
+
+/* Gaussian points whose coordinates are scaled by 2^-30 .. 2^30. */
+static gfloat *
+rounding_points (KmRng * rng, gsize n, guint d)
+{
+  gfloat *x = kmt_gaussian_matrix (rng, n, d, 1.0);
+  gsize i;
+
+  for (i = 0; i < n * d; i++)
+    x[i] = ldexpf (x[i], (gint) km_rng_uniform_int (rng, 61) - 30);
+  return x;
+}
+
+/* §2.1's order, plainly: chunk 0 point by point into @sums, every later
+ * chunk point by point from 0, then added chunk after chunk.  With
+ * @chunk = n, the sums point after point. */
+static void
+reference_sums (guint k, guint d, const gfloat * x, gsize n,
+    const gint32 * idx, gsize chunk, gdouble * sums)
+{
+  gdouble *part = g_new (gdouble, (gsize) k * d);
+  gsize first, i;
+  guint t;
+
+  memset (sums, 0, (gsize) k * d * sizeof (gdouble));
+  for (first = 0; first < n; first += chunk) {
+    gdouble *s = first == 0 ? sums : part;
+
+    if (first > 0)
+      memset (part, 0, (gsize) k * d * sizeof (gdouble));
+    for (i = first; i < MIN (first + chunk, n); i++)
+      for (t = 0; t < d; t++)
+        s[(gsize) idx[i] * d + t] += x[i * d + t];
+    if (first > 0)
+      for (i = 0; i < (gsize) k * d; i++)
+        sums[i] += part[i];
+  }
+  g_free (part);
+}
+
+/* The fused sums, checked against the unfused ones and the rule. */
+static void
+check_sums (KmModel * m, KmIsa isa, const gfloat * x, gsize n,
+    gdouble * sums, gboolean * order_shows)
+{
+  const guint k = m->k, d = m->d;
+  gdouble *other = g_new (gdouble, (gsize) k * d);
+  gdouble *cnt = g_new0 (gdouble, k), *other_cnt = g_new0 (gdouble, k);
+  gint32 *idx = g_new (gint32, n), *other_idx = g_new (gint32, n);
+  KmWorkspace *ws = km_workspace_new ();
+  KmAccumulation acc;
+
+  m->dist.isa = isa;
+  memset (sums, 0, (gsize) k * d * sizeof (gdouble));
+  km_accumulation_begin (&acc, isa, k, d, sums, cnt, ws);
+  km_dist_assign_accumulate (&m->dist, x, n, idx, NULL, &acc, ws);
+  memset (other, 0, (gsize) k * d * sizeof (gdouble));
+  km_dist_assign (&m->dist, x, n, other_idx, NULL, ws);
+  g_assert_cmpmem (idx, n * sizeof (gint32), other_idx, n * sizeof (gint32));
+  km_accumulate_add (isa, k, d, x, n, idx, other, other_cnt, ws);
+  g_assert_cmpmem (sums, (gsize) k * d * sizeof (gdouble), other,
+      (gsize) k * d * sizeof (gdouble));
+  g_assert_cmpmem (cnt, k * sizeof (gdouble), other_cnt, k * sizeof (gdouble));
+  reference_sums (k, d, x, n, idx, KM_ACC_CHUNK, other);
+  g_assert_cmpmem (sums, (gsize) k * d * sizeof (gdouble), other,
+      (gsize) k * d * sizeof (gdouble));
+  reference_sums (k, d, x, n, idx, n, other);
+  if (memcmp (sums, other, (gsize) k * d * sizeof (gdouble)) != 0)
+    *order_shows = TRUE;
+  km_workspace_free (ws);
+  g_free (other);
+  g_free (cnt);
+  g_free (other_cnt);
+  g_free (idx);
+  g_free (other_idx);
+}
+
+static void
+assert_same_model (const KmTrainer * a, const KmTrainer * b, guint k, guint d)
+{
+  g_assert_cmpmem (a->master, (gsize) k * d * sizeof (gfloat), b->master,
+      (gsize) k * d * sizeof (gfloat));
+  g_assert_cmpmem (a->counts, k * sizeof (gdouble), b->counts,
+      k * sizeof (gdouble));
+}
+
+/* Checks every shape, batch size and kernel; returns a digest of the
+ * sums and of the models trained on them. */
+static gchar *
+train_split_digest (void)
+{
+  static const guint shapes[][2] = { {8, 3}, {64, 16}, {5, 9}, {3, 1} };
+  /* The last: two windows of chunks merged (kmprivate.h). */
+  static const gsize sizes[] = { 700, 4096, 5000 + 17, 70000 };
+  GChecksum *digest = g_checksum_new (G_CHECKSUM_SHA256);
+  gboolean order_shows = FALSE;
+  gchar *hex;
+  guint a, b, step;
+  KmRng rng;
+
+  km_rng_seed (&rng, 19);
+  for (a = 0; a < G_N_ELEMENTS (shapes); a++) {
+    for (b = 0; b < G_N_ELEMENTS (sizes); b++) {
+      const guint k = shapes[a][0], d = shapes[a][1];
+      const gsize n = sizes[b];
+      gfloat *x = rounding_points (&rng, SPLIT_STEPS * n, d);
+      gdouble *sums = g_new (gdouble, (gsize) k * d);
+      gdouble *ref_sums = g_new (gdouble, (gsize) k * d);
+      KmModel *m = model_new (k, d, KM_METRIC_SQUARED_EUCLIDEAN, x);
+      KmTrainer *ref = NULL;
+      KmConfig cfg;
+      KmIsa isa;
+
+      km_config_init (&cfg);
+      cfg.k = k;
+      cfg.d = d;
+      for (isa = KM_ISA_GENERIC; isa <= km_isa_detect (); isa++) {
+        KmTrainer *t = kmt_trainer_new (&cfg);
+
+        check_sums (m, isa, x, n, isa == KM_ISA_GENERIC ? ref_sums : sums,
+            &order_shows);
+        if (isa != KM_ISA_GENERIC)
+          g_assert_cmpmem (sums, (gsize) k * d * sizeof (gdouble), ref_sums,
+              (gsize) k * d * sizeof (gdouble));
+        t->dist.isa = isa;
+        kmt_set_centers (t, x);
+        for (step = 0; step < SPLIT_STEPS; step++)
+          kmt_feed (t, x + step * n * d, n);
+        if (ref == NULL) {
+          ref = t;
+          continue;
+        }
+        assert_same_model (t, ref, k, d);
+        km_trainer_free (t);
+      }
+      g_checksum_update (digest, (const guchar *) ref_sums,
+          (gsize) k * d * sizeof (gdouble));
+      g_checksum_update (digest, (const guchar *) ref->master,
+          (gsize) k * d * sizeof (gfloat));
+      g_checksum_update (digest, (const guchar *) ref->counts,
+          k * sizeof (gdouble));
+      km_trainer_free (ref);
+      km_model_unref (m);
+      g_free (sums);
+      g_free (ref_sums);
+      g_free (x);
+    }
+  }
+  /* Else the data would not tell one order from another. */
+  g_assert_true (order_shows);
+  hex = g_strdup (g_checksum_get_string (digest));
+  g_checksum_free (digest);
+  return hex;
+}
+
+/* The program, for a run of itself with KMEANS_THREADS=1. */
+static const gchar *self_path;
+
+static void
+test_trainer_split_invariant (void)
+{
+  const gchar *argv[] = { self_path, "-p", "/kernels/trainer-split-invariant",
+    NULL
+  };
+  gchar *digest = train_split_digest (), *out = NULL, **envp;
+  GError *error = NULL;
+  gint status;
+
+  if (g_getenv ("KMT_PRINT_SPLIT_DIGEST") != NULL) {
+    g_print ("models %s\n", digest);
+    g_free (digest);
+    return;
+  }
+  /* Its helpers start with the environment it gets. */
+  envp = g_environ_setenv (g_get_environ (), "KMEANS_THREADS", "1", TRUE);
+  envp = g_environ_setenv (envp, "KMT_PRINT_SPLIT_DIGEST", "1", TRUE);
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, envp,
+          G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (out, digest));
+  g_strfreev (envp);
+  g_free (out);
+  g_free (digest);
+}
+
 /* ------------------------------------------------------------------ */
 /* The bf16 candidate path: identical to the fp32 kernels on data built
  * to sit within its error bound. */
@@ -495,21 +692,15 @@ test_bf16_random (void)
  * the same within a few ulps: the bound must send all of these to the
  * fp32 re-check, which breaks ties to the lowest index. */
 static void
-test_bf16_near_ties (void)
+bf16_near_ties (KmRng * rng, guint k, guint d)
 {
-  const guint k = 96, d = 128;
   const gsize n = 2100;
-  KmRng rng;
   gfloat *c, *x;
   gsize i, rechecked;
   guint t;
 
-  if (!bf16_available ())
-    return;
-  km_rng_seed (&rng, 19);
-
-  c = tie_matrix (&rng, k, d);
-  x = tie_matrix (&rng, n, d);
+  c = tie_matrix (rng, k, d);
+  x = tie_matrix (rng, n, d);
   rechecked = check_bf16 ("integer ties", k, d, KM_METRIC_SQUARED_EUCLIDEAN,
       c, x, n);
   g_assert_cmpuint (rechecked, >, 0);
@@ -519,9 +710,9 @@ test_bf16_near_ties (void)
 
   /* Centers in pairs a few ulps apart; points on them, nudged, and on
    * the midpoints of neighbouring centers. */
-  c = kmt_gaussian_matrix (&rng, k, d, 5.0);
+  c = kmt_gaussian_matrix (rng, k, d, 5.0);
   memcpy (c + (gsize) (k / 2) * d, c, (gsize) (k / 2) * d * sizeof (gfloat));
-  nudge_ulps (&rng, c + (gsize) (k / 2) * d, k / 2, d);
+  nudge_ulps (rng, c + (gsize) (k / 2) * d, k / 2, d);
   x = g_new (gfloat, n * d);
   for (i = 0; i < n; i++) {
     const gfloat *a = c + (i % k) * d, *b = c + ((i + 1) % k) * d;
@@ -530,7 +721,7 @@ test_bf16_near_ties (void)
       x[i * d + t] = i % 3 == 0 ? a[t] : i % 3 == 1 ? 0.5f * (a[t] + b[t]) :
           a[t];
   }
-  nudge_ulps (&rng, x + d, n / 2, d);
+  nudge_ulps (rng, x + d, n / 2, d);
   rechecked = check_bf16 ("ulp pairs and midpoints", k, d,
       KM_METRIC_SQUARED_EUCLIDEAN, c, x, n);
   g_assert_cmpuint (rechecked, >, 0);
@@ -538,31 +729,56 @@ test_bf16_near_ties (void)
       x, n);
   g_free (x);
   g_free (c);
+
+  /* Clustered points with every 7th on a midpoint: blocks that mix
+   * proven lanes with re-checked ones. */
+  c = kmt_gaussian_matrix (rng, k, d, 10.0);
+  x = points_near (rng, c, k, d, n, 0.5);
+  for (i = 0; i < n; i += 7)
+    for (t = 0; t < d; t++)
+      x[i * d + t] = 0.5f * (c[(i % k) * d + t] + c[((i + 1) % k) * d + t]);
+  rechecked = check_bf16 ("clusters and midpoints", k, d,
+      KM_METRIC_SQUARED_EUCLIDEAN, c, x, n);
+  g_assert_cmpuint (rechecked, >, 0);
+  g_assert_cmpuint (rechecked, <, n / 2);
+  g_free (x);
+  g_free (c);
+}
+
+/* Large models, and small d, where the distances come from the panel
+ * lane by lane and re-checked points get theirs anew (features-like
+ * 64 x 16, one AMX chunk; 33 x 5 with a padded last step). */
+static void
+test_bf16_near_ties (void)
+{
+  const guint shapes[][2] = { {96, 128}, {64, 16}, {33, 5} };
+  KmRng rng;
+  guint s;
+
+  if (!bf16_available ())
+    return;
+  km_rng_seed (&rng, 19);
+  for (s = 0; s < G_N_ELEMENTS (shapes); s++)
+    bf16_near_ties (&rng, shapes[s][0], shapes[s][1]);
 }
 
 /* Large norms (a common offset far above the spread), huge and tiny
  * coordinates (beyond the bf16 path's range the fp32 kernel takes the
  * model or the point), denormals and infinite points. */
 static void
-test_bf16_extreme_values (void)
+bf16_extreme_values (KmRng * rng, guint k, guint d)
 {
   const gdouble offsets[] = { 1e3, 1e6, 1e12, 1e16 };
   const gdouble scales[] = { 1e-20, 1e-42, 1e19, 1e30 };
-  const guint k = 40, d = 72;
   const gsize n = 1100;
-  KmRng rng;
   gfloat *c, *x;
   gsize i;
   guint o;
-
-  if (!bf16_available ())
-    return;
-  km_rng_seed (&rng, 23);
   for (o = 0; o < G_N_ELEMENTS (offsets); o++) {
     gchar *what = g_strdup_printf ("offset %g", offsets[o]);
 
-    c = kmt_gaussian_matrix (&rng, k, d, 1.0);
-    x = points_near (&rng, c, k, d, n, 0.3);
+    c = kmt_gaussian_matrix (rng, k, d, 1.0);
+    x = points_near (rng, c, k, d, n, 0.3);
     for (i = 0; i < k * d; i++)
       c[i] += (gfloat) offsets[o];
     for (i = 0; i < n * d; i++)
@@ -575,8 +791,8 @@ test_bf16_extreme_values (void)
   for (o = 0; o < G_N_ELEMENTS (scales); o++) {
     gchar *what = g_strdup_printf ("scale %g", scales[o]);
 
-    c = kmt_gaussian_matrix (&rng, k, d, 1.0);
-    x = points_near (&rng, c, k, d, n, 0.3);
+    c = kmt_gaussian_matrix (rng, k, d, 1.0);
+    x = points_near (rng, c, k, d, n, 0.3);
     /* Only the points scaled, then the centers too. */
     for (i = 0; i < n * d; i++)
       x[i] *= (gfloat) scales[o];
@@ -590,8 +806,8 @@ test_bf16_extreme_values (void)
   }
 
   /* Mixed magnitudes in one point, and infinite coordinates. */
-  c = kmt_gaussian_matrix (&rng, k, d, 1.0);
-  x = points_near (&rng, c, k, d, n, 0.3);
+  c = kmt_gaussian_matrix (rng, k, d, 1.0);
+  x = points_near (rng, c, k, d, n, 0.3);
   for (i = 0; i < n; i++) {
     x[i * d + i % d] *= (gfloat) (i % 2 ? 1e15 : 1e-38);
     if (i % 97 == 0)
@@ -602,16 +818,34 @@ test_bf16_extreme_values (void)
   g_free (x);
 }
 
+/* The chunked AMX path (d = 72) and the single-chunk one of small d. */
+static void
+test_bf16_extreme_values (void)
+{
+  const guint shapes[][2] = { {40, 72}, {64, 16} };
+  KmRng rng;
+  guint s;
+
+  if (!bf16_available ())
+    return;
+  km_rng_seed (&rng, 23);
+  for (s = 0; s < G_N_ELEMENTS (shapes); s++)
+    bf16_extreme_values (&rng, shapes[s][0], shapes[s][1]);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  self_path = argv[0];
 
   g_test_add_func ("/kernels/isas-agree", test_isas_agree);
   g_test_add_func ("/kernels/all-centers-equal", test_all_centers_equal);
   g_test_add_func ("/kernels/split-invariant", test_split_invariant);
   g_test_add_func ("/kernels/concurrent-callers", test_concurrent_callers);
   g_test_add_func ("/kernels/trainer-isas-agree", test_trainer_isas_agree);
+  g_test_add_func ("/kernels/trainer-split-invariant",
+      test_trainer_split_invariant);
   g_test_add_func ("/kernels/bf16-random", test_bf16_random);
   g_test_add_func ("/kernels/bf16-near-ties", test_bf16_near_ties);
   g_test_add_func ("/kernels/bf16-extreme-values", test_bf16_extreme_values);

@@ -119,12 +119,14 @@ def gst_env():
 
 def train_command(points, dimensions, batch_rows, checkpoint, extra=()):
     """gst-launch-1.0 training on a raw float32 file, one batch per
-    buffer, checkpointing after every step, printing bus messages."""
+    buffer, checkpointing after every step, printing bus messages.  The
+    first batch initialises (init-size=0, the estimator's rule), so step
+    n is buffer n + 1."""
     return ["gst-launch-1.0", "-m",
             "filesrc", "location=" + points,
             "blocksize=%d" % (batch_rows * dimensions * 4), "!",
             "application/x-points,format=F32LE,dimensions=%d" % dimensions,
-            "!", "kmeans-train", "num-clusters=8", "init=random", "seed=7",
+            "!", "kmeans-train", "num-clusters=8", "init=random", "seed=7", "init-size=0",
             "batch-size=%d" % batch_rows,
             "checkpoint-location=" + checkpoint, "checkpoint-interval=1",
             "progress-interval=1"] + list(extra) + ["!", "fakesink"]

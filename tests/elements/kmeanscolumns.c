@@ -112,8 +112,9 @@ harness_with_caps (GstElement * e, const gchar * caps)
 }
 
 /* Trains k=3 with k-means++ (seed 7), one step per buffer, on four
- * buffers of @rows records of @cols under @caps with @columns; returns
- * the centers, k * d values, in @out. */
+ * buffers of @rows records of @cols under @caps with @columns (the first
+ * is the init sample, init-size=0); returns the centers, k * d values, in
+ * @out. */
 static guint
 train_centers (const gchar * caps, const gchar * format, const gint * cols,
     const gchar * columns, gdouble * out, gsize max, guint * d)
@@ -123,7 +124,8 @@ train_centers (const gchar * caps, const gchar * format, const gint * cols,
   guint i, k;
 
   g_object_set (e, "num-clusters", 3, "seed", (guint64) 7, "batch-size", 0,
-      "columns", columns, "on-bad-input", GST_KMEANS_ON_BAD_INPUT_ERROR, NULL);
+      "init-size", 0, "columns", columns, "on-bad-input",
+      GST_KMEANS_ON_BAD_INPUT_ERROR, NULL);
   gst_util_set_object_arg (G_OBJECT (e), "init", "kmeans++");
   h = harness_with_caps (e, caps);
   for (i = 0; i < 4; i++) {

@@ -32,7 +32,10 @@
 
 /* ------------------------------------------------------------ helpers */
 
-/* A kmeans-train with @bus and the given properties, not started yet. */
+/* A kmeans-train with @bus and the given properties, not started yet.
+ * The init sample is the first batch (init-size=0, the estimator's), so
+ * a buffer comes out for each one pushed; the tests of init-size and of
+ * the buffers held for the first model set it themselves. */
 static GstElement *
 new_train (GstBus * bus, const gchar * first_property, ...)
 {
@@ -40,6 +43,7 @@ new_train (GstBus * bus, const gchar * first_property, ...)
   va_list args;
 
   fail_unless (train != NULL);
+  g_object_set (train, "init-size", 0, NULL);
   if (first_property) {
     va_start (args, first_property);
     g_object_set_valist (G_OBJECT (train), first_property, args);
@@ -81,6 +85,32 @@ points_buffer (const gfloat * values, gsize n_values, GstClockTime pts)
 
   GST_BUFFER_PTS (buf) = pts;
   return buf;
+}
+
+/* Pushes points that stay in the element (held for the first model). */
+static void
+push_held (GstHarness * h, const gfloat * values, gsize n_values,
+    GstClockTime pts)
+{
+  fail_unless_equals_int (gst_harness_push (h, points_buffer (values,
+              n_values, pts)), GST_FLOW_OK);
+  fail_unless (gst_harness_try_pull (h) == NULL);
+}
+
+/* Pulls @n buffers that must have come out, in order of their PTS 0..n-1. */
+static void
+pull_in_order (GstHarness * h, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GstBuffer *out = gst_harness_try_pull (h);
+
+    fail_unless (out != NULL, "buffer %u of %u did not come out", i, n);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), i);
+    gst_buffer_unref (out);
+  }
+  fail_unless (gst_harness_try_pull (h) == NULL);
 }
 
 /* Pushes points and drops the buffer that comes out. */
@@ -550,15 +580,18 @@ GST_END_TEST;
 
 GST_START_TEST (test_random_init_across_buffers)
 {
-  /* B < k: each buffer adds its rows until k are chosen. */
+  /* B < k: each buffer adds its rows until k are chosen; the buffers
+   * wait for the model, then leave in order behind it. */
   static const gfloat a[] = { 1, 1 }, b[] = { 2, 2 }, c[] = { 3, 3 };
   GstHarness *h = start_harness (new_train (NULL, "num-clusters", 3, NULL),
       CAPS_F32_2D);
 
-  push_points (h, a, 2);
-  push_points (h, b, 2);
+  push_held (h, a, 2, 0);
+  push_held (h, b, 2, 1);
   assert_centers (h->element, NULL, 0, 0);
-  push_points (h, c, 2);
+  fail_unless_equals_int (gst_harness_push (h, points_buffer (c, 2, 2)),
+      GST_FLOW_OK);
+  pull_in_order (h, 3);
   assert_centers (h->element, (const gdouble[]) { 1, 1, 2, 2, 3, 3 }, 3, 2);
   fail_unless_equals_uint64 (get_u64 (h->element, "steps"), 0);
   gst_harness_teardown (h);
@@ -612,7 +645,8 @@ GST_END_TEST;
 
 /* init-size gathers across buffers: 20 buffers of 10 points with
  * init-size=200 give the kmeans++ centers the core chooses from one batch
- * of those 200 points; the 21st buffer is the first step. */
+ * of those 200 points; the 20 buffers wait for that model and leave in
+ * order; the 21st buffer is the first step. */
 GST_START_TEST (test_init_size_gathers)
 {
   gfloat pts[210 * 2];
@@ -629,17 +663,20 @@ GST_START_TEST (test_init_size_gathers)
   h = start_harness (new_train (bus, "num-clusters", 8, "init",
           KM_INIT_KMEANS_PLUS_PLUS, "init-size", 200, "seed",
           (guint64) 5, NULL), CAPS_F32_2D);
-  for (b = 0; b < 20; b++) {
-    push_points (h, pts + b * 20, 20);
-    fail_unless_equals_uint64 (get_u64 (h->element, "model-version"),
-        b == 19 ? 1 : 0);
+  for (b = 0; b < 19; b++) {
+    push_held (h, pts + b * 20, 20, b);
+    fail_unless_equals_uint64 (get_u64 (h->element, "model-version"), 0);
   }
+  fail_unless_equals_int (gst_harness_push (h, points_buffer (pts + 19 * 20,
+              20, 19)), GST_FLOW_OK);
+  fail_unless_equals_uint64 (get_u64 (h->element, "model-version"), 1);
+  pull_in_order (h, 20);
   push_points (h, pts + 400, 20);
   fail_unless_equals_uint64 (get_u64 (h->element, "steps"), 1);
   fail_unless_equals_uint64 (get_u64 (h->element, "points"), 10);
 
-  /* The element's other defaults (retries 2 + ln k, 5 trials) on one
-   * batch. */
+  /* The element's other defaults (retries 2 + ln k, 5 trials refined by
+   * 10 Lloyd iterations) on one batch. */
   km_config_init (&cfg);
   cfg.k = 8;
   cfg.d = 2;
@@ -647,6 +684,7 @@ GST_START_TEST (test_init_size_gathers)
   cfg.seed = 5;
   cfg.kmeans_plus_plus_retries = -1;
   cfg.init_trials = 5;
+  cfg.init_refine = 10;
   core = km_trainer_new (&cfg, NULL);
   fail_unless (km_trainer_feed (core, pts, 200, NULL, NULL) == KM_FEED_INIT);
   /* The element made one step since: replay it. */
@@ -662,6 +700,105 @@ GST_START_TEST (test_init_size_gathers)
   km_trainer_free (core);
   gst_harness_teardown (h);
   drop_bus (bus);
+}
+
+GST_END_TEST;
+
+/* The default sample is three first batches: their buffers wait for the
+ * model, which is the core's with init_batches 3 and 10 Lloyd iterations
+ * per trial, and the fourth buffer is the first step. */
+GST_START_TEST (test_default_init_sample)
+{
+  gfloat pts[40 * 2];
+  gdouble got[3 * 2];
+  GstElement *train = gst_element_factory_make ("kmeans-train", NULL);
+  GstHarness *h;
+  KmConfig cfg;
+  KmTrainer *core;
+  KmModel *model;
+  const gfloat *want;
+  guint b, k, d, j;
+
+  make_points (pts, 40, 3);
+  g_object_set (train, "num-clusters", 3, "init", KM_INIT_KMEANS_PLUS_PLUS,
+      "seed", (guint64) 9, NULL);
+  h = start_harness (train, CAPS_F32_2D);
+  push_held (h, pts, 20, 0);
+  push_held (h, pts + 20, 20, 1);
+  fail_unless_equals_uint64 (get_u64 (h->element, "model-version"), 0);
+  fail_unless_equals_int (gst_harness_push (h, points_buffer (pts + 40, 20,
+              2)), GST_FLOW_OK);
+  fail_unless_equals_uint64 (get_u64 (h->element, "model-version"), 1);
+  pull_in_order (h, 3);
+  push_points (h, pts + 60, 20);
+  fail_unless_equals_uint64 (get_u64 (h->element, "steps"), 1);
+  fail_unless_equals_uint64 (get_u64 (h->element, "points"), 10);
+
+  km_config_init (&cfg);
+  cfg.k = 3;
+  cfg.d = 2;
+  cfg.init = KM_INIT_KMEANS_PLUS_PLUS;
+  cfg.seed = 9;
+  cfg.kmeans_plus_plus_retries = -1;
+  cfg.init_trials = 5;
+  cfg.init_batches = 3;
+  cfg.init_refine = 10;
+  cfg.reassignment_ratio = 0.01;
+  core = km_trainer_new (&cfg, NULL);
+  for (b = 0; b < 2; b++)
+    fail_unless (km_trainer_feed (core, pts + 20 * b, 10, NULL, NULL) ==
+        KM_FEED_INIT);
+  fail_unless (km_trainer_feed (core, pts + 40, 10, NULL, NULL) ==
+      KM_FEED_INIT);
+  fail_unless (km_trainer_is_initialized (core));
+  fail_unless (km_trainer_feed (core, pts + 60, 10, NULL, NULL) ==
+      KM_FEED_TRAINED);
+  model = km_trainer_get_model (core);
+  want = km_model_get_centers (model);
+  k = get_centers (h->element, got, G_N_ELEMENTS (got), &d);
+  fail_unless_equals_int (k, 3);
+  for (j = 0; j < 6; j++)
+    fail_unless_equals_float (got[j], want[j]);
+  km_model_unref (model);
+  km_trainer_free (core);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A stream shorter than the sample: EOS initialises from what it held
+ * (Lloyd's centers of those points) and sends the held buffers behind
+ * the model, before EOS. */
+GST_START_TEST (test_short_stream_released_at_eos)
+{
+  gfloat pts[20 * 2];
+  GstElement *train = gst_element_factory_make ("kmeans-train", NULL);
+  GstHarness *h;
+  GstEvent *ev;
+  gboolean model_first = FALSE;
+
+  make_points (pts, 20, 4);
+  g_object_set (train, "num-clusters", 3, "init", KM_INIT_KMEANS_PLUS_PLUS,
+      "seed", (guint64) 2, NULL);
+  h = start_harness (train, CAPS_F32_2D);
+  push_held (h, pts, 20, 0);
+  push_held (h, pts + 20, 20, 1);
+  /* Drop the stream-start, caps and segment events. */
+  while ((ev = gst_harness_try_pull_event (h)) != NULL)
+    gst_event_unref (ev);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  ev = gst_harness_try_pull_event (h);
+  fail_unless (ev != NULL);
+  model_first = gst_event_has_name (ev, "kmeans-model");
+  gst_event_unref (ev);
+  fail_unless (model_first, "the model event did not come first");
+  pull_in_order (h, 2);
+  ev = gst_harness_try_pull_event (h);
+  fail_unless (ev != NULL && GST_EVENT_TYPE (ev) == GST_EVENT_EOS);
+  gst_event_unref (ev);
+  fail_unless_equals_uint64 (get_u64 (h->element, "model-version"), 1);
+  fail_unless_equals_uint64 (get_u64 (h->element, "steps"), 0);
+  gst_harness_teardown (h);
 }
 
 GST_END_TEST;
@@ -1090,15 +1227,19 @@ GST_START_TEST (test_partial_row_skip)
   GstBuffer *out;
 
   fail_unless_equals_int (push_bytes (h, pts, sizeof (pts)), GST_FLOW_OK);
-  out = gst_harness_pull (h);
-  fail_unless_equals_int (gst_buffer_get_size (out), sizeof (pts));
-  gst_buffer_unref (out);
   fail_unless_equals_uint64 (get_u64 (h->element, "skipped-buffers"), 1);
   /* Every point the buffer touched, the partial one included. */
   fail_unless_equals_uint64 (get_u64 (h->element, "skipped-points"), 3);
-  /* Nothing reached the trainer: the next buffer still initialises. */
+  /* Nothing reached the trainer: the next buffer still initialises, and
+   * the skipped one, held for the model, leaves first, untouched. */
   assert_centers (h->element, NULL, 0, 0);
-  push_points (h, good, 4);
+  fail_unless (gst_harness_try_pull (h) == NULL);
+  fail_unless_equals_int (gst_harness_push (h, points_buffer (good, 4, 0)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless_equals_int (gst_buffer_get_size (out), sizeof (pts));
+  gst_buffer_unref (out);
+  gst_buffer_unref (gst_harness_pull (h));
   assert_centers (h->element, (const gdouble[]) { 1, 2, 3, 4 }, 2, 2);
   assert_no_error (bus);
   gst_harness_teardown (h);
@@ -1501,7 +1642,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_properties)
 {
-  GstElement *train = new_train (NULL, NULL);
+  GstElement *train = gst_element_factory_make ("kmeans-train", NULL);
   GValue v = G_VALUE_INIT;
   gboolean b;
   guint u;
@@ -1520,8 +1661,10 @@ GST_START_TEST (test_properties)
   fail_unless_equals_int (u, 10);
   g_object_get (train, "kmeans-plus-plus-retries", &i, NULL);
   fail_unless_equals_int (i, -1);
-  g_object_get (train, "init-size", &u, NULL);
-  fail_unless_equals_int (u, 0);
+  g_object_get (train, "init-size", &i, NULL);
+  fail_unless_equals_int (i, -1);
+  g_object_get (train, "init-refine", &u, NULL);
+  fail_unless_equals_int (u, 10);
   g_object_get (train, "init-sampling", &i, NULL);
   fail_unless_equals_int (i, KM_INIT_SAMPLING_WITHOUT_REPLACEMENT);
   g_object_get (train, "reassignment-ratio", &x, NULL);
@@ -1616,6 +1759,8 @@ kmeanstrain_suite (void)
   tcase_add_test (tc, test_cosine);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_init_size_gathers);
+  tcase_add_test (tc, test_default_init_sample);
+  tcase_add_test (tc, test_short_stream_released_at_eos);
   tcase_add_test (tc, test_reassignment_moves_far_center);
   tcase_add_test (tc, test_invalid_config_fails_start);
   return s;

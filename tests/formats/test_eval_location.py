@@ -56,11 +56,12 @@ def message_to_json(structure):
 
 
 def training_pipeline(location, score_props="", buffers=20):
-    """testsrc ! train (a step, so a new model version, every 3 buffers) !
-    score: every buffer ends a bus interval (interval-points), so each
-    message covers the points of one buffer and one model version."""
+    """testsrc ! train (a step, so a new model version, every 3 buffers;
+    the first batch initialises, init-size=0) ! score: every buffer ends a
+    bus interval (interval-points), so each message covers the points of
+    one buffer and one model version."""
     return ("kmeans-testsrc num-buffers=%d points-per-buffer=%d ! "
-            "kmeans-train num-clusters=3 batch-size=%d seed=7 ! "
+            "kmeans-train num-clusters=3 batch-size=%d seed=7 init-size=0 ! "
             "kmeans-score name=score eval-location=\"%s\" "
             "interval-points=%d %s ! fakesink"
             % (buffers, POINTS_PER_BUFFER, 3 * POINTS_PER_BUFFER, location,
@@ -159,10 +160,13 @@ class EvalLocationTest(unittest.TestCase):
         self.assertEqual([d["final"] for d in docs],
                          [False] * (len(docs) - 1) + [True])
         self.assertEqual(sum(d["num_points"] for d in docs), num_points)
-        for doc in docs:
+        for i, doc in enumerate(docs):
             want = by_version[doc["model_version"]]
-            # A step every 3 buffers: 3 buffers per version.
-            self.assertEqual(doc["num_points"], 3 * POINTS_PER_BUFFER)
+            # A step every 3 buffers: 3 buffers per version; the first
+            # model also covers the 3 buffers of the first batch, which
+            # kmeans-train held for it.
+            self.assertEqual(doc["num_points"],
+                             (5 if i == 0 else 3) * POINTS_PER_BUFFER)
             self.assertEqual(doc["num_points"], want["num_points"])
             self.assertEqual(doc["skipped_points"], want["skipped_points"])
             self.assertEqual(doc["cluster_counts"], want["cluster_counts"])
@@ -172,7 +176,7 @@ class EvalLocationTest(unittest.TestCase):
                                    doc["score"] / doc["num_points"],
                                    delta=1e-12 * doc["mean"])
             self.assertEqual(doc["duration"],
-                             3 * POINTS_PER_BUFFER * Gst.MSECOND)
+                             doc["num_points"] * Gst.MSECOND)
 
     def test_per_interval_equals_messages(self):
         messages, _, error = run(training_pipeline(self.path))

@@ -136,8 +136,9 @@ class ToolTest(unittest.TestCase):
         d = points.shape[1]
         src = points_file(self.path("train.f32"), points)
         ckpt = self.path("trained.ckpt")
+        # The first buffer initialises (init-size=0): step n is buffer n+1.
         gst_launch("%s ! kmeans-train num-clusters=%d init=kmeans++ seed=3 "
-                   "%s checkpoint-location=%s ! fakesink"
+                   "init-size=0 %s checkpoint-location=%s ! fakesink"
                    % (points_source(src, d), k, extra, ckpt))
         return ckpt
 

@@ -31,8 +31,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_train_settings_debug);
 #define DEFAULT_INIT_SAMPLING KM_INIT_SAMPLING_WITHOUT_REPLACEMENT
 /* Measured (docs/algorithm.md §3.7): best of 5 on the sample. */
 #define DEFAULT_INIT_TRIALS 5
+/* Measured (docs/algorithm.md §3.8): 10 Lloyd iterations per trial. */
+#define DEFAULT_INIT_REFINE 10
 #define DEFAULT_INITIAL_WEIGHT 1.0
-#define DEFAULT_INIT_SIZE 0
+/* -1: three first batches, scikit-learn's 3 x batch_size (§3.6). */
+#define DEFAULT_INIT_SIZE -1
+#define INIT_SIZE_BATCHES 3
 #define DEFAULT_REASSIGNMENT_RATIO 0.01
 #define DEFAULT_REASSIGNMENT_SAMPLING KM_REASSIGN_SAMPLING_DISTANCE
 
@@ -72,6 +76,7 @@ gst_kmeans_train_settings_init (GstKMeansTrainSettings * s)
   s->checkpoint_location = g_strdup (DEFAULT_CHECKPOINT_LOCATION);
   s->init_sampling = DEFAULT_INIT_SAMPLING;
   s->init_trials = DEFAULT_INIT_TRIALS;
+  s->init_refine = DEFAULT_INIT_REFINE;
   s->initial_weight = DEFAULT_INITIAL_WEIGHT;
   s->init_size = DEFAULT_INIT_SIZE;
   s->reassignment_ratio = DEFAULT_REASSIGNMENT_RATIO;
@@ -212,6 +217,22 @@ install_initialisation (GObjectClass * klass, guint first, GParamFlags flags)
           "kept (1 = the TF estimator: one run)", 1, KM_MAX_INIT_TRIALS,
           DEFAULT_INIT_TRIALS, flags));
 
+  /**
+   * GstKMeansTrain:init-refine:
+   *
+   * Lloyd iterations each initialisation trial runs on its sample before
+   * the trials are compared: every sample point to its nearest center,
+   * every center to the mean of its points, until no point changes
+   * center (docs/algorithm.md §3.8).  The trial of least total distance
+   * after refinement is kept.
+   */
+  install (klass, first, GST_KMEANS_TRAIN_PROP_INIT_REFINE,
+      g_param_spec_uint ("init-refine", "Init refinement",
+          "Lloyd iterations each random or kmeans++ trial runs on its "
+          "sample before the trials are compared; stops early when no "
+          "point changes center (0 = none, the TF estimator)", 0,
+          KM_MAX_INIT_REFINE, DEFAULT_INIT_REFINE, flags));
+
   install (klass, first, GST_KMEANS_TRAIN_PROP_INITIAL_WEIGHT,
       g_param_spec_double ("initial-weight", "Initial weight",
           "Count each initial center (given or chosen) starts with in "
@@ -288,17 +309,20 @@ install_point_rules (GObjectClass * klass, guint first, GParamFlags flags)
    * Points random and kmeans++ initialisation choose from, gathered across
    * buffers and batches (at most init-size x dimensions floats are kept):
    * a first batch of at least that many points is the sample by itself.
-   * The gathered points are used for initialisation only, like the
-   * estimator's first batch; training starts with the next batch.  A
-   * stream that ends before the sample is complete is initialised from
-   * what was gathered.  0 = the first batch only (the TF estimator).
+   * -1, the default, gathers three first batches (scikit-learn's
+   * 3 x batch_size).  The gathered points are used for initialisation
+   * only, like the estimator's first batch; training starts with the next
+   * batch.  A stream that ends before the sample is complete is
+   * initialised from what was gathered, with #GstKMeansTrain:init-refine
+   * Lloyd iterations over it.  0 = the first batch only (the TF
+   * estimator).  See docs/algorithm.md §3.6.
    */
   install (klass, first, GST_KMEANS_TRAIN_PROP_INIT_SIZE,
-      g_param_spec_uint ("init-size", "Init size",
+      g_param_spec_int ("init-size", "Init size",
           "Points random and kmeans++ init choose from, gathered across "
           "buffers (a larger first batch is used whole); they are not "
-          "trained on (0 = the first batch, the TF estimator)", 0,
-          G_MAXINT32, DEFAULT_INIT_SIZE, flags));
+          "trained on (-1 = three first batches, 0 = the first batch, the "
+          "TF estimator)", -1, G_MAXINT32, DEFAULT_INIT_SIZE, flags));
 
   /**
    * GstKMeansTrain:reassignment-ratio:
@@ -413,6 +437,9 @@ gst_kmeans_train_settings_set_property (GstKMeansTrainSettings * s,
     case GST_KMEANS_TRAIN_PROP_INIT_TRIALS:
       s->init_trials = g_value_get_uint (value);
       break;
+    case GST_KMEANS_TRAIN_PROP_INIT_REFINE:
+      s->init_refine = g_value_get_uint (value);
+      break;
     case GST_KMEANS_TRAIN_PROP_INIT_SAMPLING:
       s->init_sampling = g_value_get_enum (value);
       break;
@@ -420,7 +447,7 @@ gst_kmeans_train_settings_set_property (GstKMeansTrainSettings * s,
       s->initial_weight = g_value_get_double (value);
       break;
     case GST_KMEANS_TRAIN_PROP_INIT_SIZE:
-      s->init_size = g_value_get_uint (value);
+      s->init_size = g_value_get_int (value);
       break;
     case GST_KMEANS_TRAIN_PROP_REASSIGNMENT_RATIO:
       s->reassignment_ratio = g_value_get_double (value);
@@ -484,6 +511,9 @@ gst_kmeans_train_settings_get_property (const GstKMeansTrainSettings * s,
     case GST_KMEANS_TRAIN_PROP_INIT_TRIALS:
       g_value_set_uint (value, s->init_trials);
       break;
+    case GST_KMEANS_TRAIN_PROP_INIT_REFINE:
+      g_value_set_uint (value, s->init_refine);
+      break;
     case GST_KMEANS_TRAIN_PROP_INIT_SAMPLING:
       g_value_set_enum (value, s->init_sampling);
       break;
@@ -491,7 +521,7 @@ gst_kmeans_train_settings_get_property (const GstKMeansTrainSettings * s,
       g_value_set_double (value, s->initial_weight);
       break;
     case GST_KMEANS_TRAIN_PROP_INIT_SIZE:
-      g_value_set_uint (value, s->init_size);
+      g_value_set_int (value, s->init_size);
       break;
     case GST_KMEANS_TRAIN_PROP_REASSIGNMENT_RATIO:
       g_value_set_double (value, s->reassignment_ratio);
@@ -532,8 +562,10 @@ fill_config (const GstKMeansTrainSettings * s, guint d, KmConfig * cfg)
   cfg->seed = s->seed;
   cfg->init_sampling = s->init_sampling;
   cfg->init_trials = s->init_trials;
+  cfg->init_refine = s->init_refine;
   cfg->initial_count = s->initial_weight;
-  cfg->init_size = s->init_size;
+  cfg->init_size = MAX (s->init_size, 0);
+  cfg->init_batches = s->init_size < 0 ? INIT_SIZE_BATCHES : 0;
   cfg->reassignment_ratio = s->reassignment_ratio;
   cfg->reassignment_sampling = s->reassignment_sampling;
 }

@@ -32,6 +32,7 @@ typedef enum
   GST_KMEANS_TRAIN_PROP_CHECKPOINT_LOCATION,
   GST_KMEANS_TRAIN_PROP_INIT_SAMPLING,
   GST_KMEANS_TRAIN_PROP_INIT_TRIALS,
+  GST_KMEANS_TRAIN_PROP_INIT_REFINE,
   GST_KMEANS_TRAIN_PROP_INITIAL_WEIGHT,
   /* kmeans-train only: the hub gathers its own init points and sees no
    * points to reassign centers to */
@@ -60,8 +61,10 @@ typedef struct
   gchar *checkpoint_location;
   KmInitSampling init_sampling;
   guint init_trials;
+  guint init_refine;
   gdouble initial_weight;
-  guint init_size;              /* 0 where not installed (the hub) */
+  gint init_size;               /* -1: 3 first batches; 0 where not
+                                 * installed (the hub) */
   gdouble reassignment_ratio;   /* 0 where not installed (the hub) */
   KmReassignSampling reassignment_sampling;
 } GstKMeansTrainSettings;
