@@ -1177,31 +1177,28 @@ lane_exact_avx512 (const KmDist * dist, const gfloat * panel, __m512i bidx,
   }
 }
 
-/* d <= 16, no near tie: the block's exact distances from the panel,
- * outputs written with vector stores; returns their sum in block_sum's
- * order. */
+/* Valid lanes of the two halves of a block of @m points. */
+#define KM_LANES_VALID0(m) ((m) >= 16 ? 0xffff : (__mmask16) ((1u << (m)) - 1))
+#define KM_LANES_VALID1(m) ((m) >= 32 ? 0xffff : (m) > 16 ? \
+    (__mmask16) ((1u << ((m) - 16)) - 1) : 0)
+
+/* Writes a block's indices @b0, @b1 and distances @v (lanes 0-7, 8-15,
+ * 16-23, 24-31, 0 past m) with vector stores; returns the distances' sum
+ * in block_sum's order: (dd[l] + dd[8+l]) + (dd[16+l] + dd[24+l]), then
+ * tree8. */
 KM_TARGET_AVX512 static gdouble
-finish_lanes_avx512 (const KmDist * dist, const gfloat * panel, guint m,
-    const KmLanes512 * st, gint32 * idx, gfloat * out)
+write_lanes_avx512 (guint m, const __m512d * v, __m512i b0, __m512i b1,
+    gint32 * idx, gfloat * out)
 {
-  const __mmask16 valid0 = m >= 16 ? 0xffff : (__mmask16) ((1u << m) - 1);
-  const __mmask16 valid1 = m >= 32 ? 0xffff : m > 16 ?
-      (__mmask16) ((1u << (m - 16)) - 1) : 0;
-  __m512d v[4], s;
+  const __mmask16 valid0 = KM_LANES_VALID0 (m), valid1 = KM_LANES_VALID1 (m);
+  __m512d s;
   __m256d h;
   __m128d q;
   guint i;
 
-  lane_exact_avx512 (dist, panel, st->bidx[0], &v[0], &v[1]);
-  lane_exact_avx512 (dist, panel + 16, st->bidx[1], &v[2], &v[3]);
-  v[0] = _mm512_maskz_mov_pd ((__mmask8) valid0, v[0]);
-  v[1] = _mm512_maskz_mov_pd ((__mmask8) (valid0 >> 8), v[1]);
-  v[2] = _mm512_maskz_mov_pd ((__mmask8) valid1, v[2]);
-  v[3] = _mm512_maskz_mov_pd ((__mmask8) (valid1 >> 8), v[3]);
-
   if (idx != NULL) {
-    _mm512_mask_storeu_epi32 (idx, valid0, st->bidx[0]);
-    _mm512_mask_storeu_epi32 (idx + 16, valid1, st->bidx[1]);
+    _mm512_mask_storeu_epi32 (idx, valid0, b0);
+    _mm512_mask_storeu_epi32 (idx + 16, valid1, b1);
   }
   if (out != NULL) {
     for (i = 0; i < 2; i++) {
@@ -1212,11 +1209,29 @@ finish_lanes_avx512 (const KmDist * dist, const gfloat * panel, guint m,
       _mm512_mask_storeu_ps (out + 16 * i, i ? valid1 : valid0, f);
     }
   }
-  /* block_sum: (dd[l] + dd[8+l]) + (dd[16+l] + dd[24+l]), then tree8. */
   s = _mm512_add_pd (_mm512_add_pd (v[0], v[1]), _mm512_add_pd (v[2], v[3]));
   h = _mm256_add_pd (_mm512_castpd512_pd256 (s), _mm512_extractf64x4_pd (s, 1));
   q = _mm_add_pd (_mm256_castpd256_pd128 (h), _mm256_extractf128_pd (h, 1));
   return _mm_cvtsd_f64 (_mm_add_sd (q, _mm_unpackhi_pd (q, q)));
+}
+
+/* d <= 16, no near tie: the block's exact distances from the panel,
+ * outputs written with vector stores; returns their sum in block_sum's
+ * order. */
+KM_TARGET_AVX512 static gdouble
+finish_lanes_avx512 (const KmDist * dist, const gfloat * panel, guint m,
+    const KmLanes512 * st, gint32 * idx, gfloat * out)
+{
+  const __mmask16 valid0 = KM_LANES_VALID0 (m), valid1 = KM_LANES_VALID1 (m);
+  __m512d v[4];
+
+  lane_exact_avx512 (dist, panel, st->bidx[0], &v[0], &v[1]);
+  lane_exact_avx512 (dist, panel + 16, st->bidx[1], &v[2], &v[3]);
+  v[0] = _mm512_maskz_mov_pd ((__mmask8) valid0, v[0]);
+  v[1] = _mm512_maskz_mov_pd ((__mmask8) (valid0 >> 8), v[1]);
+  v[2] = _mm512_maskz_mov_pd ((__mmask8) valid1, v[2]);
+  v[3] = _mm512_maskz_mov_pd ((__mmask8) (valid1 >> 8), v[3]);
+  return write_lanes_avx512 (m, v, st->bidx[0], st->bidx[1], idx, out);
 }
 
 /* On points streamed from memory the transposes wait on misses the
@@ -1334,34 +1349,13 @@ KM_TARGET_AVX512 static gdouble
 store_block_avx512 (guint m, const gint32 * bi, const gdouble * dd,
     gint32 * idx, gfloat * out)
 {
-  const __mmask16 valid0 = m >= 16 ? 0xffff : (__mmask16) ((1u << m) - 1);
-  const __mmask16 valid1 = m >= 32 ? 0xffff : m > 16 ?
-      (__mmask16) ((1u << (m - 16)) - 1) : 0;
-  __m512d v[4], s;
-  __m256d h;
-  __m128d q;
+  __m512d v[4];
   guint i;
 
   for (i = 0; i < 4; i++)
     v[i] = _mm512_loadu_pd (dd + 8 * i);
-  if (idx != NULL) {
-    _mm512_mask_storeu_epi32 (idx, valid0, _mm512_loadu_si512 (bi));
-    _mm512_mask_storeu_epi32 (idx + 16, valid1, _mm512_loadu_si512 (bi + 16));
-  }
-  if (out != NULL) {
-    for (i = 0; i < 2; i++) {
-      __m512 f = _mm512_castpd_ps (_mm512_insertf64x4 (_mm512_castps_pd
-              (_mm512_castps256_ps512 (_mm512_cvtpd_ps (v[2 * i]))),
-              _mm256_castps_pd (_mm512_cvtpd_ps (v[2 * i + 1])), 1));
-
-      _mm512_mask_storeu_ps (out + 16 * i, i ? valid1 : valid0, f);
-    }
-  }
-  /* block_sum's order, as in finish_lanes_avx512. */
-  s = _mm512_add_pd (_mm512_add_pd (v[0], v[1]), _mm512_add_pd (v[2], v[3]));
-  h = _mm256_add_pd (_mm512_castpd512_pd256 (s), _mm512_extractf64x4_pd (s, 1));
-  q = _mm_add_pd (_mm256_castpd256_pd128 (h), _mm256_extractf128_pd (h, 1));
-  return _mm_cvtsd_f64 (_mm_add_sd (q, _mm_unpackhi_pd (q, q)));
+  return write_lanes_avx512 (m, v, _mm512_loadu_si512 (bi),
+      _mm512_loadu_si512 (bi + 16), idx, out);
 }
 
 /* --- bf16 candidates (kmbf16.c), fp32 re-check of the doubtful points.

@@ -643,6 +643,40 @@ GST_START_TEST (test_init_file)
 
 GST_END_TEST;
 
+/* A core config with the element's init defaults for 2-d points:
+ * kmeans++ with 2 + ln k candidates, 5 trials refined by 10 Lloyd
+ * iterations, reassignment ratio 0.01. */
+static void
+element_init_config (KmConfig * cfg, guint k, guint64 seed)
+{
+  km_config_init (cfg);
+  cfg->k = k;
+  cfg->d = 2;
+  cfg->init = KM_INIT_KMEANS_PLUS_PLUS;
+  cfg->seed = seed;
+  cfg->kmeans_plus_plus_retries = -1;
+  cfg->init_trials = 5;
+  cfg->init_refine = 10;
+  cfg->reassignment_ratio = 0.01;
+}
+
+/* The element's k centers of 2 coordinates are those of @core's model. */
+static void
+assert_centers_of_core (GstElement * train, KmTrainer * core, guint k)
+{
+  KmModel *model = km_trainer_get_model (core);
+  const gfloat *want = km_model_get_centers (model);
+  gdouble got[16 * 2];
+  guint got_k, d, j;
+
+  fail_unless (k <= 16);
+  got_k = get_centers (train, got, G_N_ELEMENTS (got), &d);
+  fail_unless_equals_int (got_k, k);
+  for (j = 0; j < 2 * k; j++)
+    fail_unless_equals_float (got[j], want[j]);
+  km_model_unref (model);
+}
+
 /* init-size gathers across buffers: 20 buffers of 10 points with
  * init-size=200 give the kmeans++ centers the core chooses from one batch
  * of those 200 points; the 20 buffers wait for that model and leave in
@@ -650,14 +684,11 @@ GST_END_TEST;
 GST_START_TEST (test_init_size_gathers)
 {
   gfloat pts[210 * 2];
-  gdouble got[8 * 2];
   GstBus *bus = gst_bus_new ();
   GstHarness *h;
   KmConfig cfg;
   KmTrainer *core;
-  KmModel *model;
-  const gfloat *want;
-  guint b, k, d, j;
+  guint b;
 
   make_points (pts, 210, 11);
   h = start_harness (new_train (bus, "num-clusters", 8, "init",
@@ -675,28 +706,14 @@ GST_START_TEST (test_init_size_gathers)
   fail_unless_equals_uint64 (get_u64 (h->element, "steps"), 1);
   fail_unless_equals_uint64 (get_u64 (h->element, "points"), 10);
 
-  /* The element's other defaults (retries 2 + ln k, 5 trials refined by
-   * 10 Lloyd iterations) on one batch. */
-  km_config_init (&cfg);
-  cfg.k = 8;
-  cfg.d = 2;
-  cfg.init = KM_INIT_KMEANS_PLUS_PLUS;
-  cfg.seed = 5;
-  cfg.kmeans_plus_plus_retries = -1;
-  cfg.init_trials = 5;
-  cfg.init_refine = 10;
+  /* The element's other defaults on one batch. */
+  element_init_config (&cfg, 8, 5);
   core = km_trainer_new (&cfg, NULL);
   fail_unless (km_trainer_feed (core, pts, 200, NULL, NULL) == KM_FEED_INIT);
   /* The element made one step since: replay it. */
   fail_unless (km_trainer_feed (core, pts + 400, 10, NULL, NULL) ==
       KM_FEED_TRAINED);
-  model = km_trainer_get_model (core);
-  want = km_model_get_centers (model);
-  k = get_centers (h->element, got, G_N_ELEMENTS (got), &d);
-  fail_unless_equals_int (k, 8);
-  for (j = 0; j < 16; j++)
-    fail_unless_equals_float (got[j], want[j]);
-  km_model_unref (model);
+  assert_centers_of_core (h->element, core, 8);
   km_trainer_free (core);
   gst_harness_teardown (h);
   drop_bus (bus);
@@ -710,14 +727,11 @@ GST_END_TEST;
 GST_START_TEST (test_default_init_sample)
 {
   gfloat pts[40 * 2];
-  gdouble got[3 * 2];
   GstElement *train = gst_element_factory_make ("kmeans-train", NULL);
   GstHarness *h;
   KmConfig cfg;
   KmTrainer *core;
-  KmModel *model;
-  const gfloat *want;
-  guint b, k, d, j;
+  guint b;
 
   make_points (pts, 40, 3);
   g_object_set (train, "num-clusters", 3, "init", KM_INIT_KMEANS_PLUS_PLUS,
@@ -734,16 +748,8 @@ GST_START_TEST (test_default_init_sample)
   fail_unless_equals_uint64 (get_u64 (h->element, "steps"), 1);
   fail_unless_equals_uint64 (get_u64 (h->element, "points"), 10);
 
-  km_config_init (&cfg);
-  cfg.k = 3;
-  cfg.d = 2;
-  cfg.init = KM_INIT_KMEANS_PLUS_PLUS;
-  cfg.seed = 9;
-  cfg.kmeans_plus_plus_retries = -1;
-  cfg.init_trials = 5;
+  element_init_config (&cfg, 3, 9);
   cfg.init_batches = 3;
-  cfg.init_refine = 10;
-  cfg.reassignment_ratio = 0.01;
   core = km_trainer_new (&cfg, NULL);
   for (b = 0; b < 2; b++)
     fail_unless (km_trainer_feed (core, pts + 20 * b, 10, NULL, NULL) ==
@@ -753,13 +759,7 @@ GST_START_TEST (test_default_init_sample)
   fail_unless (km_trainer_is_initialized (core));
   fail_unless (km_trainer_feed (core, pts + 60, 10, NULL, NULL) ==
       KM_FEED_TRAINED);
-  model = km_trainer_get_model (core);
-  want = km_model_get_centers (model);
-  k = get_centers (h->element, got, G_N_ELEMENTS (got), &d);
-  fail_unless_equals_int (k, 3);
-  for (j = 0; j < 6; j++)
-    fail_unless_equals_float (got[j], want[j]);
-  km_model_unref (model);
+  assert_centers_of_core (h->element, core, 3);
   km_trainer_free (core);
   gst_harness_teardown (h);
 }
