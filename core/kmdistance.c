@@ -1166,8 +1166,19 @@ lane_exact_avx512 (const KmDist * dist, const gfloat * panel, __m512i bidx,
   _mm512_add_pd (_mm512_add_pd (_mm512_add_pd (s[0], s[4]), \
           _mm512_add_pd (s[2], s[6])), _mm512_add_pd (_mm512_add_pd (s[1], \
               s[5]), _mm512_add_pd (s[3], s[7])))
-  *lo = KM_TREE8 (sl);
-  *hi = KM_TREE8 (sh);
+  /* Up to 4 dimensions, partial sums 4-7 are +0 and every sum is +0 or
+   * more (each starts at +0, which an fma's -0 product does not turn
+   * into -0): s + 0 is s exactly, so those adds are left out. */
+#define KM_TREE4(s) \
+  _mm512_add_pd (_mm512_add_pd (s[0], s[2]), _mm512_add_pd (s[1], s[3]))
+  if (d <= 4) {
+    *lo = KM_TREE4 (sl);
+    *hi = KM_TREE4 (sh);
+  } else {
+    *lo = KM_TREE8 (sl);
+    *hi = KM_TREE8 (sh);
+  }
+#undef KM_TREE4
 #undef KM_TREE8
   if (cosine) {
     const __m512d one = _mm512_set1_pd (1.0);
@@ -1620,9 +1631,7 @@ typedef struct
   gsize acc_first;              /* the accumulation's index of chunk 0 */
   gsize chunk;                  /* points per chunk, a multiple of 32 */
   guint chunks;
-  /* On a cache line of its own: a claim does not take the fields above
-   * from the other threads' caches. */
-  gint next __attribute__((aligned (64)));      /* next chunk to claim */
+  KmChunkClaims claims;
 } AssignJob;
 
 G_STATIC_ASSERT (KM_ACC_CHUNK % KM_SUM_BLOCK == 0);
@@ -1664,9 +1673,9 @@ static void
 assign_chunks (gpointer data, guint part, KmWorkspace * ws)
 {
   AssignJob *job = data;
-  guint c;
+  gint c;
 
-  while ((c = (guint) g_atomic_int_add (&job->next, 1)) < job->chunks) {
+  while ((c = km_chunk_claims_next (&job->claims, part)) >= 0) {
     const gsize first = c * job->chunk;
     const gsize m = MIN (job->chunk, job->n - first);
 
@@ -1718,7 +1727,7 @@ run_assign_job (const AssignJob * proto, gsize first, gsize n, guint parts,
     job.chunk = (blocks + job.chunks - 1) / job.chunks * KM_SUM_BLOCK;
   }
   job.chunks = (n + job.chunk - 1) / job.chunk;
-  job.next = 0;
+  km_chunk_claims_init (&job.claims, job.chunks, parts);
   if (parts == 1)
     assign_chunks (&job, 0, ws);
   else

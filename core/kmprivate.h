@@ -48,10 +48,10 @@ gpointer km_workspace_get (KmWorkspace * ws, KmWorkspaceSlot slot,
  * (part 0, with @ws) and on up to @parts - 1 process-wide helper threads
  * (part 1, each with its own workspace), and returns when all have
  * returned.  The work is shared by claiming: func takes chunks of the job
- * from an atomic counter in @data until none is left, so whoever runs
- * does the work, and results must not depend on which thread ran a
- * chunk.  A helper that another caller is using, or that is not
- * scheduled in time, is not waited for: the caller claims its chunks, so
+ * from a KmChunkClaims in @data until none is left, so whoever runs does
+ * the work, and results must not depend on which thread ran a chunk.  A
+ * helper that another caller is using, or that is not scheduled in time,
+ * is not waited for: the caller claims its chunks, so
  * concurrent callers or a busy machine never make a call wait for a
  * thread that is not running.  Helpers spin briefly between calls
  * (streaming calls come back-to-back), then sleep.  They never call BLAS,
@@ -65,6 +65,28 @@ typedef void (*KmPartFunc) (gpointer data, guint part, KmWorkspace * ws);
 guint km_parallel_parts (void);
 void km_parallel_run (KmPartFunc func, gpointer data, guint parts,
     KmWorkspace * ws);
+
+/* The chunks of a job, split into one contiguous range per part.  A part
+ * claims its own range from the front, then takes what is left of the
+ * others' from their backs.  While every thread is on time, each claims
+ * from a cache line no other thread touches and reads its points as one
+ * stream; a shared counter cost a line transfer (~0.1 us) per chunk and
+ * broke the hardware prefetcher's streams, a fifth of a 4096-point call
+ * on two cores. */
+typedef struct
+{
+  /* Packed next (low 32 bits) and end (high 32) of one part's range. */
+  guint64 range __attribute__((aligned (64)));
+} KmChunkRange;
+
+typedef struct
+{
+  KmChunkRange part[KM_MAX_PARTS];
+  guint parts;
+} KmChunkClaims;
+
+void km_chunk_claims_init (KmChunkClaims * claims, guint chunks, guint parts);
+gint km_chunk_claims_next (KmChunkClaims * claims, guint part);
 
 /* ------------------------------------------------------------------ */
 /* Distances against a fixed set of centers.  Prepared once per center

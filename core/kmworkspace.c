@@ -71,7 +71,7 @@ typedef struct
   GMutex lock;
   GCond cond;
   gint state;                   /* KM_HELPER_*, atomic */
-  gboolean sleeping;            /* someone waits on cond (under lock) */
+  gboolean sleeping;            /* a thread is in sleep_for_state, atomic */
   KmPartFunc func;
   gpointer data;
   KmWorkspace *ws;
@@ -110,27 +110,37 @@ spin_for_state (gint * state, gint want)
   }
 }
 
-/* Sleeps on the helper's cond until @state is @want. */
+/* Sleeps on the helper's cond until @state is @want, or with @once until
+ * the first wake-up.  The sleeper announces itself before its last look
+ * at the state, and set_state() stores the state before it looks for
+ * sleepers (both sequentially consistent), so one of the two always sees
+ * the other. */
 static void
-sleep_for_state (KmHelper * h, gint want)
+sleep_for_state (KmHelper * h, gint want, gboolean once)
 {
   g_mutex_lock (&h->lock);
-  while (g_atomic_int_get (&h->state) != want) {
-    h->sleeping = TRUE;
+  for (;;) {
+    __atomic_store_n (&h->sleeping, TRUE, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n (&h->state, __ATOMIC_SEQ_CST) == want)
+      break;
     g_cond_wait (&h->cond, &h->lock);
+    if (once)
+      break;
   }
+  __atomic_store_n (&h->sleeping, FALSE, __ATOMIC_SEQ_CST);
   g_mutex_unlock (&h->lock);
 }
 
+/* Without a sleeper, one store: a hand-over between spinning threads
+ * then moves only the state's cache line. */
 static void
 set_state (KmHelper * h, gint state)
 {
+  __atomic_store_n (&h->state, state, __ATOMIC_SEQ_CST);
+  if (!__atomic_load_n (&h->sleeping, __ATOMIC_SEQ_CST))
+    return;
   g_mutex_lock (&h->lock);
-  g_atomic_int_set (&h->state, state);
-  if (h->sleeping) {
-    h->sleeping = FALSE;
-    g_cond_broadcast (&h->cond);
-  }
+  g_cond_broadcast (&h->cond);
   g_mutex_unlock (&h->lock);
 }
 
@@ -140,8 +150,15 @@ helper_main (gpointer user_data)
   KmHelper *h = user_data;
 
   for (;;) {
-    if (!spin_for_state (&h->state, KM_HELPER_POSTED))
-      sleep_for_state (h, KM_HELPER_POSTED);
+    /* A wake-up takes longer than a small job: by then its caller has
+     * often done the work and withdrawn it.  Spin again after every
+     * wake-up, so that the next job of a stream finds the helper awake
+     * (staying asleep until a job waits let a stream of 4096-point
+     * buffers run on one thread). */
+    if (!spin_for_state (&h->state, KM_HELPER_POSTED)) {
+      sleep_for_state (h, KM_HELPER_POSTED, TRUE);
+      continue;
+    }
     /* The caller may have done all the work and withdrawn the job. */
     if (!g_atomic_int_compare_and_exchange (&h->state, KM_HELPER_POSTED,
             KM_HELPER_RUNNING))
@@ -221,7 +238,62 @@ km_parallel_run (KmPartFunc func, gpointer data, guint parts, KmWorkspace * ws)
      * time); otherwise wait for it to finish. */
     if (!g_atomic_int_compare_and_exchange (&h->state, KM_HELPER_POSTED,
             KM_HELPER_IDLE) && !spin_for_state (&h->state, KM_HELPER_IDLE))
-      sleep_for_state (h, KM_HELPER_IDLE);
+      sleep_for_state (h, KM_HELPER_IDLE, FALSE);
     g_mutex_unlock (&h->busy);
   }
+}
+
+/* ------------------------------------------------------------------ */
+/* Chunk claims (KmChunkClaims). */
+
+#define KM_RANGE(next, end) (((guint64) (end) << 32) | (guint32) (next))
+
+void
+km_chunk_claims_init (KmChunkClaims * claims, guint chunks, guint parts)
+{
+  guint p;
+
+  g_return_if_fail (parts >= 1 && parts <= KM_MAX_PARTS);
+
+  claims->parts = parts;
+  for (p = 0; p < parts; p++)
+    claims->part[p].range = KM_RANGE ((guint64) chunks * p / parts,
+        (guint64) chunks * (p + 1) / parts);
+}
+
+/* The front chunk of @r (@front) or its back one; -1 when it is empty. */
+static gint
+take_chunk (KmChunkRange * r, gboolean front)
+{
+  guint64 v = __atomic_load_n (&r->range, __ATOMIC_RELAXED);
+
+  for (;;) {
+    const guint32 next = (guint32) v, end = (guint32) (v >> 32);
+    const guint64 left = front ? KM_RANGE (next + 1, end) :
+        KM_RANGE (next, end - 1);
+
+    if (next >= end)
+      return -1;
+    /* On failure v is reloaded. */
+    if (__atomic_compare_exchange_n (&r->range, &v, left, FALSE,
+            __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+      return (gint) (front ? next : end - 1);
+  }
+}
+
+gint
+km_chunk_claims_next (KmChunkClaims * claims, guint part)
+{
+  guint i;
+  gint c;
+
+  if (part < claims->parts && (c = take_chunk (&claims->part[part], TRUE)) >= 0)
+    return c;
+  /* The next parts first, so that thieves spread over the ranges. */
+  for (i = 1; i <= claims->parts; i++) {
+    c = take_chunk (&claims->part[(part + i) % claims->parts], FALSE);
+    if (c >= 0)
+      return c;
+  }
+  return -1;
 }
