@@ -71,7 +71,7 @@ typedef struct
   GMutex lock;
   GCond cond;
   gint state;                   /* KM_HELPER_*, atomic */
-  gboolean sleeping;            /* a thread is in sleep_for_state, atomic */
+  gint sleepers;                /* threads in sleep_for_state, atomic */
   KmPartFunc func;
   gpointer data;
   KmWorkspace *ws;
@@ -111,23 +111,24 @@ spin_for_state (gint * state, gint want)
 }
 
 /* Sleeps on the helper's cond until @state is @want, or with @once until
- * the first wake-up.  The sleeper announces itself before its last look
+ * the first wake-up.  The sleeper counts itself in before its last look
  * at the state, and set_state() stores the state before it looks for
  * sleepers (both sequentially consistent), so one of the two always sees
- * the other. */
+ * the other.  A count, not a flag: the helper and its caller can both be
+ * in here (the caller, woken, has yet to take the lock back when the
+ * helper lies down again), and a flag the caller cleared on its way out
+ * left the helper asleep through every later job. */
 static void
 sleep_for_state (KmHelper * h, gint want, gboolean once)
 {
   g_mutex_lock (&h->lock);
-  for (;;) {
-    __atomic_store_n (&h->sleeping, TRUE, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n (&h->state, __ATOMIC_SEQ_CST) == want)
-      break;
+  __atomic_add_fetch (&h->sleepers, 1, __ATOMIC_SEQ_CST);
+  while (__atomic_load_n (&h->state, __ATOMIC_SEQ_CST) != want) {
     g_cond_wait (&h->cond, &h->lock);
     if (once)
       break;
   }
-  __atomic_store_n (&h->sleeping, FALSE, __ATOMIC_SEQ_CST);
+  __atomic_sub_fetch (&h->sleepers, 1, __ATOMIC_SEQ_CST);
   g_mutex_unlock (&h->lock);
 }
 
@@ -137,7 +138,7 @@ static void
 set_state (KmHelper * h, gint state)
 {
   __atomic_store_n (&h->state, state, __ATOMIC_SEQ_CST);
-  if (!__atomic_load_n (&h->sleeping, __ATOMIC_SEQ_CST))
+  if (__atomic_load_n (&h->sleepers, __ATOMIC_SEQ_CST) == 0)
     return;
   g_mutex_lock (&h->lock);
   g_cond_broadcast (&h->cond);

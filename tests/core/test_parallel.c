@@ -2,7 +2,8 @@
  * (km_parallel_run, KmChunkClaims): every chunk of a job runs exactly
  * once whoever claims it, when parts never run, when real threads race
  * for the same ranges, and when calls come far enough apart that the
- * helpers fall asleep between them. */
+ * helpers fall asleep between them; and a sleeping helper always wakes
+ * for the next job. */
 #include "kmtest.h"
 
 #define MAX_CHUNKS 200
@@ -185,6 +186,66 @@ test_parallel_run_spaced_calls (void)
   km_workspace_free (ws);
 }
 
+typedef struct
+{
+  KmChunkClaims claims;
+  gint helper_ran;              /* atomic */
+  gboolean wait_for_helper;     /* part 0 waits until a helper ran */
+  gulong helper_chunk_us;       /* a helper's chunks take this long */
+} WakeJob;
+
+#define HELPER_WAIT_S 10
+
+static void
+wake_chunks (gpointer data, guint part, KmWorkspace * ws)
+{
+  WakeJob *job = data;
+  gint64 until = g_get_monotonic_time () + HELPER_WAIT_S * G_USEC_PER_SEC;
+
+  (void) ws;
+  if (part > 0)
+    g_atomic_int_set (&job->helper_ran, 1);
+  else if (job->wait_for_helper)
+    while (!g_atomic_int_get (&job->helper_ran)
+        && g_get_monotonic_time () < until)
+      g_usleep (100);
+  while (km_chunk_claims_next (&job->claims, part) >= 0)
+    if (part > 0)
+      g_usleep (job->helper_chunk_us);
+}
+
+/* A job always reaches a helper that fell asleep, whatever slept before
+ * it: each round makes the caller wait for a slow helper chunk (so both
+ * may lie on the helper's cond at once), lets the helper fall asleep,
+ * then posts a job whose own part waits until a helper ran.  A lost
+ * wake-up leaves the helper asleep and the wait runs out (10 s). */
+static void
+test_parallel_run_wakes_helper (void)
+{
+  KmWorkspace *ws = km_workspace_new ();
+  guint round;
+
+  if (km_parallel_parts () < 2) {
+    g_test_skip ("one core (or KMEANS_THREADS=1): no helper to wake");
+    km_workspace_free (ws);
+    return;
+  }
+  for (round = 0; round < 100; round++) {
+    WakeJob slow = { 0, }, probe = { 0, };
+
+    km_chunk_claims_init (&slow.claims, 2, 2);
+    slow.helper_chunk_us = 300;
+    km_parallel_run (wake_chunks, &slow, 2, ws);
+    g_usleep (round % 2 ? 300 : 1000);
+
+    km_chunk_claims_init (&probe.claims, 4, 2);
+    probe.wait_for_helper = TRUE;
+    km_parallel_run (wake_chunks, &probe, 2, ws);
+    g_assert_true (g_atomic_int_get (&probe.helper_ran));
+  }
+  km_workspace_free (ws);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -194,5 +255,6 @@ main (int argc, char **argv)
   g_test_add_func ("/parallel/claims-racing-threads",
       test_claims_racing_threads);
   g_test_add_func ("/parallel/spaced-calls", test_parallel_run_spaced_calls);
+  g_test_add_func ("/parallel/wakes-helper", test_parallel_run_wakes_helper);
   return g_test_run ();
 }
