@@ -96,6 +96,7 @@
 #include "kmhubproto.h"
 #include "kmstats.h"
 #include "zmqsocket.h"
+#include "zmqsrcevents.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_kmeans_hub_debug);
 #define GST_CAT_DEFAULT gst_kmeans_hub_debug
@@ -220,9 +221,7 @@ struct _GstKMeansHub
   gboolean publish_pending;     /* a model not yet sent downstream */
   KmModel *pushed_model;
   gboolean caps_set;
-  gboolean buffer_pushed;       /* basesrc sent its segment */
-  GstEvent *held_event;         /* the first model event, see hold_event */
-  gulong held_probe;
+  GstKmSrcEvents events;        /* model events (zmqsrcevents.h) */
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -450,6 +449,7 @@ gst_kmeans_hub_init (GstKMeansHub * self)
   self->checkpoint_interval = DEFAULT_CHECKPOINT_INTERVAL;
   self->max_rounds = DEFAULT_MAX_ROUNDS;
   self->post_messages = DEFAULT_POST_MESSAGES;
+  gst_km_src_events_init (&self->events, GST_BASE_SRC_PAD (self), NULL, NULL);
   self->join_window = DEFAULT_JOIN_WINDOW;
   self->cancellable = g_cancellable_new ();
   self->workers = g_hash_table_new_full (g_direct_hash, g_direct_equal,
@@ -1362,37 +1362,6 @@ handle_messages (GstKMeansHub * self)
 
 /* ------------------------------------------------------ downstream */
 
-static GstPadProbeReturn
-push_held_event (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  GstKMeansHub *self = GST_KMEANS_HUB (user_data);
-
-  if (self->held_event != NULL)
-    gst_pad_push_event (pad, g_steal_pointer (&self->held_event));
-  self->held_probe = 0;
-  return GST_PAD_PROBE_REMOVE;
-}
-
-/* Until the first buffer went out basesrc has its segment still to send,
- * after create() returns: the first model event waits for that buffer in
- * a probe, so that it follows the segment. */
-static void
-push_model_event (GstKMeansHub * self, GstEvent * event)
-{
-  GstPad *pad = GST_BASE_SRC_PAD (self);
-
-  if (self->buffer_pushed) {
-    if (!gst_pad_push_event (pad, event))
-      GST_DEBUG_OBJECT (self, "downstream did not take the model event");
-    return;
-  }
-  gst_event_replace (&self->held_event, event);
-  gst_event_unref (event);
-  if (self->held_probe == 0)
-    self->held_probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
-        push_held_event, self, NULL);
-}
-
 static gboolean
 set_caps_once (GstKMeansHub * self)
 {
@@ -1424,14 +1393,15 @@ output_model (GstKMeansHub * self, GstBuffer ** buf)
 
   if (!set_caps_once (self))
     return GST_FLOW_NOT_NEGOTIATED;
-  push_model_event (self, gst_kmeans_model_event_new (model));
+  /* Held until the buffer below went out after basesrc's segment. */
+  gst_km_src_events_send (&self->events, gst_kmeans_model_event_new (model));
   *buf = gst_buffer_new_allocate (NULL, size, NULL);
   gst_buffer_fill (*buf, 0, km_model_get_centers (model), size);
   GST_BUFFER_OFFSET (*buf) = km_model_get_version (model);
   g_clear_pointer (&self->pushed_model, km_model_unref);
   self->pushed_model = km_model_ref (model);
   self->publish_pending = FALSE;
-  self->buffer_pushed = TRUE;
+  gst_km_src_events_buffer_out (&self->events);
   return GST_FLOW_OK;
 }
 
@@ -1608,7 +1578,7 @@ reset_stream_state (GstKMeansHub * self)
   g_clear_pointer (&self->pushed_model, km_model_unref);
   g_clear_pointer (&self->model_record, g_bytes_unref);
   g_clear_pointer (&self->init_points, g_array_unref);
-  gst_clear_event (&self->held_event);
+  gst_km_src_events_reset (&self->events);
   self->d = 0;
   self->round_started = 0;
   self->eos_at = 0;
@@ -1616,7 +1586,6 @@ reset_stream_state (GstKMeansHub * self)
   self->rounds_since_save = 0;
   self->publish_pending = FALSE;
   self->caps_set = FALSE;
-  self->buffer_pushed = FALSE;
 }
 
 static gboolean
@@ -1655,10 +1624,6 @@ gst_kmeans_hub_stop (GstBaseSrc * bsrc)
   GstKMeansHub *self = GST_KMEANS_HUB (bsrc);
   guint i;
 
-  if (self->held_probe != 0) {
-    gst_pad_remove_probe (GST_BASE_SRC_PAD (self), self->held_probe);
-    self->held_probe = 0;
-  }
   GST_OBJECT_LOCK (self);
   self->rejected_clients = gst_km_zmq_connection_get_rejected (&self->conn);
   self->live_conn = NULL;

@@ -181,6 +181,7 @@
 #include "zmqbufferflags.h"
 #include "zmqframing.h"
 #include "zmqsocket.h"
+#include "zmqsrcevents.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_km_zmq_src_debug);
 #define GST_CAT_DEFAULT gst_km_zmq_src_debug
@@ -276,12 +277,10 @@ struct _GstKmZmqSrc
   guint64 unparsed_since_header;        /* malformed since the last header */
   GstSegment segment;           /* the segment announced, gst framing */
   gboolean have_segment;
-  gboolean buffer_pushed;       /* since start: basesrc sent a segment */
   gboolean discont_pending;     /* a gap before an event message */
   gsize active_max_event_size;
   gchar *rejected_event_str;    /* last malformed structure, not reparsed */
-  GQueue held_events;           /* until the first buffer, see hold_event */
-  gulong held_events_probe;
+  GstKmSrcEvents events;        /* the stream's events (zmqsrcevents.h) */
   TrackedStream streams[MAX_TRACKED_STREAMS];
   guint next_stream_slot;
 };
@@ -310,7 +309,7 @@ static gboolean gst_km_zmq_src_unlock (GstBaseSrc * bsrc);
 static gboolean gst_km_zmq_src_unlock_stop (GstBaseSrc * bsrc);
 static GstFlowReturn gst_km_zmq_src_create (GstPushSrc * psrc,
     GstBuffer ** outbuf);
-static void release_held_events (GstKmZmqSrc * self);
+static void count_event_pushed (gpointer user_data);
 
 #define GST_TYPE_KM_ZMQ_SRC_SOCKET_TYPE (gst_km_zmq_src_socket_type_get_type ())
 static GType
@@ -421,7 +420,8 @@ gst_km_zmq_src_init (GstKmZmqSrc * self)
   self->timeout = DEFAULT_TIMEOUT;
   self->max_event_size = DEFAULT_MAX_EVENT_SIZE;
   self->cancellable = g_cancellable_new ();
-  g_queue_init (&self->held_events);
+  gst_km_src_events_init (&self->events, GST_BASE_SRC_PAD (self),
+      count_event_pushed, self);
 
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
   gst_base_src_set_live (GST_BASE_SRC (self), DEFAULT_IS_LIVE);
@@ -634,7 +634,6 @@ gst_km_zmq_src_start (GstBaseSrc * bsrc)
   for (i = 0; i < MAX_FRAMES; i++)
     zmq_msg_init (&self->frames[i]);
   self->have_segment = FALSE;
-  self->buffer_pushed = FALSE;
   self->discont_pending = FALSE;
   self->warned_refused_caps = FALSE;
   self->warned_capless = FALSE;
@@ -674,7 +673,7 @@ gst_km_zmq_src_stop (GstBaseSrc * bsrc)
   g_clear_pointer (&self->stream_caps_str, g_free);
   g_clear_pointer (&self->rejected_caps_str, g_free);
   g_clear_pointer (&self->rejected_event_str, g_free);
-  release_held_events (self);
+  gst_km_src_events_reset (&self->events);
   gst_km_zmq_settings_clear (&self->active);
   return TRUE;
 }
@@ -1213,66 +1212,13 @@ restore_timing (GstKmZmqSrc * self, GstBuffer * buffer,
 /* ------------------------------------------------------ event messages */
 
 static void
-count_event_pushed (GstKmZmqSrc * self)
+count_event_pushed (gpointer user_data)
 {
+  GstKmZmqSrc *self = user_data;
+
   GST_OBJECT_LOCK (self);
   self->stats.events_out++;
   GST_OBJECT_UNLOCK (self);
-}
-
-static void
-push_event (GstKmZmqSrc * self, GstEvent * event)
-{
-  GST_DEBUG_OBJECT (self, "pushing %" GST_PTR_FORMAT, event);
-  /* FALSE only when flushing or unlinked: the event is gone either way. */
-  if (!gst_pad_push_event (GST_BASE_SRC_PAD (self), event))
-    GST_DEBUG_OBJECT (self, "downstream did not take the event");
-  count_event_pushed (self);
-}
-
-static void
-push_held_events (GstKmZmqSrc * self)
-{
-  GstEvent *event;
-
-  while ((event = g_queue_pop_head (&self->held_events)) != NULL)
-    push_event (self, event);
-}
-
-static GstPadProbeReturn
-push_held_events_probe (GstPad * pad, GstPadProbeInfo * info,
-    gpointer user_data)
-{
-  GstKmZmqSrc *self = GST_KM_ZMQ_SRC (user_data);
-
-  push_held_events (self);
-  self->held_events_probe = 0;
-  return GST_PAD_PROBE_REMOVE;
-}
-
-/* Until a first buffer went out, basesrc still has its segment to send,
- * after create() returns: an event pushed now would come before it.  Held
- * ones are pushed by a buffer probe, after the segment and before the
- * buffer that follows them in the stream, or before EOS. */
-static void
-hold_event (GstKmZmqSrc * self, GstEvent * event)
-{
-  g_queue_push_tail (&self->held_events, event);
-  if (self->held_events_probe == 0)
-    self->held_events_probe = gst_pad_add_probe (GST_BASE_SRC_PAD (self),
-        GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-        push_held_events_probe, self, NULL);
-}
-
-/* In stop(), once the streaming thread is gone. */
-static void
-release_held_events (GstKmZmqSrc * self)
-{
-  if (self->held_events_probe != 0) {
-    gst_pad_remove_probe (GST_BASE_SRC_PAD (self), self->held_events_probe);
-    self->held_events_probe = 0;
-  }
-  g_queue_clear_full (&self->held_events, (GDestroyNotify) gst_event_unref);
 }
 
 static GstEventType
@@ -1363,10 +1309,7 @@ event_message (GstKmZmqSrc * self, const GstKmZmqFrameHeader * header,
 
   event = gst_event_new_custom (event_type_of_kind (kind), s);
   GST_EVENT_TIMESTAMP (event) = header->pts;
-  if (self->buffer_pushed && g_queue_is_empty (&self->held_events))
-    push_event (self, event);
-  else
-    hold_event (self, event);
+  gst_km_src_events_send (&self->events, event);
   return GST_FLOW_CUSTOM_SUCCESS;
 }
 
@@ -1409,7 +1352,7 @@ framed_message_to_buffer (GstKmZmqSrc * self, guint first, guint n_frames,
     }
     GST_INFO_OBJECT (self, "end of stream %08x from the sender",
         header.stream_id);
-    push_held_events (self);
+    gst_km_src_events_release (&self->events);
     return GST_FLOW_EOS;
   }
 
@@ -1475,7 +1418,7 @@ gst_km_zmq_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     if (ret == GST_FLOW_OK) {
       count_pushed (self, *outbuf);
       /* Pushed after basesrc's segment, before our next create(). */
-      self->buffer_pushed = TRUE;
+      gst_km_src_events_buffer_out (&self->events);
     }
     return ret;
   }
