@@ -144,9 +144,9 @@ typedef struct
                                  * -inf past k */
   gfloat *tail;                 /* 8*d: the last, partial group, zero-padded
                                  * (NULL when k is a multiple of 8) */
-  gfloat *lanes;                /* d <= 8, k <= 32: d rows of 32, row t holds
-                                 * coordinate t of every center, for lane
-                                 * permutes (NULL otherwise) */
+  gfloat *lanes;                /* d <= 16, k <= 64: d rows of 64, row t
+                                 * holds coordinate t of every center, for
+                                 * lane permutes (NULL otherwise) */
   struct _KmBf16 *bf16;         /* bf16 centers (kmbf16.h), or NULL */
   gboolean use_bf16;            /* AVX-512: bf16 candidates, fp32 re-check */
 } KmDist;

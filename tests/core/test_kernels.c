@@ -486,7 +486,7 @@ assert_same_model (const KmTrainer * a, const KmTrainer * b, guint k, guint d)
 static gchar *
 train_split_digest (void)
 {
-  static const guint shapes[][2] = { {8, 3}, {64, 16}, {5, 9}, {3, 1} };
+  static const guint shapes[][2] = { {8, 3}, {64, 16}, {5, 9}, {3, 1}, {4, 2} };
   /* The last: two windows of chunks merged (kmprivate.h). */
   static const gsize sizes[] = { 700, 4096, 5000 + 17, 70000 };
   GChecksum *digest = g_checksum_new (G_CHECKSUM_SHA256);
