@@ -39,7 +39,11 @@
  * #GstKMeansTrain:init-refine Lloyd iterations on the sample; the sample
  * is not trained on.  Buffers that arrive before the first model wait in
  * the element and leave right after it, in order, so downstream elements
- * see every point with a model (this delays them by the sample).  Given
+ * see every point with a model (this delays them by the sample).  The
+ * hold happens once, at the start, so it is not reported as latency: in
+ * a live pipeline the held buffers reach a synchronising sink late;
+ * there init-size=0 shortens the hold to the first batch, and given
+ * centers or a checkpoint avoid it.  Given
  * centers
  * (#GstKMeansTrain:initial-centers or
  * #GstKMeansTrain:initial-centers-value) need no batch.
