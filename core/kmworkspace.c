@@ -53,10 +53,16 @@ km_workspace_get (KmWorkspace * ws, KmWorkspaceSlot slot, gsize bytes)
 /* ------------------------------------------------------------------ */
 /* Helper threads (km_parallel_run). */
 
-/* How long a helper spins for the next job before sleeping, and how long
- * a caller spins for a helper: streaming calls come back to back, a few
- * microseconds apart. */
+/* How long a caller spins for a helper to finish, and a helper for the
+ * next job before it yields its core to any other thread between looks.
+ * Waking a sleeping helper took 40-57 us on a 2-core VM, longer than a
+ * 4096-point job, and a pipeline's calls come a buffer's copy apart
+ * (~50 us for 256 KiB): a helper that slept after 50 us was woken too
+ * late for most jobs.  So a helper looks for twice the last gap between
+ * jobs, up to KM_HELPER_LOOK_US, yielding; after a longer gap (a slow
+ * stream, where looking would only burn a core) for KM_SPIN_US. */
 #define KM_SPIN_US 50
+#define KM_HELPER_LOOK_US 500
 
 enum
 {
@@ -88,11 +94,12 @@ cpu_relax (void)
 #endif
 }
 
-/* Spins at most KM_SPIN_US until @state is @want; TRUE if it is. */
+/* Looks at most @look_us until @state is @want, TRUE if it came: spins
+ * for the first KM_SPIN_US, then yields between looks. */
 static gboolean
-spin_for_state (gint * state, gint want)
+spin_for_state (gint * state, gint want, gint64 look_us)
 {
-  gint64 until = 0;
+  gint64 start = 0;
   guint i;
 
   for (i = 0;; i++) {
@@ -101,10 +108,12 @@ spin_for_state (gint * state, gint want)
     if ((i & 63) == 0) {
       gint64 now = g_get_monotonic_time ();
 
-      if (until == 0)
-        until = now + KM_SPIN_US;
-      else if (now > until)
+      if (start == 0)
+        start = now;
+      else if (now - start > look_us)
         return FALSE;
+      else if (now - start > KM_SPIN_US)
+        g_thread_yield ();
     }
     cpu_relax ();
   }
@@ -149,23 +158,30 @@ static gpointer
 helper_main (gpointer user_data)
 {
   KmHelper *h = user_data;
+  gint64 look_us = KM_SPIN_US, done_at = 0;
 
   for (;;) {
+    gint64 gap;
+
     /* A wake-up takes longer than a small job: by then its caller has
-     * often done the work and withdrawn it.  Spin again after every
+     * often done the work and withdrawn it.  Look again after every
      * wake-up, so that the next job of a stream finds the helper awake
      * (staying asleep until a job waits let a stream of 4096-point
      * buffers run on one thread). */
-    if (!spin_for_state (&h->state, KM_HELPER_POSTED)) {
+    if (!spin_for_state (&h->state, KM_HELPER_POSTED, look_us)) {
       sleep_for_state (h, KM_HELPER_POSTED, TRUE);
       continue;
     }
+    gap = done_at ? g_get_monotonic_time () - done_at : G_MAXINT64;
+    look_us = gap <= KM_HELPER_LOOK_US ? CLAMP (2 * gap, KM_SPIN_US,
+        KM_HELPER_LOOK_US) : KM_SPIN_US;
     /* The caller may have done all the work and withdrawn the job. */
-    if (!g_atomic_int_compare_and_exchange (&h->state, KM_HELPER_POSTED,
-            KM_HELPER_RUNNING))
-      continue;
-    h->func (h->data, 1, h->ws);
-    set_state (h, KM_HELPER_IDLE);
+    if (g_atomic_int_compare_and_exchange (&h->state, KM_HELPER_POSTED,
+            KM_HELPER_RUNNING)) {
+      h->func (h->data, 1, h->ws);
+      set_state (h, KM_HELPER_IDLE);
+    }
+    done_at = g_get_monotonic_time ();
   }
   return NULL;
 }
@@ -238,7 +254,8 @@ km_parallel_run (KmPartFunc func, gpointer data, guint parts, KmWorkspace * ws)
     /* Withdraw a job the helper did not start (it was not scheduled in
      * time); otherwise wait for it to finish. */
     if (!g_atomic_int_compare_and_exchange (&h->state, KM_HELPER_POSTED,
-            KM_HELPER_IDLE) && !spin_for_state (&h->state, KM_HELPER_IDLE))
+            KM_HELPER_IDLE)
+        && !spin_for_state (&h->state, KM_HELPER_IDLE, KM_SPIN_US))
       sleep_for_state (h, KM_HELPER_IDLE, FALSE);
     g_mutex_unlock (&h->busy);
   }
