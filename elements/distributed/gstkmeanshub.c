@@ -118,8 +118,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_hub_debug);
  * final models lost one of them in 2 of 17 runs of a hub and two workers
  * in three processes on a loaded 2-core machine (the worker's log shows
  * its last round sent and no model after; the other worker got it),
- * although the socket lingers 1 s.  libzmq reports the same of sockets
- * closed right after a send (zeromq/libzmq#1264, #1922, #3774). */
+ * although the socket lingers 1 s; with the grace, 0 of 15.  libzmq
+ * reports the same of sockets closed right after a send
+ * (zeromq/libzmq#1264, #1922, #3774). */
 #define EOS_GRACE_US (1500 * G_TIME_SPAN_MILLISECOND)
 /* Frames of a message the hub reads: routing id, header, two bodies. */
 #define MAX_FRAMES 4
