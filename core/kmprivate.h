@@ -46,16 +46,17 @@ gpointer km_workspace_get (KmWorkspace * ws, KmWorkspaceSlot slot,
  *
  * km_parallel_run() runs func (data, part, ws) in the calling thread
  * (part 0, with @ws) and on up to @parts - 1 process-wide helper threads
- * (part 1, each with its own workspace), and returns when all have
- * returned.  The work is shared by claiming: func takes chunks of the job
- * from a KmChunkClaims in @data until none is left, so whoever runs does
- * the work, and results must not depend on which thread ran a chunk.  A
- * helper that another caller is using, or that is not scheduled in time,
- * is not waited for: the caller claims its chunks, so
+ * (parts 1 .. @parts - 1, each with its own workspace), and returns when
+ * all have returned.  The work is shared by claiming: func takes chunks
+ * of the job from a KmChunkClaims in @data until none is left, so whoever
+ * runs does the work, and results must not depend on which thread ran a
+ * chunk.  A helper that another caller is using, or that is not
+ * scheduled in time, is not waited for: the caller claims its chunks, so
  * concurrent callers or a busy machine never make a call wait for a
- * thread that is not running.  Helpers spin briefly between calls
- * (streaming calls come back-to-back), then sleep.  They never call BLAS,
- * so OpenBLAS's own threads are not competed with. */
+ * thread that is not running.  Between calls a helper looks for the next
+ * one for twice the last gap (50 us to 0.5 ms, yielding its core after
+ * the first 50 us), then sleeps.  Helpers never call BLAS, so OpenBLAS's
+ * own threads are not competed with. */
 
 typedef void (*KmPartFunc) (gpointer data, guint part, KmWorkspace * ws);
 

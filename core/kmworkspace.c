@@ -81,6 +81,7 @@ typedef struct
   KmPartFunc func;
   gpointer data;
   KmWorkspace *ws;
+  guint part;                   /* the part of a job it runs: its index + 1 */
 } KmHelper;
 
 static KmHelper *helpers;
@@ -178,7 +179,7 @@ helper_main (gpointer user_data)
     /* The caller may have done all the work and withdrawn the job. */
     if (g_atomic_int_compare_and_exchange (&h->state, KM_HELPER_POSTED,
             KM_HELPER_RUNNING)) {
-      h->func (h->data, 1, h->ws);
+      h->func (h->data, h->part, h->ws);
       set_state (h, KM_HELPER_IDLE);
     }
     done_at = g_get_monotonic_time ();
@@ -204,6 +205,7 @@ start_helpers (gpointer unused)
     g_mutex_init (&helpers[i].lock);
     g_cond_init (&helpers[i].cond);
     helpers[i].ws = km_workspace_new ();
+    helpers[i].part = i + 1;
     thread = g_thread_try_new ("km-helper", helper_main, &helpers[i], &error);
     if (thread == NULL) {
       /* Fewer helpers: their share runs in the callers. */

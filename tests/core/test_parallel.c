@@ -14,6 +14,7 @@ typedef struct
   gint runs[MAX_CHUNKS];        /* atomic: times chunk c ran */
   gint by_helper;               /* atomic: chunks run by parts > 0 */
   gint spin;                    /* work per chunk, loop iterations */
+  gint part_runs[KM_MAX_PARTS]; /* atomic: times part p was run */
 } Job;
 
 static void
@@ -31,6 +32,18 @@ assert_each_once (const Job * job, guint chunks)
 
   for (c = 0; c < MAX_CHUNKS; c++)
     g_assert_cmpint (job->runs[c], ==, c < chunks ? 1 : 0);
+}
+
+/* The caller ran part 0; each helper that came ran a part of its own
+ * (its own range), none past @parts. */
+static void
+assert_parts_ran_once (const Job * job, guint parts)
+{
+  guint p;
+
+  g_assert_cmpint (job->part_runs[0], ==, 1);
+  for (p = 1; p < KM_MAX_PARTS; p++)
+    g_assert_cmpint (job->part_runs[p], <=, p < parts ? 1 : 0);
 }
 
 /* Some work, so that a racing thread has time to claim. */
@@ -51,6 +64,8 @@ run_chunks (gpointer data, guint part, KmWorkspace * ws)
   gint c;
 
   (void) ws;
+  g_assert_cmpuint (part, <, KM_MAX_PARTS);
+  g_atomic_int_inc (&job->part_runs[part]);
   while ((c = km_chunk_claims_next (&job->claims, part)) >= 0) {
     g_assert_cmpint (c, <, MAX_CHUNKS);
     busy (job->spin);
@@ -176,6 +191,7 @@ test_parallel_run_spaced_calls (void)
       job_init (&job, chunks, parts, 2000);
       km_parallel_run (run_chunks, &job, parts, ws);
       assert_each_once (&job, chunks);
+      assert_parts_ran_once (&job, parts);
       helped += job.by_helper;
       if (gaps_us[g] > 0)
         g_usleep (gaps_us[g]);
