@@ -189,7 +189,11 @@ configure_socket (void *socket, gint zmq_type, const GstKmZmqSettings * s,
     return FALSE;
   /* PUSH, DEALER: only hand messages to peers that are really connected,
    * not to the queue of an endpoint that may never come up (a DEALER
-   * resends what matters itself). */
+   * resends what matters itself).  The price: when the connection drops,
+   * libzmq terminates the pipe at once (session_base_t::reconnect), and a
+   * message that came just before the peer's FIN can go with it, so a
+   * peer must not close right after its last message to a DEALER
+   * (kmeans-hub's EOS grace). */
   if ((zmq_type == ZMQ_PUSH || zmq_type == ZMQ_DEALER)
       && !SET_INT (socket, ZMQ_IMMEDIATE, 1, error, debug))
     return FALSE;
