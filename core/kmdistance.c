@@ -1695,7 +1695,7 @@ static void
 assign_chunks (gpointer data, guint part, KmWorkspace * ws)
 {
   AssignJob *job = data;
-  gint c;
+  gint64 c;
 
   while ((c = km_chunk_claims_next (&job->claims, part)) >= 0) {
     const gsize first = c * job->chunk;

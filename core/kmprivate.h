@@ -50,10 +50,11 @@ gpointer km_workspace_get (KmWorkspace * ws, KmWorkspaceSlot slot,
  * all have returned.  The work is shared by claiming: func takes chunks
  * of the job from a KmChunkClaims in @data until none is left, so whoever
  * runs does the work, and results must not depend on which thread ran a
- * chunk.  A helper that another caller is using, or that is not
- * scheduled in time, is not waited for: the caller claims its chunks, so
- * concurrent callers or a busy machine never make a call wait for a
- * thread that is not running.  Between calls a helper looks for the next
+ * chunk.  A helper that another caller is using, or that has not
+ * started the job when the caller is done with its own share, is not
+ * waited for: the caller claims its chunks.  Once a helper started, the
+ * caller waits for it to finish, even if it was preempted in the middle
+ * of a chunk.  Between calls a helper looks for the next
  * one for twice the last gap (50 us to 0.5 ms, yielding its core after
  * the first 50 us), then sleeps.  Helpers never call BLAS, so OpenBLAS's
  * own threads are not competed with. */
@@ -87,7 +88,9 @@ typedef struct
 } KmChunkClaims;
 
 void km_chunk_claims_init (KmChunkClaims * claims, guint chunks, guint parts);
-gint km_chunk_claims_next (KmChunkClaims * claims, guint part);
+/* The next chunk for @part (any index; one past the parts only takes
+ * from the others), or -1 when every chunk was claimed. */
+gint64 km_chunk_claims_next (KmChunkClaims * claims, guint part);
 
 /* ------------------------------------------------------------------ */
 /* Distances against a fixed set of centers.  Prepared once per center

@@ -82,7 +82,7 @@ typedef struct
   gpointer data;
   KmWorkspace *ws;
   guint part;                   /* the part of a job it runs: its index + 1 */
-} KmHelper;
+} __attribute__((aligned (64))) KmHelper;       /* no line shared by two */
 
 static KmHelper *helpers;
 static guint n_helpers;
@@ -96,7 +96,7 @@ cpu_relax (void)
 }
 
 /* Looks at most @look_us until @state is @want, TRUE if it came: spins
- * for the first KM_SPIN_US, then yields between looks. */
+ * for the first KM_SPIN_US, then yields every 64 looks. */
 static gboolean
 spin_for_state (gint * state, gint want, gint64 look_us)
 {
@@ -196,7 +196,8 @@ start_helpers (gpointer unused)
   if (cap != NULL && g_ascii_strtoull (cap, NULL, 10) > 0)
     cores = MIN (cores, g_ascii_strtoull (cap, NULL, 10));
   n_helpers = MIN (cores, KM_MAX_PARTS) - 1;
-  helpers = g_new0 (KmHelper, MAX (n_helpers, 1));
+  helpers = g_aligned_alloc0 (MAX (n_helpers, 1), sizeof (KmHelper),
+      G_ALIGNOF (KmHelper));
   for (i = 0; i < n_helpers; i++) {
     GError *error = NULL;
     GThread *thread;
@@ -234,8 +235,8 @@ km_parallel_run (KmPartFunc func, gpointer data, guint parts, KmWorkspace * ws)
   KmHelper *taken[KM_MAX_PARTS];
   guint n_taken = 0, i;
 
-  g_return_if_fail (parts <= KM_MAX_PARTS);
-
+  /* More parts than threads: the others' ranges are taken by the threads
+   * there are. */
   parts = MIN (parts, km_parallel_parts ());
   for (i = 0; i + 1 < parts; i++) {
     KmHelper *h = &helpers[i];
@@ -273,8 +274,8 @@ km_chunk_claims_init (KmChunkClaims * claims, guint chunks, guint parts)
 {
   guint p;
 
-  g_return_if_fail (parts >= 1 && parts <= KM_MAX_PARTS);
-
+  /* Out of range, one part: still every chunk, by whoever claims. */
+  parts = CLAMP (parts, 1, KM_MAX_PARTS);
   claims->parts = parts;
   for (p = 0; p < parts; p++)
     claims->part[p].range = KM_RANGE ((guint64) chunks * p / parts,
@@ -282,7 +283,7 @@ km_chunk_claims_init (KmChunkClaims * claims, guint chunks, guint parts)
 }
 
 /* The front chunk of @r (@front) or its back one; -1 when it is empty. */
-static gint
+static gint64
 take_chunk (KmChunkRange * r, gboolean front)
 {
   guint64 v = __atomic_load_n (&r->range, __ATOMIC_RELAXED);
@@ -297,15 +298,15 @@ take_chunk (KmChunkRange * r, gboolean front)
     /* On failure v is reloaded. */
     if (__atomic_compare_exchange_n (&r->range, &v, left, FALSE,
             __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-      return (gint) (front ? next : end - 1);
+      return front ? next : end - 1;
   }
 }
 
-gint
+gint64
 km_chunk_claims_next (KmChunkClaims * claims, guint part)
 {
   guint i;
-  gint c;
+  gint64 c;
 
   if (part < claims->parts && (c = take_chunk (&claims->part[part], TRUE)) >= 0)
     return c;
