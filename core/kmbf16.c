@@ -202,7 +202,8 @@ group_keys (const KmBf16 * bf, const guint32 * pairs, guint g, gfloat * keys)
  * started from the offsets, into @keys (16 x 16 for points 0-15, then
  * 16-31).  Even steps use tiles 0, 1 and 4, odd ones 2, 3 and 5, so a
  * step's products run while the lanes of the one before are updated;
- * the points stay in tiles 6 and 7. */
+ * the points stay in tiles 6 and 7.  Two functions, not one with the
+ * tiles as arguments: tile numbers must be immediates. */
 KM_TARGET_AMX static inline void
 even_step_keys (const KmBf16 * bf, guint s, gfloat * keys)
 {

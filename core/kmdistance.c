@@ -1249,42 +1249,34 @@ finish_lanes_avx512 (const KmDist * dist, const gfloat * panel, guint m,
  * hardware prefetcher does not cover (how many depends even on where the
  * code lands): while a block is worked on, ask for the block
  * KM_PREFETCH_AHEAD blocks on (measured best at 2, into L1, a quarter at
- * a time so as not to fill the miss buffers).  Quarter @q of the block
- * at @first: */
+ * a time, prefetch_quarter, so as not to fill the miss buffers). */
 #define KM_PREFETCH_AHEAD 2
 
+/* Points @first .. @first + @count - 1 of the @n at @x, line by line
+ * from the line the first starts in. */
 static inline void
-prefetch_quarter (const gfloat * x, gsize n, gsize first, guint d, guint q)
-{
-  const gsize next = first + 8 * q;
-  const gchar *p;
-  gsize bytes, o;
-
-  if (next >= n)
-    return;
-  p = (const gchar *) (x + next * d);
-  bytes = MIN (8, n - next) * d * sizeof (gfloat);
-  for (o = 0; o < bytes; o += 64)
-    _mm_prefetch (p + o, _MM_HINT_T0);
-}
-
-/* Up to 4 dimensions a block is at most 6 lines (7 unaligned): asked
- * for at once, line by line, at a third of the quarters' cost in
- * instructions. */
-#define KM_PREFETCH_WHOLE_MAX_D 4
-
-static inline void
-prefetch_block_lines (const gfloat * x, gsize n, gsize first, guint d)
+prefetch_points (const gfloat * x, gsize n, gsize first, gsize count, guint d)
 {
   const gchar *p, *end;
 
   if (first >= n)
     return;
   p = (const gchar *) ((guintptr) (x + first * d) & ~(guintptr) 63);
-  end = (const gchar *) (x + MIN (first + KM_SUM_BLOCK, n) * d);
+  end = (const gchar *) (x + MIN (first + count, n) * d);
   for (; p < end; p += 64)
     _mm_prefetch (p, _MM_HINT_T0);
 }
+
+/* Quarter @q (8 points) of the block at @first. */
+static inline void
+prefetch_quarter (const gfloat * x, gsize n, gsize first, guint d, guint q)
+{
+  prefetch_points (x, n, first + 8 * q, 8, d);
+}
+
+/* Up to 4 dimensions a block is at most 6 lines (7 unaligned): asked
+ * for at once, at a third of the quarters' cost in instructions. */
+#define KM_PREFETCH_WHOLE_MAX_D 4
 
 /* Blocks 1 .. KM_PREFETCH_AHEAD - 1 of a range, which no block before
  * them asks for (block 0 is needed at once). */
@@ -1319,7 +1311,7 @@ assign_range_avx512 (const KmDist * dist, const gfloat * x, gsize n,
     guint h, t, g, l, q;
 
     if (d <= KM_PREFETCH_WHOLE_MAX_D)
-      prefetch_block_lines (x, n, ahead, d);
+      prefetch_points (x, n, ahead, KM_SUM_BLOCK, d);
     else
       prefetch_quarter (x, n, ahead, d, 0);
     transpose_avx512 (xb, MIN (m, 16), d, panel);

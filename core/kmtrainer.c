@@ -532,20 +532,18 @@ accumulate_avx512 (guint k, guint d, const gfloat * x, gsize n,
     /* A plain 16-byte load with the count's 1 blended into lane 3 (and 0s
      * past d): one instruction less than a masked load and an add.  The
      * points at the end, which have no 16 bytes, are loaded masked. */
-    for (i = 0; i < whole; i++) {
+    for (i = 0; i < n; i++) {
       gdouble *s = pad + (gsize) idx[i] * 8;
-      __m128 v = _mm_loadu_ps (x + i * d);
+      __m128 v;
 
-      if (d < 3)
-        v = _mm_blendv_ps (zero, v, _mm_castsi128_ps (coords));
+      if (i < whole) {
+        v = _mm_loadu_ps (x + i * d);
+        if (d < 3)
+          v = _mm_blendv_ps (zero, v, _mm_castsi128_ps (coords));
+      } else {
+        v = _mm_maskload_ps (x + i * d, coords);
+      }
       v = _mm_blend_ps (v, one, 8);
-      _mm256_storeu_pd (s, _mm256_add_pd (_mm256_loadu_pd (s),
-              _mm256_cvtps_pd (v)));
-    }
-    for (; i < n; i++) {
-      gdouble *s = pad + (gsize) idx[i] * 8;
-      __m128 v = _mm_blend_ps (_mm_maskload_ps (x + i * d, coords), one, 8);
-
       _mm256_storeu_pd (s, _mm256_add_pd (_mm256_loadu_pd (s),
               _mm256_cvtps_pd (v)));
     }

@@ -597,6 +597,22 @@ bf16_available (void)
   return TRUE;
 }
 
+/* @check on each (k, d) of @shapes, one generator seeded @seed, where
+ * the bf16 path runs. */
+static void
+for_bf16_shapes (const guint (*shapes)[2], guint n_shapes, guint64 seed,
+    void (*check) (KmRng * rng, guint k, guint d))
+{
+  KmRng rng;
+  guint s;
+
+  if (!bf16_available ())
+    return;
+  km_rng_seed (&rng, seed);
+  for (s = 0; s < n_shapes; s++)
+    check (&rng, shapes[s][0], shapes[s][1]);
+}
+
 /* The bf16 path and every fp32 level against the portable kernel;
  * returns how many points the bf16 path re-checked in fp32. */
 static gsize
@@ -751,15 +767,9 @@ bf16_near_ties (KmRng * rng, guint k, guint d)
 static void
 test_bf16_near_ties (void)
 {
-  const guint shapes[][2] = { {96, 128}, {64, 16}, {33, 5} };
-  KmRng rng;
-  guint s;
+  static const guint shapes[][2] = { {96, 128}, {64, 16}, {33, 5} };
 
-  if (!bf16_available ())
-    return;
-  km_rng_seed (&rng, 19);
-  for (s = 0; s < G_N_ELEMENTS (shapes); s++)
-    bf16_near_ties (&rng, shapes[s][0], shapes[s][1]);
+  for_bf16_shapes (shapes, G_N_ELEMENTS (shapes), 19, bf16_near_ties);
 }
 
 /* Large norms (a common offset far above the spread), huge and tiny
@@ -822,15 +832,9 @@ bf16_extreme_values (KmRng * rng, guint k, guint d)
 static void
 test_bf16_extreme_values (void)
 {
-  const guint shapes[][2] = { {40, 72}, {64, 16} };
-  KmRng rng;
-  guint s;
+  static const guint shapes[][2] = { {40, 72}, {64, 16} };
 
-  if (!bf16_available ())
-    return;
-  km_rng_seed (&rng, 23);
-  for (s = 0; s < G_N_ELEMENTS (shapes); s++)
-    bf16_extreme_values (&rng, shapes[s][0], shapes[s][1]);
+  for_bf16_shapes (shapes, G_N_ELEMENTS (shapes), 23, bf16_extreme_values);
 }
 
 int
