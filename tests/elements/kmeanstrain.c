@@ -97,6 +97,23 @@ push_held (GstHarness * h, const gfloat * values, gsize n_values,
   fail_unless (gst_harness_try_pull (h) == NULL);
 }
 
+/* A kmeans++ trainer of 3 clusters (@seed) on 2-D points, with the first
+ * two buffers of 10 points from @pts pushed and held for the default
+ * three-batch sample. */
+static GstHarness *
+start_held_sample (const gfloat * pts, guint64 seed)
+{
+  GstElement *train = gst_element_factory_make ("kmeans-train", NULL);
+  GstHarness *h;
+
+  g_object_set (train, "num-clusters", 3, "init", KM_INIT_KMEANS_PLUS_PLUS,
+      "seed", seed, NULL);
+  h = start_harness (train, CAPS_F32_2D);
+  push_held (h, pts, 20, 0);
+  push_held (h, pts + 20, 20, 1);
+  return h;
+}
+
 /* Pulls @n buffers that must have come out, in order of their PTS 0..n-1. */
 static void
 pull_in_order (GstHarness * h, guint n)
@@ -727,18 +744,13 @@ GST_END_TEST;
 GST_START_TEST (test_default_init_sample)
 {
   gfloat pts[40 * 2];
-  GstElement *train = gst_element_factory_make ("kmeans-train", NULL);
   GstHarness *h;
   KmConfig cfg;
   KmTrainer *core;
   guint b;
 
   make_points (pts, 40, 3);
-  g_object_set (train, "num-clusters", 3, "init", KM_INIT_KMEANS_PLUS_PLUS,
-      "seed", (guint64) 9, NULL);
-  h = start_harness (train, CAPS_F32_2D);
-  push_held (h, pts, 20, 0);
-  push_held (h, pts + 20, 20, 1);
+  h = start_held_sample (pts, 9);
   fail_unless_equals_uint64 (get_u64 (h->element, "model-version"), 0);
   fail_unless_equals_int (gst_harness_push (h, points_buffer (pts + 40, 20,
               2)), GST_FLOW_OK);
@@ -770,17 +782,12 @@ GST_END_TEST;
 GST_START_TEST (test_short_stream_released_at_eos)
 {
   gfloat pts[20 * 2];
-  GstElement *train = gst_element_factory_make ("kmeans-train", NULL);
   GstHarness *h;
   GstEvent *ev;
   gboolean model_first = FALSE;
 
   make_points (pts, 20, 4);
-  g_object_set (train, "num-clusters", 3, "init", KM_INIT_KMEANS_PLUS_PLUS,
-      "seed", (guint64) 2, NULL);
-  h = start_harness (train, CAPS_F32_2D);
-  push_held (h, pts, 20, 0);
-  push_held (h, pts + 20, 20, 1);
+  h = start_held_sample (pts, 2);
   /* Drop the stream-start, caps and segment events. */
   while ((ev = gst_harness_try_pull_event (h)) != NULL)
     gst_event_unref (ev);
